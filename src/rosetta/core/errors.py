@@ -1,0 +1,67 @@
+"""The domain error tree. Every error Rosetta raises on purpose derives from `RosettaError`.
+
+RosettaError
+├── RuleViolation      a write breaks a schema, geometry, ontology or link rule
+├── ConflictError      a write expected a revision that is no longer current
+├── NotFoundError      an id names nothing in this project
+├── OntologyError      an ontology file or migration is not well-formed
+└── ImportFailed       a line of an import file cannot be taken (file, line, field)
+"""
+
+
+class RosettaError(Exception):
+    """Base of every error Rosetta raises on purpose."""
+
+
+class RuleViolation(RosettaError):
+    """A write breaks a rule. Names the object, the field and the rule."""
+
+    def __init__(self, obj: str, field: str, rule: str, detail: str) -> None:
+        self.obj = obj
+        self.field = field
+        self.rule = rule
+        self.detail = detail
+        super().__init__(f"{obj}: {field}: {detail} [rule: {rule}]")
+
+    def within(self, prefix: str) -> "RuleViolation":
+        """The same violation with `prefix` put before its field path."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        return RuleViolation(self.obj, field, self.rule, self.detail)
+
+
+class ConflictError(RosettaError):
+    """A write carried a revision that is no longer the current one; nothing was written."""
+
+    def __init__(self, obj: str, expected: int, actual: int) -> None:
+        self.obj = obj
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{obj}: expected revision {expected} but the current revision is {actual}; "
+            "reload it and apply your change again"
+        )
+
+
+class NotFoundError(RosettaError):
+    """An id names nothing (in this project)."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"no {kind} with id {ident!r}")
+
+
+class OntologyError(RosettaError):
+    """An ontology definition or migration is not well-formed."""
+
+
+class ImportFailed(RosettaError):
+    """A line of an import file cannot be taken. Nothing of its batch was written."""
+
+    def __init__(self, file: str, line: int, field: str, detail: str) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.detail = detail
+        where = f"{file}:{line}"
+        super().__init__(f"{where}: {field}: {detail}" if field else f"{where}: {detail}")

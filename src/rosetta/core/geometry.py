@@ -1,0 +1,246 @@
+"""One geometry vocabulary for every modality.
+
+Each type states its coordinate convention in its docstring; conversions to other
+conventions happen only at format edges. Image coordinates are pixels with the origin at
+the top-left corner of the top-left pixel, x to the right and y downwards. Times are
+seconds on the sample's reference timeline. Text offsets are Unicode code points.
+"""
+
+import itertools
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rosetta.core.modality import Modality
+
+
+class _Geometry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextSpan(_Geometry):
+    """Half-open range ``[start, end)`` of Unicode code points of the stream's text."""
+
+    type: Literal["span"] = "span"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TextSpan":
+        if self.end <= self.start:
+            raise ValueError(f"span end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+    def extract(self, text: str) -> str:
+        """The covered text."""
+        return text[self.start : self.end]
+
+
+class Box(_Geometry):
+    """Axis-aligned box in pixels: top-left corner ``(x, y)``, width ``w``, height ``h``.
+
+    On a video, ``frame`` is the 0-based frame index the box belongs to.
+    """
+
+    type: Literal["box"] = "box"
+    x: float
+    y: float
+    w: float = Field(gt=0)
+    h: float = Field(gt=0)
+    frame: int | None = Field(default=None, ge=0)
+
+    def area(self) -> float:
+        """Area in square pixels."""
+        return self.w * self.h
+
+
+class Polygon(_Geometry):
+    """Simple closed polygon, vertices ``[x, y]`` in pixels, not repeating the first one."""
+
+    type: Literal["polygon"] = "polygon"
+    points: list[tuple[float, float]] = Field(min_length=3)
+    frame: int | None = Field(default=None, ge=0)
+
+
+class Rle(BaseModel):
+    """COCO run-length encoding: ``size`` is ``[height, width]``, ``counts`` the compressed string."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    size: tuple[int, int]
+    counts: str
+
+
+class Mask(_Geometry):
+    """Binary mask as COCO RLE (column-major runs, pycocotools' compressed string)."""
+
+    type: Literal["mask"] = "mask"
+    rle: Rle
+    frame: int | None = Field(default=None, ge=0)
+
+
+class Keypoints(_Geometry):
+    """Named points ``[x, y, v]`` in pixels; ``v`` is COCO visibility (0 absent, 1 hidden, 2 seen)."""
+
+    type: Literal["keypoints"] = "keypoints"
+    points: list[tuple[float, float, int]] = Field(min_length=1)
+    names: list[str] | None = None
+    frame: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _names_match(self) -> "Keypoints":
+        if self.names is not None and len(self.names) != len(self.points):
+            raise ValueError(f"{len(self.names)} names for {len(self.points)} points")
+        for _, _, visibility in self.points:
+            if visibility not in (0, 1, 2):
+                raise ValueError(f"visibility must be 0, 1 or 2, got {visibility}")
+        return self
+
+
+class Interval(_Geometry):
+    """Half-open time range ``[start, end)`` in seconds on the sample's reference timeline."""
+
+    type: Literal["interval"] = "interval"
+    start: float = Field(ge=0)
+    end: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Interval":
+        if self.end <= self.start:
+            raise ValueError(f"interval end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+
+class TrackFrame(BaseModel):
+    """One key frame of a track: the box on ``frame``, or ``outside`` when the object is absent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    frame: int = Field(ge=0)
+    x: float
+    y: float
+    w: float = Field(gt=0)
+    h: float = Field(gt=0)
+    outside: bool = False
+
+
+class Track(_Geometry):
+    """Object track on a video: key frames in increasing frame order, boxes in pixels.
+
+    Between key frames the box is interpolated linearly; from an ``outside`` key frame
+    until the next key frame the object is absent.
+    """
+
+    type: Literal["track"] = "track"
+    keyframes: list[TrackFrame] = Field(min_length=1)
+
+    @field_validator("keyframes")
+    @classmethod
+    def _increasing(cls, frames: list[TrackFrame]) -> list[TrackFrame]:
+        for before, after in itertools.pairwise(frames):
+            if after.frame <= before.frame:
+                raise ValueError(
+                    f"key frames must be in increasing frame order ({before.frame} then {after.frame})"
+                )
+        return frames
+
+
+class Cuboid(_Geometry):
+    """3D box in the point cloud's frame, metres, right-handed.
+
+    ``center`` is ``[x, y, z]``, ``size`` is ``[length, width, height]`` along the box's own
+    x, y, z axes, ``rotation`` is ``[roll, pitch, yaw]`` in radians (applied z-y-x).
+    """
+
+    type: Literal["cuboid"] = "cuboid"
+    center: tuple[float, float, float]
+    size: tuple[float, float, float]
+    rotation: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @field_validator("size")
+    @classmethod
+    def _positive(cls, size: tuple[float, float, float]) -> tuple[float, float, float]:
+        if min(size) <= 0:
+            raise ValueError(f"cuboid size must be positive in every axis, got {list(size)}")
+        return size
+
+
+class Classification(_Geometry):
+    """A label on the whole stream (or, with no stream, on the whole sample)."""
+
+    type: Literal["classification"] = "classification"
+
+
+class Word(BaseModel):
+    """One word of a transcript segment, times in reference seconds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: str
+    start: float = Field(ge=0)
+    end: float
+
+
+class TranscriptSegment(_Geometry):
+    """Spoken text over ``[start, end)`` reference seconds, with optional word timings."""
+
+    type: Literal["transcript"] = "transcript"
+    start: float = Field(ge=0)
+    end: float
+    text: str
+    words: list[Word] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "TranscriptSegment":
+        if self.end <= self.start:
+            raise ValueError(f"segment end ({self.end}) must be greater than start ({self.start})")
+        previous = self.start
+        for word in self.words or ():
+            if word.end < word.start:
+                raise ValueError(f"word {word.text!r} ends before it starts")
+            if word.start < previous or word.end > self.end:
+                raise ValueError(
+                    f"word {word.text!r} [{word.start}, {word.end}) must lie inside the segment "
+                    f"[{self.start}, {self.end}) after the previous word"
+                )
+            previous = word.end
+        return self
+
+
+Geometry = Annotated[
+    TextSpan
+    | Box
+    | Polygon
+    | Mask
+    | Keypoints
+    | Interval
+    | Track
+    | Cuboid
+    | Classification
+    | TranscriptSegment,
+    Field(discriminator="type"),
+]
+
+GeometryKind = Literal[
+    "span",
+    "box",
+    "polygon",
+    "mask",
+    "keypoints",
+    "interval",
+    "track",
+    "cuboid",
+    "classification",
+    "transcript",
+]
+
+#: Which modalities each geometry may sit on.
+GEOMETRY_MODALITIES: dict[str, frozenset[Modality]] = {
+    "span": frozenset({Modality.TEXT}),
+    "box": frozenset({Modality.IMAGE, Modality.VIDEO}),
+    "polygon": frozenset({Modality.IMAGE, Modality.VIDEO}),
+    "mask": frozenset({Modality.IMAGE, Modality.VIDEO}),
+    "keypoints": frozenset({Modality.IMAGE, Modality.VIDEO}),
+    "interval": frozenset({Modality.AUDIO, Modality.VIDEO, Modality.TIMESERIES}),
+    "track": frozenset({Modality.VIDEO}),
+    "cuboid": frozenset({Modality.POINTCLOUD}),
+    "classification": frozenset(Modality),
+    "transcript": frozenset({Modality.AUDIO, Modality.VIDEO}),
+}

@@ -1,0 +1,152 @@
+"""The one schema: samples, their streams, annotations, entities and links.
+
+These models are the native record shapes: the JSONL format, the store and the API all
+speak them. Ids are strings unique within a project; link and entity references point
+to ids inside the same sample.
+"""
+
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rosetta.core.geometry import Geometry
+from rosetta.core.modality import Modality
+
+JsonDict = dict[str, Any]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MediaInfo(_Record):
+    """What probing the media found. Fields that do not apply to a modality stay ``None``.
+
+    ``frame_rate`` is an exact fraction written ``"num/den"`` (``"30000/1001"``);
+    ``duration`` is in seconds; ``length`` is the text length in code points.
+    """
+
+    width: int | None = Field(default=None, gt=0)
+    height: int | None = Field(default=None, gt=0)
+    duration: float | None = Field(default=None, ge=0)
+    frame_rate: str | None = None
+    frame_count: int | None = Field(default=None, ge=0)
+    sample_rate: int | None = Field(default=None, gt=0)
+    channels: int | None = Field(default=None, gt=0)
+    length: int | None = Field(default=None, ge=0)
+    codec: str | None = None
+    mime: str | None = None
+
+    @field_validator("frame_rate")
+    @classmethod
+    def _exact_fraction(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            rate = Fraction(value)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(
+                f"frame_rate must be a fraction like '30000/1001', got {value!r}"
+            ) from exc
+        if rate <= 0:
+            raise ValueError(f"frame_rate must be positive, got {value!r}")
+        return f"{rate.numerator}/{rate.denominator}"
+
+    def fps(self) -> Fraction | None:
+        """The frame rate as an exact fraction."""
+        return Fraction(self.frame_rate) if self.frame_rate else None
+
+
+class Stream(_Record):
+    """One asset of a sample. Media stays at ``uri``; text streams may carry ``text`` inline."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    modality: Modality
+    uri: str | None = None
+    text: str | None = None
+    media: MediaInfo = Field(default_factory=MediaInfo)
+
+
+class Source(_Record):
+    """Where an annotation came from: a person's tool or a model, with its version."""
+
+    kind: Literal["human", "model", "import"] = "human"
+    name: str | None = None
+    version: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+
+
+class Annotation(_Record):
+    """A geometry in its stream's own coordinates with a class of the project ontology.
+
+    ``stream`` is ``None`` only for a classification of the whole sample.
+    """
+
+    id: str = Field(min_length=1)
+    stream: str | None
+    label: str = Field(min_length=1)
+    geometry: Geometry
+    attributes: JsonDict = Field(default_factory=dict)
+    revision: int = Field(default=1, ge=1)
+    ontology_version: int | None = Field(default=None, ge=1)
+    author: str | None = None
+    source: Source = Field(default_factory=Source)
+    flags: list[str] = Field(default_factory=list)
+
+
+class Entity(_Record):
+    """Annotations (usually in different streams) that denote one real-world thing."""
+
+    id: str = Field(min_length=1)
+    label: str | None = None
+    members: list[str] = Field(default_factory=list)
+    revision: int = Field(default=1, ge=1)
+    author: str | None = None
+
+
+LinkStatus = Literal["proposed", "confirmed", "stale", "rejected"]
+
+
+class Link(_Record):
+    """A typed, directed relation between two annotations or entities of one sample.
+
+    ``source_revision``/``target_revision`` are the endpoints' revisions when the link was
+    last confirmed; when an endpoint changes after that, the link turns ``stale``.
+    """
+
+    id: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    status: LinkStatus = "proposed"
+    attributes: JsonDict = Field(default_factory=dict)
+    revision: int = Field(default=1, ge=1)
+    source_revision: int | None = None
+    target_revision: int | None = None
+    author: str | None = None
+
+
+SampleStatus = Literal["new", "in_progress", "review", "done"]
+
+
+class Sample(_Record):
+    """One example: its streams and everything drawn on and between them."""
+
+    id: str = Field(min_length=1)
+    external_id: str | None = None
+    status: SampleStatus = "new"
+    metadata: JsonDict = Field(default_factory=dict)
+    streams: list[Stream] = Field(default_factory=list)
+    annotations: list[Annotation] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+
+
+class Project(_Record):
+    """A project: a name and the ontology version new annotations are made under."""
+
+    id: str
+    name: str
+    ontology_version: int

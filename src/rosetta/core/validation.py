@@ -1,0 +1,418 @@
+"""The rules every write obeys, human or model.
+
+Each check raises `RuleViolation` naming the object, the field and the rule. Rules:
+
+- ``stream-exists``        an annotation's stream is a stream of its sample
+- ``geometry-modality``    the geometry kind may sit on the stream's modality
+- ``media-info``           the stream's media info has what the bounds check needs
+- ``inside-bounds``        box/polygon/mask/keypoints/track inside the image or frame,
+                           span inside the text, interval/segment inside the duration,
+                           frame index inside the frame count
+- ``mask-size``            an RLE mask has the image's size and decodes
+- ``label-known``          the label is a class of the ontology
+- ``label-deprecated``     a new label is not a deprecated class
+- ``label-geometry``       the class allows this geometry kind
+- ``attribute-known`` / ``attribute-value`` / ``attribute-required``
+- ``ids-unique``           ids are unique within a sample
+- ``entity-member``        entity members are annotations of the sample
+- ``entity-labels``        entity members (and the entity label) are the same class or is-a related
+- ``relation-known`` / ``link-endpoint`` / ``link-self`` / ``link-direction``
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rosetta.core.errors import RuleViolation
+from rosetta.core.geometry import (
+    GEOMETRY_MODALITIES,
+    Box,
+    Interval,
+    Keypoints,
+    Mask,
+    Polygon,
+    TextSpan,
+    Track,
+    TranscriptSegment,
+)
+from rosetta.core.modality import Modality
+from rosetta.core.ontology import EndpointRule, Ontology
+from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
+
+EPSILON = 1e-6
+
+
+def _fail(obj: str, field: str, rule: str, detail: str) -> RuleViolation:
+    return RuleViolation(obj, field, rule, detail)
+
+
+def _need(media: MediaInfo, attr: str, obj: str, stream: Stream) -> Any:
+    value = getattr(media, attr)
+    if value is None:
+        raise _fail(
+            obj,
+            "geometry",
+            "media-info",
+            f"stream {stream.id!r} has no {attr} in its media info; probe the media first",
+        )
+    return value
+
+
+def _check_frame(frame: int | None, field: str, obj: str, stream: Stream) -> None:
+    if stream.modality is Modality.VIDEO:
+        if frame is None:
+            raise _fail(obj, field, "inside-bounds", "a shape on a video needs its frame index")
+        count = _need(stream.media, "frame_count", obj, stream)
+        if frame >= count:
+            raise _fail(
+                obj, field, "inside-bounds", f"frame {frame} is past the last frame ({count - 1})"
+            )
+    elif frame is not None:
+        raise _fail(
+            obj,
+            field,
+            "inside-bounds",
+            f"a frame index needs a video stream, not {stream.modality}",
+        )
+
+
+def _check_points(
+    points: Iterable[tuple[float, float]], field: str, obj: str, stream: Stream
+) -> None:
+    width = _need(stream.media, "width", obj, stream)
+    height = _need(stream.media, "height", obj, stream)
+    for index, (x, y) in enumerate(points):
+        if not (-EPSILON <= x <= width + EPSILON and -EPSILON <= y <= height + EPSILON):
+            raise _fail(
+                obj,
+                f"{field}[{index}]",
+                "inside-bounds",
+                f"point ({x}, {y}) is outside the {width}x{height} image",
+            )
+
+
+def _check_rect(
+    x: float, y: float, w: float, h: float, *, field: str, obj: str, stream: Stream
+) -> None:
+    width = _need(stream.media, "width", obj, stream)
+    height = _need(stream.media, "height", obj, stream)
+    if x < -EPSILON or y < -EPSILON or x + w > width + EPSILON or y + h > height + EPSILON:
+        raise _fail(
+            obj,
+            field,
+            "inside-bounds",
+            f"box x={x} y={y} w={w} h={h} must lie inside the {width}x{height} image",
+        )
+
+
+def _check_time(start: float, end: float, field: str, obj: str, stream: Stream) -> None:
+    duration = _need(stream.media, "duration", obj, stream)
+    if end > duration + EPSILON:
+        raise _fail(
+            obj,
+            field,
+            "inside-bounds",
+            f"[{start}, {end}) s must lie inside the stream's duration ({duration} s)",
+        )
+
+
+def check_geometry(annotation: Annotation, stream: Stream) -> None:
+    """Check that the annotation's geometry may sit on `stream` and lies inside its bounds."""
+    obj = f"annotation {annotation.id!r}"
+    geometry = annotation.geometry
+    if stream.modality not in GEOMETRY_MODALITIES[geometry.type]:
+        raise _fail(
+            obj,
+            "geometry.type",
+            "geometry-modality",
+            f"a {geometry.type} cannot sit on a {stream.modality} stream",
+        )
+    if isinstance(geometry, TextSpan):
+        length = stream.media.length
+        if length is None and stream.text is not None:
+            length = len(stream.text)
+        if length is None:
+            raise _fail(
+                obj, "geometry", "media-info", f"text stream {stream.id!r} has no text length"
+            )
+        if geometry.end > length:
+            raise _fail(
+                obj,
+                "geometry.end",
+                "inside-bounds",
+                f"span [{geometry.start}, {geometry.end}) must lie inside the text (length {length})",
+            )
+    elif isinstance(geometry, Box):
+        _check_frame(geometry.frame, "geometry.frame", obj, stream)
+        _check_rect(
+            geometry.x, geometry.y, geometry.w, geometry.h, field="geometry", obj=obj, stream=stream
+        )
+    elif isinstance(geometry, Polygon):
+        _check_frame(geometry.frame, "geometry.frame", obj, stream)
+        _check_points(geometry.points, "geometry.points", obj, stream)
+    elif isinstance(geometry, Keypoints):
+        _check_frame(geometry.frame, "geometry.frame", obj, stream)
+        visible = [(x, y) for x, y, v in geometry.points if v > 0]
+        _check_points(visible, "geometry.points", obj, stream)
+    elif isinstance(geometry, Mask):
+        _check_frame(geometry.frame, "geometry.frame", obj, stream)
+        _check_mask(geometry, obj, stream)
+    elif isinstance(geometry, Track):
+        for index, key in enumerate(geometry.keyframes):
+            field = f"geometry.keyframes[{index}]"
+            _check_frame(key.frame, f"{field}.frame", obj, stream)
+            _check_rect(key.x, key.y, key.w, key.h, field=field, obj=obj, stream=stream)
+    elif isinstance(geometry, Interval | TranscriptSegment):
+        _check_time(geometry.start, geometry.end, "geometry", obj, stream)
+
+
+def _check_mask(mask: Mask, obj: str, stream: Stream) -> None:
+    from pycocotools import mask as coco_mask
+
+    width = _need(stream.media, "width", obj, stream)
+    height = _need(stream.media, "height", obj, stream)
+    if tuple(mask.rle.size) != (height, width):
+        raise _fail(
+            obj,
+            "geometry.rle.size",
+            "mask-size",
+            f"mask size {list(mask.rle.size)} must be the image's [height, width] = [{height}, {width}]",
+        )
+    try:
+        coco_mask.area({"size": list(mask.rle.size), "counts": mask.rle.counts.encode("ascii")})
+    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        raise _fail(
+            obj, "geometry.rle.counts", "mask-size", f"not a COCO RLE string: {exc}"
+        ) from exc
+
+
+def check_label(annotation: Annotation, ontology: Ontology, *, allow_deprecated: bool) -> None:
+    """Check the label against the ontology: known, allowed for the geometry, attributes valid."""
+    obj = f"annotation {annotation.id!r}"
+    cls = ontology.class_map.get(annotation.label)
+    if cls is None:
+        raise _fail(
+            obj,
+            "label",
+            "label-known",
+            f"{annotation.label!r} is not a class of ontology version {ontology.version}",
+        )
+    if cls.deprecated and not allow_deprecated:
+        raise _fail(obj, "label", "label-deprecated", f"class {cls.name!r} is deprecated")
+    allowed = ontology.allowed_geometries(cls.name)
+    if allowed is not None and annotation.geometry.type not in allowed:
+        raise _fail(
+            obj,
+            "geometry.type",
+            "label-geometry",
+            f"class {cls.name!r} allows {sorted(allowed)}, not {annotation.geometry.type}",
+        )
+    check_attributes(obj, annotation.attributes, ontology.attributes_of(cls.name), cls.name)
+
+
+def check_attributes(
+    obj: str, values: Mapping[str, Any], defs: Mapping[str, Any], owner: str
+) -> None:
+    """Check attribute values against their definitions (unknown, required, value type)."""
+    for name, value in values.items():
+        definition = defs.get(name)
+        if definition is None:
+            raise _fail(
+                obj, f"attributes.{name}", "attribute-known", f"{owner!r} has no attribute {name!r}"
+            )
+        problem = definition.problem(value)
+        if problem is not None:
+            raise _fail(obj, f"attributes.{name}", "attribute-value", problem)
+    for name, definition in defs.items():
+        if definition.required and name not in values:
+            raise _fail(
+                obj, f"attributes.{name}", "attribute-required", f"{owner!r} requires {name!r}"
+            )
+
+
+def check_annotation(
+    annotation: Annotation,
+    streams: Mapping[str, Stream],
+    ontology: Ontology,
+    *,
+    allow_deprecated: bool = False,
+) -> None:
+    """Every rule for one annotation of a sample whose streams are `streams`."""
+    obj = f"annotation {annotation.id!r}"
+    if annotation.stream is None:
+        if annotation.geometry.type != "classification":
+            raise _fail(obj, "stream", "stream-exists", "only a classification may omit its stream")
+    else:
+        stream = streams.get(annotation.stream)
+        if stream is None:
+            raise _fail(
+                obj,
+                "stream",
+                "stream-exists",
+                f"{annotation.stream!r} is not a stream of the sample",
+            )
+        check_geometry(annotation, stream)
+    check_label(annotation, ontology, allow_deprecated=allow_deprecated)
+
+
+def check_entity(entity: Entity, annotations: Mapping[str, Annotation], ontology: Ontology) -> None:
+    """Members exist, and all their labels (and the entity's) lie on one is-a chain."""
+    obj = f"entity {entity.id!r}"
+    labels: list[tuple[str, str]] = []
+    if entity.label is not None:
+        if entity.label not in ontology.class_map:
+            raise _fail(
+                obj, "label", "label-known", f"{entity.label!r} is not a class of the ontology"
+            )
+        labels.append(("label", entity.label))
+    for index, member in enumerate(entity.members):
+        annotation = annotations.get(member)
+        if annotation is None:
+            raise _fail(
+                obj,
+                f"members[{index}]",
+                "entity-member",
+                f"{member!r} is not an annotation of the sample",
+            )
+        labels.append((f"members[{index}]", annotation.label))
+    if not labels:
+        return
+    deepest = max(labels, key=lambda item: len(ontology.ancestors(item[1])))
+    for field, label in labels:
+        if not ontology.is_a(deepest[1], label):
+            raise _fail(
+                obj,
+                field,
+                "entity-labels",
+                f"label {label!r} is neither the same class as nor is-a related to {deepest[1]!r}",
+            )
+
+
+Endpoint = Annotation | Entity
+
+
+def _endpoint_problem(
+    rule: EndpointRule,
+    endpoint: Endpoint,
+    streams: Mapping[str, Stream],
+    annotations: Mapping[str, Annotation],
+    ontology: Ontology,
+) -> str | None:
+    if isinstance(endpoint, Entity):
+        if not rule.entity:
+            return "an entity is not allowed at this end"
+        if rule.classes:
+            labels = (
+                [endpoint.label]
+                if endpoint.label
+                else [annotations[m].label for m in endpoint.members]
+            )
+            if not any(ontology.is_a(label, cls) for label in labels for cls in rule.classes):
+                return f"the entity's label must be one of {rule.classes} (or below)"
+        return None
+    if rule.geometries is not None and endpoint.geometry.type not in rule.geometries:
+        return f"geometry must be one of {rule.geometries}, not {endpoint.geometry.type}"
+    if rule.modalities is not None:
+        modality = streams[endpoint.stream].modality if endpoint.stream is not None else None
+        if modality not in rule.modalities:
+            return f"modality must be one of {[str(m) for m in rule.modalities]}, not {modality}"
+    if rule.classes and not any(ontology.is_a(endpoint.label, cls) for cls in rule.classes):
+        return f"label must be one of {rule.classes} (or below), not {endpoint.label!r}"
+    return None
+
+
+def check_link(
+    link: Link,
+    endpoints: Mapping[str, Endpoint],
+    streams: Mapping[str, Stream],
+    annotations: Mapping[str, Annotation],
+    ontology: Ontology,
+) -> None:
+    """The relation type exists and both ends satisfy its endpoint rules and direction."""
+    obj = f"link {link.id!r}"
+    relation = ontology.relation_map.get(link.type)
+    if relation is None:
+        raise _fail(
+            obj, "type", "relation-known", f"{link.type!r} is not a relation type of the ontology"
+        )
+    if link.source == link.target:
+        raise _fail(obj, "target", "link-self", "a link cannot join an object to itself")
+    source = endpoints.get(link.source)
+    if source is None:
+        raise _fail(
+            obj,
+            "source",
+            "link-endpoint",
+            f"{link.source!r} is not an annotation or entity of the sample",
+        )
+    target = endpoints.get(link.target)
+    if target is None:
+        raise _fail(
+            obj,
+            "target",
+            "link-endpoint",
+            f"{link.target!r} is not an annotation or entity of the sample",
+        )
+    source_problem = _endpoint_problem(relation.source, source, streams, annotations, ontology)
+    target_problem = _endpoint_problem(relation.target, target, streams, annotations, ontology)
+    if source_problem is None and target_problem is None:
+        return
+    if not relation.directed:
+        reverse = (
+            _endpoint_problem(relation.source, target, streams, annotations, ontology),
+            _endpoint_problem(relation.target, source, streams, annotations, ontology),
+        )
+        if reverse == (None, None):
+            return
+    elif (
+        _endpoint_problem(relation.source, target, streams, annotations, ontology) is None
+        and _endpoint_problem(relation.target, source, streams, annotations, ontology) is None
+    ):
+        raise _fail(
+            obj,
+            "source",
+            "link-direction",
+            f"{link.type!r} is directed {link.type} source → target; these ends are the wrong way round",
+        )
+    field, problem = ("source", source_problem) if source_problem else ("target", target_problem)
+    raise _fail(obj, field, "link-endpoint", f"{link.type!r} {field}: {problem}")
+
+
+def check_sample(sample: Sample, ontology: Ontology, *, allow_deprecated: bool = True) -> None:
+    """Every rule for a whole sample. Field paths in errors start at the sample's lists."""
+    obj = f"sample {sample.id!r}"
+    streams: dict[str, Stream] = {}
+    annotations: dict[str, Annotation] = {}
+    endpoints: dict[str, Endpoint] = {}
+    seen: set[str] = {sample.id}
+    for kind, items in (
+        ("streams", sample.streams),
+        ("annotations", sample.annotations),
+        ("entities", sample.entities),
+        ("links", sample.links),
+    ):
+        for index, item in enumerate(items):
+            if item.id in seen:
+                raise _fail(
+                    obj, f"{kind}[{index}].id", "ids-unique", f"id {item.id!r} is used twice"
+                )
+            seen.add(item.id)
+    for stream in sample.streams:
+        streams[stream.id] = stream
+    for index, annotation in enumerate(sample.annotations):
+        try:
+            check_annotation(annotation, streams, ontology, allow_deprecated=allow_deprecated)
+        except RuleViolation as exc:
+            raise exc.within(f"annotations[{index}]") from None
+        annotations[annotation.id] = annotation
+        endpoints[annotation.id] = annotation
+    for index, entity in enumerate(sample.entities):
+        try:
+            check_entity(entity, annotations, ontology)
+        except RuleViolation as exc:
+            raise exc.within(f"entities[{index}]") from None
+        endpoints[entity.id] = entity
+    for index, link in enumerate(sample.links):
+        try:
+            check_link(link, endpoints, streams, annotations, ontology)
+        except RuleViolation as exc:
+            raise exc.within(f"links[{index}]") from None

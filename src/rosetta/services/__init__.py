@@ -1,0 +1,1 @@
+"""Use cases: projects, editing with history, ontology migrations, import and export."""

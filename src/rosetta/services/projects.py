@@ -1,0 +1,122 @@
+"""Projects and their ontology versions."""
+
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from sqlalchemy import Connection, Engine, insert, select
+
+from rosetta.core.errors import NotFoundError, OntologyError, RosettaError
+from rosetta.core.ontology import Ontology, parse_ontology
+from rosetta.core.schema import Project
+from rosetta.store import events
+from rosetta.store.events import Actor, dumps
+from rosetta.store.tables import ontology_versions, projects
+
+
+def read_structured(path: Path) -> Any:
+    """Parse a YAML or JSON file, naming the file and line when it is not well-formed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RosettaError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise OntologyError(f"{where}: not valid YAML/JSON: {exc}") from exc
+
+
+def load_ontology_file(path: Path) -> Ontology:
+    """The ontology defined in a YAML or JSON file."""
+    return parse_ontology(read_structured(path), source=str(path))
+
+
+def create_project(engine: Engine, name: str, ontology: Ontology, actor: Actor) -> Project:
+    """Create a project whose first ontology version is `ontology` (renumbered to 1)."""
+    first = ontology.model_copy(update={"version": 1})
+    project = Project(id=uuid.uuid4().hex, name=name, ontology_version=1)
+    with engine.begin() as connection:
+        if connection.execute(select(projects.c.id).where(projects.c.name == name)).first():
+            raise RosettaError(f"a project named {name!r} exists already")
+        now = datetime.now(UTC)
+        connection.execute(
+            insert(projects).values(id=project.id, name=name, ontology_version=1, created_at=now)
+        )
+        connection.execute(
+            insert(ontology_versions).values(
+                project_id=project.id,
+                version=1,
+                body=dumps(first.model_dump(mode="json", exclude_none=True)),
+                actor=actor.name,
+                created_at=now,
+            )
+        )
+        events.record(
+            connection,
+            [
+                events.event_row(
+                    project.id,
+                    actor,
+                    "ontology",
+                    project.id,
+                    "create",
+                    revision=1,
+                    after=first.model_dump(mode="json", exclude_none=True),
+                    at=time.time(),
+                )
+            ],
+        )
+    return project
+
+
+def _project_from_row(row: Any) -> Project:
+    return Project(id=row.id, name=row.name, ontology_version=row.ontology_version)
+
+
+def list_projects(connection: Connection) -> list[Project]:
+    """All projects, oldest first."""
+    rows = connection.execute(select(projects).order_by(projects.c.pk))
+    return [_project_from_row(row) for row in rows]
+
+
+def find_project(connection: Connection, name_or_id: str | None = None) -> Project:
+    """The project with this name or id; with ``None``, the only project of the store."""
+    if name_or_id is None:
+        rows = connection.execute(select(projects).limit(2)).all()
+        if len(rows) != 1:
+            raise NotFoundError(
+                "project",
+                f"(none given; the store has {'no' if not rows else 'several'} projects, name one)",
+            )
+        return _project_from_row(rows[0])
+    row = connection.execute(
+        select(projects).where((projects.c.name == name_or_id) | (projects.c.id == name_or_id))
+    ).first()
+    if row is None:
+        raise NotFoundError("project", name_or_id)
+    return _project_from_row(row)
+
+
+def load_ontology(connection: Connection, project_id: str, version: int | None = None) -> Ontology:
+    """Ontology version `version` of the project (its current one by default)."""
+    if version is None:
+        version = connection.execute(
+            select(projects.c.ontology_version).where(projects.c.id == project_id)
+        ).scalar_one_or_none()
+        if version is None:
+            raise NotFoundError("project", project_id)
+    body = connection.execute(
+        select(ontology_versions.c.body).where(
+            (ontology_versions.c.project_id == project_id)
+            & (ontology_versions.c.version == version)
+        )
+    ).scalar_one_or_none()
+    if body is None:
+        raise NotFoundError("ontology version", str(version))
+    return Ontology.model_validate(orjson.loads(body))

@@ -1,0 +1,181 @@
+"""Conversions between schema records and table rows, and loading whole samples."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, select
+
+from rosetta.core.errors import NotFoundError
+from rosetta.core.schema import Annotation, Entity, Link, Sample, Stream
+from rosetta.store.events import dumps
+from rosetta.store.tables import annotations, entities, entity_members, links, samples, streams
+
+
+def sample_row(sample: Sample, project_id: str) -> dict[str, Any]:
+    """The samples row of `sample`."""
+    return {
+        "id": sample.id,
+        "project_id": project_id,
+        "external_id": sample.external_id,
+        "status": sample.status,
+        "metadata": dumps(sample.metadata),
+    }
+
+
+def stream_row(stream: Stream, sample_id: str) -> dict[str, Any]:
+    """The streams row of `stream`."""
+    return {
+        "id": stream.id,
+        "sample_id": sample_id,
+        "name": stream.name,
+        "modality": stream.modality.value,
+        "uri": stream.uri,
+        "text": stream.text,
+        "media": dumps(stream.media.model_dump(exclude_none=True)),
+    }
+
+
+def annotation_row(annotation: Annotation, project_id: str, sample_id: str) -> dict[str, Any]:
+    """The annotations row of `annotation`."""
+    return {
+        "id": annotation.id,
+        "project_id": project_id,
+        "sample_id": sample_id,
+        "stream_id": annotation.stream,
+        "label": annotation.label,
+        "geometry": dumps(annotation.geometry.model_dump(exclude_none=True)),
+        "attributes": dumps(annotation.attributes),
+        "revision": annotation.revision,
+        "ontology_version": annotation.ontology_version,
+        "author": annotation.author,
+        "source": dumps(annotation.source.model_dump(exclude_none=True)),
+        "flags": dumps(annotation.flags),
+    }
+
+
+def entity_row(entity: Entity, project_id: str, sample_id: str) -> dict[str, Any]:
+    """The entities row of `entity` (members go to `member_rows`)."""
+    return {
+        "id": entity.id,
+        "project_id": project_id,
+        "sample_id": sample_id,
+        "label": entity.label,
+        "revision": entity.revision,
+        "author": entity.author,
+    }
+
+
+def member_rows(entity: Entity) -> list[dict[str, Any]]:
+    """The entity_members rows of `entity`, in member order."""
+    return [{"entity_id": entity.id, "annotation_id": member} for member in entity.members]
+
+
+def link_row(link: Link, project_id: str, sample_id: str) -> dict[str, Any]:
+    """The links row of `link`."""
+    return {
+        "id": link.id,
+        "project_id": project_id,
+        "sample_id": sample_id,
+        "type": link.type,
+        "source_id": link.source,
+        "target_id": link.target,
+        "status": link.status,
+        "attributes": dumps(link.attributes),
+        "revision": link.revision,
+        "source_revision": link.source_revision,
+        "target_revision": link.target_revision,
+        "author": link.author,
+    }
+
+
+def annotation_from_row(row: Row[Any]) -> Annotation:
+    """The record of an annotations row."""
+    return Annotation.model_validate(
+        {
+            "id": row.id,
+            "stream": row.stream_id,
+            "label": row.label,
+            "geometry": orjson.loads(row.geometry),
+            "attributes": orjson.loads(row.attributes),
+            "revision": row.revision,
+            "ontology_version": row.ontology_version,
+            "author": row.author,
+            "source": orjson.loads(row.source),
+            "flags": orjson.loads(row.flags),
+        }
+    )
+
+
+def stream_from_row(row: Row[Any]) -> Stream:
+    """The record of a streams row."""
+    return Stream.model_validate(
+        {
+            "id": row.id,
+            "name": row.name,
+            "modality": row.modality,
+            "uri": row.uri,
+            "text": row.text,
+            "media": orjson.loads(row.media),
+        }
+    )
+
+
+def link_from_row(row: Row[Any]) -> Link:
+    """The record of a links row."""
+    return Link(
+        id=row.id,
+        type=row.type,
+        source=row.source_id,
+        target=row.target_id,
+        status=row.status,
+        attributes=orjson.loads(row.attributes),
+        revision=row.revision,
+        source_revision=row.source_revision,
+        target_revision=row.target_revision,
+        author=row.author,
+    )
+
+
+def entity_from_row(row: Row[Any], members: Sequence[str]) -> Entity:
+    """The record of an entities row with its member ids."""
+    return Entity(
+        id=row.id, label=row.label, members=list(members), revision=row.revision, author=row.author
+    )
+
+
+def load_sample(connection: Connection, sample_id: str) -> Sample:
+    """The whole sample `sample_id` with its streams, annotations, entities and links."""
+    head = connection.execute(select(samples).where(samples.c.id == sample_id)).first()
+    if head is None:
+        raise NotFoundError("sample", sample_id)
+    stream_rows = connection.execute(
+        select(streams).where(streams.c.sample_id == sample_id).order_by(streams.c.pk)
+    )
+    annotation_rows = connection.execute(
+        select(annotations).where(annotations.c.sample_id == sample_id).order_by(annotations.c.pk)
+    )
+    entity_rows = connection.execute(
+        select(entities).where(entities.c.sample_id == sample_id).order_by(entities.c.pk)
+    ).all()
+    members: dict[str, list[str]] = {row.id: [] for row in entity_rows}
+    if members:
+        for member in connection.execute(
+            select(entity_members.c.entity_id, entity_members.c.annotation_id)
+            .where(entity_members.c.entity_id.in_(members))
+            .order_by(entity_members.c.pk)
+        ):
+            members[member.entity_id].append(member.annotation_id)
+    link_rows = connection.execute(
+        select(links).where(links.c.sample_id == sample_id).order_by(links.c.pk)
+    )
+    return Sample(
+        id=head.id,
+        external_id=head.external_id,
+        status=head.status,
+        metadata=orjson.loads(head.metadata),
+        streams=[stream_from_row(row) for row in stream_rows],
+        annotations=[annotation_from_row(row) for row in annotation_rows],
+        entities=[entity_from_row(row, members[row.id]) for row in entity_rows],
+        links=[link_from_row(row) for row in link_rows],
+    )

@@ -1,0 +1,179 @@
+"""The tables. Current-state tables serve queries; ``events`` is the append-only history.
+
+JSON payloads (geometry, attributes, media info, event before/after) are stored as JSON
+text so that export can stream them out without decoding and re-encoding them. Every
+table has an integer ``pk`` for insertion order and compact indexes; the public identity
+of a row is its text ``id``.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+PK = BigInteger().with_variant(Integer(), "sqlite")
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("ontology_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ontology_versions = Table(
+    "ontology_versions",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("migration", Text, nullable=True),
+    Column("report", Text, nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "version"),
+)
+
+samples = Table(
+    "samples",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("external_id", String(500), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("metadata", Text, nullable=False),
+    UniqueConstraint("project_id", "external_id"),
+    Index(None, "project_id", "status"),
+)
+
+streams = Table(
+    "streams",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("modality", String(20), nullable=False),
+    Column("uri", Text, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("media", Text, nullable=False),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False, index=True),
+    Column("stream_id", String(64), ForeignKey("streams.id"), nullable=True, index=True),
+    Column("label", String(200), nullable=False),
+    Column("geometry", Text, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("ontology_version", Integer, nullable=True),
+    Column("author", String(200), nullable=True),
+    Column("source", Text, nullable=False),
+    Column("flags", Text, nullable=False),
+    Index(None, "project_id", "label"),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False, index=True),
+    Column("label", String(200), nullable=True),
+    Column("revision", Integer, nullable=False),
+    Column("author", String(200), nullable=True),
+)
+
+entity_members = Table(
+    "entity_members",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("entity_id", String(64), ForeignKey("entities.id"), nullable=False, index=True),
+    Column("annotation_id", String(64), ForeignKey("annotations.id"), nullable=False, index=True),
+    UniqueConstraint("entity_id", "annotation_id"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False, index=True),
+    Column("type", String(200), nullable=False),
+    Column("source_id", String(64), nullable=False, index=True),
+    Column("target_id", String(64), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("source_revision", Integer, nullable=True),
+    Column("target_revision", Integer, nullable=True),
+    Column("author", String(200), nullable=True),
+    Index(None, "project_id", "status"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("object_kind", String(20), nullable=False),
+    Column("object_id", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("revision", Integer, nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("tool", String(200), nullable=True),
+    Column("tool_version", String(100), nullable=True),
+    Column("at", Float, nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Index(None, "object_id", "pk"),
+    Index(None, "project_id", "pk"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("lines_committed", Integer, nullable=False),
+    Column("samples_written", Integer, nullable=False),
+    Column("samples_skipped", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index(None, "project_id", "file"),
+)
