@@ -7,7 +7,9 @@ from rosetta.core.schema import Project
 from rosetta.services.projects import find_project, load_ontology
 
 
-def test_project_keeps_its_first_ontology(engine: Engine, project: Project, demo_ontology: Ontology) -> None:
+def test_project_keeps_its_first_ontology(
+    engine: Engine, project: Project, demo_ontology: Ontology
+) -> None:
     with engine.connect() as connection:
         found = find_project(connection, "test-project")
         ontology = load_ontology(connection, found.id)

@@ -69,6 +69,34 @@ class Rle(BaseModel):
     size: tuple[int, int]
     counts: str
 
+    def runs(self) -> list[int]:
+        """The run lengths (0s first, then 1s, alternating; column-major) that ``counts`` encodes.
+
+        Decodes COCO's compressed form (pycocotools ``rleFrString``): each run is a
+        sign-extended number in 5-bit groups, characters ``'0' + group`` with bit 6 set on
+        all but the last group; runs after the second are stored as the difference to the
+        run two before.
+        """
+        runs: list[int] = []
+        value = shift = 0
+        for char in self.counts:
+            code = ord(char) - 48
+            if not 0 <= code < 64:
+                raise ValueError(f"{char!r} cannot appear in compressed COCO RLE counts")
+            value |= (code & 0x1F) << shift
+            shift += 5
+            if code & 0x20:
+                continue
+            if code & 0x10:
+                value |= -1 << shift
+            if len(runs) > 2:
+                value += runs[-2]
+            runs.append(value)
+            value = shift = 0
+        if shift:
+            raise ValueError("compressed COCO RLE counts end inside a number")
+        return runs
+
 
 class Mask(_Geometry):
     """Binary mask as COCO RLE (column-major runs, pycocotools' compressed string)."""

@@ -5,12 +5,13 @@ version and returns the next version together with a `RelabelPlan` that says wha
 to existing annotations. It is pure; the store carries the plan out with a record.
 """
 
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rosetta.core.errors import OntologyError
-from rosetta.core.ontology import AttributeDef, ClassDef, Ontology, RelationType
+from rosetta.core.ontology import AttributeDef, ClassDef, EndpointRule, Ontology, RelationType
 
 
 class _Op(BaseModel):
@@ -93,11 +94,25 @@ class Migration(BaseModel):
 
 
 class RelabelPlan(BaseModel):
-    """What a migration does to annotations: relabel old → new, and flag some labels."""
+    """What a migration does to annotations, keyed by the labels they carry *before* it.
+
+    ``relabel`` maps every label that changes to its final label (chained operations are
+    composed); ``flags`` lists, per label, why its annotations need a person's review;
+    ``stale_links`` holds the labels whose meaning changed, so links touching their
+    annotations must be confirmed again.
+    """
 
     relabel: dict[str, str] = Field(default_factory=dict)
-    flags: dict[str, str] = Field(default_factory=dict)
+    flags: dict[str, list[str]] = Field(default_factory=dict)
     stale_links: set[str] = Field(default_factory=set)
+
+    def final(self, label: str) -> str:
+        """The label an annotation labelled `label` carries after the migration."""
+        return self.relabel.get(label, label)
+
+    def affected(self) -> set[str]:
+        """The labels (before the migration) whose annotations the migration changes."""
+        return set(self.relabel) | set(self.flags) | self.stale_links
 
 
 def parse_migration(data: object, source: str = "migration") -> Migration:
@@ -110,137 +125,173 @@ def parse_migration(data: object, source: str = "migration") -> Migration:
         raise OntologyError(f"{source}: {field or 'migration'}: {first['msg']}") from exc
 
 
-def plan_migration(ontology: Ontology, migration: Migration) -> tuple[Ontology, RelabelPlan]:
-    """The next ontology version and what must happen to annotations made under `ontology`.
+@dataclass
+class _Draft:
+    """An ontology being migrated one operation at a time, and what happens to annotations."""
 
-    ``relabel`` maps every label that changes to its final label (chained operations are
-    composed); ``flags`` maps final labels of annotations that need a person's review to
-    the reason; ``stale_links`` lists final labels whose meaning changed, so links touching
-    their annotations must be re-confirmed.
-    """
-    classes = {c.name: c for c in ontology.classes}
-    relations = list(ontology.relations)
-    plan = RelabelPlan()
+    base: Ontology
+    classes: dict[str, ClassDef]
+    relations: list[RelationType]
+    #: every class of the base version -> the name its annotations carry now
+    current: dict[str, str]
+    flags: dict[str, list[str]] = field(default_factory=dict)
+    stale_links: set[str] = field(default_factory=set)
 
-    def move(old: str, new: str) -> None:
-        for key, value in list(plan.relabel.items()):
-            if value == old:
-                plan.relabel[key] = new
-        if old not in plan.relabel.values():
-            plan.relabel.setdefault(old, new)
-        for table in (plan.flags,):
-            if old in table:
-                table[new] = table.pop(old)
-        if old in plan.stale_links:
-            plan.stale_links.discard(old)
-            plan.stale_links.add(new)
+    @classmethod
+    def of(cls, ontology: Ontology) -> "_Draft":
+        return cls(
+            base=ontology,
+            classes={c.name: c for c in ontology.classes},
+            relations=list(ontology.relations),
+            current={c.name: c.name for c in ontology.classes},
+        )
 
-    def need(name: str, op: str) -> ClassDef:
-        if name not in classes:
+    def need(self, name: str, op: str) -> ClassDef:
+        if name not in self.classes:
             raise OntologyError(
-                f"{op}: class {name!r} does not exist in version {ontology.version}"
+                f"{op}: class {name!r} does not exist in version {self.base.version} "
+                "or after the operations before it"
             )
-        return classes[name]
+        return self.classes[name]
 
-    def reparent(old: str, new: str) -> None:
-        for name, cls in list(classes.items()):
+    def originals(self, name: str) -> list[str]:
+        """The base-version labels whose annotations now carry `name`."""
+        return [old for old, now in self.current.items() if now == name]
+
+    def flag(self, name: str, reason: str) -> None:
+        for old in self.originals(name):
+            self.flags.setdefault(old, []).append(reason)
+
+    def move(self, old: str, new: str) -> None:
+        """Annotations, children and relation endpoints of class `old` go to `new`."""
+        for original in self.originals(old):
+            self.current[original] = new
+        for name, cls in list(self.classes.items()):
             if cls.parent == old:
-                classes[name] = cls.model_copy(update={"parent": new})
-
-    def rename_in_relations(old: str, new: str | None) -> None:
-        for index, rel in enumerate(relations):
+                self.classes[name] = cls.model_copy(update={"parent": new})
+        for index, rel in enumerate(self.relations):
             ends = {}
             for side in ("source", "target"):
-                rule = getattr(rel, side)
+                rule: EndpointRule = getattr(rel, side)
                 if rule.classes and old in rule.classes:
-                    kept = [new if c == old else c for c in rule.classes if c != old or new]
-                    ends[side] = rule.model_copy(update={"classes": list(dict.fromkeys(kept))})
+                    renamed = [new if c == old else c for c in rule.classes]
+                    ends[side] = rule.model_copy(update={"classes": list(dict.fromkeys(renamed))})
             if ends:
-                relations[index] = rel.model_copy(update=ends)
+                self.relations[index] = rel.model_copy(update=ends)
 
-    for op in migration.operations:
-        if isinstance(op, AddClass):
-            if op.cls.name in classes:
-                raise OntologyError(f"add_class: class {op.cls.name!r} already exists")
-            classes[op.cls.name] = op.cls
-        elif isinstance(op, AddAttribute):
-            cls = need(op.cls, "add_attribute")
-            if any(a.name == op.attribute.name for a in cls.attributes):
-                raise OntologyError(f"add_attribute: {op.cls!r} already has {op.attribute.name!r}")
-            if op.attribute.required:
-                raise OntologyError(
-                    f"add_attribute: {op.attribute.name!r} cannot be required: existing "
-                    "annotations have no value for it"
-                )
-            classes[op.cls] = cls.model_copy(update={"attributes": [*cls.attributes, op.attribute]})
-        elif isinstance(op, AddRelation):
-            if any(r.name == op.relation.name for r in relations):
-                raise OntologyError(f"add_relation: relation {op.relation.name!r} already exists")
-            relations.append(op.relation)
-        elif isinstance(op, RenameClass):
-            cls = need(op.old, "rename_class")
-            if op.new in classes:
-                raise OntologyError(f"rename_class: class {op.new!r} already exists")
-            classes = {
-                (op.new if k == op.old else k): (
-                    cls.model_copy(update={"name": op.new}) if k == op.old else v
-                )
-                for k, v in classes.items()
-            }
-            reparent(op.old, op.new)
-            rename_in_relations(op.old, op.new)
-            move(op.old, op.new)
-        elif isinstance(op, MergeClasses):
-            for name in op.sources:
-                need(name, "merge_classes")
-            if op.into not in classes:
-                first = classes[op.sources[0]]
-                classes[op.into] = ClassDef(
-                    name=op.into,
-                    parent=first.parent,
-                    geometries=first.geometries,
-                    attributes=first.attributes,
-                )
-            for name in op.sources:
-                if name == op.into:
-                    continue
-                del classes[name]
-                reparent(name, op.into)
-                rename_in_relations(name, op.into)
-                move(name, op.into)
-            plan.stale_links.add(op.into)
-        elif isinstance(op, SplitClass):
-            old = need(op.source, "split_class")
-            names = [c.name for c in op.into]
-            if op.default not in names:
-                raise OntologyError(f"split_class: default {op.default!r} is not one of {names}")
-            for new_cls in op.into:
-                if new_cls.name in classes and new_cls.name != op.source:
-                    raise OntologyError(f"split_class: class {new_cls.name!r} already exists")
-            del classes[op.source]
-            for new_cls in op.into:
-                parent = new_cls.parent if new_cls.parent is not None else old.parent
-                classes[new_cls.name] = new_cls.model_copy(update={"parent": parent})
-            reparent(op.source, op.default)
-            rename_in_relations(op.source, op.default)
-            move(op.source, op.default)
-            plan.flags[op.default] = f"split-from:{op.source}"
-            plan.stale_links.add(op.default)
-        else:
-            cls = need(op.name, "deprecate_class")
-            classes[op.name] = cls.model_copy(update={"deprecated": True})
-            plan.flags[op.name] = f"deprecated-class:{op.name}"
+    def add_class(self, op: AddClass) -> None:
+        if op.cls.name in self.classes:
+            raise OntologyError(f"add_class: class {op.cls.name!r} already exists")
+        self.classes[op.cls.name] = op.cls
 
-    plan.relabel = {old: new for old, new in plan.relabel.items() if old != new}
-    try:
-        upgraded = Ontology(
-            name=ontology.name,
-            version=ontology.version + 1,
-            classes=list(classes.values()),
-            relations=relations,
+    def add_attribute(self, op: AddAttribute) -> None:
+        cls = self.need(op.cls, "add_attribute")
+        if any(a.name == op.attribute.name for a in cls.attributes):
+            raise OntologyError(f"add_attribute: {op.cls!r} already has {op.attribute.name!r}")
+        if op.attribute.required:
+            raise OntologyError(
+                f"add_attribute: {op.attribute.name!r} cannot be required: existing "
+                "annotations have no value for it"
+            )
+        self.classes[op.cls] = cls.model_copy(
+            update={"attributes": [*cls.attributes, op.attribute]}
         )
-    except ValidationError as exc:
-        raise OntologyError(
-            f"the migrated ontology is not valid: {exc.errors()[0]['msg']}"
-        ) from exc
-    return upgraded, plan
+
+    def add_relation(self, op: AddRelation) -> None:
+        if any(r.name == op.relation.name for r in self.relations):
+            raise OntologyError(f"add_relation: relation {op.relation.name!r} already exists")
+        self.relations.append(op.relation)
+
+    def rename_class(self, op: RenameClass) -> None:
+        cls = self.need(op.old, "rename_class")
+        if op.new in self.classes:
+            raise OntologyError(f"rename_class: class {op.new!r} already exists")
+        self.classes = {
+            (op.new if name == op.old else name): (
+                cls.model_copy(update={"name": op.new}) if name == op.old else other
+            )
+            for name, other in self.classes.items()
+        }
+        self.move(op.old, op.new)
+
+    def merge_classes(self, op: MergeClasses) -> None:
+        for name in op.sources:
+            self.need(name, "merge_classes")
+        if op.into not in self.classes:
+            first = self.classes[op.sources[0]]
+            self.classes[op.into] = ClassDef(
+                name=op.into,
+                parent=first.parent,
+                geometries=first.geometries,
+                attributes=first.attributes,
+            )
+        for name in op.sources:
+            if name != op.into:
+                del self.classes[name]
+                self.move(name, op.into)
+        self.stale_links.update(self.originals(op.into))
+
+    def split_class(self, op: SplitClass) -> None:
+        old = self.need(op.source, "split_class")
+        names = [c.name for c in op.into]
+        if op.default not in names:
+            raise OntologyError(f"split_class: default {op.default!r} is not one of {names}")
+        for new_cls in op.into:
+            if new_cls.name in self.classes and new_cls.name != op.source:
+                raise OntologyError(f"split_class: class {new_cls.name!r} already exists")
+        del self.classes[op.source]
+        for new_cls in op.into:
+            parent = new_cls.parent if new_cls.parent is not None else old.parent
+            self.classes[new_cls.name] = new_cls.model_copy(update={"parent": parent})
+        self.move(op.source, op.default)
+        self.flag(op.default, f"split-from:{op.source}")
+        self.stale_links.update(self.originals(op.default))
+
+    def deprecate_class(self, op: DeprecateClass) -> None:
+        cls = self.need(op.name, "deprecate_class")
+        self.classes[op.name] = cls.model_copy(update={"deprecated": True})
+        self.flag(op.name, f"deprecated-class:{op.name}")
+
+    def apply(self, op: Operation) -> None:
+        match op:
+            case AddClass():
+                self.add_class(op)
+            case AddAttribute():
+                self.add_attribute(op)
+            case AddRelation():
+                self.add_relation(op)
+            case RenameClass():
+                self.rename_class(op)
+            case MergeClasses():
+                self.merge_classes(op)
+            case SplitClass():
+                self.split_class(op)
+            case DeprecateClass():
+                self.deprecate_class(op)
+
+    def result(self) -> tuple[Ontology, RelabelPlan]:
+        try:
+            upgraded = Ontology(
+                name=self.base.name,
+                version=self.base.version + 1,
+                classes=list(self.classes.values()),
+                relations=self.relations,
+            )
+        except ValidationError as exc:
+            raise OntologyError(
+                f"the migrated ontology is not valid: {exc.errors()[0]['msg']}"
+            ) from exc
+        plan = RelabelPlan(
+            relabel={old: now for old, now in self.current.items() if old != now},
+            flags=self.flags,
+            stale_links=self.stale_links,
+        )
+        return upgraded, plan
+
+
+def plan_migration(ontology: Ontology, migration: Migration) -> tuple[Ontology, RelabelPlan]:
+    """The next ontology version and what must happen to annotations made under `ontology`."""
+    draft = _Draft.of(ontology)
+    for op in migration.operations:
+        draft.apply(op)
+    return draft.result()

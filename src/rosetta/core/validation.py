@@ -14,12 +14,12 @@ Each check raises `RuleViolation` naming the object, the field and the rule. Rul
 - ``label-geometry``       the class allows this geometry kind
 - ``attribute-known`` / ``attribute-value`` / ``attribute-required``
 - ``ids-unique``           ids are unique within a sample
-- ``entity-member``        entity members are annotations of the sample
+- ``entity-member``        entity members are annotations of the sample, each listed once
 - ``entity-labels``        entity members (and the entity label) are the same class or is-a related
 - ``relation-known`` / ``link-endpoint`` / ``link-self`` / ``link-direction``
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rosetta.core.errors import RuleViolation
@@ -76,11 +76,17 @@ def _check_frame(frame: int | None, field: str, obj: str, stream: Stream) -> Non
 
 
 def _check_points(
-    points: Iterable[tuple[float, float]], field: str, obj: str, stream: Stream
+    points: Iterable[tuple[float, float] | tuple[float, float, int]],
+    field: str,
+    obj: str,
+    stream: Stream,
 ) -> None:
+    """Points ``[x, y]`` or keypoints ``[x, y, v]`` (absent ones, ``v = 0``, may lie anywhere)."""
     width = _need(stream.media, "width", obj, stream)
     height = _need(stream.media, "height", obj, stream)
-    for index, (x, y) in enumerate(points):
+    for index, (x, y, *visibility) in enumerate(points):
+        if visibility == [0]:
+            continue
         if not (-EPSILON <= x <= width + EPSILON and -EPSILON <= y <= height + EPSILON):
             raise _fail(
                 obj,
@@ -146,13 +152,9 @@ def check_geometry(annotation: Annotation, stream: Stream) -> None:
         _check_rect(
             geometry.x, geometry.y, geometry.w, geometry.h, field="geometry", obj=obj, stream=stream
         )
-    elif isinstance(geometry, Polygon):
+    elif isinstance(geometry, Polygon | Keypoints):
         _check_frame(geometry.frame, "geometry.frame", obj, stream)
         _check_points(geometry.points, "geometry.points", obj, stream)
-    elif isinstance(geometry, Keypoints):
-        _check_frame(geometry.frame, "geometry.frame", obj, stream)
-        visible = [(x, y) for x, y, v in geometry.points if v > 0]
-        _check_points(visible, "geometry.points", obj, stream)
     elif isinstance(geometry, Mask):
         _check_frame(geometry.frame, "geometry.frame", obj, stream)
         _check_mask(geometry, obj, stream)
@@ -166,8 +168,6 @@ def check_geometry(annotation: Annotation, stream: Stream) -> None:
 
 
 def _check_mask(mask: Mask, obj: str, stream: Stream) -> None:
-    from pycocotools import mask as coco_mask
-
     width = _need(stream.media, "width", obj, stream)
     height = _need(stream.media, "height", obj, stream)
     if tuple(mask.rle.size) != (height, width):
@@ -178,11 +178,17 @@ def _check_mask(mask: Mask, obj: str, stream: Stream) -> None:
             f"mask size {list(mask.rle.size)} must be the image's [height, width] = [{height}, {width}]",
         )
     try:
-        coco_mask.area({"size": list(mask.rle.size), "counts": mask.rle.counts.encode("ascii")})
-    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        runs = mask.rle.runs()
+    except ValueError as exc:
+        raise _fail(obj, "geometry.rle.counts", "mask-size", str(exc)) from exc
+    if any(run < 0 for run in runs) or sum(runs) != height * width:
         raise _fail(
-            obj, "geometry.rle.counts", "mask-size", f"not a COCO RLE string: {exc}"
-        ) from exc
+            obj,
+            "geometry.rle.counts",
+            "mask-size",
+            f"the runs cover {sum(runs)} pixels (with negative runs: {any(r < 0 for r in runs)}); "
+            f"a {height}x{width} mask has {height * width}",
+        )
 
 
 def check_label(annotation: Annotation, ontology: Ontology, *, allow_deprecated: bool) -> None:
@@ -254,16 +260,26 @@ def check_annotation(
     check_label(annotation, ontology, allow_deprecated=allow_deprecated)
 
 
-def check_entity(entity: Entity, annotations: Mapping[str, Annotation], ontology: Ontology) -> None:
-    """Members exist, and all their labels (and the entity's) lie on one is-a chain."""
+def check_entity(
+    entity: Entity,
+    annotations: Mapping[str, Annotation],
+    ontology: Ontology,
+    *,
+    allow_deprecated: bool = True,
+) -> None:
+    """Members exist once each, and all their labels (and the entity's) lie on one is-a chain."""
     obj = f"entity {entity.id!r}"
     labels: list[tuple[str, str]] = []
     if entity.label is not None:
-        if entity.label not in ontology.class_map:
+        cls = ontology.class_map.get(entity.label)
+        if cls is None:
             raise _fail(
                 obj, "label", "label-known", f"{entity.label!r} is not a class of the ontology"
             )
+        if cls.deprecated and not allow_deprecated:
+            raise _fail(obj, "label", "label-deprecated", f"class {cls.name!r} is deprecated")
         labels.append(("label", entity.label))
+    seen: set[str] = set()
     for index, member in enumerate(entity.members):
         annotation = annotations.get(member)
         if annotation is None:
@@ -273,6 +289,9 @@ def check_entity(entity: Entity, annotations: Mapping[str, Annotation], ontology
                 "entity-member",
                 f"{member!r} is not an annotation of the sample",
             )
+        if member in seen:
+            raise _fail(obj, f"members[{index}]", "entity-member", f"{member!r} is listed twice")
+        seen.add(member)
         labels.append((f"members[{index}]", annotation.label))
     if not labels:
         return
@@ -371,7 +390,7 @@ def check_link(
             obj,
             "source",
             "link-direction",
-            f"{link.type!r} is directed {link.type} source → target; these ends are the wrong way round",
+            f"{link.type!r} is directed source → target; these ends are the wrong way round",
         )
     field, problem = ("source", source_problem) if source_problem else ("target", target_problem)
     raise _fail(obj, field, "link-endpoint", f"{link.type!r} {field}: {problem}")
@@ -384,12 +403,13 @@ def check_sample(sample: Sample, ontology: Ontology, *, allow_deprecated: bool =
     annotations: dict[str, Annotation] = {}
     endpoints: dict[str, Endpoint] = {}
     seen: set[str] = {sample.id}
-    for kind, items in (
+    groups: tuple[tuple[str, Sequence[Stream | Annotation | Entity | Link]], ...] = (
         ("streams", sample.streams),
         ("annotations", sample.annotations),
         ("entities", sample.entities),
         ("links", sample.links),
-    ):
+    )
+    for kind, items in groups:
         for index, item in enumerate(items):
             if item.id in seen:
                 raise _fail(
@@ -407,7 +427,7 @@ def check_sample(sample: Sample, ontology: Ontology, *, allow_deprecated: bool =
         endpoints[annotation.id] = annotation
     for index, entity in enumerate(sample.entities):
         try:
-            check_entity(entity, annotations, ontology)
+            check_entity(entity, annotations, ontology, allow_deprecated=allow_deprecated)
         except RuleViolation as exc:
             raise exc.within(f"entities[{index}]") from None
         endpoints[entity.id] = entity

@@ -1,0 +1,37 @@
+# Rosetta: `make demo` builds the demo project and serves it at http://127.0.0.1:8000;
+# `make test` runs lint, format check, types, the layer contract and the tests.
+# Both create .venv on first use and reinstall only when pyproject.toml changes.
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BENCH_ARGS ?= --n 10000 100000
+
+.PHONY: install demo test bench
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Rosetta needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/rosetta demo --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_export.py $(BENCH_ARGS)

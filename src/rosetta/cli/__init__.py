@@ -1,0 +1,1 @@
+"""The ``rosetta`` command line (Typer + Rich)."""

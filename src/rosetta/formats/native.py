@@ -1,0 +1,343 @@
+"""The native JSONL format: one `Sample` per line, with everything drawn on and between its streams.
+
+A line is the JSON object of one sample (compact, UTF-8, keys in schema order)::
+
+    {"id": ..., "external_id": ..., "status": ..., "metadata": {...},
+     "streams": [{"id", "name", "modality", "uri", "text", "media": {...}}],
+     "annotations": [{"id", "stream", "label", "geometry": {...}, "attributes": {...},
+                      "revision", "ontology_version", "author", "source": {...}, "flags": [...]}],
+     "entities": [{"id", "label", "members": [...], "revision", "author"}],
+     "links": [{"id", "type", "source", "target", "status", "attributes": {...}, "revision",
+                "source_revision", "target_revision", "author"}]}
+
+Optional fields that are ``null`` are left out (``stream`` excepted: a sample-level
+classification writes ``"stream": null``), and so are ``null`` fields inside ``media``,
+``geometry`` and ``source``. Those nested objects are written exactly as the store keeps
+them, so an exporter can embed the stored JSON text unchanged and produce the same bytes
+as `dumps_sample`. Blank lines are allowed and skipped by the reader.
+
+The record builders (`stream_object`, `annotation_object`, ...) take the nested parts
+either as values or as `orjson.Fragment` (already encoded JSON); both serialise alike.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from rosetta.core.errors import ImportFailed
+from rosetta.core.geometry import GEOMETRY_MODALITIES
+from rosetta.core.schema import Annotation, Entity, Link, Sample, Stream
+
+JsonObject = dict[str, Any]
+
+_SAMPLE: TypeAdapter[Sample] = TypeAdapter(Sample)
+_NOT_JSON_TOKENS = (b"NaN", b"Infinity")
+
+
+def compact_json(value: Any) -> str:
+    """``value`` as compact JSON text, the encoding used for every nested JSON part."""
+    return orjson.dumps(value).decode()
+
+
+def stream_object(
+    *, id: str, name: str, modality: str, uri: str | None, text: str | None, media: Any
+) -> JsonObject:
+    """The JSON object of a stream; ``media`` is the media info without its null fields."""
+    obj: JsonObject = {"id": id, "name": name, "modality": modality}
+    if uri is not None:
+        obj["uri"] = uri
+    if text is not None:
+        obj["text"] = text
+    obj["media"] = media
+    return obj
+
+
+def annotation_object(
+    *,
+    id: str,
+    stream: str | None,
+    label: str,
+    geometry: Any,
+    attributes: Any,
+    revision: int,
+    ontology_version: int | None,
+    author: str | None,
+    source: Any,
+    flags: Any,
+) -> JsonObject:
+    """The JSON object of an annotation; ``geometry``/``source`` without their null fields."""
+    obj: JsonObject = {
+        "id": id,
+        "stream": stream,
+        "label": label,
+        "geometry": geometry,
+        "attributes": attributes,
+        "revision": revision,
+    }
+    if ontology_version is not None:
+        obj["ontology_version"] = ontology_version
+    if author is not None:
+        obj["author"] = author
+    obj["source"] = source
+    obj["flags"] = flags
+    return obj
+
+
+def entity_object(
+    *, id: str, label: str | None, members: list[str], revision: int, author: str | None
+) -> JsonObject:
+    """The JSON object of an entity."""
+    obj: JsonObject = {"id": id}
+    if label is not None:
+        obj["label"] = label
+    obj["members"] = members
+    obj["revision"] = revision
+    if author is not None:
+        obj["author"] = author
+    return obj
+
+
+def link_object(
+    *,
+    id: str,
+    type: str,
+    source: str,
+    target: str,
+    status: str,
+    attributes: Any,
+    revision: int,
+    source_revision: int | None,
+    target_revision: int | None,
+    author: str | None,
+) -> JsonObject:
+    """The JSON object of a link."""
+    obj: JsonObject = {
+        "id": id,
+        "type": type,
+        "source": source,
+        "target": target,
+        "status": status,
+        "attributes": attributes,
+        "revision": revision,
+    }
+    if source_revision is not None:
+        obj["source_revision"] = source_revision
+    if target_revision is not None:
+        obj["target_revision"] = target_revision
+    if author is not None:
+        obj["author"] = author
+    return obj
+
+
+def sample_object(
+    *,
+    id: str,
+    external_id: str | None,
+    status: str,
+    metadata: Any,
+    streams: list[JsonObject],
+    annotations: list[JsonObject],
+    entities: list[JsonObject],
+    links: list[JsonObject],
+) -> JsonObject:
+    """The JSON object of a sample from the objects of its parts."""
+    obj: JsonObject = {"id": id}
+    if external_id is not None:
+        obj["external_id"] = external_id
+    obj["status"] = status
+    obj["metadata"] = metadata
+    obj["streams"] = streams
+    obj["annotations"] = annotations
+    obj["entities"] = entities
+    obj["links"] = links
+    return obj
+
+
+def part_json(part: BaseModel) -> str:
+    """The JSON text of a nested part (media info, geometry, source): compact, nulls left out.
+
+    This is how the format writes these parts and how the store keeps them; its output is
+    the same as `compact_json` of ``part.model_dump(exclude_none=True)``.
+    """
+    return part.model_dump_json(exclude_none=True)
+
+
+def stream_record(stream: Stream) -> JsonObject:
+    """The JSON object of `stream`."""
+    return stream_object(
+        id=stream.id,
+        name=stream.name,
+        modality=stream.modality.value,
+        uri=stream.uri,
+        text=stream.text,
+        media=orjson.Fragment(part_json(stream.media)),
+    )
+
+
+def annotation_record(annotation: Annotation) -> JsonObject:
+    """The JSON object of `annotation`."""
+    return annotation_object(
+        id=annotation.id,
+        stream=annotation.stream,
+        label=annotation.label,
+        geometry=orjson.Fragment(part_json(annotation.geometry)),
+        attributes=annotation.attributes,
+        revision=annotation.revision,
+        ontology_version=annotation.ontology_version,
+        author=annotation.author,
+        source=orjson.Fragment(part_json(annotation.source)),
+        flags=annotation.flags,
+    )
+
+
+def entity_record(entity: Entity) -> JsonObject:
+    """The JSON object of `entity`."""
+    return entity_object(
+        id=entity.id,
+        label=entity.label,
+        members=entity.members,
+        revision=entity.revision,
+        author=entity.author,
+    )
+
+
+def link_record(link: Link) -> JsonObject:
+    """The JSON object of `link`."""
+    return link_object(
+        id=link.id,
+        type=link.type,
+        source=link.source,
+        target=link.target,
+        status=link.status,
+        attributes=link.attributes,
+        revision=link.revision,
+        source_revision=link.source_revision,
+        target_revision=link.target_revision,
+        author=link.author,
+    )
+
+
+def sample_record(sample: Sample) -> JsonObject:
+    """The JSON object of `sample` with all its parts."""
+    return sample_object(
+        id=sample.id,
+        external_id=sample.external_id,
+        status=sample.status,
+        metadata=sample.metadata,
+        streams=[stream_record(stream) for stream in sample.streams],
+        annotations=[annotation_record(annotation) for annotation in sample.annotations],
+        entities=[entity_record(entity) for entity in sample.entities],
+        links=[link_record(link) for link in sample.links],
+    )
+
+
+def dumps_sample(sample: Sample) -> bytes:
+    """The line of `sample`, without its newline.
+
+    Integers must fit in 64 bits (a `TypeError` says which value does not).
+    """
+    return orjson.dumps(sample_record(sample))
+
+
+def write_sample(out: IO[bytes], sample: Sample) -> None:
+    """Write the line of `sample` and its newline to the binary file `out`."""
+    out.write(dumps_sample(sample) + b"\n")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    after: int | str | None = None
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not (after == "geometry" and part in GEOMETRY_MODALITIES):
+            # (pydantic puts the tag of the geometry union into the location; it is left out)
+            path += f".{part}" if path else part
+        after = part
+    return path
+
+
+def _expected(error: Any) -> str:
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        return "a value is required here"
+    if error["type"] in ("extra_forbidden", "json_invalid"):
+        return message
+    shown = repr(error.get("input"))
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return f"{message} (got {shown})"
+
+
+def parse_sample(line: bytes | str, *, file: str = "<line>", line_number: int = 1) -> Sample:
+    """The sample on one line, or `ImportFailed` naming file, line, field and what was expected."""
+    try:
+        sample = _SAMPLE.validate_json(line)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            raise ImportFailed(
+                file,
+                line_number,
+                "",
+                f"not valid JSON (a truncated or malformed line?): {first['msg']}",
+            ) from None
+        if first["type"] == "model_type" and not first["loc"]:
+            raise ImportFailed(
+                file, line_number, "", "expected a JSON object (one sample per line)"
+            ) from None
+        raise ImportFailed(file, line_number, _field_path(first["loc"]), _expected(first)) from None
+    raw = line.encode() if isinstance(line, str) else line
+    if any(token in raw for token in _NOT_JSON_TOKENS):
+        # pydantic's parser takes NaN and Infinity, which are not JSON and cannot round-trip
+        try:
+            orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ImportFailed(
+                file, line_number, "", f"not valid JSON (NaN and Infinity are not numbers): {exc}"
+            ) from None
+    return sample
+
+
+class _Head(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    external_id: str | None = None
+
+
+def peek_external_id(line: bytes | str) -> str | None:
+    """The external id of the sample on `line`, read without building the sample.
+
+    ``None`` when the line has none, or cannot be read (`parse_sample` says why).
+    """
+    try:
+        return _Head.model_validate_json(line).external_id
+    except ValidationError:
+        return None
+
+
+def read_lines(handle: IO[bytes], *, start_line: int = 1) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of the non-blank lines of a binary file, from `start_line` on."""
+    for number, line in enumerate(handle, start=1):
+        if number >= start_line and line and not line.isspace():
+            yield number, line
+
+
+def read_samples(
+    source: str | Path | IO[bytes], *, start_line: int = 1
+) -> Iterator[tuple[int, Sample]]:
+    """Stream ``(line number, sample)`` from a JSONL file (a path or a binary file object).
+
+    Lines before `start_line` are skipped without parsing, and so are blank lines. A line that is
+    not a valid sample raises `ImportFailed` naming the file, the line and the field.
+    """
+    if isinstance(source, str | Path):
+        with open(source, "rb") as handle:
+            for number, line in read_lines(handle, start_line=start_line):
+                yield number, parse_sample(line, file=str(source), line_number=number)
+    else:
+        name = str(getattr(source, "name", "<stream>"))
+        for number, line in read_lines(source, start_line=start_line):
+            yield number, parse_sample(line, file=name, line_number=number)

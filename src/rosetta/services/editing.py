@@ -1,0 +1,635 @@
+"""Editing annotations, links and entities: validated, versioned and recorded.
+
+Each function runs in one transaction. It loads what it needs, scoped to the project (an id
+of another project is a `NotFoundError`), validates with `rosetta.core.validation` against
+the project's current ontology, writes with optimistic concurrency (``UPDATE ... WHERE
+revision = expected``; a mismatch is a `ConflictError` and nothing is written), bumps the
+revision of every object it changes and appends one event per change.
+
+When an annotation changes (label, geometry or attributes), every *confirmed* link whose
+source or target is that annotation, or an entity holding it, turns ``stale``; so does every
+confirmed link of an entity whose members change. Deleting an annotation removes it from
+its entities (which counts as a member change) and deletes the links touching it, each with
+its own event, so the history keeps what went away.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Table,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+
+from rosetta.core.errors import ConflictError, NotFoundError, RuleViolation
+from rosetta.core.geometry import Geometry
+from rosetta.core.ontology import Ontology
+from rosetta.core.schema import Annotation, Entity, Link, Stream
+from rosetta.core.validation import Endpoint, check_annotation, check_entity, check_link
+from rosetta.services.projects import load_ontology
+from rosetta.store import events
+from rosetta.store.events import Actor
+from rosetta.store.records import (
+    annotation_from_row,
+    annotation_row,
+    entity_from_row,
+    entity_row,
+    link_from_row,
+    link_row,
+    member_rows,
+    stream_from_row,
+)
+from rosetta.store.tables import (
+    annotations,
+    entities,
+    entity_members,
+    links,
+    projects,
+    samples,
+    streams,
+)
+
+
+def record_json(record: BaseModel) -> dict[str, Any]:
+    """A record as the event log keeps it in ``before``/``after``."""
+    return record.model_dump(mode="json", exclude_none=True)
+
+
+# --- loading, scoped to one project ---------------------------------------------------------
+
+
+def current_ontology(connection: Connection, project_id: str) -> Ontology:
+    """The project's current ontology, read under a share lock on the project row.
+
+    On PostgreSQL the lock makes an edit wait for a running ontology migration (and the
+    migration for running edits), so no annotation is validated against a version that is
+    being replaced.
+    """
+    version = connection.execute(
+        select(projects.c.ontology_version)
+        .where(projects.c.id == project_id)
+        .with_for_update(read=True)
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFoundError("project", project_id)
+    return load_ontology(connection, project_id, version)
+
+
+def _row(connection: Connection, table: Table, kind: str, project_id: str, ident: str) -> Row[Any]:
+    row = connection.execute(
+        select(table).where(table.c.id == ident, table.c.project_id == project_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(kind, ident)
+    return row
+
+
+def _require_sample(connection: Connection, project_id: str, sample_id: str) -> None:
+    _row(connection, samples, "sample", project_id, sample_id)
+
+
+def _require_new_id(connection: Connection, kind: str, ident: str) -> None:
+    """Ids are unique in the store across samples, streams, annotations, entities and links."""
+    tables = (samples, streams, annotations, entities, links)
+    taken = connection.execute(
+        union_all(*(select(literal(1)).where(table.c.id == ident) for table in tables))
+    ).first()
+    if taken is not None:
+        raise RuleViolation(
+            f"{kind} {ident!r}", "id", "ids-unique", f"id {ident!r} is in use already"
+        )
+
+
+def _streams(connection: Connection, sample_id: str) -> dict[str, Stream]:
+    rows = connection.execute(select(streams).where(streams.c.sample_id == sample_id))
+    return {row.id: stream_from_row(row) for row in rows}
+
+
+def _annotations(
+    connection: Connection, project_id: str, sample_id: str, ids: Collection[str]
+) -> dict[str, Annotation]:
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(annotations).where(
+            annotations.c.id.in_(ids),
+            annotations.c.sample_id == sample_id,
+            annotations.c.project_id == project_id,
+        )
+    )
+    return {row.id: annotation_from_row(row) for row in rows}
+
+
+def members_of(connection: Connection, entity_ids: Collection[str]) -> dict[str, list[str]]:
+    """The member annotation ids of each entity, in member order."""
+    members: dict[str, list[str]] = {ident: [] for ident in entity_ids}
+    if members:
+        for member in connection.execute(
+            select(entity_members.c.entity_id, entity_members.c.annotation_id)
+            .where(entity_members.c.entity_id.in_(members))
+            .order_by(entity_members.c.pk)
+        ):
+            members[member.entity_id].append(member.annotation_id)
+    return members
+
+
+def _entities(
+    connection: Connection, project_id: str, ids: Collection[str], sample_id: str | None = None
+) -> dict[str, Entity]:
+    if not ids:
+        return {}
+    query = select(entities).where(entities.c.id.in_(ids), entities.c.project_id == project_id)
+    if sample_id is not None:
+        query = query.where(entities.c.sample_id == sample_id)
+    rows = connection.execute(query).all()
+    members = members_of(connection, [row.id for row in rows])
+    return {row.id: entity_from_row(row, members[row.id]) for row in rows}
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """A link's endpoints with what `check_link` needs to judge them."""
+
+    endpoints: dict[str, Endpoint]
+    streams: dict[str, Stream]
+    annotations: dict[str, Annotation]
+
+    def revision(self, ident: str) -> int:
+        return self.endpoints[ident].revision
+
+
+def _ends(connection: Connection, project_id: str, sample_id: str, link: Link) -> _Ends:
+    ids = {link.source, link.target}
+    found = _annotations(connection, project_id, sample_id, ids)
+    held = _entities(connection, project_id, ids, sample_id)
+    members = {m for entity in held.values() for m in entity.members} - found.keys()
+    endpoints: dict[str, Endpoint] = {**found, **held}
+    return _Ends(
+        endpoints=endpoints,
+        streams=_streams(connection, sample_id),
+        annotations={**found, **_annotations(connection, project_id, sample_id, members)},
+    )
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _conflict(
+    connection: Connection, table: Table, kind: str, ident: str, expected: int
+) -> Exception:
+    actual = connection.execute(
+        select(table.c.revision).where(table.c.id == ident)
+    ).scalar_one_or_none()
+    if actual is None:
+        return NotFoundError(kind, ident)
+    return ConflictError(f"{kind} {ident!r}", expected, actual)
+
+
+def _write(
+    connection: Connection,
+    table: Table,
+    kind: str,
+    ident: str,
+    expected: int,
+    **values: Any,
+) -> int:
+    """Set `values` on row `ident` if its revision is still `expected`; the new revision."""
+    result = connection.execute(
+        update(table)
+        .where(table.c.id == ident, table.c.revision == expected)
+        .values(revision=expected + 1, **values)
+    )
+    if result.rowcount != 1:
+        raise _conflict(connection, table, kind, ident, expected)
+    return expected + 1
+
+
+def _expect(kind: str, ident: str, expected: int, actual: int) -> None:
+    if expected != actual:
+        raise ConflictError(f"{kind} {ident!r}", expected, actual)
+
+
+Record = Annotation | Entity | Link
+
+
+def _event(
+    project_id: str,
+    actor: Actor,
+    kind: str,
+    ident: str,
+    action: str,
+    *,
+    before: Record | None = None,
+    after: Record | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    return events.event_row(
+        project_id,
+        actor,
+        kind,
+        ident,
+        action,
+        revision=None if after is None else after.revision,
+        before=None if before is None else record_json(before),
+        after=None if after is None else record_json(after),
+        note=note,
+    )
+
+
+# --- stale links ----------------------------------------------------------------------------
+
+
+def mark_links_stale(
+    connection: Connection, project_id: str, actor: Actor, changed: Mapping[str, str]
+) -> int:
+    """Turn every confirmed link with an endpoint in `changed` stale; how many turned.
+
+    `changed` maps an endpoint id (annotation or entity) to what happened to it, e.g.
+    ``"annotation 'a1' changed from revision 2 to 3"``; the link's event note says which
+    end it was.
+    """
+    if not changed:
+        return 0
+    ids = list(changed)
+    rows = connection.execute(
+        select(links)
+        .where(
+            # served by the source_id and target_id indexes; ids are unique in the store, so
+            # the links touching the project's objects are the project's own
+            or_(links.c.source_id.in_(ids), links.c.target_id.in_(ids)),
+            links.c.status == "confirmed",
+        )
+        .order_by(links.c.pk)
+    ).all()
+    rows_out = []
+    for row in rows:
+        before = link_from_row(row)
+        revision = _write(connection, links, "link", row.id, row.revision, status="stale")
+        after = before.model_copy(update={"status": "stale", "revision": revision})
+        ends = (("source", before.source), ("target", before.target))
+        note = "; ".join(f"{end} {changed[ident]}" for end, ident in ends if ident in changed)
+        rows_out.append(
+            _event(
+                project_id, actor, "link", row.id, "stale", before=before, after=after, note=note
+            )
+        )
+    events.record(connection, rows_out)
+    return len(rows)
+
+
+def mark_annotation_links_stale(
+    connection: Connection, project_id: str, actor: Actor, changed: Mapping[str, str]
+) -> int:
+    """`mark_links_stale` for changed annotations and for the entities that hold them.
+
+    `changed` maps an annotation id to what happened to it (``"annotation 'a1' changed
+    from revision 2 to 3"``).
+    """
+    if not changed:
+        return 0
+    holders: dict[str, list[str]] = {}
+    for member in connection.execute(
+        select(entity_members.c.entity_id, entity_members.c.annotation_id)
+        .where(entity_members.c.annotation_id.in_(list(changed)))
+        .order_by(entity_members.c.pk)
+    ):
+        holders.setdefault(member.entity_id, []).append(changed[member.annotation_id])
+    via_entities = {
+        entity_id: f"entity {entity_id!r}, whose member {'; '.join(notes)}"
+        for entity_id, notes in holders.items()
+    }
+    return mark_links_stale(connection, project_id, actor, {**changed, **via_entities})
+
+
+def _changed(kind: str, ident: str, before: int, after: int) -> str:
+    return f"{kind} {ident!r} changed from revision {before} to {after}"
+
+
+# --- annotations ----------------------------------------------------------------------------
+
+
+def create_annotation(
+    engine: Engine, project_id: str, sample_id: str, annotation: Annotation, actor: Actor
+) -> Annotation:
+    """Add `annotation` to the sample at revision 1 under the project's current ontology."""
+    with engine.begin() as connection:
+        ontology = current_ontology(connection, project_id)
+        _require_sample(connection, project_id, sample_id)
+        _require_new_id(connection, "annotation", annotation.id)
+        created = annotation.model_copy(
+            update={
+                "revision": 1,
+                "ontology_version": ontology.version,
+                "author": annotation.author or actor.name,
+            }
+        )
+        check_annotation(created, _streams(connection, sample_id), ontology, allow_deprecated=False)
+        connection.execute(
+            insert(annotations).values(annotation_row(created, project_id, sample_id))
+        )
+        events.record(
+            connection,
+            [_event(project_id, actor, "annotation", created.id, "create", after=created)],
+        )
+    return created
+
+
+def update_annotation(
+    engine: Engine,
+    project_id: str,
+    annotation_id: str,
+    expected_revision: int,
+    actor: Actor,
+    *,
+    label: str | None = None,
+    geometry: Geometry | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Annotation:
+    """Change the label, geometry and/or attributes (``None``: keep); the new record.
+
+    A new label must not be a deprecated class; an annotation keeping a deprecated label
+    may still be edited. The annotation takes the project's current ontology version.
+    Changing nothing writes nothing and returns the annotation as it is.
+    """
+    with engine.begin() as connection:
+        ontology = current_ontology(connection, project_id)
+        row = _row(connection, annotations, "annotation", project_id, annotation_id)
+        _expect("annotation", annotation_id, expected_revision, row.revision)
+        before = annotation_from_row(row)
+        wanted = {"label": label, "geometry": geometry, "attributes": attributes}
+        changes = {
+            name: value
+            for name, value in wanted.items()
+            if value is not None and value != getattr(before, name)
+        }
+        if not changes:
+            return before
+        after = before.model_copy(
+            update={
+                **changes,
+                "revision": expected_revision + 1,
+                "ontology_version": ontology.version,
+            }
+        )
+        check_annotation(
+            after,
+            _streams(connection, row.sample_id),
+            ontology,
+            allow_deprecated="label" not in changes,
+        )
+        stored = annotation_row(after, project_id, row.sample_id)
+        _write(
+            connection,
+            annotations,
+            "annotation",
+            annotation_id,
+            expected_revision,
+            **{
+                name: stored[name]
+                for name in ("label", "geometry", "attributes", "ontology_version")
+            },
+        )
+        events.record(
+            connection,
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "annotation",
+                    annotation_id,
+                    "update",
+                    before=before,
+                    after=after,
+                )
+            ],
+        )
+        mark_annotation_links_stale(
+            connection,
+            project_id,
+            actor,
+            {annotation_id: _changed("annotation", annotation_id, before.revision, after.revision)},
+        )
+    return after
+
+
+def delete_annotation(
+    engine: Engine, project_id: str, annotation_id: str, expected_revision: int, actor: Actor
+) -> None:
+    """Delete the annotation, the links touching it, and its place in entities.
+
+    Each deleted link gets a ``delete`` event; each entity that loses the member gets an
+    ``update`` event with a new revision, and its confirmed links turn stale.
+    """
+    with engine.begin() as connection:
+        row = _row(connection, annotations, "annotation", project_id, annotation_id)
+        _expect("annotation", annotation_id, expected_revision, row.revision)
+        before = annotation_from_row(row)
+        recorded: list[dict[str, Any]] = []
+        touching = connection.execute(
+            select(links)
+            .where(or_(links.c.source_id == annotation_id, links.c.target_id == annotation_id))
+            .order_by(links.c.pk)
+        ).all()
+        if touching:
+            connection.execute(delete(links).where(links.c.id.in_([r.id for r in touching])))
+        recorded += [
+            _event(
+                project_id,
+                actor,
+                "link",
+                r.id,
+                "delete",
+                before=link_from_row(r),
+                note=f"its endpoint annotation {annotation_id!r} was deleted",
+            )
+            for r in touching
+        ]
+        holders = connection.execute(
+            select(entity_members.c.entity_id).where(
+                entity_members.c.annotation_id == annotation_id
+            )
+        ).scalars()
+        for entity in _entities(connection, project_id, list(holders)).values():
+            recorded.append(_remove_member(connection, project_id, actor, entity, annotation_id))
+        removed = connection.execute(
+            delete(annotations).where(
+                annotations.c.id == annotation_id, annotations.c.revision == expected_revision
+            )
+        )
+        if removed.rowcount != 1:
+            raise _conflict(connection, annotations, "annotation", annotation_id, expected_revision)
+        recorded.append(
+            _event(project_id, actor, "annotation", annotation_id, "delete", before=before)
+        )
+        events.record(connection, recorded)
+
+
+def _remove_member(
+    connection: Connection, project_id: str, actor: Actor, entity: Entity, annotation_id: str
+) -> dict[str, Any]:
+    connection.execute(
+        delete(entity_members).where(
+            entity_members.c.entity_id == entity.id,
+            entity_members.c.annotation_id == annotation_id,
+        )
+    )
+    revision = _write(connection, entities, "entity", entity.id, entity.revision)
+    after = entity.model_copy(
+        update={"members": [m for m in entity.members if m != annotation_id], "revision": revision}
+    )
+    note = f"member annotation {annotation_id!r} was deleted"
+    mark_links_stale(
+        connection,
+        project_id,
+        actor,
+        {entity.id: f"{_changed('entity', entity.id, entity.revision, revision)} ({note})"},
+    )
+    return _event(
+        project_id, actor, "entity", entity.id, "update", before=entity, after=after, note=note
+    )
+
+
+# --- links ----------------------------------------------------------------------------------
+
+
+def create_link(engine: Engine, project_id: str, sample_id: str, link: Link, actor: Actor) -> Link:
+    """Add `link` to the sample at revision 1.
+
+    A link created ``confirmed`` records its endpoints' current revisions; any other status
+    records none.
+    """
+    with engine.begin() as connection:
+        ontology = current_ontology(connection, project_id)
+        _require_sample(connection, project_id, sample_id)
+        _require_new_id(connection, "link", link.id)
+        ends = _ends(connection, project_id, sample_id, link)
+        check_link(link, ends.endpoints, ends.streams, ends.annotations, ontology)
+        confirmed = link.status == "confirmed"
+        created = link.model_copy(
+            update={
+                "revision": 1,
+                "author": link.author or actor.name,
+                "source_revision": ends.revision(link.source) if confirmed else None,
+                "target_revision": ends.revision(link.target) if confirmed else None,
+            }
+        )
+        connection.execute(insert(links).values(link_row(created, project_id, sample_id)))
+        events.record(
+            connection, [_event(project_id, actor, "link", created.id, "create", after=created)]
+        )
+    return created
+
+
+def confirm_link(
+    engine: Engine, project_id: str, link_id: str, expected_revision: int, actor: Actor
+) -> Link:
+    """Confirm the link (again): it is checked anew and records its endpoints' revisions."""
+    with engine.begin() as connection:
+        ontology = current_ontology(connection, project_id)
+        row = _row(connection, links, "link", project_id, link_id)
+        _expect("link", link_id, expected_revision, row.revision)
+        before = link_from_row(row)
+        ends = _ends(connection, project_id, row.sample_id, before)
+        check_link(before, ends.endpoints, ends.streams, ends.annotations, ontology)
+        values = {
+            "status": "confirmed",
+            "source_revision": ends.revision(before.source),
+            "target_revision": ends.revision(before.target),
+        }
+        revision = _write(connection, links, "link", link_id, expected_revision, **values)
+        after = before.model_copy(update={**values, "revision": revision})
+        events.record(
+            connection,
+            [_event(project_id, actor, "link", link_id, "confirm", before=before, after=after)],
+        )
+    return after
+
+
+def reject_link(
+    engine: Engine, project_id: str, link_id: str, expected_revision: int, actor: Actor
+) -> Link:
+    """Reject the link; it stays, with status ``rejected``, for the record."""
+    with engine.begin() as connection:
+        row = _row(connection, links, "link", project_id, link_id)
+        _expect("link", link_id, expected_revision, row.revision)
+        before = link_from_row(row)
+        revision = _write(connection, links, "link", link_id, expected_revision, status="rejected")
+        after = before.model_copy(update={"status": "rejected", "revision": revision})
+        events.record(
+            connection,
+            [_event(project_id, actor, "link", link_id, "reject", before=before, after=after)],
+        )
+    return after
+
+
+# --- entities -------------------------------------------------------------------------------
+
+
+def create_entity(
+    engine: Engine, project_id: str, sample_id: str, entity: Entity, actor: Actor
+) -> Entity:
+    """Add `entity` to the sample at revision 1; its members must be compatible annotations."""
+    with engine.begin() as connection:
+        ontology = current_ontology(connection, project_id)
+        _require_sample(connection, project_id, sample_id)
+        _require_new_id(connection, "entity", entity.id)
+        created = entity.model_copy(update={"revision": 1, "author": entity.author or actor.name})
+        members = _annotations(connection, project_id, sample_id, entity.members)
+        check_entity(created, members, ontology, allow_deprecated=False)
+        connection.execute(insert(entities).values(entity_row(created, project_id, sample_id)))
+        if created.members:
+            connection.execute(insert(entity_members), member_rows(created))
+        events.record(
+            connection,
+            [_event(project_id, actor, "entity", created.id, "create", after=created)],
+        )
+    return created
+
+
+def set_entity_members(  # noqa: PLR0917 - the agreed service interface
+    engine: Engine,
+    project_id: str,
+    entity_id: str,
+    members: list[str],
+    expected_revision: int,
+    actor: Actor,
+) -> Entity:
+    """Replace the entity's members; its confirmed links turn stale. The new record."""
+    with engine.begin() as connection:
+        ontology = current_ontology(connection, project_id)
+        row = _row(connection, entities, "entity", project_id, entity_id)
+        _expect("entity", entity_id, expected_revision, row.revision)
+        before = entity_from_row(row, members_of(connection, [entity_id])[entity_id])
+        if members == before.members:
+            return before
+        after = before.model_copy(update={"members": list(members), "revision": row.revision + 1})
+        found = _annotations(connection, project_id, row.sample_id, members)
+        check_entity(after, found, ontology)
+        connection.execute(delete(entity_members).where(entity_members.c.entity_id == entity_id))
+        if after.members:
+            connection.execute(insert(entity_members), member_rows(after))
+        _write(connection, entities, "entity", entity_id, expected_revision)
+        events.record(
+            connection,
+            [_event(project_id, actor, "entity", entity_id, "update", before=before, after=after)],
+        )
+        mark_links_stale(
+            connection,
+            project_id,
+            actor,
+            {
+                entity_id: f"{_changed('entity', entity_id, before.revision, after.revision)} (members)"
+            },
+        )
+    return after

@@ -1,0 +1,236 @@
+"""The HTTP app in process against the real store with the demo project in it."""
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from conftest import TESTER
+from rosetta.api import create_app
+from rosetta.api.errors import domain_error
+from rosetta.api.views import text_pieces
+from rosetta.core.errors import ConflictError, NotFoundError, RosettaError, RuleViolation
+from rosetta.core.geometry import TextSpan
+from rosetta.core.ontology import Ontology
+from rosetta.core.schema import Annotation, Project, Sample
+from rosetta.demo.build import MEDIA_DIR, build_demo
+from rosetta.formats.native import dumps_sample
+from rosetta.services.projects import create_project
+from rosetta.store.engine import open_store
+from rosetta.store.records import load_sample
+
+VIDEO = MEDIA_DIR / "video" / "slideshow_320x240_25fps.mp4"
+
+
+@pytest.fixture
+def demo(engine: Engine) -> Project:
+    return build_demo(engine)
+
+
+@pytest.fixture
+def client(engine: Engine, demo: Project) -> Iterator[TestClient]:
+    with TestClient(create_app(engine)) as client:
+        yield client
+
+
+def _error(response: Any, status: int, kind: str) -> dict[str, Any]:
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"error"}
+    error: dict[str, Any] = body["error"]
+    assert error["type"] == kind
+    assert isinstance(error["message"], str) and error["message"]
+    return error
+
+
+def test_health_and_projects(client: TestClient, demo: Project) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "version": "0.1.0"}
+    assert client.get("/api/projects").json() == [demo.model_dump()]
+
+
+def test_ontology_by_name_and_version(client: TestClient, demo_ontology: Ontology) -> None:
+    body = client.get("/api/projects/rosetta-demo/ontology").json()
+    assert Ontology.model_validate(body) == demo_ontology.model_copy(update={"version": 1})
+    assert client.get("/api/projects/rosetta-demo/ontology?version=1").json() == body
+    error = _error(client.get("/api/projects/rosetta-demo/ontology?version=2"), 404, "not_found")
+    assert error["kind"] == "ontology version"
+
+
+def test_samples_are_paginated(client: TestClient, demo: Project) -> None:
+    first = client.get(f"/api/projects/{demo.id}/samples", params={"limit": 2}).json()
+    assert (first["total"], first["offset"], first["limit"]) == (5, 0, 2)
+    assert [item["id"] for item in first["items"]] == ["portrait", "spoken-1"]
+    assert first["items"][0]["stale_links"] == 1
+    last = client.get(f"/api/projects/{demo.id}/samples", params={"offset": 4}).json()
+    assert [item["id"] for item in last["items"]] == ["slideshow"]
+    assert last["items"][0]["modalities"][:3] == ["video", "audio", "text"]
+    error = _error(client.get(f"/api/projects/{demo.id}/samples?limit=0"), 422, "invalid_request")
+    assert error["errors"] == [
+        {"where": "query.limit", "problem": "Input should be greater than or equal to 1"}
+    ]
+
+
+def test_projects_do_not_see_each_others_samples(
+    engine: Engine, client: TestClient, demo_ontology: Ontology
+) -> None:
+    other = create_project(engine, "other", demo_ontology, TESTER)
+    body = client.get("/api/projects/other/samples").json()
+    assert (body["total"], body["items"]) == (0, [])
+    assert client.get(f"/api/projects/{other.id}/review").json()["stale_links"] == []
+    _error(client.get("/?project=other&sample=portrait"), 404, "not_found")
+
+
+def test_sample_is_the_native_record(engine: Engine, client: TestClient) -> None:
+    response = client.get("/api/samples/slideshow")
+    with engine.connect() as connection:
+        stored = load_sample(connection, "slideshow")
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == dumps_sample(stored)
+    assert Sample.model_validate(response.json()) == stored
+    error = _error(client.get("/api/samples/nope"), 404, "not_found")
+    assert (error["kind"], error["id"]) == ("sample", "nope")
+
+
+def test_review_queue_lists_the_stale_link(client: TestClient) -> None:
+    body = client.get("/api/projects/rosetta-demo/review").json()
+    assert [(item["sample"], item["link"]["id"]) for item in body["stale_links"]] == [
+        ("portrait", "portrait.mentions-flag")
+    ]
+    assert body["stale_links"][0]["link"]["status"] == "stale"
+    assert (body["flagged"], body["next_cursor"]) == ([], None)
+
+
+def test_history_of_an_object(client: TestClient) -> None:
+    events = client.get("/api/objects/portrait.mentions-flag/history").json()
+    assert [(e["action"], e["actor"], e["revision"]) for e in events] == [
+        ("create", "demo-builder", 1),
+        ("confirm", "grace", 2),
+        ("stale", "ada", 3),
+    ]
+    assert events[1]["before"]["status"] == "proposed"
+    assert events[1]["after"]["status"] == "confirmed"
+    _error(client.get("/api/objects/nope/history"), 404, "not_found")
+
+
+def test_media_is_served_with_range_requests(client: TestClient) -> None:
+    content = VIDEO.read_bytes()
+    whole = client.get("/media/slideshow.video")
+    assert whole.status_code == 200
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.content == content
+    part = client.get("/media/slideshow.video", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206
+    assert part.headers["content-range"] == f"bytes 100-199/{len(content)}"
+    assert part.content == content[100:200]
+    tail = client.get("/media/slideshow.video", headers={"Range": "bytes=-16"})
+    assert tail.content == content[-16:]
+    assert (
+        client.get("/media/slideshow.video", headers={"Range": "bytes=999999-"}).status_code == 416
+    )
+    image = client.get("/media/portrait.photo")
+    assert image.headers["content-type"] == "image/png"
+    assert image.content[:8] == b"\x89PNG\r\n\x1a\n"
+    _error(client.get("/media/portrait.caption"), 404, "not_found")
+    _error(client.get("/media/nope"), 404, "not_found")
+
+
+def test_page_draws_boxes_spans_players_transcript_and_links(client: TestClient) -> None:
+    portrait = client.get("/")
+    assert portrait.status_code == 200
+    html = portrait.text
+    for title in ("Astronaut portrait", "Spoken sentence 1", "Narrated slideshow"):
+        assert title in html
+    assert '<image href="/media/portrait.photo"' in html
+    assert re.search(
+        r'data-ann="portrait\.flag".*?<rect x="0\.0" y="0\.0" width="96\.0"', html, re.S
+    )
+    assert re.search(r'<mark data-ann="portrait\.says-flag"[^>]*>flag</mark>', html)
+    assert re.search(r'<tr id="portrait\.mentions-flag" class="stale"', html)
+    assert re.search(r'<tr id="portrait\.mentions-astronaut" class=""', html)
+    slideshow = client.get("/", params={"sample": "slideshow"}).text
+    assert '<video id="player-slideshow.video"' in slideshow
+    assert '<audio id="player-slideshow.narration"' in slideshow
+    assert 'data-t="3.701" data-end="4.064"' in slideshow  # "tabby", shifted onto the narration
+    assert "slideshow.track-3" in slideshow
+    assert "synchronized-with" in slideshow
+    _error(client.get("/", params={"sample": "nope"}), 404, "not_found")
+
+
+def test_page_of_an_empty_store(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path}/empty.db")
+    with TestClient(create_app(engine)) as client:
+        assert "no project yet" in client.get("/").text
+    engine.dispose()
+
+
+def test_unknown_routes_use_the_error_shape(client: TestClient) -> None:
+    _error(client.get("/api/nothing"), 404, "http_error")
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "fields"),
+    [
+        (NotFoundError("sample", "x"), 404, {"type": "not_found", "kind": "sample", "id": "x"}),
+        (
+            RuleViolation("annotation 'a'", "geometry", "inside-bounds", "outside the image"),
+            422,
+            {
+                "type": "rule_violation",
+                "object": "annotation 'a'",
+                "field": "geometry",
+                "rule": "inside-bounds",
+            },
+        ),
+        (
+            ConflictError("link 'l'", 1, 2),
+            409,
+            {"type": "conflict", "object": "link 'l'", "expected": 1, "actual": 2},
+        ),
+        (RosettaError("anything else"), 400, {"type": "bad_request"}),
+    ],
+)
+def test_domain_errors_map_to_one_status_and_shape(
+    error: RosettaError, status: int, fields: dict[str, Any]
+) -> None:
+    response = domain_error(error)
+    assert response.status_code == status
+    assert json.loads(bytes(response.body)) == {"error": {**fields, "message": str(error)}}
+
+
+def test_operation_ids_are_the_handler_names(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    ids = {operation["operationId"] for path in paths.values() for operation in path.values()}
+    assert ids == {
+        "healthz",
+        "projects",
+        "ontology",
+        "samples",
+        "sample",
+        "review",
+        "history",
+        "media",
+        "page",
+    }
+
+
+def test_text_pieces_cut_at_every_span_boundary() -> None:
+    def span(ident: str, start: int, end: int) -> Annotation:
+        return Annotation(
+            id=ident, stream="t", label="cat", geometry=TextSpan(start=start, end=end)
+        )
+
+    tabby, both, cat = span("tabby", 2, 7), span("both", 2, 11), span("cat", 8, 11)
+    pieces = text_pieces("a tabby cat!", [cat, both, tabby])
+    assert [(p.text, sorted(s.id for s in p.spans)) for p in pieces] == [
+        ("a ", []),
+        ("tabby", ["both", "tabby"]),
+        (" ", ["both"]),
+        ("cat", ["both", "cat"]),
+        ("!", []),
+    ]

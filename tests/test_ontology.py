@@ -1,0 +1,191 @@
+"""Loading ontologies (and the errors that name what is wrong), and the is-a rules."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import DEMO_ONTOLOGY
+from rosetta.core.errors import OntologyError
+from rosetta.core.ontology import AttributeDef, AttributeType, Ontology, parse_ontology
+from rosetta.services.projects import load_ontology_file
+
+
+def _classes(*classes: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"classes": list(classes), **extra}
+
+
+def test_the_demo_ontology_loads(demo_ontology: Ontology) -> None:
+    assert demo_ontology.name == "rosetta-demo"
+    assert demo_ontology.version == 1
+    assert {"thing", "person", "cat", "car", "spacecraft", "cup", "flag", "speech", "scene"} <= set(
+        demo_ontology.class_map
+    )
+    assert set(demo_ontology.relation_map) == {
+        "refers-to",
+        "synchronized-with",
+        "same-as",
+        "speaker-of",
+    }
+    assert demo_ontology.relation_map["refers-to"].directed
+    assert not demo_ontology.relation_map["synchronized-with"].directed
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            _classes({"name": "a", "parent": "b"}, {"name": "b", "parent": "a"}),
+            "is-a cycle",
+            id="cycle",
+        ),
+        pytest.param(
+            _classes({"name": "a", "parent": "a"}),
+            "is-a cycle through 'a'",
+            id="own parent",
+        ),
+        pytest.param(
+            _classes({"name": "cat", "parent": "animal"}),
+            "class 'cat': parent 'animal' is not a class",
+            id="unknown parent",
+        ),
+        pytest.param(
+            _classes({"name": "cat"}, {"name": "dog"}, {"name": "cat"}),
+            r"class names must be unique; repeated: \['cat'\]",
+            id="duplicate name",
+        ),
+        pytest.param(
+            _classes(
+                {"name": "a"}, {"name": "b", "attributes": [{"name": "size", "type": "enum"}]}
+            ),
+            r"classes\.1\.attributes\.0: .*enum attribute 'size' needs a non-empty 'values' list",
+            id="enum without values",
+        ),
+        pytest.param(
+            _classes({"name": "a", "attributes": [{"name": "n", "type": "colour"}]}),
+            r"classes\.0\.attributes\.0\.type: Input should be 'enum', 'bool', 'number' or 'text'",
+            id="unknown attribute type",
+        ),
+        pytest.param(
+            _classes({"name": "a", "attributes": [{"name": "n", "type": "text", "pattern": "("}]}),
+            r"classes\.0\.attributes\.0: .*bad pattern",
+            id="bad pattern",
+        ),
+        pytest.param(
+            _classes({"name": "a", "geometries": ["box", "blob"]}),
+            r"classes\.0\.geometries\.1",
+            id="unknown geometry",
+        ),
+        pytest.param(
+            _classes({"name": "a", "colour": "red"}),
+            r"classes\.0\.colour: Extra inputs are not permitted",
+            id="unknown key",
+        ),
+        pytest.param(
+            _classes({"name": "a"}, relations=[{"name": "r", "source": {"classes": ["b"]}}]),
+            "relation 'r': endpoint class 'b' is unknown",
+            id="relation endpoint class",
+        ),
+        pytest.param(
+            _classes({"name": "a"}, relations=[{"name": "r"}, {"name": "r"}]),
+            "relation type names must be unique",
+            id="duplicate relation",
+        ),
+        pytest.param({"relations": []}, r"classes: Field required", id="no classes"),
+    ],
+)
+def test_a_malformed_ontology_is_refused_naming_the_field(
+    data: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(OntologyError, match=message) as caught:
+        parse_ontology(data, source="team.yaml")
+    assert str(caught.value).startswith("team.yaml: ")
+
+
+def test_a_file_that_is_not_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("classes:\n  - name: a\n  - name: [b\n", encoding="utf-8")
+    with pytest.raises(OntologyError, match=r"broken\.yaml:\d+: not valid YAML"):
+        load_ontology_file(path)
+
+
+def test_a_file_that_breaks_a_rule_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "cycle.yaml"
+    path.write_text("classes:\n  - {name: a, parent: b}\n  - {name: b, parent: a}\n", "utf-8")
+    with pytest.raises(OntologyError, match=r"cycle\.yaml: ontology: .*is-a cycle"):
+        load_ontology_file(path)
+    assert load_ontology_file(DEMO_ONTOLOGY).name == "rosetta-demo"
+
+
+def test_is_a_and_compatible(demo_ontology: Ontology) -> None:
+    assert demo_ontology.ancestors("cat") == ("cat", "animal", "thing")
+    assert demo_ontology.is_a("cat", "animal")
+    assert demo_ontology.is_a("cat", "thing")
+    assert demo_ontology.is_a("cat", "cat")
+    assert not demo_ontology.is_a("animal", "cat")
+    assert not demo_ontology.is_a("cat", "vehicle")
+    assert not demo_ontology.is_a("dragon", "thing")
+    assert demo_ontology.compatible("cat", "animal")
+    assert demo_ontology.compatible("thing", "spacecraft")
+    assert not demo_ontology.compatible("car", "spacecraft")
+    assert not demo_ontology.compatible("cat", "person")
+    assert not demo_ontology.compatible("speech", "thing")
+
+
+def test_attributes_are_inherited_and_nearer_definitions_win() -> None:
+    ontology = parse_ontology(
+        _classes(
+            {"name": "thing", "attributes": [{"name": "colour", "type": "text"}]},
+            {
+                "name": "cup",
+                "parent": "thing",
+                "attributes": [{"name": "colour", "type": "enum", "values": ["red", "white"]}],
+            },
+            {"name": "mug", "parent": "cup", "attributes": [{"name": "handle", "type": "bool"}]},
+        )
+    )
+    mug = ontology.attributes_of("mug")
+    assert set(mug) == {"handle", "colour"}
+    assert mug["colour"].type is AttributeType.ENUM
+    assert ontology.attributes_of("thing")["colour"].type is AttributeType.TEXT
+    assert mug["colour"].problem("blue") == "expected one of ['red', 'white'], got 'blue'"
+    assert mug["colour"].problem("red") is None
+
+
+def test_geometries_are_inherited_from_the_nearest_ancestor_that_says(
+    demo_ontology: Ontology,
+) -> None:
+    ontology = parse_ontology(
+        _classes(
+            {"name": "sound", "geometries": ["interval", "transcript"]},
+            {"name": "speech", "parent": "sound"},
+            {"name": "chant", "parent": "speech", "geometries": ["transcript"]},
+            {"name": "thing"},
+        )
+    )
+    assert ontology.allowed_geometries("speech") == {"interval", "transcript"}
+    assert ontology.allowed_geometries("chant") == {"transcript"}
+    assert ontology.allowed_geometries("thing") is None
+    assert demo_ontology.allowed_geometries("scene") == {"classification", "interval"}
+    assert demo_ontology.allowed_geometries("cat") is None
+
+
+@pytest.mark.parametrize(
+    ("definition", "good", "bad", "problem"),
+    [
+        ({"type": "bool"}, True, 1, "expected true or false, got 1"),
+        ({"type": "number", "min": 0, "max": 1}, 0.5, 1.5, "expected at most 1.0, got 1.5"),
+        ({"type": "number"}, 3, "3", "expected a number, got '3'"),
+        ({"type": "text", "max_length": 3}, "abc", "abcd", "expected at most 3 characters, got 4"),
+        ({"type": "text", "pattern": "[a-z]{2}"}, "en", "EN", "expected text matching '[a-z]{2}'"),
+        ({"type": "enum", "values": ["x"]}, "x", "y", "expected one of ['x'], got 'y'"),
+    ],
+)
+def test_attribute_values_are_checked_by_type(
+    definition: dict[str, Any], good: object, bad: object, problem: str
+) -> None:
+    attribute = AttributeDef.model_validate({"name": "a", **definition})
+    assert attribute.problem(good) is None
+    found = attribute.problem(bad)
+    assert found is not None
+    assert found.startswith(problem)
