@@ -108,6 +108,7 @@ def run_baseline(source_db: Path, db: Path) -> dict[str, Any]:
     raw = target.raw_connection()  # the sqlite3 connection, with the store's pragmas applied
     driver = raw.driver_connection
     assert driver is not None
+    driver.execute("BEGIN")  # the store leaves beginning transactions to the caller
     seconds = 0.0
     rows = 0
     with source.connect() as reader:

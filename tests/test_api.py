@@ -108,10 +108,12 @@ def test_review_queue_lists_the_stale_link(client: TestClient) -> None:
 def test_history_of_an_object(client: TestClient) -> None:
     events = client.get("/api/objects/portrait.mentions-flag/history").json()
     assert [(e["action"], e["actor"], e["revision"]) for e in events] == [
-        ("create", "demo-builder", 1),
+        ("import", "demo-builder", None),
         ("confirm", "grace", 2),
         ("stale", "ada", 3),
     ]
+    assert (events[0]["object_id"], events[0]["note"]) == ("portrait", "<samples>:1")
+    assert "portrait.mentions-flag" in events[0]["after"]["links"]
     assert events[1]["before"]["status"] == "proposed"
     assert events[1]["after"]["status"] == "confirmed"
     _error(client.get("/api/objects/nope/history"), 404, "not_found")

@@ -148,7 +148,8 @@ def test_history_and_review_tables(demo_url: str) -> None:
     code, out, _, _ = rosetta(demo_url, "history", "portrait.mentions-flag")
     assert code == 0
     lines = [line for line in out.splitlines() if "│" in line]
-    assert [line.split("│")[4].strip() for line in lines] == ["create", "confirm", "stale"]
+    assert [line.split("│")[4].strip() for line in lines] == ["import", "confirm", "stale"]
+    assert "sample portrait imported: 2 streams, 6 annotations, 2 entities, 2 links" in lines[0]
     assert "grace" in lines[1]
     assert "rosetta-demo 0.1.0" in lines[1]
     assert "proposed → confirmed" in lines[1]

@@ -142,7 +142,7 @@ def test_review_queue_holds_the_link_of_the_corrected_box(engine: Engine, demo: 
         events = history(connection, CORRECTED_BOX)
     assert [link.id for link in queue.stale_links] == ["portrait.mentions-flag"]
     assert queue.sample_of["portrait.mentions-flag"] == "portrait"
-    assert [(e.action, e.actor) for e in events] == [("create", "demo-builder"), ("update", "ada")]
+    assert [(e.action, e.actor) for e in events] == [("import", "demo-builder"), ("update", "ada")]
     links = {link.id: link for link in _sample(engine, "portrait").links}
     assert links["portrait.mentions-astronaut"].status == "confirmed"
     confirmed = [lid for lid in CONFIRMED_LINKS if lid != "portrait.mentions-flag"]

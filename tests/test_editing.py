@@ -1,6 +1,8 @@
 """Editing with history: revisions, conflicts, stale links, validation, isolation."""
 
 import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -122,6 +124,30 @@ def test_an_update_that_changes_nothing_writes_nothing(engine: Engine, project: 
 
     assert same == created
     assert _events(engine) == count
+
+
+def test_racing_updates_with_the_same_expected_revision_one_wins_one_conflicts(
+    engine: Engine, scene: Project
+) -> None:
+    start = threading.Barrier(2)
+
+    def update(revision: int, x: float) -> Annotation:
+        start.wait()  # both read the annotation at `revision` before either writes, if they can
+        return update_annotation(
+            engine, scene.id, "astronaut", revision, UI, geometry=Box(x=x, y=20, w=100, h=200)
+        )
+
+    for revision in range(1, 6):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            racing = [pool.submit(update, revision, x) for x in (30.0 + revision, 60.0 + revision)]
+        [winner] = [future.result() for future in racing if future.exception() is None]
+        [loser] = [future.exception() for future in racing if future.exception() is not None]
+        assert isinstance(loser, ConflictError), repr(loser)
+        assert (loser.expected, loser.actual) == (revision, revision + 1)
+        assert _sample(engine).annotations[1] == winner
+        assert winner.revision == revision + 1
+    with engine.connect() as connection:
+        assert [e.action for e in history(connection, "astronaut")] == ["create"] + ["update"] * 5
 
 
 def test_a_stale_expected_revision_is_a_conflict_and_writes_nothing(

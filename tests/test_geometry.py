@@ -279,7 +279,14 @@ def test_rle_runs_decode_what_pycocotools_encodes(pixels: np.ndarray) -> None:
 
 @pytest.mark.parametrize(
     ("counts", "message"),
-    [("~", "cannot appear"), ("P", "end inside a number"), ("0 ", "cannot appear")],
+    [
+        ("~", "cannot appear"),
+        ("P", "end inside a number"),
+        ("0 ", "cannot appear"),
+        ("0P~é", "'~' cannot appear"),
+        ("0é", "'é' cannot appear"),
+        ("01P", "end inside a number"),
+    ],
 )
 def test_rle_counts_that_are_not_coco_are_refused(counts: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -16,11 +16,12 @@ from conftest import MEDIA, TESTER
 from rosetta.core.errors import ImportFailed, NotFoundError, RosettaError
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Project, Sample
-from rosetta.formats.native import annotation_record, dumps_sample, read_samples, write_sample
+from rosetta.formats.native import dumps_sample, read_samples, write_sample
+from rosetta.services.editing import delete_annotation, update_annotation
 from rosetta.services.exporter import count_samples, export_jsonl
 from rosetta.services.importer import import_jsonl, import_samples
 from rosetta.services.projects import create_project
-from rosetta.store.events import history
+from rosetta.store.events import Actor, Event, history
 from rosetta.store.records import load_sample
 from rosetta.store.tables import annotations, events, imports, links, samples
 
@@ -276,11 +277,16 @@ def test_export_reproduces_the_imported_file_and_reimports_with_new_ids(
         assert load_sample(connection, "t4") == originals[4]
         created = history(connection, "t4.person")
     assert [(e.action, e.tool, e.revision, e.actor) for e in created] == [
-        ("create", "import", 3, TESTER.name)
+        ("import", "import", None, TESTER.name)
     ]
-    assert created[0].after == orjson.loads(
-        orjson.dumps(annotation_record(originals[4].annotations[0]))
-    )
+    assert (created[0].object_kind, created[0].object_id) == ("sample", "t4")
+    assert (created[0].sample_id, created[0].note) == ("t4", f"{source}:5")
+    assert created[0].after == {
+        "streams": [stream.id for stream in originals[4].streams],
+        "annotations": [annotation.id for annotation in originals[4].annotations],
+        "entities": [entity.id for entity in originals[4].entities],
+        "links": [link.id for link in originals[4].links],
+    }
 
     second = create_project(engine, "second", demo_ontology, TESTER)
     copy = write_file(tmp_path / "export.jsonl", [exported.rstrip(b"\n")])
@@ -291,6 +297,40 @@ def test_export_reproduces_the_imported_file_and_reimports_with_new_ids(
     old_ids = {a.id for s in originals for a in s.annotations}
     assert not old_ids & {a.id for s in copies for a in s.annotations}
     assert export_bytes(engine, project.id) == exported
+
+
+def test_history_of_imported_records_begins_with_the_import_of_their_sample(
+    engine: Engine, project: Project, tmp_path: Path
+) -> None:
+    source = write_file(tmp_path / "in.jsonl", [make_sample(0), make_sample(1)])
+    import_jsonl(engine, project.id, source, TESTER)
+    editor = Actor("ed")
+    with engine.connect() as connection:
+        imported_person = load_sample(connection, "t0").annotations[0]
+    update_annotation(engine, project.id, "t0.person", 3, editor, attributes={"role": "speaker"})
+    delete_annotation(engine, project.id, "t0.flag", 1, editor)  # never changed before
+    with engine.connect() as connection:
+        person = history(connection, "t0.person")
+        flag = history(connection, "t0.flag")
+        refers = history(connection, "t0.refers")  # turned stale by the update
+        stream = history(connection, "t0.image")
+        sample = history(connection, "t0")
+        other = history(connection, "t1.person")
+
+    def summary(events: list[Event]) -> list[tuple[str, str, str, str | None]]:
+        return [(e.action, e.object_id, e.actor, e.sample_id) for e in events]
+
+    imported = ("import", "t0", TESTER.name, "t0")
+    assert summary(person) == [imported, ("update", "t0.person", "ed", "t0")]
+    assert person[0].note == f"{source}:1"
+    assert person[1].before == imported_person.model_dump(mode="json", exclude_none=True)
+    assert person[1].before["revision"] == 3
+    assert summary(flag) == [imported, ("delete", "t0.flag", "ed", "t0")]
+    assert flag[1].before["attributes"] == {"colour": "red"}
+    assert summary(refers) == [imported, ("stale", "t0.refers", "ed", "t0")]
+    assert summary(stream) == summary(sample) == [imported]
+    assert summary(other) == [("import", "t1", TESTER.name, "t1")]
+    assert other[0].note == f"{source}:2"
 
 
 def test_reimport_skips_every_known_external_id(
@@ -313,7 +353,8 @@ def test_reimport_skips_every_known_external_id(
         table_count(engine, links, project.id),
         table_count(engine, events, project.id),
     )
-    assert after == before == (45, 20, 1 + 45 + 20 + 5)
+    # the project's ontology, and one import event per sample
+    assert after == before == (45, 20, 1 + 5)
 
 
 def test_a_failed_batch_writes_nothing_and_resume_finishes(

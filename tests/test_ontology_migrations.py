@@ -228,6 +228,7 @@ def test_rename_relabels_annotations_and_entities_and_keeps_the_old_version(
     assert second.is_a("feline", "animal")
     assert second.version == 2
     assert (event.actor, event.tool, event.revision) == ("tester", "ontology-migration", 2)
+    assert (event.sample_id, entity_event.sample_id, ontology_event.sample_id) == ("s1", "s1", None)
     assert event.before == before_kitty.model_dump(mode="json", exclude_none=True)
     assert event.after["label"] == "feline"
     assert (entity_event.action, entity_event.before["label"], entity_event.after["label"]) == (

@@ -12,7 +12,7 @@ from rosetta.services.exporter import ExportReport
 from rosetta.services.importer import ImportReport
 from rosetta.services.ontology_migrations import MigrationReport
 from rosetta.services.review import ReviewQueue
-from rosetta.store.events import Event
+from rosetta.store.events import IMPORTED, Event
 
 SHORT = 48
 
@@ -79,7 +79,11 @@ def history_table(object_id: str, history: list[Event]) -> Table:
     for event in history:
         when = dt.datetime.fromtimestamp(event.at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
         tool = " ".join(part for part in (event.tool, event.tool_version) if part)
-        change = change_summary(event.before, event.after)
+        if event.object_kind == "sample" and event.action == "import":
+            counts = ", ".join(f"{len(event.after.get(part, []))} {part}" for part in IMPORTED)
+            change = f"sample {event.object_id} imported: {counts}"
+        else:
+            change = change_summary(event.before, event.after)
         if event.note:
             change = f"{change} ({event.note})" if change else event.note
         table.add_row(

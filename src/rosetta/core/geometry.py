@@ -7,6 +7,8 @@ seconds on the sample's reference timeline. Text offsets are Unicode code points
 """
 
 import itertools
+import re
+from array import array
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -73,29 +75,56 @@ class Rle(BaseModel):
         """The run lengths (0s first, then 1s, alternating; column-major) that ``counts`` encodes.
 
         Decodes COCO's compressed form (pycocotools ``rleFrString``): each run is a
-        sign-extended number in 5-bit groups, characters ``'0' + group`` with bit 6 set on
-        all but the last group; runs after the second are stored as the difference to the
-        run two before.
+        sign-extended number in 5-bit groups, least significant first, characters
+        ``'0' + group`` with bit 6 set on all but the last group; runs after the second are
+        stored as the difference to the run two before. The characters are translated to
+        digits in one pass (a number's last group as a signed digit, so that a number is
+        its digits in base 32); only the numbers of several groups take a Python loop.
         """
-        runs: list[int] = []
-        value = shift = 0
-        for char in self.counts:
-            code = ord(char) - 48
-            if not 0 <= code < 64:
-                raise ValueError(f"{char!r} cannot appear in compressed COCO RLE counts")
-            value |= (code & 0x1F) << shift
-            shift += 5
-            if code & 0x20:
-                continue
-            if code & 0x10:
-                value |= -1 << shift
-            if len(runs) > 2:
-                value += runs[-2]
-            runs.append(value)
-            value = shift = 0
-        if shift:
+        try:
+            raw = self.counts.encode("ascii")
+        except UnicodeEncodeError:
+            raise _not_coco(next(c for c in self.counts if not "0" <= c <= "o")) from None
+        translated = raw.translate(_DIGITS)
+        if _NOT_A_DIGIT in translated:
+            raise _not_coco(chr(raw[translated.index(_NOT_A_DIGIT)]))
+        if raw and raw[-1] >= _FIRST_CONTINUED:
             raise ValueError("compressed COCO RLE counts end inside a number")
-        return runs
+        digits: list[int] = array("b", translated).tolist()
+        values: list[int] = []
+        done = 0
+        for continued in _CONTINUED.finditer(raw):
+            first, last = continued.start(), continued.end()  # `last`: the number's last group
+            values += digits[done:first]
+            value = 0
+            for digit in reversed(digits[first : last + 1]):
+                value = value * 32 + digit
+            values.append(value)
+            done = last + 1
+        values += digits[done:]
+        # from the fourth run on, runs[i] = values[i] + runs[i - 2]
+        values[1::2] = itertools.accumulate(values[1::2])
+        values[2::2] = itertools.accumulate(values[2::2])
+        return values
+
+
+def _not_coco(char: str) -> ValueError:
+    return ValueError(f"{char!r} cannot appear in compressed COCO RLE counts")
+
+
+#: A group is ``code = char - 48`` in 0…63; bit 5 (codes 32…63, ``'P'``…``'o'``) says
+#: that more groups follow. `_DIGITS` maps each character to its group as a signed byte:
+#: a following group's five bits (0…31), or a last group's five bits sign-extended
+#: (-16…15); every other byte becomes `_NOT_A_DIGIT`.
+_FIRST_CONTINUED = ord("0") + 32
+_NOT_A_DIGIT = 0x7F
+_DIGITS = bytes(
+    (code - 32 if code >= 16 else code) & 0xFF
+    if 0 <= (code := byte - ord("0")) < 64
+    else _NOT_A_DIGIT
+    for byte in range(256)
+)
+_CONTINUED = re.compile(rb"[P-o]+")
 
 
 class Mask(_Geometry):

@@ -181,7 +181,7 @@ def _check_mask(mask: Mask, obj: str, stream: Stream) -> None:
         runs = mask.rle.runs()
     except ValueError as exc:
         raise _fail(obj, "geometry.rle.counts", "mask-size", str(exc)) from exc
-    if any(run < 0 for run in runs) or sum(runs) != height * width:
+    if min(runs, default=0) < 0 or sum(runs) != height * width:
         raise _fail(
             obj,
             "geometry.rle.counts",

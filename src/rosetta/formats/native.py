@@ -18,6 +18,8 @@ as `dumps_sample`. Blank lines are allowed and skipped by the reader.
 
 The record builders (`stream_object`, `annotation_object`, ...) take the nested parts
 either as values or as `orjson.Fragment` (already encoded JSON); both serialise alike.
+`rosetta.services.exporter` builds the same objects in SQL, so a change to the layout
+here must be made there too (``tests/test_export.py`` compares the two byte for byte).
 """
 
 from collections.abc import Iterator

@@ -39,6 +39,7 @@ from rosetta.core.schema import Annotation, Entity, Link, Stream
 from rosetta.core.validation import Endpoint, check_annotation, check_entity, check_link
 from rosetta.services.projects import load_ontology
 from rosetta.store import events
+from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.records import (
     annotation_from_row,
@@ -230,6 +231,7 @@ def _event(
     ident: str,
     action: str,
     *,
+    sample_id: str,
     before: Record | None = None,
     after: Record | None = None,
     note: str | None = None,
@@ -240,6 +242,7 @@ def _event(
         kind,
         ident,
         action,
+        sample_id=sample_id,
         revision=None if after is None else after.revision,
         before=None if before is None else record_json(before),
         after=None if after is None else record_json(after),
@@ -281,7 +284,15 @@ def mark_links_stale(
         note = "; ".join(f"{end} {changed[ident]}" for end, ident in ends if ident in changed)
         rows_out.append(
             _event(
-                project_id, actor, "link", row.id, "stale", before=before, after=after, note=note
+                project_id,
+                actor,
+                "link",
+                row.id,
+                "stale",
+                sample_id=row.sample_id,
+                before=before,
+                after=after,
+                note=note,
             )
         )
     events.record(connection, rows_out)
@@ -323,7 +334,7 @@ def create_annotation(
     engine: Engine, project_id: str, sample_id: str, annotation: Annotation, actor: Actor
 ) -> Annotation:
     """Add `annotation` to the sample at revision 1 under the project's current ontology."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
         _require_sample(connection, project_id, sample_id)
         _require_new_id(connection, "annotation", annotation.id)
@@ -340,7 +351,17 @@ def create_annotation(
         )
         events.record(
             connection,
-            [_event(project_id, actor, "annotation", created.id, "create", after=created)],
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "annotation",
+                    created.id,
+                    "create",
+                    sample_id=sample_id,
+                    after=created,
+                )
+            ],
         )
     return created
 
@@ -362,7 +383,7 @@ def update_annotation(
     may still be edited. The annotation takes the project's current ontology version.
     Changing nothing writes nothing and returns the annotation as it is.
     """
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
         row = _row(connection, annotations, "annotation", project_id, annotation_id)
         _expect("annotation", annotation_id, expected_revision, row.revision)
@@ -409,6 +430,7 @@ def update_annotation(
                     "annotation",
                     annotation_id,
                     "update",
+                    sample_id=row.sample_id,
                     before=before,
                     after=after,
                 )
@@ -431,7 +453,7 @@ def delete_annotation(
     Each deleted link gets a ``delete`` event; each entity that loses the member gets an
     ``update`` event with a new revision, and its confirmed links turn stale.
     """
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         row = _row(connection, annotations, "annotation", project_id, annotation_id)
         _expect("annotation", annotation_id, expected_revision, row.revision)
         before = annotation_from_row(row)
@@ -450,6 +472,7 @@ def delete_annotation(
                 "link",
                 r.id,
                 "delete",
+                sample_id=r.sample_id,
                 before=link_from_row(r),
                 note=f"its endpoint annotation {annotation_id!r} was deleted",
             )
@@ -461,7 +484,11 @@ def delete_annotation(
             )
         ).scalars()
         for entity in _entities(connection, project_id, list(holders)).values():
-            recorded.append(_remove_member(connection, project_id, actor, entity, annotation_id))
+            recorded.append(
+                _remove_member(
+                    connection, project_id, actor, entity, annotation_id, sample_id=row.sample_id
+                )
+            )
         removed = connection.execute(
             delete(annotations).where(
                 annotations.c.id == annotation_id, annotations.c.revision == expected_revision
@@ -470,13 +497,27 @@ def delete_annotation(
         if removed.rowcount != 1:
             raise _conflict(connection, annotations, "annotation", annotation_id, expected_revision)
         recorded.append(
-            _event(project_id, actor, "annotation", annotation_id, "delete", before=before)
+            _event(
+                project_id,
+                actor,
+                "annotation",
+                annotation_id,
+                "delete",
+                sample_id=row.sample_id,
+                before=before,
+            )
         )
         events.record(connection, recorded)
 
 
 def _remove_member(
-    connection: Connection, project_id: str, actor: Actor, entity: Entity, annotation_id: str
+    connection: Connection,
+    project_id: str,
+    actor: Actor,
+    entity: Entity,
+    annotation_id: str,
+    *,
+    sample_id: str,
 ) -> dict[str, Any]:
     connection.execute(
         delete(entity_members).where(
@@ -496,7 +537,15 @@ def _remove_member(
         {entity.id: f"{_changed('entity', entity.id, entity.revision, revision)} ({note})"},
     )
     return _event(
-        project_id, actor, "entity", entity.id, "update", before=entity, after=after, note=note
+        project_id,
+        actor,
+        "entity",
+        entity.id,
+        "update",
+        sample_id=sample_id,
+        before=entity,
+        after=after,
+        note=note,
     )
 
 
@@ -509,7 +558,7 @@ def create_link(engine: Engine, project_id: str, sample_id: str, link: Link, act
     A link created ``confirmed`` records its endpoints' current revisions; any other status
     records none.
     """
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
         _require_sample(connection, project_id, sample_id)
         _require_new_id(connection, "link", link.id)
@@ -526,7 +575,18 @@ def create_link(engine: Engine, project_id: str, sample_id: str, link: Link, act
         )
         connection.execute(insert(links).values(link_row(created, project_id, sample_id)))
         events.record(
-            connection, [_event(project_id, actor, "link", created.id, "create", after=created)]
+            connection,
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "link",
+                    created.id,
+                    "create",
+                    sample_id=sample_id,
+                    after=created,
+                )
+            ],
         )
     return created
 
@@ -535,7 +595,7 @@ def confirm_link(
     engine: Engine, project_id: str, link_id: str, expected_revision: int, actor: Actor
 ) -> Link:
     """Confirm the link (again): it is checked anew and records its endpoints' revisions."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
         row = _row(connection, links, "link", project_id, link_id)
         _expect("link", link_id, expected_revision, row.revision)
@@ -551,7 +611,18 @@ def confirm_link(
         after = before.model_copy(update={**values, "revision": revision})
         events.record(
             connection,
-            [_event(project_id, actor, "link", link_id, "confirm", before=before, after=after)],
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "link",
+                    link_id,
+                    "confirm",
+                    sample_id=row.sample_id,
+                    before=before,
+                    after=after,
+                )
+            ],
         )
     return after
 
@@ -560,7 +631,7 @@ def reject_link(
     engine: Engine, project_id: str, link_id: str, expected_revision: int, actor: Actor
 ) -> Link:
     """Reject the link; it stays, with status ``rejected``, for the record."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         row = _row(connection, links, "link", project_id, link_id)
         _expect("link", link_id, expected_revision, row.revision)
         before = link_from_row(row)
@@ -568,7 +639,18 @@ def reject_link(
         after = before.model_copy(update={"status": "rejected", "revision": revision})
         events.record(
             connection,
-            [_event(project_id, actor, "link", link_id, "reject", before=before, after=after)],
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "link",
+                    link_id,
+                    "reject",
+                    sample_id=row.sample_id,
+                    before=before,
+                    after=after,
+                )
+            ],
         )
     return after
 
@@ -580,7 +662,7 @@ def create_entity(
     engine: Engine, project_id: str, sample_id: str, entity: Entity, actor: Actor
 ) -> Entity:
     """Add `entity` to the sample at revision 1; its members must be compatible annotations."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
         _require_sample(connection, project_id, sample_id)
         _require_new_id(connection, "entity", entity.id)
@@ -592,7 +674,17 @@ def create_entity(
             connection.execute(insert(entity_members), member_rows(created))
         events.record(
             connection,
-            [_event(project_id, actor, "entity", created.id, "create", after=created)],
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "entity",
+                    created.id,
+                    "create",
+                    sample_id=sample_id,
+                    after=created,
+                )
+            ],
         )
     return created
 
@@ -606,7 +698,7 @@ def set_entity_members(  # noqa: PLR0917 - the agreed service interface
     actor: Actor,
 ) -> Entity:
     """Replace the entity's members; its confirmed links turn stale. The new record."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
         row = _row(connection, entities, "entity", project_id, entity_id)
         _expect("entity", entity_id, expected_revision, row.revision)
@@ -622,7 +714,18 @@ def set_entity_members(  # noqa: PLR0917 - the agreed service interface
         _write(connection, entities, "entity", entity_id, expected_revision)
         events.record(
             connection,
-            [_event(project_id, actor, "entity", entity_id, "update", before=before, after=after)],
+            [
+                _event(
+                    project_id,
+                    actor,
+                    "entity",
+                    entity_id,
+                    "update",
+                    sample_id=row.sample_id,
+                    before=before,
+                    after=after,
+                )
+            ],
         )
         mark_links_stale(
             connection,

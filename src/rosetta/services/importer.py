@@ -1,8 +1,9 @@
 """Importing native JSONL into a project: streamed, validated, batched, resumable, idempotent.
 
 The file is read one line at a time; every `batch_size` samples are validated against the
-project's current ontology and written in one transaction together with their history
-events and the progress of the import (the ``imports`` table). A bad line fails the import
+project's current ontology and written in one transaction together with one history event
+per sample (action ``import``, listing the ids of the records it created: see
+`rosetta.store.events`) and the progress of the import (the ``imports`` table). A bad line fails the import
 with its file, line and field, and nothing of its batch is written; earlier batches stay,
 and ``resume=True`` continues after the last committed line. A sample whose external id is
 already in the project is skipped, so importing a file twice changes nothing.
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Dialect, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,17 +25,15 @@ from rosetta.core.ontology import Ontology
 from rosetta.core.schema import MediaInfo, Sample, Stream
 from rosetta.core.validation import check_sample
 from rosetta.formats.native import (
-    annotation_object,
     compact_json,
-    entity_object,
-    link_object,
     parse_sample,
     part_json,
     peek_external_id,
     read_lines,
 )
 from rosetta.services.projects import load_ontology
-from rosetta.store.events import Actor
+from rosetta.store.engine import write_transaction
+from rosetta.store.events import IMPORTED, Actor
 from rosetta.store.tables import (
     annotations,
     entities,
@@ -175,7 +173,7 @@ class _Tracker:
         cls, engine: Engine, project_id: str, file: str, actor: Actor, *, resume: bool
     ) -> "_Tracker":
         now = time.time()
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             if resume:
                 last = connection.execute(
                     select(imports)
@@ -226,7 +224,7 @@ class _Tracker:
         )
 
     def fail(self, engine: Engine, error: str) -> None:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             connection.execute(
                 update(imports)
                 .where(imports.c.pk == self.pk)
@@ -234,7 +232,7 @@ class _Tracker:
             )
 
     def finish(self, engine: Engine) -> None:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             connection.execute(
                 update(imports)
                 .where(imports.c.pk == self.pk)
@@ -312,8 +310,9 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "at",
         "object_kind",
         "object_id",
-        "revision",
+        "sample_id",
         "after",
+        "note",
     ),
 }
 
@@ -376,7 +375,7 @@ class _Writer:
         self.tracker = tracker
         self.counts = _Counts()
         self.sql = {table.name: _insert_sql(engine.dialect, table) for table, _ in _Rows().tables()}
-        self.event_head = (project_id, actor.name, "import", rosetta.__version__, "create")
+        self.event_head = (project_id, actor.name, "import", rosetta.__version__, "import")
         self.deprecated = frozenset(c.name for c in ontology.classes if c.deprecated)
 
     def run(
@@ -434,7 +433,7 @@ class _Writer:
             except (RuleViolation, _JsonProblem) as exc:
                 raise self._fail(line, exc) from None
         try:
-            with self.engine.begin() as connection:
+            with write_transaction(self.engine) as connection:
                 for table, table_rows in rows.tables():
                     if table_rows:
                         connection.exec_driver_sql(self.sql[table.name], table_rows)
@@ -489,7 +488,7 @@ class _Writer:
         return sample.model_copy(update={"streams": filled})
 
     def _add(self, rows: _Rows, sample: Sample, line: int, at: float) -> None:
-        """Append the rows and history events of one validated sample."""
+        """Append the rows and the import event of one validated sample."""
         ids = _fresh_ids(sample) if self.new_ids else None
 
         def ident(old: str) -> str:
@@ -497,7 +496,7 @@ class _Writer:
 
         project_id = self.project_id
         sample_id = ident(sample.id)
-        event_head = self.event_head
+        created: dict[str, list[str]] = {part: [] for part in IMPORTED}
         rows.lines.append(line)
         rows.samples.append(
             (
@@ -509,9 +508,11 @@ class _Writer:
             )
         )
         for stream in sample.streams:
+            stream_id = ident(stream.id)
+            created["streams"].append(stream_id)
             rows.streams.append(
                 (
-                    ident(stream.id),
+                    stream_id,
                     sample_id,
                     stream.name,
                     stream.modality.value,
@@ -523,7 +524,7 @@ class _Writer:
         version = self.ontology.version
         for index, annotation in enumerate(sample.annotations):
             annotation_id = ident(annotation.id)
-            stream_id = None if annotation.stream is None else ident(annotation.stream)
+            on_stream = None if annotation.stream is None else ident(annotation.stream)
             geometry = part_json(annotation.geometry)
             attributes = (
                 _json(annotation.attributes, f"annotations[{index}].attributes")
@@ -537,12 +538,13 @@ class _Writer:
                 if flag not in flags:
                     flags = [*flags, flag]
             ontology_version = annotation.ontology_version or version
+            created["annotations"].append(annotation_id)
             rows.annotations.append(
                 (
                     annotation_id,
                     sample_id,
                     project_id,
-                    stream_id,
+                    on_stream,
                     annotation.label,
                     geometry,
                     attributes,
@@ -553,45 +555,14 @@ class _Writer:
                     compact_json(flags) if flags else "[]",
                 )
             )
-            after = annotation_object(
-                id=annotation_id,
-                stream=stream_id,
-                label=annotation.label,
-                geometry=orjson.Fragment(geometry),
-                attributes=orjson.Fragment(attributes),
-                revision=annotation.revision,
-                ontology_version=ontology_version,
-                author=annotation.author,
-                source=orjson.Fragment(source),
-                flags=flags,
-            )
-            rows.events.append(
-                (
-                    *event_head,
-                    at,
-                    "annotation",
-                    annotation_id,
-                    annotation.revision,
-                    compact_json(after),
-                )
-            )
         for entity in sample.entities:
             entity_id = ident(entity.id)
             members = [ident(member) for member in entity.members]
+            created["entities"].append(entity_id)
             rows.entities.append(
                 (entity_id, sample_id, project_id, entity.label, entity.revision, entity.author)
             )
             rows.members.extend((entity_id, member) for member in members)
-            after = entity_object(
-                id=entity_id,
-                label=entity.label,
-                members=members,
-                revision=entity.revision,
-                author=entity.author,
-            )
-            rows.events.append(
-                (*event_head, at, "entity", entity_id, entity.revision, compact_json(after))
-            )
         for index, link in enumerate(sample.links):
             link_id = ident(link.id)
             source_id = ident(link.source)
@@ -599,6 +570,7 @@ class _Writer:
             attributes = (
                 _json(link.attributes, f"links[{index}].attributes") if link.attributes else "{}"
             )
+            created["links"].append(link_id)
             rows.links.append(
                 (
                     link_id,
@@ -615,21 +587,17 @@ class _Writer:
                     link.author,
                 )
             )
-            after = link_object(
-                id=link_id,
-                type=link.type,
-                source=source_id,
-                target=target_id,
-                status=link.status,
-                attributes=orjson.Fragment(attributes),
-                revision=link.revision,
-                source_revision=link.source_revision,
-                target_revision=link.target_revision,
-                author=link.author,
+        rows.events.append(
+            (
+                *self.event_head,
+                at,
+                "sample",
+                sample_id,
+                sample_id,
+                compact_json(created),
+                f"{self.file}:{line}",
             )
-            rows.events.append(
-                (*event_head, at, "link", link_id, link.revision, compact_json(after))
-            )
+        )
 
     def _collision(self, connection: Connection, rows: _Rows) -> ImportFailed | None:
         """The first line of the batch with an id that is taken already, as an error."""

@@ -44,6 +44,7 @@ from rosetta.services.editing import (
 )
 from rosetta.services.projects import load_ontology
 from rosetta.store import events
+from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
 from rosetta.store.records import annotation_from_row, entity_from_row
 from rosetta.store.tables import annotations, entities, ontology_versions, projects
@@ -124,7 +125,7 @@ class _Run:
                     "b_rev": after.revision,
                 }
             )
-            recorded.append(self._event("annotation", before, after))
+            recorded.append(self._event("annotation", row.sample_id, before, after))
             if label != before.label:
                 self.relabelled[before.label] = self.relabelled.get(before.label, 0) + 1
             self.flagged += bool(new_flags)
@@ -163,7 +164,7 @@ class _Run:
                 continue
             after = before.model_copy(update={"label": label, "revision": row.revision + 1})
             writes.append({"b_pk": row.pk, "b_label": label, "b_rev": after.revision})
-            recorded.append(self._event("entity", before, after))
+            recorded.append(self._event("entity", row.sample_id, before, after))
         if writes:
             self.connection.execute(
                 update(entities)
@@ -175,7 +176,7 @@ class _Run:
         self.stale_links += mark_links_stale(self.connection, self.project_id, self.actor, stale)
 
     def _event(
-        self, kind: str, before: Annotation | Entity, after: Annotation | Entity
+        self, kind: str, sample_id: str, before: Annotation | Entity, after: Annotation | Entity
     ) -> dict[str, Any]:
         return events.event_row(
             self.project_id,
@@ -183,6 +184,7 @@ class _Run:
             kind,
             after.id,
             "migrate",
+            sample_id=sample_id,
             revision=after.revision,
             before=record_json(before),
             after=record_json(after),
@@ -233,7 +235,7 @@ def migrate_ontology(
     """
     tool = Actor(actor.name, tool=TOOL, tool_version=rosetta.__version__)
     obj = f"project {project_id!r} ontology"
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         version = _lock_version(connection, project_id)
         if expected_version is not None and expected_version != version:
             raise ConflictError(obj, expected_version, version)

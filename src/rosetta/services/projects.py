@@ -14,6 +14,7 @@ from rosetta.core.errors import NotFoundError, OntologyError, RosettaError
 from rosetta.core.ontology import Ontology, parse_ontology
 from rosetta.core.schema import Project
 from rosetta.store import events
+from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
 from rosetta.store.tables import ontology_versions, projects
 
@@ -41,7 +42,7 @@ def create_project(engine: Engine, name: str, ontology: Ontology, actor: Actor) 
     """Create a project whose first ontology version is `ontology` (renumbered to 1)."""
     first = ontology.model_copy(update={"version": 1})
     project = Project(id=uuid.uuid4().hex, name=name, ontology_version=1)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         if connection.execute(select(projects.c.id).where(projects.c.name == name)).first():
             raise RosettaError(f"a project named {name!r} exists already")
         now = datetime.now(UTC)

@@ -12,9 +12,7 @@ from sqlalchemy import Connection, select
 from rosetta.core.errors import RosettaError
 from rosetta.core.schema import Annotation, Link
 from rosetta.store.records import annotation_from_row, link_from_row
-from rosetta.store.tables import annotations, links
-
-NO_FLAGS = "[]"
+from rosetta.store.tables import FLAGGED, annotations, links
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def review_queue(
         select(annotations)
         .where(
             annotations.c.project_id == project_id,
-            annotations.c.flags != NO_FLAGS,
+            FLAGGED,  # the condition of the partial index that serves this query
             annotations.c.pk > after_annotation,
         )
         .order_by(annotations.c.pk)

@@ -1,19 +1,35 @@
 """Opening a store: an SQLAlchemy engine on SQLite (WAL, the embedded default) or PostgreSQL,
-brought to the newest schema by Alembic."""
+brought to the newest schema by Alembic.
 
+On SQLite the driver's own transaction handling is turned off (pysqlite would begin a
+transaction only at the first write, so the reads before it would see no snapshot) and
+every transaction is begun explicitly: reads with a deferred ``BEGIN``, which never blocks,
+and the writes of `write_transaction` with ``BEGIN IMMEDIATE``, which takes the write lock
+up front. Two writers therefore run one after the other, the second seeing what the first
+committed; with a deferred begin the second would fail with "database is locked" when it
+tried to write after reading an outdated snapshot.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "sqlite:///./rosetta.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+#: The execution option `write_transaction` sets on its connection.
+WRITE = "rosetta_write"
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: `_sqlite_begin` emits it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -23,6 +39,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str = DEFAULT_URL, **options: Any) -> Engine:
     """An engine for `url`. ``postgresql://`` URLs use psycopg 3."""
     parsed = make_url(url)
@@ -30,8 +51,20 @@ def make_engine(url: str = DEFAULT_URL, **options: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that will write: committed at the end of the block,
+    rolled back on an exception. On SQLite it begins ``IMMEDIATE`` (waiting up to the busy
+    timeout for another writer to finish); on PostgreSQL it is an ordinary transaction."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE: True})
+        with connection.begin():
+            yield connection
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -1,4 +1,11 @@
-"""Writing to and reading from the append-only event log."""
+"""Writing to and reading from the append-only event log.
+
+Every change to a record is an event with the record before and after. An import writes one
+``import`` event per sample (object kind ``sample``), whose ``after`` lists the ids of the
+records it created (``streams``, ``annotations``, ``entities``, ``links``); the records
+themselves are the rows as imported until their first change, whose ``before`` keeps them.
+`history` shows that import event as the first event of each record it created.
+"""
 
 import time
 from collections.abc import Sequence
@@ -6,9 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, insert, select, union_all
 
-from rosetta.store.tables import events
+from rosetta.store.tables import annotations, entities, events, links, streams
+
+#: The lists of created record ids in an ``import`` event's ``after``.
+IMPORTED = ("streams", "annotations", "entities", "links")
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,7 @@ class Event:
     pk: int
     object_kind: str
     object_id: str
+    sample_id: str | None
     action: str
     revision: int | None
     actor: str
@@ -50,17 +61,22 @@ def event_row(
     object_id: str,
     action: str,
     *,
+    sample_id: str | None = None,
     revision: int | None = None,
     before: Any = None,
     after: Any = None,
     note: str | None = None,
     at: float | None = None,
 ) -> dict[str, Any]:
-    """A row for the events table; ``before``/``after`` are JSON-able values or ``None``."""
+    """A row for the events table; ``before``/``after`` are JSON-able values or ``None``.
+
+    `sample_id` is the sample of the object (``None`` for a project or an ontology).
+    """
     return {
         "project_id": project_id,
         "object_kind": object_kind,
         "object_id": object_id,
+        "sample_id": sample_id,
         "action": action,
         "revision": revision,
         "actor": actor.name,
@@ -80,15 +96,48 @@ def record(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def history(connection: Connection, object_id: str) -> list[Event]:
-    """Every event about `object_id`, oldest first."""
-    result = connection.execute(
-        select(events).where(events.c.object_id == object_id).order_by(events.c.pk)
-    )
+    """Every event about `object_id`, oldest first, starting with the ``import`` event of
+    its sample when it was imported."""
+    own = _events(connection, events.c.object_id == object_id)
+    sample_id = next((event.sample_id for event in own if event.sample_id is not None), None)
+    if sample_id is None:
+        sample_id = _current_sample(connection, object_id)
+    if sample_id is None or sample_id == object_id:
+        return own
+    imported = [
+        event
+        for event in _events(
+            connection,
+            (events.c.object_id == sample_id)
+            & (events.c.object_kind == "sample")
+            & (events.c.action == "import"),
+        )
+        if any(object_id in event.after.get(part, ()) for part in IMPORTED)
+    ]
+    return sorted([*imported, *own], key=lambda event: event.pk)
+
+
+def _current_sample(connection: Connection, object_id: str) -> str | None:
+    """The sample of the stream, annotation, entity or link `object_id`, if it exists."""
+    found = connection.execute(
+        union_all(
+            *(
+                select(table.c.sample_id).where(table.c.id == object_id)
+                for table in (streams, annotations, entities, links)
+            )
+        )
+    ).first()
+    return None if found is None else str(found[0])
+
+
+def _events(connection: Connection, where: ColumnElement[bool]) -> list[Event]:
+    result = connection.execute(select(events).where(where).order_by(events.c.pk))
     return [
         Event(
             pk=row.pk,
             object_kind=row.object_kind,
             object_id=row.object_id,
+            sample_id=row.sample_id,
             action=row.action,
             revision=row.revision,
             actor=row.actor,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 
 metadata = MetaData(
@@ -67,6 +68,7 @@ samples = Table(
     Column("metadata", Text, nullable=False),
     UniqueConstraint("project_id", "external_id"),
     Index(None, "project_id", "status"),
+    Index(None, "project_id", "pk"),
 )
 
 streams = Table(
@@ -99,6 +101,18 @@ annotations = Table(
     Column("source", Text, nullable=False),
     Column("flags", Text, nullable=False),
     Index(None, "project_id", "label"),
+)
+
+#: An annotation with flags, the condition of the review queue. Partial indexes serve only
+#: queries that repeat their condition with the constant written out (not a bound parameter).
+FLAGGED = annotations.c.flags != literal_column("'[]'")
+
+Index(
+    "ix_annotations_flagged",
+    annotations.c.project_id,
+    annotations.c.pk,
+    sqlite_where=FLAGGED,
+    postgresql_where=FLAGGED,
 )
 
 entities = Table(
@@ -148,6 +162,9 @@ events = Table(
     Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
     Column("object_kind", String(20), nullable=False),
     Column("object_id", String(64), nullable=False),
+    # the sample the object belongs to (none for projects and ontologies); history finds
+    # through it the import event that created an imported object
+    Column("sample_id", String(64), nullable=True),
     Column("action", String(40), nullable=False),
     Column("revision", Integer, nullable=True),
     Column("actor", String(200), nullable=False),

@@ -3,12 +3,13 @@
 from alembic import context
 from sqlalchemy import Engine
 
+from rosetta.store.engine import write_transaction
 from rosetta.store.tables import metadata
 
 engine = context.config.attributes["engine"]
 assert isinstance(engine, Engine)
 
-with engine.begin() as connection:
+with write_transaction(engine) as connection:
     context.configure(
         connection=connection,
         target_metadata=metadata,

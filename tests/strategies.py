@@ -1,0 +1,213 @@
+"""Hypothesis strategies for schema records: every geometry, media info, source and record."""
+
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+from rosetta.core.geometry import (
+    Box,
+    Classification,
+    Cuboid,
+    Interval,
+    Keypoints,
+    Mask,
+    Polygon,
+    Rle,
+    TextSpan,
+    Track,
+    TrackFrame,
+    TranscriptSegment,
+    Word,
+)
+from rosetta.core.modality import Modality
+from rosetta.core.schema import (
+    Annotation,
+    Entity,
+    Link,
+    MediaInfo,
+    Sample,
+    Source,
+    Stream,
+)
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+positive = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=False)
+unit = st.floats(min_value=0, max_value=1)
+int64 = st.integers(-(2**63), 2**63 - 1)
+ids = st.text(min_size=1, max_size=12)
+texts = st.text(max_size=30)
+maybe_text = st.none() | texts
+frame = st.none() | st.integers(0, 10**6)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | int64 | finite | texts,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(texts, children, max_size=3),
+    max_leaves=10,
+)
+json_objects = st.dictionaries(texts, json_values, max_size=4)
+
+
+@st.composite
+def spans(draw: st.DrawFn) -> TextSpan:
+    start = draw(st.integers(0, 10**6))
+    return TextSpan(start=start, end=start + draw(st.integers(1, 1000)))
+
+
+@st.composite
+def intervals(draw: st.DrawFn) -> tuple[float, float]:
+    start = draw(st.floats(min_value=0, max_value=1e6))
+    return start, start + draw(st.floats(min_value=1e-3, max_value=1e3))
+
+
+@st.composite
+def transcripts(draw: st.DrawFn) -> TranscriptSegment:
+    start, end = draw(intervals())
+    fractions = draw(st.lists(unit, max_size=6))
+    points = sorted(min(end, max(start, start + f * (end - start))) for f in fractions)
+    words = [
+        Word(text=draw(texts), start=points[i], end=points[i + 1])
+        for i in range(0, len(points) - 1, 2)
+    ]
+    return TranscriptSegment(
+        start=start, end=end, text=draw(texts), words=draw(st.sampled_from([None, words]))
+    )
+
+
+@st.composite
+def tracks(draw: st.DrawFn) -> Track:
+    frames = sorted(draw(st.lists(st.integers(0, 10**5), min_size=1, max_size=4, unique=True)))
+    return Track(
+        keyframes=[
+            TrackFrame(
+                frame=f,
+                x=draw(finite),
+                y=draw(finite),
+                w=draw(positive),
+                h=draw(positive),
+                outside=draw(st.booleans()),
+            )
+            for f in frames
+        ]
+    )
+
+
+@st.composite
+def keypoints(draw: st.DrawFn) -> Keypoints:
+    points = draw(
+        st.lists(st.tuples(finite, finite, st.sampled_from([0, 1, 2])), min_size=1, max_size=4)
+    )
+    names = draw(st.none() | st.lists(texts, min_size=len(points), max_size=len(points)))
+    return Keypoints(points=points, names=names, frame=draw(frame))
+
+
+geometries = st.one_of(
+    spans(),
+    st.builds(Box, x=finite, y=finite, w=positive, h=positive, frame=frame),
+    st.builds(
+        Polygon,
+        points=st.lists(st.tuples(finite, finite), min_size=3, max_size=6),
+        frame=frame,
+    ),
+    st.builds(
+        Mask,
+        rle=st.builds(
+            Rle, size=st.tuples(st.integers(1, 4096), st.integers(1, 4096)), counts=texts
+        ),
+        frame=frame,
+    ),
+    keypoints(),
+    intervals().map(lambda se: Interval(start=se[0], end=se[1])),
+    tracks(),
+    st.builds(
+        Cuboid,
+        center=st.tuples(finite, finite, finite),
+        size=st.tuples(positive, positive, positive),
+        rotation=st.tuples(finite, finite, finite),
+    ),
+    st.just(Classification()),
+    transcripts(),
+)
+
+media = st.builds(
+    MediaInfo,
+    width=st.none() | st.integers(1, 10**5),
+    height=st.none() | st.integers(1, 10**5),
+    duration=st.none() | st.floats(min_value=0, allow_infinity=False),
+    frame_rate=st.none()
+    | st.tuples(st.integers(1, 10**6), st.integers(1, 10**4)).map(
+        lambda nd: str(Fraction(nd[0], nd[1]))
+    ),
+    frame_count=st.none() | st.integers(0, 10**7),
+    sample_rate=st.none() | st.integers(1, 10**6),
+    channels=st.none() | st.integers(1, 64),
+    length=st.none() | st.integers(0, 10**9),
+    codec=maybe_text,
+    mime=maybe_text,
+)
+
+streams = st.builds(
+    Stream,
+    id=ids,
+    name=ids,
+    modality=st.sampled_from(list(Modality)),
+    uri=maybe_text,
+    text=maybe_text,
+    media=media,
+)
+
+annotations = st.builds(
+    Annotation,
+    id=ids,
+    stream=st.none() | ids,
+    label=ids,
+    geometry=geometries,
+    attributes=json_objects,
+    revision=st.integers(1, 2**31),
+    ontology_version=st.none() | st.integers(1, 1000),
+    author=maybe_text,
+    source=st.builds(
+        Source,
+        kind=st.sampled_from(["human", "model", "import"]),
+        name=maybe_text,
+        version=maybe_text,
+        confidence=st.none() | unit,
+    ),
+    flags=st.lists(texts, max_size=3),
+)
+
+sample_strategy = st.builds(
+    Sample,
+    id=ids,
+    external_id=st.none() | texts,
+    status=st.sampled_from(["new", "in_progress", "review", "done"]),
+    metadata=json_objects,
+    streams=st.lists(streams, max_size=3),
+    annotations=st.lists(annotations, max_size=5),
+    entities=st.lists(
+        st.builds(
+            Entity,
+            id=ids,
+            label=st.none() | ids,
+            members=st.lists(ids, max_size=3),
+            revision=st.integers(1, 100),
+            author=maybe_text,
+        ),
+        max_size=2,
+    ),
+    links=st.lists(
+        st.builds(
+            Link,
+            id=ids,
+            type=ids,
+            source=ids,
+            target=ids,
+            status=st.sampled_from(["proposed", "confirmed", "stale", "rejected"]),
+            attributes=json_objects,
+            revision=st.integers(1, 100),
+            source_revision=st.none() | st.integers(1, 100),
+            target_revision=st.none() | st.integers(1, 100),
+            author=maybe_text,
+        ),
+        max_size=3,
+    ),
+)
