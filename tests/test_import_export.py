@@ -357,6 +357,22 @@ def test_reimport_skips_every_known_external_id(
     assert after == before == (45, 20, 1 + 5)
 
 
+def test_an_external_id_repeated_in_the_next_batch_is_skipped(
+    engine: Engine, project: Project, tmp_path: Path
+) -> None:
+    # the twin of ext-0 comes in the next batch, after ext-0 is committed: it is skipped
+    twin = make_sample(1, external_id="ext-0")
+    source = write_file(tmp_path / "in.jsonl", [make_sample(0), twin, make_sample(2)])
+    report = import_jsonl(engine, project.id, source, TESTER, batch_size=1)
+    assert (report.samples_written, report.samples_skipped) == (2, 1)
+    with engine.connect() as connection:
+        assert load_sample(connection, "t0").external_id == "ext-0"
+        stored = connection.execute(
+            select(samples.c.id).where(samples.c.project_id == project.id).order_by(samples.c.pk)
+        ).scalars()
+        assert list(stored) == ["t0", "t2"]
+
+
 def test_a_failed_batch_writes_nothing_and_resume_finishes(
     engine: Engine, project: Project, tmp_path: Path
 ) -> None:
