@@ -49,6 +49,7 @@ from rosetta.store.records import (
     link_from_row,
     link_row,
     member_rows,
+    members_of,
     stream_from_row,
 )
 from rosetta.store.tables import (
@@ -130,19 +131,6 @@ def _annotations(
         )
     )
     return {row.id: annotation_from_row(row) for row in rows}
-
-
-def members_of(connection: Connection, entity_ids: Collection[str]) -> dict[str, list[str]]:
-    """The member annotation ids of each entity, in member order."""
-    members: dict[str, list[str]] = {ident: [] for ident in entity_ids}
-    if members:
-        for member in connection.execute(
-            select(entity_members.c.entity_id, entity_members.c.annotation_id)
-            .where(entity_members.c.entity_id.in_(members))
-            .order_by(entity_members.c.pk)
-        ):
-            members[member.entity_id].append(member.annotation_id)
-    return members
 
 
 def _entities(
@@ -250,6 +238,34 @@ def _event(
     )
 
 
+def _log(  # noqa: PLR0917 - `_event` with the connection first
+    connection: Connection,
+    project_id: str,
+    actor: Actor,
+    kind: str,
+    ident: str,
+    action: str,
+    *,
+    sample_id: str,
+    before: Record | None = None,
+    after: Record | None = None,
+    note: str | None = None,
+) -> None:
+    """Append one event (see `_event`) in the caller's transaction."""
+    row = _event(
+        project_id,
+        actor,
+        kind,
+        ident,
+        action,
+        sample_id=sample_id,
+        before=before,
+        after=after,
+        note=note,
+    )
+    events.record(connection, [row])
+
+
 # --- stale links ----------------------------------------------------------------------------
 
 
@@ -349,19 +365,15 @@ def create_annotation(
         connection.execute(
             insert(annotations).values(annotation_row(created, project_id, sample_id))
         )
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "annotation",
-                    created.id,
-                    "create",
-                    sample_id=sample_id,
-                    after=created,
-                )
-            ],
+            project_id,
+            actor,
+            "annotation",
+            created.id,
+            "create",
+            sample_id=sample_id,
+            after=created,
         )
     return created
 
@@ -421,20 +433,16 @@ def update_annotation(
                 for name in ("label", "geometry", "attributes", "ontology_version")
             },
         )
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "annotation",
-                    annotation_id,
-                    "update",
-                    sample_id=row.sample_id,
-                    before=before,
-                    after=after,
-                )
-            ],
+            project_id,
+            actor,
+            "annotation",
+            annotation_id,
+            "update",
+            sample_id=row.sample_id,
+            before=before,
+            after=after,
         )
         mark_annotation_links_stale(
             connection,
@@ -574,19 +582,15 @@ def create_link(engine: Engine, project_id: str, sample_id: str, link: Link, act
             }
         )
         connection.execute(insert(links).values(link_row(created, project_id, sample_id)))
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "link",
-                    created.id,
-                    "create",
-                    sample_id=sample_id,
-                    after=created,
-                )
-            ],
+            project_id,
+            actor,
+            "link",
+            created.id,
+            "create",
+            sample_id=sample_id,
+            after=created,
         )
     return created
 
@@ -609,20 +613,16 @@ def confirm_link(
         }
         revision = _write(connection, links, "link", link_id, expected_revision, **values)
         after = before.model_copy(update={**values, "revision": revision})
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "link",
-                    link_id,
-                    "confirm",
-                    sample_id=row.sample_id,
-                    before=before,
-                    after=after,
-                )
-            ],
+            project_id,
+            actor,
+            "link",
+            link_id,
+            "confirm",
+            sample_id=row.sample_id,
+            before=before,
+            after=after,
         )
     return after
 
@@ -637,20 +637,16 @@ def reject_link(
         before = link_from_row(row)
         revision = _write(connection, links, "link", link_id, expected_revision, status="rejected")
         after = before.model_copy(update={"status": "rejected", "revision": revision})
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "link",
-                    link_id,
-                    "reject",
-                    sample_id=row.sample_id,
-                    before=before,
-                    after=after,
-                )
-            ],
+            project_id,
+            actor,
+            "link",
+            link_id,
+            "reject",
+            sample_id=row.sample_id,
+            before=before,
+            after=after,
         )
     return after
 
@@ -672,19 +668,15 @@ def create_entity(
         connection.execute(insert(entities).values(entity_row(created, project_id, sample_id)))
         if created.members:
             connection.execute(insert(entity_members), member_rows(created))
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "entity",
-                    created.id,
-                    "create",
-                    sample_id=sample_id,
-                    after=created,
-                )
-            ],
+            project_id,
+            actor,
+            "entity",
+            created.id,
+            "create",
+            sample_id=sample_id,
+            after=created,
         )
     return created
 
@@ -712,20 +704,16 @@ def set_entity_members(  # noqa: PLR0917 - the agreed service interface
         if after.members:
             connection.execute(insert(entity_members), member_rows(after))
         _write(connection, entities, "entity", entity_id, expected_revision)
-        events.record(
+        _log(
             connection,
-            [
-                _event(
-                    project_id,
-                    actor,
-                    "entity",
-                    entity_id,
-                    "update",
-                    sample_id=row.sample_id,
-                    before=before,
-                    after=after,
-                )
-            ],
+            project_id,
+            actor,
+            "entity",
+            entity_id,
+            "update",
+            sample_id=row.sample_id,
+            before=before,
+            after=after,
         )
         mark_links_stale(
             connection,

@@ -39,14 +39,13 @@ from rosetta.core.validation import check_label
 from rosetta.services.editing import (
     mark_annotation_links_stale,
     mark_links_stale,
-    members_of,
     record_json,
 )
 from rosetta.services.projects import load_ontology
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
-from rosetta.store.records import annotation_from_row, entity_from_row
+from rosetta.store.records import annotation_from_row, entity_from_row, members_of
 from rosetta.store.tables import annotations, entities, ontology_versions, projects
 
 TOOL = "ontology-migration"

@@ -1,6 +1,6 @@
 """Conversions between schema records and table rows, and loading whole samples."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -144,6 +144,19 @@ def entity_from_row(row: Row[Any], members: Sequence[str]) -> Entity:
     )
 
 
+def members_of(connection: Connection, entity_ids: Collection[str]) -> dict[str, list[str]]:
+    """The member annotation ids of each entity, in member order."""
+    members: dict[str, list[str]] = {ident: [] for ident in entity_ids}
+    if members:
+        for member in connection.execute(
+            select(entity_members.c.entity_id, entity_members.c.annotation_id)
+            .where(entity_members.c.entity_id.in_(members))
+            .order_by(entity_members.c.pk)
+        ):
+            members[member.entity_id].append(member.annotation_id)
+    return members
+
+
 def load_sample(connection: Connection, sample_id: str) -> Sample:
     """The whole sample `sample_id` with its streams, annotations, entities and links."""
     head = connection.execute(select(samples).where(samples.c.id == sample_id)).first()
@@ -158,14 +171,7 @@ def load_sample(connection: Connection, sample_id: str) -> Sample:
     entity_rows = connection.execute(
         select(entities).where(entities.c.sample_id == sample_id).order_by(entities.c.pk)
     ).all()
-    members: dict[str, list[str]] = {row.id: [] for row in entity_rows}
-    if members:
-        for member in connection.execute(
-            select(entity_members.c.entity_id, entity_members.c.annotation_id)
-            .where(entity_members.c.entity_id.in_(members))
-            .order_by(entity_members.c.pk)
-        ):
-            members[member.entity_id].append(member.annotation_id)
+    members = members_of(connection, [row.id for row in entity_rows])
     link_rows = connection.execute(
         select(links).where(links.c.sample_id == sample_id).order_by(links.c.pk)
     )
