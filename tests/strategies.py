@@ -1,9 +1,12 @@
 """Hypothesis strategies for schema records: every geometry, media info, source and record."""
 
+import itertools
 from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from rosetta.core.calibration import Pose, RigidTransform, Sensor
+from rosetta.core.clock import Clock, SyncPoint
 from rosetta.core.geometry import (
     Box,
     Classification,
@@ -29,6 +32,7 @@ from rosetta.core.schema import (
     Source,
     Stream,
 )
+from rosetta.core.timebase import format_exact
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=False)
@@ -145,6 +149,52 @@ media = st.builds(
     mime=maybe_text,
 )
 
+exact_times = st.fractions(max_denominator=10**6).map(format_exact)
+positive_rates = st.fractions(min_value=Fraction(1, 10**4), max_denominator=10**4).map(format_exact)
+
+
+@st.composite
+def clocks(draw: st.DrawFn) -> Clock:
+    """A rate clock or a timestamp table, with up to three sync points."""
+    sync_locals = sorted(draw(st.sets(st.fractions(max_denominator=1000), max_size=3)))
+    sync_steps = draw(
+        st.lists(
+            st.fractions(min_value=Fraction(1, 1000), max_value=10, max_denominator=1000),
+            min_size=len(sync_locals),
+            max_size=len(sync_locals),
+        )
+    )
+    references = list(itertools.accumulate(sync_steps))
+    sync = [
+        SyncPoint(
+            local=format_exact(local),
+            reference=format_exact(reference),
+            source=draw(st.sampled_from(["hardware", "timestamps", "audio", "manual"])),
+            confidence=draw(st.none() | unit),
+            note=draw(maybe_text),
+        )
+        for local, reference in zip(sync_locals, references, strict=True)
+    ]
+    if draw(st.booleans()):
+        return Clock(rate=draw(positive_rates), offset=draw(exact_times), sync=sync)
+    ticks = sorted(draw(st.sets(st.integers(-(2**62), 2**62), min_size=1, max_size=5)))
+    return Clock(time_base=draw(positive_rates), ticks=ticks, offset=draw(exact_times), sync=sync)
+
+
+unit_quaternions = st.sampled_from(
+    [(1.0, 0.0, 0.0, 0.0), (0.5, 0.5, -0.5, 0.5), (0.0, 0.6, 0.8, 0.0)]
+)
+vectors = st.tuples(finite, finite, finite)
+
+sensors = st.builds(
+    Sensor,
+    frame=ids,
+    extrinsic=st.builds(RigidTransform, rotation=unit_quaternions, translation=vectors),
+    camera_matrix=st.none() | st.tuples(vectors, vectors, vectors),
+    width=st.none() | st.integers(1, 10**4),
+    height=st.none() | st.integers(1, 10**4),
+)
+
 streams = st.builds(
     Stream,
     id=ids,
@@ -153,7 +203,24 @@ streams = st.builds(
     uri=maybe_text,
     text=maybe_text,
     media=media,
+    clock=st.none() | clocks(),
+    sensor=st.none() | sensors,
 )
+
+
+@st.composite
+def ego_poses(draw: st.DrawFn) -> list[Pose]:
+    """Poses at increasing times."""
+    times = sorted(draw(st.sets(st.fractions(max_denominator=10**6), max_size=3)))
+    return [
+        Pose(
+            t=format_exact(t),
+            rotation=draw(unit_quaternions),
+            translation=draw(vectors),
+        )
+        for t in times
+    ]
+
 
 annotations = st.builds(
     Annotation,
@@ -181,6 +248,7 @@ sample_strategy = st.builds(
     external_id=st.none() | texts,
     status=st.sampled_from(["new", "in_progress", "review", "done"]),
     metadata=json_objects,
+    ego_poses=ego_poses(),
     streams=st.lists(streams, max_size=3),
     annotations=st.lists(annotations, max_size=5),
     entities=st.lists(

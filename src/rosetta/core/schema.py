@@ -5,11 +5,14 @@ speak them. Ids are strings unique within a project; link and entity references 
 to ids inside the same sample.
 """
 
+import itertools
 from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from rosetta.core.calibration import Pose, Sensor
+from rosetta.core.clock import Clock
 from rosetta.core.geometry import Geometry
 from rosetta.core.modality import Modality
 
@@ -59,7 +62,12 @@ class MediaInfo(_Record):
 
 
 class Stream(_Record):
-    """One asset of a sample. Media stays at ``uri``; text streams may carry ``text`` inline."""
+    """One asset of a sample. Media stays at ``uri``; text streams may carry ``text`` inline.
+
+    ``clock`` maps the stream's native index to the sample's reference timeline; without
+    one, a video or audio stream runs at its probed frame or sample rate from time 0
+    (`rosetta.core.timeline.stream_clock`). ``sensor`` is its calibration.
+    """
 
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
@@ -67,6 +75,8 @@ class Stream(_Record):
     uri: str | None = None
     text: str | None = None
     media: MediaInfo = Field(default_factory=MediaInfo)
+    clock: Clock | None = None
+    sensor: Sensor | None = None
 
 
 class Source(_Record):
@@ -132,16 +142,32 @@ SampleStatus = Literal["new", "in_progress", "review", "done"]
 
 
 class Sample(_Record):
-    """One example: its streams and everything drawn on and between them."""
+    """One example: its streams and everything drawn on and between them.
+
+    ``ego_poses`` are the rig's poses in the world at reference times, in increasing time
+    order (for sensor data recorded from a moving vehicle or robot).
+    """
 
     id: str = Field(min_length=1)
     external_id: str | None = None
     status: SampleStatus = "new"
     metadata: JsonDict = Field(default_factory=dict)
+    ego_poses: list[Pose] = Field(default_factory=list)
     streams: list[Stream] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+
+    @field_validator("ego_poses")
+    @classmethod
+    def _poses_in_time_order(cls, poses: list[Pose]) -> list[Pose]:
+        for index, (before, after) in enumerate(itertools.pairwise(poses)):
+            if Fraction(after.t) <= Fraction(before.t):
+                raise ValueError(
+                    f"ego poses must be in increasing time order "
+                    f"(ego_poses[{index}].t = {before.t}, then {after.t})"
+                )
+        return poses
 
 
 class Project(_Record):

@@ -45,15 +45,27 @@ def compact_json(value: Any) -> str:
 
 
 def stream_object(
-    *, id: str, name: str, modality: str, uri: str | None, text: str | None, media: Any
+    *,
+    id: str,
+    name: str,
+    modality: str,
+    uri: str | None,
+    text: str | None,
+    media: Any,
+    clock: Any = None,
+    sensor: Any = None,
 ) -> JsonObject:
-    """The JSON object of a stream; ``media`` is the media info without its null fields."""
+    """The JSON object of a stream; ``media``, ``clock`` and ``sensor`` without null fields."""
     obj: JsonObject = {"id": id, "name": name, "modality": modality}
     if uri is not None:
         obj["uri"] = uri
     if text is not None:
         obj["text"] = text
     obj["media"] = media
+    if clock is not None:
+        obj["clock"] = clock
+    if sensor is not None:
+        obj["sensor"] = sensor
     return obj
 
 
@@ -144,13 +156,17 @@ def sample_object(
     annotations: list[JsonObject],
     entities: list[JsonObject],
     links: list[JsonObject],
+    ego_poses: Any = None,
 ) -> JsonObject:
-    """The JSON object of a sample from the objects of its parts."""
+    """The JSON object of a sample from the objects of its parts (``ego_poses`` only when
+    there are any)."""
     obj: JsonObject = {"id": id}
     if external_id is not None:
         obj["external_id"] = external_id
     obj["status"] = status
     obj["metadata"] = metadata
+    if ego_poses is not None:
+        obj["ego_poses"] = ego_poses
     obj["streams"] = streams
     obj["annotations"] = annotations
     obj["entities"] = entities
@@ -167,6 +183,11 @@ def part_json(part: BaseModel) -> str:
     return part.model_dump_json(exclude_none=True)
 
 
+def poses_json(sample: Sample) -> str:
+    """The JSON text of the sample's ego poses as the format writes and the store keeps them."""
+    return "[" + ",".join(part_json(pose) for pose in sample.ego_poses) + "]"
+
+
 def stream_record(stream: Stream) -> JsonObject:
     """The JSON object of `stream`."""
     return stream_object(
@@ -176,6 +197,8 @@ def stream_record(stream: Stream) -> JsonObject:
         uri=stream.uri,
         text=stream.text,
         media=orjson.Fragment(part_json(stream.media)),
+        clock=None if stream.clock is None else orjson.Fragment(part_json(stream.clock)),
+        sensor=None if stream.sensor is None else orjson.Fragment(part_json(stream.sensor)),
     )
 
 
@@ -233,6 +256,7 @@ def sample_record(sample: Sample) -> JsonObject:
         annotations=[annotation_record(annotation) for annotation in sample.annotations],
         entities=[entity_record(entity) for entity in sample.entities],
         links=[link_record(link) for link in sample.links],
+        ego_poses=orjson.Fragment(poses_json(sample)) if sample.ego_poses else None,
     )
 
 

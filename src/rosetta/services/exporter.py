@@ -251,6 +251,8 @@ def _chunk_query(json: _JsonSql) -> Select[Any]:
         _Field("uri", json.string(streams.c.uri), streams.c.uri),
         _Field("text", json.string(streams.c.text), streams.c.text),
         _Field("media", streams.c.media),
+        _Field("clock", streams.c.clock, streams.c.clock),
+        _Field("sensor", streams.c.sensor, streams.c.sensor),
     )
     annotation = json.object(
         {"id": annotations.c.id, "stream": annotations.c.stream_id, "label": annotations.c.label},
@@ -298,6 +300,7 @@ def _chunk_query(json: _JsonSql) -> Select[Any]:
         _Field("external_id", json.string(samples.c.external_id), samples.c.external_id),
         _Field("status", json.string(samples.c.status)),
         _Field("metadata", samples.c.metadata),
+        _Field("ego_poses", samples.c.ego_poses, samples.c.ego_poses),
         _Field("streams", items(stream, streams), array=True),
         _Field("annotations", items(annotation, annotations), array=True),
         _Field("entities", items(entity, entities), array=True),

@@ -29,6 +29,7 @@ from rosetta.formats.native import (
     parse_sample,
     part_json,
     peek_external_id,
+    poses_json,
     read_lines,
 )
 from rosetta.services.projects import load_ontology
@@ -269,8 +270,8 @@ _Row = tuple[Any, ...]
 #: The columns each batch insert fills, in the order of the row tuples. Records of a sample
 #: put their ``id`` first and their ``sample_id`` second.
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "samples": ("id", "project_id", "external_id", "status", "metadata"),
-    "streams": ("id", "sample_id", "name", "modality", "uri", "text", "media"),
+    "samples": ("id", "project_id", "external_id", "status", "metadata", "ego_poses"),
+    "streams": ("id", "sample_id", "name", "modality", "uri", "text", "media", "clock", "sensor"),
     "annotations": (
         "id",
         "sample_id",
@@ -505,6 +506,7 @@ class _Writer:
                 sample.external_id,
                 sample.status,
                 _json(sample.metadata, "metadata"),
+                poses_json(sample) if sample.ego_poses else None,
             )
         )
         for stream in sample.streams:
@@ -519,6 +521,8 @@ class _Writer:
                     stream.uri,
                     stream.text,
                     part_json(stream.media),
+                    None if stream.clock is None else part_json(stream.clock),
+                    None if stream.sensor is None else part_json(stream.sensor),
                 )
             )
         version = self.ontology.version

@@ -20,6 +20,9 @@ def sample_row(sample: Sample, project_id: str) -> dict[str, Any]:
         "external_id": sample.external_id,
         "status": sample.status,
         "metadata": dumps(sample.metadata),
+        "ego_poses": _optional_json(
+            [pose.model_dump(exclude_none=True) for pose in sample.ego_poses] or None
+        ),
     }
 
 
@@ -33,7 +36,13 @@ def stream_row(stream: Stream, sample_id: str) -> dict[str, Any]:
         "uri": stream.uri,
         "text": stream.text,
         "media": dumps(stream.media.model_dump(exclude_none=True)),
+        "clock": _optional_json(stream.clock and stream.clock.model_dump(exclude_none=True)),
+        "sensor": _optional_json(stream.sensor and stream.sensor.model_dump(exclude_none=True)),
     }
+
+
+def _optional_json(value: Any) -> str | None:
+    return None if value is None else dumps(value)
 
 
 def annotation_row(annotation: Annotation, project_id: str, sample_id: str) -> dict[str, Any]:
@@ -117,8 +126,14 @@ def stream_from_row(row: Row[Any]) -> Stream:
             "uri": row.uri,
             "text": row.text,
             "media": orjson.loads(row.media),
+            "clock": _optional_loads(row.clock),
+            "sensor": _optional_loads(row.sensor),
         }
     )
+
+
+def _optional_loads(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
 
 
 def link_from_row(row: Row[Any]) -> Link:
@@ -180,6 +195,7 @@ def load_sample(connection: Connection, sample_id: str) -> Sample:
         external_id=head.external_id,
         status=head.status,
         metadata=orjson.loads(head.metadata),
+        ego_poses=_optional_loads(head.ego_poses) or [],
         streams=[stream_from_row(row) for row in stream_rows],
         annotations=[annotation_from_row(row) for row in annotation_rows],
         entities=[entity_from_row(row, members[row.id]) for row in entity_rows],

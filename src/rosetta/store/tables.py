@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -66,6 +67,7 @@ samples = Table(
     Column("external_id", String(500), nullable=True),
     Column("status", String(20), nullable=False),
     Column("metadata", Text, nullable=False),
+    Column("ego_poses", Text, nullable=True),
     UniqueConstraint("project_id", "external_id"),
     Index(None, "project_id", "status"),
     Index(None, "project_id", "pk"),
@@ -82,6 +84,8 @@ streams = Table(
     Column("uri", Text, nullable=True),
     Column("text", Text, nullable=True),
     Column("media", Text, nullable=False),
+    Column("clock", Text, nullable=True),
+    Column("sensor", Text, nullable=True),
 )
 
 annotations = Table(
@@ -193,4 +197,41 @@ imports = Table(
     Column("started_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index(None, "project_id", "file"),
+)
+
+media_artifacts = Table(
+    "media_artifacts",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("stream_id", String(64), ForeignKey("streams.id"), nullable=False),
+    # "peaks", "frames", "keyframes", "thumbnails", ...
+    Column("kind", String(40), nullable=False),
+    # what the artefact was computed from (file size and modification time); a stale one is
+    # recomputed
+    Column("fingerprint", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("stream_id", "kind"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("target", String(64), nullable=True),
+    # queued | running | done | failed
+    Column("status", String(20), nullable=False),
+    Column("progress", Float, nullable=False),
+    Column("message", Text, nullable=True),
+    Column("result", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index(None, "status", "pk"),
+    Index(None, "target", "kind"),
 )
