@@ -67,9 +67,9 @@ class Clock(BaseModel):
                     )
         elif self.time_base is not None:
             raise ValueError("time_base belongs to a timestamp table; a rate clock has none")
-        for index, (before, after) in enumerate(itertools.pairwise(self.sync)):
-            if exact(after.local) <= exact(before.local) or exact(after.reference) <= exact(
-                before.reference
+        for index, (first, second) in enumerate(itertools.pairwise(self.sync)):
+            if exact(second.local) <= exact(first.local) or exact(second.reference) <= exact(
+                first.reference
             ):
                 raise ValueError(
                     f"sync points must increase in both local and reference time "
