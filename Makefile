@@ -13,7 +13,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?= --n 10000 100000
 
-.PHONY: install demo test bench
+# Debian packages the tests call (they make their media with ffmpeg and sox).
+SYSTEM_TOOLS := ffmpeg sox
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-tools demo test bench
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" && $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,15 +30,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+system-tools:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
 demo: $(STAMP)
 	$(BIN)/rosetta demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) system-tools
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) system-tools
 	$(BIN)/python bench/import_export.py $(BENCH_ARGS)
+	$(BIN)/python bench/clocks.py
+	$(BIN)/python bench/align.py
+	$(BIN)/python bench/media.py

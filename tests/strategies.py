@@ -78,21 +78,55 @@ def transcripts(draw: st.DrawFn) -> TranscriptSegment:
 
 
 @st.composite
-def tracks(draw: st.DrawFn) -> Track:
-    frames = sorted(draw(st.lists(st.integers(0, 10**5), min_size=1, max_size=4, unique=True)))
-    return Track(
-        keyframes=[
+def tracks(
+    draw: st.DrawFn,
+    max_frame: int = 10**5,
+    coordinates: st.SearchStrategy[float] = finite,
+    sizes: st.SearchStrategy[float] = positive,
+    interpolated: bool = False,
+) -> Track:
+    """A box, polygon or cuboid track of up to four frames, some outside. With
+    `interpolated`, frames after the first that are not outside may be marked interpolated
+    (as a dense export writes them; a sparse export leaves them out)."""
+    frames = sorted(draw(st.lists(st.integers(0, max_frame), min_size=1, max_size=4, unique=True)))
+    kind = draw(st.sampled_from(["box", "polygon", "cuboid"]))
+    vertices = draw(st.integers(3, 5))
+    triple = st.tuples(coordinates, coordinates, coordinates)
+
+    def shape() -> dict[str, object]:
+        if kind == "box":
+            return {
+                "x": draw(coordinates),
+                "y": draw(coordinates),
+                "w": draw(sizes),
+                "h": draw(sizes),
+            }
+        if kind == "polygon":
+            # mostly as many vertices as the others, sometimes not
+            count = draw(st.sampled_from([vertices, vertices, vertices, vertices + 1]))
+            points = st.tuples(coordinates, coordinates)
+            return {"points": draw(st.lists(points, min_size=count, max_size=count))}
+        return {
+            "center": draw(triple),
+            "size": draw(st.tuples(sizes, sizes, sizes)),
+            "rotation": draw(st.none() | triple),
+        }
+
+    keyframes = []
+    for index, frame in enumerate(frames):
+        outside = draw(st.booleans())
+        filled = interpolated and index > 0 and not outside and draw(st.booleans())
+        keyframes.append(
             TrackFrame(
-                frame=f,
-                x=draw(finite),
-                y=draw(finite),
-                w=draw(positive),
-                h=draw(positive),
-                outside=draw(st.booleans()),
+                frame=frame,
+                outside=outside,
+                occluded=draw(st.sampled_from([None, True, False])),
+                interpolated=True if filled else None,
+                **shape(),
             )
-            for f in frames
-        ]
-    )
+        )
+    shape_name = draw(st.sampled_from([None, "box"])) if kind == "box" else kind
+    return Track(shape=shape_name, keyframes=keyframes)
 
 
 @st.composite

@@ -1,16 +1,34 @@
 """The HTTP application: the JSON API, media with range requests, and the workspace page."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from rosetta import __version__
-from rosetta.api import media, page, routes
+from rosetta.api import (
+    clock_routes,
+    media,
+    media_routes,
+    page,
+    projection_routes,
+    routes,
+    timeline_routes,
+    track_routes,
+)
 from rosetta.api.errors import install_error_handlers
 
 
 def _operation_id(route: APIRoute) -> str:
     return route.name
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    media_routes.shutdown_jobs(app)
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -24,10 +42,16 @@ def create_app(engine: Engine) -> FastAPI:
         version=__version__,
         summary="Multimodal annotation with cross-modal links as first-class annotations.",
         generate_unique_id_function=_operation_id,
+        lifespan=_lifespan,
     )
     app.state.engine = engine
     install_error_handlers(app)
     app.include_router(routes.router)
+    app.include_router(timeline_routes.router)
+    app.include_router(clock_routes.router)
+    app.include_router(media_routes.router)
+    app.include_router(track_routes.router)
+    app.include_router(projection_routes.router)
     app.include_router(media.router)
     app.include_router(page.router)
     return app

@@ -136,13 +136,19 @@ def text_pieces(text: str, spans: Iterable[Annotation]) -> list[Piece]:
 
 def _keyframes(geometry: Track | Box) -> list[dict[str, Any]]:
     if isinstance(geometry, Track):
-        return [key.model_dump() for key in geometry.keyframes]
+        return [key.model_dump() for key in geometry.keyframes if not key.interpolated]
     box = {"x": geometry.x, "y": geometry.y, "w": geometry.w, "h": geometry.h}
     frame = geometry.frame or 0
     return [
         {"frame": frame, **box, "outside": False},
         {"frame": frame + 1, **box, "outside": True},
     ]
+
+
+def _box_track(geometry: object) -> bool:
+    """Whether the page can draw `geometry` as a box following the video (polygon and
+    cuboid tracks wait for the workspace)."""
+    return isinstance(geometry, Box) or (isinstance(geometry, Track) and geometry.shape is None)
 
 
 def _time_item(annotation: Annotation, duration: float | None) -> TimeItem | None:
@@ -182,7 +188,8 @@ def _place(view: StreamView, annotation: Annotation) -> None:
         points = [(p[0], p[1]) for p in geometry.points]
         kind = "polygon" if isinstance(geometry, Polygon) else "points"
         view.shapes.append(Shape(annotation.id, annotation.label, tone, kind, points=points))
-    elif modality is Modality.VIDEO and isinstance(geometry, Track | Box):
+    elif modality is Modality.VIDEO and _box_track(geometry):
+        assert isinstance(geometry, Track | Box)
         keys = _keyframes(geometry)
         last = keys[-1]["frame"] - 1 if keys[-1]["outside"] else keys[-1]["frame"]
         view.tracks.append(

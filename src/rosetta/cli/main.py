@@ -6,10 +6,8 @@ login name) with the tool ``rosetta-cli``. A domain error prints one line and ex
 status 1; a usage error exits with status 2.
 """
 
-import getpass
-import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 import typer
@@ -26,15 +24,15 @@ from rich.progress import (
 )
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
 from typer.core import TyperGroup
 
-from rosetta import __version__
 from rosetta.api import create_app
 from rosetta.cli import render
+from rosetta.cli.clocks import clock_app
+from rosetta.cli.common import actor, open_url, project_of, sqlite_path, store
+from rosetta.cli.media import media_app
 from rosetta.core.errors import RosettaError
 from rosetta.core.ontology_migration import parse_migration
-from rosetta.core.schema import Project
 from rosetta.demo.build import DEMO_PROJECT, ONTOLOGY_FILE, build_demo
 from rosetta.services.catalog import object_history
 from rosetta.services.exporter import count_samples, export_jsonl
@@ -48,10 +46,11 @@ from rosetta.services.projects import (
     read_structured,
 )
 from rosetta.services.review import review_queue
-from rosetta.store.engine import DEFAULT_URL, open_store
-from rosetta.store.events import Actor
+from rosetta.store.engine import DEFAULT_URL
 
 DEMO_URL = "sqlite:///./rosetta-demo.db"
+
+TrackExport = Literal["sparse", "dense"]
 
 
 class _Commands(TyperGroup):
@@ -77,53 +76,13 @@ app = typer.Typer(
 )
 ontology_app = typer.Typer(help="Show the ontology or migrate it to a new version.")
 app.add_typer(ontology_app, name="ontology")
+app.add_typer(clock_app, name="clock")
+app.add_typer(media_app, name="media")
 
 ProjectOption = Annotated[
     str | None,
     typer.Option("--project", "-p", help="Project name or id (default: the store's only project)."),
 ]
-
-
-def _actor() -> Actor:
-    return Actor(
-        os.environ.get("ROSETTA_USER") or getpass.getuser(),
-        tool="rosetta-cli",
-        tool_version=__version__,
-    )
-
-
-def _sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database or "")
-
-
-def _open(url: str, *, create: bool = False) -> Engine:
-    """The store at `url`; an SQLite file must exist unless `create`."""
-    try:
-        path = _sqlite_path(url)
-        if path is not None and not create and not path.exists():
-            raise RosettaError(
-                f"no store at {path}; create one with 'rosetta init' or name it with --db"
-            )
-        return open_store(url)
-    except (ArgumentError, OperationalError) as exc:
-        reason = exc.orig if isinstance(exc, OperationalError) else exc
-        raise RosettaError(f"cannot open the store at {url}: {reason}") from exc
-
-
-def _store(ctx: typer.Context, *, create: bool = False) -> Engine:
-    """The store named by ``--db``, closed when the command ends."""
-    url: str = ctx.obj["db"]
-    engine = _open(url, create=create)
-    ctx.call_on_close(engine.dispose)
-    return engine
-
-
-def _project(engine: Engine, name: str | None) -> Project:
-    with engine.connect() as connection:
-        return find_project(connection, name)
 
 
 @app.callback()
@@ -148,7 +107,7 @@ def init(
 ) -> None:
     """Create a project with its first ontology version (creating the store if needed)."""
     definition = load_ontology_file(ontology)
-    project = create_project(_store(ctx, create=True), name, definition, _actor())
+    project = create_project(store(ctx, create=True), name, definition, actor())
     Console().print(
         f"Created project [bold]{project.name}[/] ({project.id}) with ontology version 1: "
         f"{len(definition.classes)} classes, {len(definition.relations)} relation types."
@@ -170,8 +129,8 @@ def import_(
     ] = False,
 ) -> None:
     """Import native JSONL into a project: batched, resumable, idempotent by external id."""
-    engine = _store(ctx)
-    target = _project(engine, project)
+    engine = store(ctx)
+    target = project_of(engine, project)
     try:
         size = file.stat().st_size
     except OSError as exc:
@@ -190,7 +149,7 @@ def import_(
             engine,
             target.id,
             file,
-            _actor(),
+            actor(),
             batch_size=batch_size,
             resume=resume,
             new_ids=new_ids,
@@ -205,10 +164,16 @@ def export(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="Output JSONL file, or - for standard output.")],
     project: ProjectOption = None,
+    tracks: Annotated[
+        TrackExport,
+        typer.Option(
+            help="Tracks as stored key frames (sparse) or with every frame filled in (dense)."
+        ),
+    ] = "sparse",
 ) -> None:
     """Export a project as native JSONL, one sample per line."""
-    engine = _store(ctx)
-    source = _project(engine, project)
+    engine = store(ctx)
+    source = project_of(engine, project)
     with engine.connect() as connection:
         total = count_samples(connection, source.id)
     console = Console(stderr=True)
@@ -226,12 +191,18 @@ def export(
 
         if file == "-":
             report = export_jsonl(
-                engine, source.id, typer.get_binary_stream("stdout"), progress=advance
+                engine,
+                source.id,
+                typer.get_binary_stream("stdout"),
+                progress=advance,
+                tracks=tracks,
             )
         else:
             try:
                 with open(file, "wb") as out:
-                    report = export_jsonl(engine, source.id, out, progress=advance)
+                    report = export_jsonl(
+                        engine, source.id, out, progress=advance, tracks=tracks
+                    )
             except OSError as exc:
                 raise RosettaError(f"{file}: cannot write: {exc.strerror}") from exc
     console.print(render.export_summary(report, file), highlight=False)
@@ -245,7 +216,7 @@ def ontology_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the ontology as JSON.")] = False,
 ) -> None:
     """Show the project's ontology: the class tree and the relation types."""
-    engine = _store(ctx)
+    engine = store(ctx)
     with engine.connect() as connection:
         ontology = load_ontology(connection, find_project(connection, project).id, version)
     if as_json:
@@ -269,10 +240,10 @@ def ontology_migrate(
 ) -> None:
     """Take the project's ontology to its next version and apply it to existing annotations."""
     migration = parse_migration(read_structured(file), source=str(file))
-    engine = _store(ctx)
-    target = _project(engine, project)
+    engine = store(ctx)
+    target = project_of(engine, project)
     report = migrate_ontology(
-        engine, target.id, migration, _actor(), expected_version=expected_version
+        engine, target.id, migration, actor(), expected_version=expected_version
     )
     Console().print(render.migration_summary(report))
 
@@ -283,7 +254,7 @@ def history(
     object_id: Annotated[str, typer.Argument(help="Id of an annotation, link, entity, ...")],
 ) -> None:
     """Every recorded change of one object: who, when, with which tool, before → after."""
-    engine = _store(ctx)
+    engine = store(ctx)
     with engine.connect() as connection:
         events = object_history(connection, object_id)
     Console().print(render.history_table(object_id, events))
@@ -296,7 +267,7 @@ def review(
     limit: Annotated[int, typer.Option(min=1, help="At most this many of each kind.")] = 100,
 ) -> None:
     """What waits for a person: stale links and flagged annotations."""
-    engine = _store(ctx)
+    engine = store(ctx)
     with engine.connect() as connection:
         queue = review_queue(connection, find_project(connection, project).id, limit=limit)
     console = Console()
@@ -315,19 +286,19 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the store: the workspace page at / and the JSON API under /api."""
-    engine = _store(ctx)
+    engine = store(ctx)
     Console().print(f"Rosetta at [bold]http://{host}:{port}[/] (Ctrl+C stops)")
     _serve(engine, host, port)
 
 
 def _fresh_demo_store(url: str) -> Engine:
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is None and make_url(url).get_backend_name() == "sqlite":
         raise RosettaError("the demo needs an SQLite file or a PostgreSQL URL, not :memory:")
     if path is not None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return _open(url, create=True)
+    return open_url(url, create=True)
 
 
 @app.command()

@@ -167,27 +167,79 @@ class Interval(_Geometry):
         return self
 
 
+TrackShape = Literal["box", "polygon", "cuboid"]
+
+#: The fields a track frame of each shape carries (the last of a cuboid's, ``rotation``,
+#: may be left out: no rotation).
+TRACK_SHAPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "box": ("x", "y", "w", "h"),
+    "polygon": ("points",),
+    "cuboid": ("center", "size", "rotation"),
+}
+_REQUIRED = {"box": ("x", "y", "w", "h"), "polygon": ("points",), "cuboid": ("center", "size")}
+_SHAPE_FIELDS = [name for fields in TRACK_SHAPE_FIELDS.values() for name in fields]
+
+
 class TrackFrame(BaseModel):
-    """One key frame of a track: the box on ``frame``, or ``outside`` when the object is absent."""
+    """One frame of a track: the shape on ``frame``, in the fields of the track's shape.
+
+    A box track's frames carry ``x, y, w, h`` (pixels, as `Box`), a polygon track's
+    ``points`` (as `Polygon`), a cuboid track's ``center``, ``size`` and ``rotation`` (as
+    `Cuboid`; no ``rotation`` means none). ``outside``: the object leaves view on this
+    frame. ``occluded``: it is there but hidden. ``interpolated``: a frame that a dense
+    export (or another tool) filled in from the key frames around it; absent on key frames.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     frame: int = Field(ge=0)
-    x: float
-    y: float
-    w: float = Field(gt=0)
-    h: float = Field(gt=0)
+    x: float | None = None
+    y: float | None = None
+    w: float | None = Field(default=None, gt=0)
+    h: float | None = Field(default=None, gt=0)
+    points: list[tuple[float, float]] | None = Field(default=None, min_length=3)
+    center: tuple[float, float, float] | None = None
+    size: tuple[float, float, float] | None = None
+    rotation: tuple[float, float, float] | None = None
     outside: bool = False
+    occluded: bool | None = None
+    interpolated: bool | None = None
+
+    @field_validator("size")
+    @classmethod
+    def _positive(
+        cls, size: tuple[float, float, float] | None
+    ) -> tuple[float, float, float] | None:
+        if size is not None and min(size) <= 0:
+            raise ValueError(f"cuboid size must be positive in every axis, got {list(size)}")
+        return size
+
+    @property
+    def is_key(self) -> bool:
+        """Whether this is a key frame (not one filled in by interpolation)."""
+        return not self.interpolated
 
 
 class Track(_Geometry):
-    """Object track on a video: key frames in increasing frame order, boxes in pixels.
+    """An object followed over the frames of a video (boxes or polygons, pixels) or over
+    the sweeps of a point cloud (cuboids, metres): key frames in increasing frame order.
 
-    Between key frames the box is interpolated linearly; from an ``outside`` key frame
-    until the next key frame the object is absent.
+    ``shape`` is ``"polygon"`` or ``"cuboid"``; absent, the track is of boxes (tracks made
+    before other shapes existed have none and keep their bytes; ``"box"`` is accepted and
+    stored as absent, so one track has one spelling). Between key frames the shape is
+    interpolated, from an ``outside`` key frame until the next key frame the object is
+    absent, and after a last key frame that is not outside it stays where it is;
+    `rosetta.core.tracks` states the rules. Frames marked ``interpolated`` were filled in
+    from the key frames (a dense export keeps them; everything else ignores them).
     """
 
     type: Literal["track"] = "track"
+    shape: TrackShape | None = None
     keyframes: list[TrackFrame] = Field(min_length=1)
+
+    @field_validator("shape")
+    @classmethod
+    def _box_is_default(cls, shape: TrackShape | None) -> TrackShape | None:
+        return None if shape == "box" else shape
 
     @field_validator("keyframes")
     @classmethod
@@ -197,7 +249,37 @@ class Track(_Geometry):
                 raise ValueError(
                     f"key frames must be in increasing frame order ({before.frame} then {after.frame})"
                 )
+        if frames and frames[0].interpolated:
+            raise ValueError(f"keyframes[0] (frame {frames[0].frame}) must be a key frame")
         return frames
+
+    @model_validator(mode="after")
+    def _frames_fit_the_shape(self) -> "Track":
+        kind = self.kind
+        allowed = TRACK_SHAPE_FIELDS[kind]
+        for index, key in enumerate(self.keyframes):
+            where = f"keyframes[{index}] (frame {key.frame})"
+            given = [name for name in _SHAPE_FIELDS if getattr(key, name) is not None]
+            missing = [name for name in _REQUIRED[kind] if name not in given]
+            extra = [name for name in given if name not in allowed]
+            if missing or extra:
+                problems = [f"missing {', '.join(missing)}"] if missing else []
+                problems += [f"has {', '.join(extra)}"] if extra else []
+                raise ValueError(
+                    f"{where}: a {kind} track's frames carry {', '.join(allowed)}; "
+                    f"this one {' and '.join(problems)}"
+                )
+            if key.interpolated and key.outside:
+                raise ValueError(
+                    f"{where}: an interpolated frame cannot be outside "
+                    "(an outside key frame says the object is absent until the next key frame)"
+                )
+        return self
+
+    @property
+    def kind(self) -> TrackShape:
+        """The shape of the track's frames."""
+        return self.shape or "box"
 
 
 class Cuboid(_Geometry):
@@ -288,7 +370,7 @@ GeometryKind = Literal[
     "transcript",
 ]
 
-#: Which modalities each geometry may sit on.
+#: Which modalities each geometry may sit on (a track by its shape: `TRACK_SHAPE_MODALITIES`).
 GEOMETRY_MODALITIES: dict[str, frozenset[Modality]] = {
     "span": frozenset({Modality.TEXT}),
     "box": frozenset({Modality.IMAGE, Modality.VIDEO}),
@@ -296,8 +378,16 @@ GEOMETRY_MODALITIES: dict[str, frozenset[Modality]] = {
     "mask": frozenset({Modality.IMAGE, Modality.VIDEO}),
     "keypoints": frozenset({Modality.IMAGE, Modality.VIDEO}),
     "interval": frozenset({Modality.AUDIO, Modality.VIDEO, Modality.TIMESERIES}),
-    "track": frozenset({Modality.VIDEO}),
+    "track": frozenset({Modality.VIDEO, Modality.POINTCLOUD}),
     "cuboid": frozenset({Modality.POINTCLOUD}),
     "classification": frozenset(Modality),
     "transcript": frozenset({Modality.AUDIO, Modality.VIDEO}),
+}
+
+
+#: Which modalities a track of each shape may sit on.
+TRACK_SHAPE_MODALITIES: dict[str, frozenset[Modality]] = {
+    "box": frozenset({Modality.VIDEO}),
+    "polygon": frozenset({Modality.VIDEO}),
+    "cuboid": frozenset({Modality.POINTCLOUD}),
 }

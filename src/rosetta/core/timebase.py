@@ -31,7 +31,8 @@ def exact(value: TimeLike) -> Fraction:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"expected a finite number, got {value!r}")
-        return Fraction(repr(value))
+        # float(): numpy's float64 is a float subclass whose repr is "np.float64(...)"
+        return Fraction(repr(float(value)))
     try:
         return Fraction(value)
     except (ValueError, ZeroDivisionError, TypeError) as exc:

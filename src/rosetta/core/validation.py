@@ -25,6 +25,7 @@ from typing import Any
 from rosetta.core.errors import RuleViolation
 from rosetta.core.geometry import (
     GEOMETRY_MODALITIES,
+    TRACK_SHAPE_MODALITIES,
     Box,
     Interval,
     Keypoints,
@@ -159,12 +160,34 @@ def check_geometry(annotation: Annotation, stream: Stream) -> None:
         _check_frame(geometry.frame, "geometry.frame", obj, stream)
         _check_mask(geometry, obj, stream)
     elif isinstance(geometry, Track):
-        for index, key in enumerate(geometry.keyframes):
-            field = f"geometry.keyframes[{index}]"
-            _check_frame(key.frame, f"{field}.frame", obj, stream)
-            _check_rect(key.x, key.y, key.w, key.h, field=field, obj=obj, stream=stream)
+        _check_track(geometry, obj, stream)
     elif isinstance(geometry, Interval | TranscriptSegment):
         _check_time(geometry.start, geometry.end, "geometry", obj, stream)
+
+
+def _check_track(track: Track, obj: str, stream: Stream) -> None:
+    if stream.modality not in TRACK_SHAPE_MODALITIES[track.kind]:
+        raise _fail(
+            obj,
+            "geometry.shape",
+            "geometry-modality",
+            f"a {track.kind} track cannot sit on a {stream.modality} stream",
+        )
+    for index, key in enumerate(track.keyframes):
+        field = f"geometry.keyframes[{index}]"
+        if stream.modality is Modality.VIDEO:
+            _check_frame(key.frame, f"{field}.frame", obj, stream)
+        elif stream.media.frame_count is not None and key.frame >= stream.media.frame_count:
+            raise _fail(
+                obj,
+                f"{field}.frame",
+                "inside-bounds",
+                f"sweep {key.frame} is past the last one ({stream.media.frame_count - 1})",
+            )
+        if key.points is not None:
+            _check_points(key.points, f"{field}.points", obj, stream)
+        elif key.x is not None and key.y is not None and key.w is not None and key.h is not None:
+            _check_rect(key.x, key.y, key.w, key.h, field=field, obj=obj, stream=stream)
 
 
 def _check_mask(mask: Mask, obj: str, stream: Stream) -> None:

@@ -10,12 +10,19 @@ a chunk's lines, and memory stays bounded by one chunk.
 
 Fetching the rows as Python values (≈2.3 per annotation) and building the objects in Python
 took about twice as long on SQLite; now almost all of an export's time is the chunk query.
+
+Tracks are written sparse (key frames only) or dense (every frame where the object is
+present, `rosetta.core.tracks.densify`). Only the lines that need it go through Python:
+for a sparse export, those holding frames marked ``interpolated`` (a dense file that was
+imported), which lose them; for a dense one, those holding a track. Each is parsed with
+`parse_sample`, rewritten and written with `dumps_sample`, so a line without tracks keeps
+its bytes. One search over a chunk's joined lines finds whether any line needs it.
 """
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -36,6 +43,10 @@ from sqlalchemy import (
 )
 
 from rosetta.core.errors import NotFoundError
+from rosetta.core.geometry import Track
+from rosetta.core.schema import Sample
+from rosetta.core.tracks import densify, sparsify
+from rosetta.formats.native import dumps_sample, parse_sample
 from rosetta.store.tables import (
     annotations,
     entities,
@@ -47,6 +58,11 @@ from rosetta.store.tables import (
 )
 
 CHUNK = 500
+
+TrackForm = Literal["sparse", "dense"]
+
+#: What a line holds when it needs rewriting for each form of tracks.
+_REWRITE: dict[TrackForm, bytes] = {"sparse": b'"interpolated":true', "dense": b'"type":"track"'}
 
 
 @dataclass(frozen=True)
@@ -75,10 +91,14 @@ def export_jsonl(
     out: IO[bytes],
     *,
     progress: Callable[[int], None] | None = None,
+    tracks: TrackForm = "sparse",
 ) -> ExportReport:
     """Write every sample of the project to the binary file `out`, one line each.
 
-    `progress` is called with the number of samples written so far after each chunk.
+    `tracks`: ``"sparse"`` writes each track's key frames; ``"dense"`` also every frame
+    between them, and after a last key frame that is not outside to the stream's last
+    frame (when its media info has a frame count), marked ``interpolated``. `progress` is
+    called with the number of samples written so far after each chunk.
     """
     started = time.perf_counter()
     options: dict[str, Any] = {}
@@ -95,8 +115,14 @@ def export_jsonl(
         after = -1
         while rows := chunk.rows(connection, project=project_id, low=after):
             after = rows[-1][0]
-            out.write(b"\n".join([line for _, line in rows]))
-            out.write(b"\n")
+            joined = b"\n".join([line for _, line in rows])
+            if _REWRITE[tracks] in joined:
+                for _, line in rows:
+                    out.write(_rewrite(line, tracks) if _REWRITE[tracks] in line else line)
+                    out.write(b"\n")
+            else:
+                out.write(joined)
+                out.write(b"\n")
             written += len(rows)
             if progress is not None:
                 progress(written)
@@ -110,6 +136,36 @@ def export_jsonl(
         links=links_done,
         seconds=time.perf_counter() - started,
     )
+
+
+def _rewrite(line: bytes, tracks: TrackForm) -> bytes:
+    """The line with its tracks in the form `tracks`."""
+    sample = parse_sample(line, file="<export>")
+    return dumps_sample(
+        sample.model_copy(
+            update={
+                "annotations": [
+                    annotation.model_copy(
+                        update={
+                            "geometry": _track_form(sample, annotation.stream, geometry, tracks)
+                        }
+                    )
+                    if isinstance(geometry := annotation.geometry, Track)
+                    else annotation
+                    for annotation in sample.annotations
+                ]
+            }
+        )
+    )
+
+
+def _track_form(sample: Sample, stream_id: str | None, track: Track, tracks: TrackForm) -> Track:
+    if tracks == "sparse":
+        return sparsify(track)
+    stream = next((s for s in sample.streams if s.id == stream_id), None)
+    count = None if stream is None else stream.media.frame_count
+    last = track.keyframes[-1].frame
+    return densify(track, end=None if count is None else max(count - 1, last))
 
 
 class _Statement:

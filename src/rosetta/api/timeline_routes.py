@@ -1,0 +1,94 @@
+"""What a sample holds at a time, and which frames of one stream overlap another's."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from rosetta.api.deps import Db
+from rosetta.core.clock import Rounding
+from rosetta.core.errors import RosettaError
+from rosetta.core.timebase import exact, format_exact
+from rosetta.core.timeline import StreamMoment
+from rosetta.services.timeline import moments_at, overlap
+
+router = APIRouter()
+
+
+class Transcript(BaseModel):
+    """A transcript segment holding t and the word at t."""
+
+    annotation: str
+    text: str
+    word: str | None
+    word_index: int | None
+
+
+class Moment(BaseModel):
+    """One stream at time t: its index (frame, sample, sweep, row) and that index's start
+    (exact string and float seconds), interpolated sensor values, transcript segments."""
+
+    stream: str
+    modality: str
+    index: int | None
+    time: str | None
+    seconds: float | None
+    values: dict[str, float] | None
+    transcript: list[Transcript]
+
+
+class IndexRange(BaseModel):
+    """Indices ``start`` (included) to ``stop`` (excluded) of a stream."""
+
+    stream: str
+    start: int
+    stop: int
+
+
+def _moment(moment: StreamMoment) -> Moment:
+    return Moment(
+        stream=moment.stream,
+        modality=moment.modality.value,
+        index=moment.index,
+        time=None if moment.time is None else format_exact(moment.time),
+        seconds=None if moment.time is None else float(moment.time),
+        values=moment.values,
+        transcript=[
+            Transcript(
+                annotation=hit.annotation, text=hit.text, word=hit.word, word_index=hit.word_index
+            )
+            for hit in moment.transcript
+        ],
+    )
+
+
+@router.get("/api/samples/{sample_id}/at")
+def sample_at(
+    db: Db,
+    sample_id: str,
+    t: Annotated[str, Query(description="Reference time in seconds: 14.327 or 1001/30000.")],
+    rounding: Rounding | None = None,
+) -> list[Moment]:
+    """Every stream of the sample at reference time `t`."""
+    return [_moment(moment) for moment in moments_at(db, sample_id, _time(t), rounding)]
+
+
+@router.get("/api/samples/{sample_id}/overlap")
+def sample_overlap(  # noqa: PLR0917 - FastAPI passes the query parameters by name
+    db: Db,
+    sample_id: str,
+    stream: str,
+    target: str,
+    start: Annotated[int, Query(ge=0, description="First index of `stream`.")],
+    stop: Annotated[int, Query(ge=0, description="Index of `stream` after the last one.")],
+) -> IndexRange:
+    """The indices of `target` that overlap indices `start`..`stop` of `stream`."""
+    found = overlap(db, sample_id, stream, range(start, stop), target)
+    return IndexRange(stream=target, start=found.start, stop=found.stop)
+
+
+def _time(text: str) -> str:
+    try:
+        return format_exact(exact(text))
+    except ValueError as exc:
+        raise RosettaError(f"t: {exc}") from exc

@@ -1,0 +1,176 @@
+"""What a stored sample holds at t, through the service and the API: the demo video and its
+narration with word timings, the real IMU CSV on its hardware clock and a 10 Hz LiDAR."""
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from builders import insert_sample
+from conftest import MEDIA, SHARED, TESTER
+from rosetta.api import create_app
+from rosetta.cli.main import app
+from rosetta.core.clock import Clock
+from rosetta.core.errors import NotFoundError
+from rosetta.core.geometry import TranscriptSegment, Word
+from rosetta.core.modality import Modality
+from rosetta.core.ontology import Ontology
+from rosetta.core.schema import Annotation, MediaInfo, Project, Sample, Stream
+from rosetta.media.timeseries import read_sensor_file
+from rosetta.services.projects import create_project
+from rosetta.services.timeline import moments_at, overlap
+from rosetta.store.engine import open_store
+
+IMU = SHARED / "fixtures" / "formats" / "sensor" / "borglab__gtsam" / "quadraped_imu_data.csv"
+TIMINGS = json.loads((MEDIA / "audio" / "word_timings.json").read_text())
+
+
+def _second_sentence() -> Annotation:
+    """The narration's second sentence with its word times (reference seconds)."""
+    sentence = TIMINGS["sentences"][1]
+    offset = sentence["offset_ms"]
+    words = [
+        Word(
+            text=word["word"],
+            start=(offset + word["start_ms"]) / 1000,
+            end=(offset + word["end_ms"]) / 1000,
+        )
+        for word in sentence["words"]
+    ]
+    return Annotation(
+        id="chelsea-speech",
+        stream="s-audio",
+        label="speech",
+        geometry=TranscriptSegment(
+            start=words[0].start, end=words[-1].end, text=sentence["text"], words=words
+        ),
+        ontology_version=1,
+    )
+
+
+@pytest.fixture
+def sample(engine: Engine, project: Project) -> Sample:
+    return insert_sample(engine, project.id, _sample())
+
+
+def _sample() -> Sample:
+    table = read_sensor_file(IMU)
+    origin = int(table.ticks[0])
+    return Sample(
+        id="s",
+        streams=[
+            Stream(
+                id="s-video",
+                name="slideshow",
+                modality=Modality.VIDEO,
+                uri=str(MEDIA / "video" / "slideshow_320x240_25fps.mp4"),
+                media=MediaInfo(width=320, height=240, frame_rate="25", frame_count=244),
+            ),
+            Stream(
+                id="s-audio",
+                name="narration",
+                modality=Modality.AUDIO,
+                uri=str(MEDIA / "audio" / "narration.wav"),
+                media=MediaInfo(duration=9.76, sample_rate=16000, channels=1),
+            ),
+            Stream(
+                id="s-imu",
+                name="imu",
+                modality=Modality.TIMESERIES,
+                uri=str(IMU),
+                clock=table.clock(origin),
+            ),
+            Stream(
+                id="s-lidar",
+                name="lidar",
+                modality=Modality.POINTCLOUD,
+                clock=Clock(rate="10", offset="0.05"),
+                media=MediaInfo(frame_count=60),
+            ),
+        ],
+        annotations=[_second_sentence()],
+    )
+
+
+def test_each_stream_at_one_instant(engine: Engine, sample: Sample) -> None:
+    segment = sample.annotations[0].geometry
+    assert isinstance(segment, TranscriptSegment)
+    cat = next(word for word in segment.words or () if word.text == "cat")
+    t = Fraction(str(cat.start)) + Fraction(1, 100)  # 10 ms into the word "cat"
+    with engine.connect() as connection:
+        moments = {m.stream: m for m in moments_at(connection, "s", t)}
+
+    video, audio = moments["s-video"], moments["s-audio"]
+    assert video.index == int(t * 25) and video.time == Fraction(video.index, 25)
+    assert 91 <= video.index <= 169  # the cat's image is on screen for the whole sentence
+    assert audio.index == int(t * 16000)
+    assert [(hit.word, hit.annotation) for hit in audio.transcript] == [("cat", "chelsea-speech")]
+    lidar = moments["s-lidar"]
+    assert lidar.index == round((t - Fraction(5, 100)) * 10)  # nearest sweep
+    imu = moments["s-imu"]
+    table = read_sensor_file(IMU)
+    row = imu.index
+    assert row is not None and imu.values is not None
+    t_ns = t * 10**9 + int(table.ticks[0])
+    before, after = int(table.ticks[row]), int(table.ticks[row + 1])
+    if t_ns >= before:
+        left = row
+    else:
+        left, before, after = row - 1, int(table.ticks[row - 1]), before
+    weight = float((t_ns - before) / (after - before))
+    column = table.columns.index("field.linear_acceleration.z")
+    expected = table.values[left, column] + weight * (
+        table.values[left + 1, column] - table.values[left, column]
+    )
+    assert imu.values["field.linear_acceleration.z"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_overlap_of_video_frames_in_the_audio_and_the_lidar(engine: Engine, sample: Sample) -> None:
+    with engine.connect() as connection:
+        audio = overlap(connection, "s", "s-video", range(100, 110), "s-audio")
+        sweeps = overlap(connection, "s", "s-video", range(100, 110), "s-lidar")
+        with pytest.raises(NotFoundError, match="no stream with id 'nowhere"):
+            overlap(connection, "s", "s-video", range(0, 1), "nowhere")
+    assert audio == range(100 * 640, 110 * 640)  # 640 samples per 25 fps frame
+    # frames 100..109 run from 4.0 s to 4.4 s; sweeps start at 0.05 + k/10
+    assert sweeps == range(39, 44)
+
+
+def test_the_api_answers_at_a_time_and_for_a_range(engine: Engine, sample: Sample) -> None:
+    with TestClient(create_app(engine)) as client:
+        body = client.get("/api/samples/s/at", params={"t": "4.0"}).json()
+        by_stream = {moment["stream"]: moment for moment in body}
+        assert by_stream["s-video"]["index"] == 100
+        assert by_stream["s-video"]["time"] == "4" and by_stream["s-video"]["seconds"] == 4.0
+        assert by_stream["s-audio"]["index"] == 64000
+        assert by_stream["s-imu"]["values"]["field.linear_acceleration.z"] > 9
+        ntsc = client.get("/api/samples/s/at", params={"t": "1001/30000"}).json()
+        assert ntsc[0]["index"] == 0  # 33.4 ms: still frame 0 at 25 fps
+        bad = client.get("/api/samples/s/at", params={"t": "soon"})
+        assert bad.status_code == 400 and "t:" in bad.json()["error"]["message"]
+        missing = client.get("/api/samples/nope/at", params={"t": "1"})
+        assert missing.status_code == 404
+        span = client.get(
+            "/api/samples/s/overlap",
+            params={"stream": "s-video", "target": "s-lidar", "start": 100, "stop": 110},
+        ).json()
+        assert span == {"stream": "s-lidar", "start": 39, "stop": 44}
+
+
+def test_the_cli_prints_each_stream_at_an_instant(tmp_path: Path, demo_ontology: Ontology) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = open_store(url)
+    insert_sample(engine, create_project(engine, "p", demo_ontology, TESTER).id, _sample())
+    engine.dispose()
+    result = CliRunner().invoke(
+        app, ["--db", url, "clock", "at", "s", "4.0"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    assert "100" in rows["s-video"] and "64000" in rows["s-audio"]
+    bad = CliRunner().invoke(app, ["--db", url, "clock", "at", "s", "later"])
+    assert bad.exit_code == 1 and "T:" in bad.output
