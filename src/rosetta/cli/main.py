@@ -200,9 +200,7 @@ def export(
         else:
             try:
                 with open(file, "wb") as out:
-                    report = export_jsonl(
-                        engine, source.id, out, progress=advance, tracks=tracks
-                    )
+                    report = export_jsonl(engine, source.id, out, progress=advance, tracks=tracks)
             except OSError as exc:
                 raise RosettaError(f"{file}: cannot write: {exc.strerror}") from exc
     console.print(render.export_summary(report, file), highlight=False)
