@@ -9,11 +9,15 @@ import av
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import Engine
 
-from conftest import MEDIA
+from conftest import MEDIA, TESTER
 from mediagen import ffmpeg, ffprobe_stream, ffprobe_video_pts, ntsc_clip
 from rosetta.core.errors import RosettaError
+from rosetta.core.modality import Modality
+from rosetta.core.schema import Project, Sample, Stream
 from rosetta.core.timebase import exact
+from rosetta.core.timeline import what_is_at
 from rosetta.media.frames import (
     FrameTable,
     frame_clock,
@@ -22,6 +26,8 @@ from rosetta.media.frames import (
     sprite_sheet,
     thumbnails,
 )
+from rosetta.services.importer import import_samples
+from rosetta.store.records import load_sample
 
 MP4 = MEDIA / "video" / "slideshow_320x240_25fps.mp4"
 WEBM = MEDIA / "video" / "slideshow_320x240_25fps.webm"
@@ -213,3 +219,20 @@ def test_unreadable_video_names_the_file(tmp_path: Path) -> None:
         frame_table(tmp_path / "missing.mp4")
     with pytest.raises(RosettaError, match=r"narration\.wav: has no video track"):
         frame_table(MEDIA / "audio" / "narration.wav")
+
+
+def test_an_imported_vfr_video_gets_its_frame_times_as_its_clock(
+    clips: dict[str, Path], engine: Engine, project: Project
+) -> None:
+    stream = Stream(id="v", name="camera", modality=Modality.VIDEO, uri=str(clips["vfr"]))
+    steady = Stream(id="n", name="ntsc", modality=Modality.VIDEO, uri=str(clips["ntsc"]))
+    import_samples(engine, project.id, [Sample(id="s", streams=[stream, steady])], TESTER)
+    with engine.connect() as connection:
+        sample = load_sample(connection, "s")
+    vfr, ntsc = sample.streams
+    assert vfr.clock is not None and vfr.clock.ticks is not None and len(vfr.clock.ticks) == 70
+    assert ntsc.clock is None and ntsc.media.frame_rate == "30000/1001"
+    moments = {moment.stream: moment for moment in what_is_at(sample, "1.05")}
+    # 10 frames in the first second, then 30 fps: 1.05 s is frame 10 + 1
+    assert moments["v"].index == 11 and moments["v"].time == Fraction(1) + Fraction(1, 30)
+    assert moments["n"].index == 31  # 1.05 s × 30000/1001 = 31.47

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 import rosetta
 from rosetta.core.errors import ImportFailed, RosettaError, RuleViolation
+from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import MediaInfo, Sample, Stream
 from rosetta.core.validation import check_sample
@@ -474,16 +475,23 @@ class _Writer:
         """`sample` with probed media info where a local stream has none."""
         if not any(_needs_probe(stream) for stream in sample.streams):
             return sample
-        from rosetta.media.probe import probe
+        from rosetta.media.frames import frame_clock, frame_table
+        from rosetta.media.probe import local_path, probe
 
         filled: list[Stream] = []
         for index, stream in enumerate(sample.streams):
             if stream.uri is not None and _needs_probe(stream):
+                update: dict[str, Any] = {}
                 try:
-                    media = probe(stream.uri, stream.modality)
+                    update["media"] = probe(stream.uri, stream.modality)
+                    if stream.modality is Modality.VIDEO and stream.clock is None:
+                        # a variable frame rate needs the container's frame times
+                        table = frame_table(local_path(stream.uri))
+                        if table.constant_rate is None:
+                            update["clock"] = frame_clock(table)
                 except RosettaError as exc:
                     raise ImportFailed(self.file, line, f"streams[{index}].uri", str(exc)) from None
-                filled.append(stream.model_copy(update={"media": media}))
+                filled.append(stream.model_copy(update=update))
             else:
                 filled.append(stream)
         return sample.model_copy(update={"streams": filled})
