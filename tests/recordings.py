@@ -1,20 +1,11 @@
 """Test recordings made with sox: random beep sequences, delayed and with noise."""
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import soundfile
 
-
-def sox(*args: str) -> None:
-    """Run sox; a failure raises with its output."""
-    subprocess.run(["sox", *args], check=True, capture_output=True)
-
-
-def ffmpeg(*args: str) -> None:
-    """Run ffmpeg quietly; a failure raises with its output."""
-    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
+from mediagen import sox
 
 
 def tone_sequence(

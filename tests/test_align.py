@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import MEDIA
-from recordings import ffmpeg, sox, tone_sequence
+from mediagen import ffmpeg, sox
+from recordings import tone_sequence
 from rosetta.core.errors import RosettaError
 from rosetta.media.align import estimate_file_offset, estimate_offset, read_audio
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, insert, select
 from builders import insert_sample
 from clock_scenes import DELAY, linked_scene, recording_session
 from conftest import TESTER
-from recordings import ffmpeg
+from mediagen import ffmpeg
 from rosetta.core.clock import Clock, compile_clock
 from rosetta.core.errors import NotFoundError, RosettaError
 from rosetta.core.modality import Modality

@@ -13,7 +13,8 @@ import soundfile
 from conftest import MEDIA
 from mediagen import burst_wav, ffmpeg, sox
 from rosetta.core.errors import RosettaError
-from rosetta.media.peaks import COARSEST_BUCKETS, Peaks, compute_peaks, has_audio
+from rosetta.media.audio import has_audio
+from rosetta.media.peaks import COARSEST_BUCKETS, Peaks, compute_peaks
 
 NARRATION = MEDIA / "audio" / "narration.wav"
 VIDEO = MEDIA / "video" / "slideshow_320x240_25fps.mp4"

@@ -129,7 +129,7 @@ def absolute_clock(ticks: Sequence[int], time_base: TimeLike, origin_ticks: int)
 def _require_increasing(ticks: Sequence[int]) -> None:
     if not ticks:
         raise RosettaError("a timestamp table needs at least one timestamp")
-    i = _first_step_back(np.asarray(ticks, dtype=np.int64))
+    i = first_step_back(np.asarray(ticks, dtype=np.int64))
     if i is not None:
         raise RosettaError(
             f"timestamps must increase: ticks[{i}] = {ticks[i]} follows ticks[{i - 1}] = "
@@ -137,7 +137,7 @@ def _require_increasing(ticks: Sequence[int]) -> None:
         )
 
 
-def _first_step_back(ticks: NDArray[np.int64]) -> int | None:
+def first_step_back(ticks: NDArray[np.int64]) -> int | None:
     """The first index whose tick does not exceed the one before, if any."""
     bad = np.flatnonzero(np.diff(ticks) <= 0)
     return None if bad.size == 0 else int(bad[0]) + 1
@@ -261,7 +261,7 @@ def fill_missing(ticks: ArrayLike) -> NDArray[np.int64]:
     filled[tail] = known[-1] + (positions[tail] - where[-1]) * step
     out = np.round(filled).astype(np.int64) + anchor
     out[where] = table[where]
-    crowded = _first_step_back(out)
+    crowded = first_step_back(out)
     if crowded is not None:
         raise RosettaError(
             f"stamps {crowded - 1} and {crowded} are {out[crowded] - out[crowded - 1]} ticks apart "

@@ -37,14 +37,13 @@ from functools import lru_cache
 from math import gcd
 from pathlib import Path
 
-import av
 import numpy as np
-import soundfile
 from numpy.typing import ArrayLike, NDArray
 from scipy import signal
 
 from rosetta.core.errors import RosettaError
 from rosetta.core.sync import OffsetEstimate
+from rosetta.media.audio import mono_blocks
 
 #: The rate (Hz) recordings are compared at, unless both are slower.
 ANALYSIS_RATE = 2000
@@ -56,8 +55,6 @@ LOBE_BLOCKS = 2
 #: is 10; 3 is three times faster, and what it lets through above the analysis band only
 #: adds uncorrelated noise to the correlation.
 HALF_TAPS = 3
-#: Frames read from a file at a time.
-BLOCK_FRAMES = 1 << 20
 #: Below this RMS (after removing the mean) a recording counts as silent (-100 dBFS).
 SILENCE = 1e-5
 
@@ -85,54 +82,12 @@ class Audio:
 
 
 def read_audio(path: str | Path) -> Audio:
-    """The audio of `path` mixed to mono (mean of the channels) as float32.
-
-    WAV, FLAC, OGG and other libsndfile formats are read with soundfile (several channels
-    in blocks, each mixed as it comes); anything else (an MP4's AAC track, WebM's Opus,
-    MP3) with PyAV from its first audio track.
-    """
-    file = Path(path)
-    if not file.is_file():
-        raise RosettaError(f"{file}: no such file (expected an audio file or a video with audio)")
-    try:
-        sound = soundfile.SoundFile(str(file))
-    except soundfile.LibsndfileError:
-        return _read_av(file)
-    with sound:
-        mono = np.empty(sound.frames, dtype=np.float32)
-        if sound.channels == 1:
-            done = len(sound.read(dtype="float32", out=mono))
-        else:
-            done = 0
-            for block in sound.blocks(BLOCK_FRAMES, dtype="float32", always_2d=True):
-                mono[done : done + len(block)] = block.mean(axis=1)
-                done += len(block)
-        return Audio(mono[:done], int(sound.samplerate))
-
-
-def _read_av(file: Path) -> Audio:
-    try:
-        with av.open(str(file)) as container:
-            if not container.streams.audio:
-                raise RosettaError(
-                    f"{file}: has no audio track (expected an audio file or a video with audio)"
-                )
-            track = container.streams.audio[0]
-            rate = int(track.codec_context.sample_rate)
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-            chunks: list[Samples] = []
-            start: float | None = None
-            for frame in container.decode(track):
-                if start is None and frame.time is not None:
-                    start = float(frame.time)
-                chunks.extend(out.to_ndarray()[0] for out in resampler.resample(frame))
-            chunks.extend(out.to_ndarray()[0] for out in resampler.resample(None))
-    except av.FFmpegError as exc:
-        raise RosettaError(
-            f"{file}: not readable as audio (expected an audio file or a video with audio): {exc}"
-        ) from exc
-    samples = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.float32)
-    return Audio(samples.astype(np.float32, copy=False), rate, start or 0.0)
+    """The audio of `path` mixed to mono (mean of the channels) as float32
+    (`rosetta.media.audio.mono_blocks`)."""
+    track = mono_blocks(Path(path))
+    blocks = list(track.blocks)
+    samples = np.concatenate(blocks) if blocks else np.empty(0, dtype=np.float32)
+    return Audio(samples, track.rate, track.start)
 
 
 def estimate_file_offset(

@@ -27,30 +27,26 @@ shape.
 
 import math
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 import numpy.typing as npt
-import soundfile
 
 from rosetta.core.errors import RosettaError
+from rosetta.media.audio import Progress, mono_blocks
 
 #: Samples per bucket at the finest level.
 BASE_SAMPLES_PER_PIXEL = 256
 #: Coarser levels are added until one has at most this many buckets.
 COARSEST_BUCKETS = 500
-#: Frames read from the file at a time (a multiple of the bucket size).
-BLOCK_FRAMES = 256 * 1024
 
 _HEADER = struct.Struct("<iIiiIi")
 _VERSION = 2
 _FULL_SCALE = 32768
 
-Progress = Callable[[float], None]
 Pairs = npt.NDArray[np.int16]
 
 
@@ -148,80 +144,13 @@ def compute_peaks(
     when it cannot be read or has no audio track.
     """
     buckets = _Buckets(samples_per_pixel)
-    try:
-        rate, blocks = _soundfile_blocks(path, progress)
-    except soundfile.LibsndfileError:
-        rate, blocks = _av_blocks(path, progress)
-    try:
-        for block in blocks:
-            buckets.add(block)
-    except (av.FFmpegError, soundfile.LibsndfileError) as exc:
-        raise RosettaError(f"{path}: cannot decode the audio: {exc}") from exc
+    track = mono_blocks(path, progress)
+    for block in track.blocks:
+        buckets.add(block)
     if buckets.total == 0:
         raise RosettaError(f"{path}: the audio track holds no samples")
     progress(1.0)
-    return Peaks(tuple(_levels(PeakLevel(rate, samples_per_pixel, buckets.pairs()))))
-
-
-def has_audio(path: Path) -> bool:
-    """Whether the container at `path` has an audio track."""
-    try:
-        with av.open(str(path)) as container:
-            return bool(container.streams.audio)
-    except av.FFmpegError as exc:
-        raise RosettaError(f"{path}: not readable as a media file: {exc}") from exc
-
-
-def _soundfile_blocks(path: Path, progress: Progress) -> tuple[int, Iterator[npt.NDArray[Any]]]:
-    sound = soundfile.SoundFile(str(path))
-
-    def blocks() -> Iterator[npt.NDArray[Any]]:
-        with sound:
-            done = 0
-            for block in sound.blocks(BLOCK_FRAMES, dtype="float32", always_2d=True):
-                yield block.mean(axis=1, dtype=np.float32)
-                done += len(block)
-                progress(done / sound.frames if sound.frames else 0.0)
-
-    return int(sound.samplerate), blocks()
-
-
-def _av_blocks(path: Path, progress: Progress) -> tuple[int, Iterator[npt.NDArray[Any]]]:
-    try:
-        container = av.open(str(path))
-    except av.FFmpegError as exc:
-        raise RosettaError(f"{path}: not readable as audio: {exc}") from exc
-    if not container.streams.audio:
-        container.close()
-        raise RosettaError(f"{path}: has no audio track")
-    stream = container.streams.audio[0]
-    rate = int(stream.codec_context.sample_rate)
-    # The stated duration is the presentation length (an MP4 edit list trims the encoder's
-    # padding at the end, which the decoder still outputs); decoding stops there.
-    if stream.duration is not None and stream.time_base is not None:
-        limit: int | None = round(stream.duration * stream.time_base * rate)
-    elif container.duration is not None:
-        limit = round(container.duration * rate / av.time_base)
-    else:
-        limit = None
-
-    def blocks() -> Iterator[npt.NDArray[Any]]:
-        resampler = av.AudioResampler(format="fltp")
-        done = 0
-        with container:
-            for frame in container.decode(stream):
-                for planar in resampler.resample(frame):
-                    mono = planar.to_ndarray().mean(axis=0, dtype=np.float32)
-                    if limit is not None:
-                        mono = mono[: max(0, limit - done)]
-                    done += len(mono)
-                    yield mono
-                if limit:
-                    progress(min(1.0, done / limit))
-                if limit is not None and done >= limit:
-                    return
-
-    return rate, blocks()
+    return Peaks(tuple(_levels(PeakLevel(track.rate, samples_per_pixel, buckets.pairs()))))
 
 
 class _Buckets:

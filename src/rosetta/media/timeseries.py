@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from rosetta.core.clock import Clock
 from rosetta.core.errors import ImportFailed, RosettaError
-from rosetta.core.sync import absolute_clock
+from rosetta.core.sync import absolute_clock, first_step_back
 from rosetta.core.timeline import TimeSeries
 
 #: Seconds per tick of every table read here.
@@ -68,9 +68,8 @@ class SensorTable:
     def clock(self, origin_ticks: int = 0) -> Clock:
         """The stream clock of the recorded timestamps, tick `origin_ticks` at reference 0
         (`rosetta.core.sync.absolute_clock`; pass the sample's `common_origin`)."""
-        bad = np.flatnonzero(np.diff(self.ticks) <= 0)
-        if bad.size:
-            row = int(bad[0]) + 1
+        row = first_step_back(self.ticks)
+        if row is not None:
             raise RosettaError(
                 f"{self.path}: timestamps do not increase at row {row} (line {row + 2}); "
                 "fill the missing stamps first (rosetta.core.sync.fill_missing)"

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from rosetta.core.errors import NotFoundError, RosettaError
 from rosetta.core.modality import Modality
 from rosetta.media import frames, peaks
+from rosetta.media.audio import has_audio
 from rosetta.media.probe import local_path
 from rosetta.services.catalog import find_stream
 from rosetta.services.jobs import Job, ProgressFn, run_job, submit_job
@@ -186,7 +187,7 @@ def _compute(path: Path, modality: Modality, progress: ProgressFn) -> dict[str, 
     if modality is Modality.AUDIO:
         audio = peaks.compute_peaks(path, progress=_step(progress, 0.0, 1.0, "peaks"))
         return {"peaks": ("application/octet-stream", audio.to_bytes())}
-    with_audio = peaks.has_audio(path)
+    with_audio = has_audio(path)
     share = 0.4 if with_audio else 0.0
     table = frames.frame_table(path, progress=_step(progress, 0.0, 0.3, "frame table"))
     made = {"frames": (JSON, orjson.dumps(table.to_json()))}
