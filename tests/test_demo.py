@@ -1,6 +1,7 @@
 """The demo project: real media, every modality, links across them, a stale link to review."""
 
 import hashlib
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rosetta.core.geometry import Interval, TextSpan, Track, TranscriptSegment
 from rosetta.core.schema import Project, Sample
 from rosetta.demo.build import CONFIRMED_LINKS, CORRECTED_BOX, MEDIA_DIR, build_demo
 from rosetta.services.catalog import list_samples
+from rosetta.services.media_prep import load_artifact
 from rosetta.services.review import review_queue
 from rosetta.store.events import history
 from rosetta.store.records import load_sample
@@ -166,3 +168,27 @@ def test_demo_media_are_the_shared_files_with_their_notice() -> None:
         )
     assert "public domain" in notice
     assert "CC0" in notice
+
+
+def test_the_narration_is_aligned_to_the_video_by_sound(engine: Engine, demo: Project) -> None:
+    streams = {s.id: s for s in _sample(engine, "slideshow").streams}
+    clock = streams["slideshow.narration"].clock
+    assert clock is not None and len(clock.sync) == 1
+    point = clock.sync[0]
+    assert point.source == "audio" and point.confidence is not None and point.confidence > 0.5
+    assert "against stream 'slideshow.video'" in (point.note or "")
+    # the narration is the video's sound track: within one 16 kHz sample of no offset
+    assert abs(Fraction(point.reference) - Fraction(point.local)) <= Fraction(1, 16000)
+
+
+def test_audio_and_video_streams_are_prepared_for_the_workspace(
+    engine: Engine, demo: Project
+) -> None:
+    with engine.connect() as connection:
+        peaks = load_artifact(connection, "slideshow.narration", "peaks")
+        table = load_artifact(connection, "slideshow.video", "frames").json()
+        sheet = load_artifact(connection, "slideshow.video", "thumbnails")
+        for number in (1, 2, 3):
+            load_artifact(connection, f"spoken-{number}.audio", "peaks")
+    assert peaks.body and sheet.content_type == "image/jpeg"
+    assert len(table["ticks"]) == 244 and table["constant_rate"] == "25"

@@ -17,7 +17,7 @@ from rosetta.api import create_app
 from rosetta.core.calibration import Pose
 from rosetta.core.clock import Clock
 from rosetta.core.errors import NotFoundError, RosettaError, RuleViolation
-from rosetta.core.geometry import Box, Cuboid
+from rosetta.core.geometry import Box, Cuboid, Track, TrackFrame
 from rosetta.core.modality import Modality
 from rosetta.core.projection import project_cuboid
 from rosetta.core.schema import Annotation, MediaInfo, Project, Sample, Stream
@@ -33,7 +33,7 @@ LIDAR, CAMERA = kitti_sensors(CALIBRATION)
 TRUCK, CYCLIST = (label_to_cuboid(obj, CALIBRATION) for obj in read_labels(LABELS)[:2])
 
 
-def _annotation(ident: str, stream: str, label: str, geometry: Box | Cuboid) -> Annotation:
+def _annotation(ident: str, stream: str, label: str, geometry: Box | Cuboid | Track) -> Annotation:
     return Annotation(id=ident, stream=stream, label=label, geometry=geometry, ontology_version=1)
 
 
@@ -110,7 +110,7 @@ def test_project_annotation_refuses_what_it_cannot_project(engine: Engine, kitti
     empty = Sample(id="k2", streams=_streams("k2"))
     insert_sample(engine, kitti.id, empty)
     with engine.connect() as connection:
-        with pytest.raises(RosettaError, match="'truck-box' is a box, not a cuboid"):
+        with pytest.raises(RosettaError, match="'truck-box' is a box, not a cuboid or a cuboid"):
             project_annotation(connection, "truck-box", "k1-image_2")
         with pytest.raises(RosettaError, match="'k1-photo' has no camera calibration"):
             project_annotation(connection, "truck", "k1-photo")
@@ -144,6 +144,44 @@ def test_ego_motion_between_the_sweep_and_the_video_frame(engine: Engine, projec
     assert still is not None
     assert still.depth - projection.depth == pytest.approx(2.5, abs=0.01)
     assert projection.box.h > still.box.h
+
+
+def test_a_cuboid_track_is_projected_at_the_sweep_nearest_the_frame(
+    engine: Engine, project: Project
+) -> None:
+    """The cyclist's cuboid drifts 1 m along the Velodyne's y between key sweeps 0 and 8;
+    camera frame 3 (t = 0.35 s) is nearest sweep 3 (ties go to the earlier): 3/8 m."""
+    x, y, z = CYCLIST.center
+
+    def key(sweep: int, shift: float, *, outside: bool = False) -> TrackFrame:
+        return TrackFrame(
+            frame=sweep,
+            center=(x, y + shift, z),
+            size=CYCLIST.size,
+            rotation=CYCLIST.rotation,
+            outside=outside,
+        )
+
+    track = Track(shape="cuboid", keyframes=[key(0, 0.0), key(8, 1.0), key(9, 1.0, outside=True)])
+    sample = Sample(
+        id="t1",
+        streams=_streams("t1", camera=Modality.VIDEO, clocks=True),
+        annotations=[_annotation("cyclist-track", "t1-velodyne", "car", track)],
+    )
+    insert_sample(engine, project.id, sample)
+
+    with engine.connect() as connection:
+        seen = project_annotation(connection, "cyclist-track", "t1-image_2", frame=3)
+        gone = project_annotation(connection, "cyclist-track", "t1-image_2", frame=9)
+
+    at_sweep_3 = CYCLIST.model_copy(update={"center": (x, y + 3 / 8, z)})
+    expected = project_cuboid(at_sweep_3, LIDAR, CAMERA, t_source="0.3", t_camera="0.35")
+    assert expected is not None and seen is not None
+    assert seen.box.model_dump(exclude={"frame"}) == pytest.approx(
+        expected.box.model_dump(exclude={"frame"})
+    )
+    assert seen.box.frame == 3
+    assert gone is None  # the track is outside from sweep 9
 
 
 def test_proposed_links_join_each_cuboid_to_its_box(engine: Engine, kitti: Project) -> None:

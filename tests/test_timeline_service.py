@@ -2,9 +2,11 @@
 narration with word timings, the real IMU CSV on its hardware clock and a 10 Hz LiDAR."""
 
 import json
+import math
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -20,6 +22,7 @@ from rosetta.core.geometry import TranscriptSegment, Word
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, MediaInfo, Project, Sample, Stream
+from rosetta.core.sync import fit_rate_clock
 from rosetta.media.timeseries import read_sensor_file
 from rosetta.services.projects import create_project
 from rosetta.services.timeline import moments_at, overlap
@@ -174,3 +177,82 @@ def test_the_cli_prints_each_stream_at_an_instant(tmp_path: Path, demo_ontology:
     assert "100" in rows["s-video"] and "64000" in rows["s-audio"]
     bad = CliRunner().invoke(app, ["--db", url, "clock", "at", "s", "later"])
     assert bad.exit_code == 1 and "T:" in bad.output
+
+
+def imu_100hz_csv(path: Path, *, start_ns: int, rows: int) -> Path:
+    """A 100 Hz IMU export as a logger writes it: nanosecond stamps every 10 ms (±0.2 ms of
+    jitter, one reading dropped), yaw rate ``gyro_z`` = sin(2π·0.5·t) and a constant 9.81."""
+    rng = np.random.default_rng(100)
+    stamps = [start_ns + k * 10_000_000 + int(rng.integers(-200_000, 200_000)) for k in range(rows)]
+    stamps[0] = start_ns
+    del stamps[rows // 2]  # a dropped reading: a table clock keeps the gap, a rate clock would not
+    lines = ["stamp_ns,gyro_z,accel_z,frame_id"]
+    for stamp in stamps:
+        seconds = (stamp - start_ns) / 1e9
+        lines.append(f"{stamp},{math.sin(math.pi * seconds)!r},9.81,imu_link")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_100_hz_imu_csv_next_to_ntsc_video_at_14_327_s(
+    tmp_path: Path, engine: Engine, project: Project
+) -> None:
+    """The IMU starts 250 ms after the video (hardware stamps); at 14.327 s the video shows
+    frame 429 and the IMU value is the linear mix of the two
+    readings stamped around that instant."""
+    start = 1_700_000_000_250_000_000
+    path = imu_100hz_csv(tmp_path / "imu.csv", start_ns=start, rows=2000)
+    table = read_sensor_file(path)
+    assert table.columns == ("gyro_z", "accel_z")
+    assert table.ticks.size == 1999
+    half = table.ticks[:999]
+    assert fit_rate_clock(np.arange(half.size), half, time_base=table.time_base).clock.rate == "100"
+    # over the dropped reading no single rate fits: the table clock is the one to use
+    whole = fit_rate_clock(np.arange(table.ticks.size), table.ticks, time_base=table.time_base)
+    assert whole.max_residual > 0.004
+    video_origin = start - 250_000_000
+    insert_sample(
+        engine,
+        project.id,
+        Sample(
+            id="drive",
+            streams=[
+                Stream(
+                    id="drive-video",
+                    name="front",
+                    modality=Modality.VIDEO,
+                    media=MediaInfo(frame_rate="30000/1001", frame_count=900),
+                ),
+                Stream(
+                    id="drive-imu",
+                    name="imu",
+                    modality=Modality.TIMESERIES,
+                    uri=str(path),
+                    clock=table.clock(video_origin),
+                ),
+            ],
+        ),
+    )
+    t = Fraction("14.327")
+    with engine.connect() as connection:
+        moments = {m.stream: m for m in moments_at(connection, "drive", t, rounding="floor")}
+
+    assert moments["drive-video"].index == 429  # floor(14.327 × 30000/1001)
+    row = moments["drive-imu"].index
+    assert row is not None
+    t_ns = video_origin + t * 10**9
+    before, after = int(table.ticks[row]), int(table.ticks[row + 1])
+    assert before <= t_ns < after and after - before < 10_500_000
+    weight = float((t_ns - before) / (after - before))
+    expected = math.sin(math.pi * (before - start) / 1e9) + weight * (
+        math.sin(math.pi * (after - start) / 1e9) - math.sin(math.pi * (before - start) / 1e9)
+    )
+    values = moments["drive-imu"].values
+    assert values is not None
+    assert values["gyro_z"] == pytest.approx(expected, rel=1e-9)
+    assert values["accel_z"] == 9.81
+    # the interpolated value is within the linear-interpolation error of the true signal
+    assert values["gyro_z"] == pytest.approx(math.sin(math.pi * (t_ns - start) / 1e9), abs=2e-4)
+    # across the dropped reading the clock keeps real time: row k is not at k × 10 ms
+    gap = 999
+    assert int(table.ticks[gap + 1] - table.ticks[gap]) > 19_000_000

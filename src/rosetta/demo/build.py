@@ -13,7 +13,9 @@ Five samples over the media in ``media/`` (see ``media/NOTICE.md``):
   and track.
 
 Some links are confirmed by a reviewer and then one box is corrected, so the review queue
-holds a stale link from the start.
+holds a stale link from the start. The narration is aligned to the video by their sound
+(an ``audio`` sync point on its clock), and every audio and video stream is prepared for
+the workspace (waveform peaks, frame table, thumbnails).
 """
 
 from collections.abc import Sequence
@@ -48,8 +50,10 @@ from rosetta.core.schema import (
     Stream,
 )
 from rosetta.media.probe import probe
+from rosetta.services.clocks import align_audio
 from rosetta.services.editing import confirm_link, update_annotation
 from rosetta.services.importer import import_samples
+from rosetta.services.media_prep import prepare_project
 from rosetta.services.projects import create_project, load_ontology_file
 from rosetta.store.events import Actor
 
@@ -417,11 +421,14 @@ def demo_samples(ontology_version: int = 1) -> list[Sample]:
 
 
 def build_demo(engine: Engine, name: str = DEMO_PROJECT) -> Project:
-    """Create the demo project in the store: import its samples, confirm links, correct a box."""
+    """Create the demo project in the store: import its samples, align the narration to the
+    video's sound, confirm links, correct a box and prepare the media."""
     ontology = load_ontology_file(ONTOLOGY_FILE)
     project = create_project(engine, name, ontology, BUILDER)
     import_samples(engine, project.id, demo_samples(project.ontology_version), BUILDER)
+    align_audio(engine, BUILDER, "slideshow", "slideshow.video", "slideshow.narration")
     for link_id in CONFIRMED_LINKS:
         confirm_link(engine, project.id, link_id, 1, REVIEWER)
     update_annotation(engine, project.id, CORRECTED_BOX, 1, ANNOTATOR, geometry=CORRECTED_GEOMETRY)
+    prepare_project(engine, BUILDER, project.id)
     return project

@@ -4,10 +4,12 @@ A cuboid on a point-cloud stream is projected into a camera stream of the same s
 through both streams' sensors (`rosetta.core.projection.project_cuboid`); a camera
 sensor without an image size takes the stream's probed width and height.
 
-The cuboid belongs to the point-cloud stream's sweep 0 and the camera image to its frame
-(0 for a still image); each instant is the stream clock's reference time of that index.
-When both streams have clocks and the sample has ego poses, the rig's motion between
-the two instants is compensated; otherwise both sensors are taken at one instant.
+A single cuboid belongs to the point-cloud stream's sweep 0 and the camera image to its
+frame (0 for a still image); each instant is the stream clock's reference time of that
+index. A cuboid track is taken at the sweep nearest the camera frame's instant (the same
+index when either stream has no clock), its pose interpolated between key sweeps. When
+both streams have clocks and the sample has ego poses, the rig's motion between the two
+instants is compensated; otherwise both sensors are taken at one instant.
 """
 
 import uuid
@@ -21,10 +23,11 @@ from sqlalchemy import Connection, Engine, select
 from rosetta.core.calibration import Pose, Sensor
 from rosetta.core.clock import compile_clock
 from rosetta.core.errors import NotFoundError, RosettaError
-from rosetta.core.geometry import Box, Cuboid
+from rosetta.core.geometry import Box, Cuboid, Track
 from rosetta.core.modality import Modality
 from rosetta.core.projection import Projection, box_iou, project_cuboid
 from rosetta.core.schema import Annotation, Link, Sample, Stream
+from rosetta.core.tracks import shape_at
 from rosetta.core.validation import check_link
 from rosetta.services.catalog import sample_project
 from rosetta.services.editing import create_link, current_ontology
@@ -60,12 +63,25 @@ def _source(stream: Stream) -> Sensor:
     return stream.sensor
 
 
-def _cuboid(annotation: Annotation) -> Cuboid:
-    if not isinstance(annotation.geometry, Cuboid):
-        raise RosettaError(
-            f"annotation {annotation.id!r} is a {annotation.geometry.type}, not a cuboid"
-        )
-    return annotation.geometry
+def _cuboid_at(
+    annotation: Annotation, source: Stream, camera: Stream, frame: int
+) -> tuple[Cuboid | None, int]:
+    """The annotation's cuboid seen from camera `frame` and the sweep it belongs to;
+    ``None`` for a cuboid track outside on that sweep."""
+    geometry = annotation.geometry
+    if isinstance(geometry, Cuboid):
+        return geometry, 0
+    if isinstance(geometry, Track) and geometry.kind == "cuboid":
+        sweep = frame
+        if source.clock is not None and camera.clock is not None:
+            instant = compile_clock(camera.clock).time_of(frame)
+            sweep = compile_clock(source.clock).index_at(instant, "nearest")
+        shape = shape_at(geometry, sweep)
+        assert shape is None or isinstance(shape, Cuboid)
+        return shape, sweep
+    raise RosettaError(
+        f"annotation {annotation.id!r} is a {geometry.type}, not a cuboid or a cuboid track"
+    )
 
 
 def _instant(stream: Stream, index: int) -> Fraction | None:
@@ -74,14 +90,20 @@ def _instant(stream: Stream, index: int) -> Fraction | None:
 
 
 def _project(
-    cuboid: Cuboid, source: Stream, camera: Stream, poses: Sequence[Pose], frame: int
+    cuboid: Cuboid,
+    source: Stream,
+    camera: Stream,
+    poses: Sequence[Pose],
+    frame: int,
+    *,
+    sweep: int = 0,
 ) -> Projection | None:
     projection = project_cuboid(
         cuboid,
         _source(source),
         _camera(camera),
         poses=poses,
-        t_source=_instant(source, 0),
+        t_source=_instant(source, sweep),
         t_camera=_instant(camera, frame),
     )
     if projection is None or camera.modality is not Modality.VIDEO:
@@ -97,17 +119,17 @@ def _project(
 def project_annotation(
     connection: Connection, annotation_id: str, camera_stream_id: str, *, frame: int = 0
 ) -> Projection | None:
-    """The cuboid annotation `annotation_id` as camera stream `camera_stream_id` sees it.
+    """The cuboid (or cuboid track) `annotation_id` as camera stream `camera_stream_id`
+    sees it.
 
     `frame` is the frame of a video camera stream (its box and polygon carry it). ``None``
-    when the camera does not see the cuboid. The camera stream must be in the cuboid's
-    sample; both streams need sensors.
+    when the camera does not see the cuboid or the track is outside at that instant. The
+    camera stream must be in the cuboid's sample; both streams need sensors.
     """
     row = connection.execute(select(annotations).where(annotations.c.id == annotation_id)).first()
     if row is None:
         raise NotFoundError("annotation", annotation_id)
     annotation = annotation_from_row(row)
-    cuboid = _cuboid(annotation)
     found = {
         stream.id: stream_from_row(stream)
         for stream in connection.execute(
@@ -123,7 +145,11 @@ def project_annotation(
         select(samples.c.ego_poses).where(samples.c.id == row.sample_id)
     ).scalar_one()
     poses = _POSES.validate_json(poses_json) if poses_json else []
-    return _project(cuboid, found[row.stream_id], found[camera_stream_id], poses, frame)
+    source, camera = found[row.stream_id], found[camera_stream_id]
+    cuboid, sweep = _cuboid_at(annotation, source, camera, frame)
+    if cuboid is None:
+        return None
+    return _project(cuboid, source, camera, poses, frame, sweep=sweep)
 
 
 def _proposals(
