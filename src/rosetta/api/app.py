@@ -19,6 +19,7 @@ from rosetta.api import (
     track_routes,
 )
 from rosetta.api.errors import install_error_handlers
+from rosetta.services.settings import Settings
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -31,8 +32,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     media_routes.shutdown_jobs(app)
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The app serving the store behind `engine` (one connection per request).
+def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+    """The app serving the store behind `engine` (one connection per request), configured
+    by `settings` (default: from the ``ROSETTA_*`` environment).
 
     Operation ids in the OpenAPI document are the handler names, so generated clients
     keep stable method names.
@@ -45,6 +47,7 @@ def create_app(engine: Engine) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.engine = engine
+    app.state.settings = settings or Settings()
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(timeline_routes.router)

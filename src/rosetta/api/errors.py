@@ -11,6 +11,8 @@ RuleViolation         422     ``rule_violation``   ``object``, ``field``, ``rule
 ConflictError         409     ``conflict``         ``object``, ``expected``, ``actual``
 OntologyError         422     ``ontology_error``
 ImportFailed          422     ``import_failed``    ``file``, ``line``, ``field``
+NotAuthenticated      401     ``not_authenticated``
+PermissionDenied      403     ``permission_denied``  ``action``, ``object``
 other RosettaError    400     ``bad_request``
 bad request params    422     ``invalid_request``  ``errors`` (where and what)
 unknown route, ...    4xx     ``http_error``
@@ -27,8 +29,10 @@ from starlette.exceptions import HTTPException
 from rosetta.core.errors import (
     ConflictError,
     ImportFailed,
+    NotAuthenticated,
     NotFoundError,
     OntologyError,
+    PermissionDenied,
     RosettaError,
     RuleViolation,
 )
@@ -40,6 +44,8 @@ ERRORS: dict[type[RosettaError], tuple[int, str]] = {
     ConflictError: (409, "conflict"),
     OntologyError: (422, "ontology_error"),
     ImportFailed: (422, "import_failed"),
+    NotAuthenticated: (401, "not_authenticated"),
+    PermissionDenied: (403, "permission_denied"),
     RosettaError: (400, "bad_request"),
 }
 
@@ -58,6 +64,8 @@ def _fields(exc: RosettaError) -> dict[str, Any]:
         return {"object": exc.obj, "expected": exc.expected, "actual": exc.actual}
     if isinstance(exc, ImportFailed):
         return {"file": exc.file, "line": exc.line, "field": exc.field}
+    if isinstance(exc, PermissionDenied):
+        return {"action": exc.action, "object": exc.obj}
     return {}
 
 

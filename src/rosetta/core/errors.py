@@ -5,7 +5,9 @@ RosettaError
 ├── ConflictError      a write expected a revision that is no longer current
 ├── NotFoundError      an id names nothing in this project
 ├── OntologyError      an ontology file or migration is not well-formed
-└── ImportFailed       a line of an import file cannot be taken (file, line, field)
+├── ImportFailed       a line of an import file cannot be taken (file, line, field)
+├── NotAuthenticated   a request names no one (no or a bad session, token or password)
+└── PermissionDenied   the person may see the object but not do this to it
 """
 
 
@@ -65,3 +67,16 @@ class ImportFailed(RosettaError):
         self.detail = detail
         where = f"{file}:{line}"
         super().__init__(f"{where}: {field}: {detail}" if field else f"{where}: {detail}")
+
+
+class NotAuthenticated(RosettaError):
+    """A request carries no valid credentials (session, API token or password)."""
+
+
+class PermissionDenied(RosettaError):
+    """The acting person may not do this. Names the action and the object."""
+
+    def __init__(self, action: str, obj: str) -> None:
+        self.action = action
+        self.obj = obj
+        super().__init__(f"you may not {action} {obj}")

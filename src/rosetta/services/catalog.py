@@ -11,7 +11,7 @@ from rosetta.core.errors import NotFoundError
 from rosetta.core.schema import Stream
 from rosetta.store.events import Event, history
 from rosetta.store.records import stream_from_row
-from rosetta.store.tables import annotations, links, samples, streams
+from rosetta.store.tables import annotations, events, links, samples, streams
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,13 @@ def object_history(connection: Connection, object_id: str) -> list[Event]:
     if not found:
         raise NotFoundError("object", object_id)
     return found
+
+
+def sample_revision(connection: Connection, sample_id: str) -> int:
+    """The sample's revision: the number of its newest event (0 before any), which grows
+    with every change to it or anything on it. Whole-sample reads send it as their ETag
+    and whole-sample writes expect it in ``If-Match``."""
+    newest = connection.execute(
+        select(func.max(events.c.pk)).where(events.c.sample_id == sample_id)
+    ).scalar_one()
+    return 0 if newest is None else int(newest)

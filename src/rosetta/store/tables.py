@@ -8,6 +8,7 @@ of a row is its text ``id``.
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -68,6 +69,8 @@ samples = Table(
     Column("status", String(20), nullable=False),
     Column("metadata", Text, nullable=False),
     Column("ego_poses", Text, nullable=True),
+    # a gold sample holds reference answers that annotators never see
+    Column("gold", Boolean, nullable=False, server_default=literal_column("false")),
     UniqueConstraint("project_id", "external_id"),
     Index(None, "project_id", "status"),
     Index(None, "project_id", "pk"),
@@ -105,6 +108,7 @@ annotations = Table(
     Column("source", Text, nullable=False),
     Column("flags", Text, nullable=False),
     Index(None, "project_id", "label"),
+    Index(None, "project_id", "author"),
 )
 
 #: An annotation with flags, the condition of the review queue. Partial indexes serve only
@@ -180,6 +184,9 @@ events = Table(
     Column("note", Text, nullable=True),
     Index(None, "object_id", "pk"),
     Index(None, "project_id", "pk"),
+    # a sample's revision is the pk of its newest event (ETag / If-Match of whole-sample
+    # writes)
+    Index(None, "sample_id", "pk"),
 )
 
 imports = Table(
@@ -232,6 +239,94 @@ jobs = Table(
     Column("actor", String(200), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # what the job was asked to do (JSON), so any worker can run it
+    Column("params", Text, nullable=True),
+    # what a resumed run needs to go on where the last one stopped (JSON)
+    Column("checkpoint", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default=literal_column("0")),
+    # the worker running it and when it last said it is alive
+    Column("worker", String(200), nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
     Index(None, "status", "pk"),
     Index(None, "target", "kind"),
+)
+
+job_logs = Table(
+    "job_logs",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("job_id", String(64), ForeignKey("jobs.id"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("message", Text, nullable=False),
+    Index(None, "job_id", "pk"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    # the login name; annotations, links and events name their author by it
+    Column("name", String(200), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=True),
+    # argon2id; NULL: the user cannot log in with a password (API tokens only)
+    Column("password_hash", Text, nullable=True),
+    # a site administrator: manages users and projects, holds every project role
+    Column("is_admin", Boolean, nullable=False, server_default=literal_column("false")),
+    Column("active", Boolean, nullable=False, server_default=literal_column("true")),
+    Column("created_at", Float, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    # SHA-256 of the secret, hex; the secret itself is shown once and never stored
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float, nullable=True),
+    Column("expires_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    # SHA-256 of the cookie's secret, hex
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False, index=True),
+    # the value unsafe requests of this session must send in X-CSRF-Token
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False, index=True),
+    # admin | manager | reviewer | annotator
+    Column("role", String(20), nullable=False),
+    UniqueConstraint("project_id", "user_id"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False, index=True),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False),
+    # on a blind assignment the annotator sees no one else's work on the sample
+    Column("blind", Boolean, nullable=False, server_default=literal_column("false")),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("sample_id", "user_id"),
+    Index(None, "user_id", "project_id", "sample_id"),
 )

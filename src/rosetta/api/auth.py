@@ -1,0 +1,134 @@
+"""Who is asking, and whether they may: request authentication and the access checks
+handlers call before they call a service.
+
+A request is authenticated by an API token (``Authorization: Bearer rst_…``, for the SDK
+and the CLI) or by the browser session cookie. A cookie-authenticated request that is not
+GET, HEAD or OPTIONS must also send the session's CSRF token in ``X-CSRF-Token`` (the
+login response gives it, and the readable ``rosetta_csrf`` cookie holds it): another
+site can make the browser send the cookie, but cannot read the token.
+
+Objects a person may not read answer 404, as if they did not exist; objects they may read
+but not change answer 403.
+"""
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine, select
+
+from rosetta.api.deps import Db
+from rosetta.core.errors import NotAuthenticated, NotFoundError, PermissionDenied
+from rosetta.core.policies import Access, Assignment, Principal, can_read_sample, role_in
+from rosetta.services.accounts import (
+    assignment_of,
+    membership,
+    session_principal,
+    token_principal,
+)
+from rosetta.store.events import Actor
+from rosetta.store.tables import projects, samples
+
+SESSION_COOKIE = "rosetta_session"
+CSRF_COOKIE = "rosetta_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def current_principal(request: Request, db: Db) -> Principal:
+    """The person behind the request, or `NotAuthenticated` (401)."""
+    engine: Engine = request.app.state.engine
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if header:
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise NotAuthenticated("expected the header 'Authorization: Bearer <API token>'")
+        return token_principal(engine, db, credentials.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        raise NotAuthenticated(
+            "log in (POST /api/auth/login) or send 'Authorization: Bearer <API token>'"
+        )
+    principal, csrf = session_principal(db, cookie)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not secrets.compare_digest(sent.encode(), csrf.encode()):
+            raise PermissionDenied(
+                "send", f"this request without the session's CSRF token in {CSRF_HEADER}"
+            )
+    return principal
+
+
+#: The authenticated person (401 without valid credentials).
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The actor that writes made by `principal` through the API record."""
+    return Actor(principal.name, tool="api")
+
+
+def _actor(user: CurrentUser) -> Actor:
+    return actor_of(user)
+
+
+#: The authenticated person as the author of a write.
+UserActor = Annotated[Actor, Depends(_actor)]
+
+
+def require(allowed: bool, action: str, obj: str) -> None:
+    """Raise `PermissionDenied` (403) naming the action and the object unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(action, obj)
+
+
+def project_access(db: Connection, principal: Principal, project_id: str) -> Access:
+    """The person's access to the project; 404 when it does not exist or they are not a
+    member (and not a site administrator)."""
+    if db.execute(select(projects.c.id).where(projects.c.id == project_id)).first() is None:
+        raise NotFoundError("project", project_id)
+    role = role_in(principal, membership(db, project_id, principal.user_id))
+    if role is None:
+        raise NotFoundError("project", project_id)
+    return Access(principal=principal, project_id=project_id, role=role)
+
+
+@dataclass(frozen=True)
+class SampleAccess:
+    """The person's access to one sample's project and their assignment to it."""
+
+    access: Access
+    sample_id: str
+    assignment: Assignment | None
+    gold: bool
+
+
+def sample_access(db: Connection, principal: Principal, sample_id: str) -> SampleAccess:
+    """The person's access to the sample; 404 when it does not exist or they may not read
+    it (an annotator it is not assigned to)."""
+    row = db.execute(
+        select(samples.c.project_id, samples.c.gold).where(samples.c.id == sample_id)
+    ).first()
+    if row is None:
+        raise NotFoundError("sample", sample_id)
+    role = role_in(principal, membership(db, row.project_id, principal.user_id))
+    access = Access(principal=principal, project_id=row.project_id, role=role)
+    assignment = assignment_of(db, sample_id, principal.user_id)
+    if not can_read_sample(access, assignment):
+        raise NotFoundError("sample", sample_id)
+    return SampleAccess(access, sample_id, assignment, bool(row.gold))
+
+
+#: Who may call a route, as its OpenAPI extension ``x-rosetta-policy`` says:
+#: ``public`` (no credentials), ``user`` (anyone logged in), ``site-admin``, or the least
+#: project role (``annotator``: on samples assigned to them, ``reviewer``, ``manager``,
+#: ``admin``). The authorization-matrix test calls every route as every role by it.
+POLICIES = ("public", "user", "site-admin", "annotator", "reviewer", "manager", "admin")
+
+
+def policy(rule: str) -> dict[str, str]:
+    """The ``openapi_extra`` of a route that `rule` (one of `POLICIES`) guards."""
+    if rule not in POLICIES:
+        raise ValueError(f"unknown policy {rule!r}; expected one of {', '.join(POLICIES)}")
+    return {"x-rosetta-policy": rule}
