@@ -273,7 +273,7 @@ def token_principal(engine: Engine, connection: Connection, secret: str) -> Prin
     now = time.time()
     row = connection.execute(
         select(
-            api_tokens.c.id,
+            api_tokens.c.id.label("token_id"),
             api_tokens.c.expires_at,
             api_tokens.c.revoked_at,
             api_tokens.c.last_used_at,
@@ -289,7 +289,7 @@ def token_principal(engine: Engine, connection: Connection, secret: str) -> Prin
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_INTERVAL:
         with write_transaction(engine) as writer:
             writer.execute(
-                update(api_tokens).where(api_tokens.c.id == row[0]).values(last_used_at=now)
+                update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now)
             )
     return Principal(user_id=row.id, name=row.name, is_admin=bool(row.is_admin))
 
