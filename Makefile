@@ -17,7 +17,7 @@ BENCH_ARGS ?= --n 10000 100000
 SYSTEM_TOOLS := ffmpeg sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-tools demo test bench
+.PHONY: install system-tools demo test bench fuzz openapi
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" && $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,12 +40,26 @@ system-tools:
 demo: $(STAMP)
 	$(BIN)/rosetta demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) system-tools
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+# the TypeScript client's tools (tests regenerate and type-check it)
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+test: $(STAMP) system-tools web/node_modules/.installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# regenerate the OpenAPI document and the TypeScript client's types from the app
+openapi: $(STAMP) web/node_modules/.installed
+	$(BIN)/python scripts/openapi.py
+	cd web && npm run gen:api
+
+# schemathesis with many examples per operation (make test runs a few)
+fuzz: $(STAMP) system-tools
+	ROSETTA_FUZZ_EXAMPLES=$${ROSETTA_FUZZ_EXAMPLES:-300} $(BIN)/pytest tests/test_fuzz_api.py
 
 bench: $(STAMP) system-tools
 	$(BIN)/python bench/import_export.py $(BENCH_ARGS)

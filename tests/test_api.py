@@ -1,4 +1,5 @@
-"""The HTTP app in process against the real store with the demo project in it."""
+"""The HTTP app in process against the real store with the demo project in it, called by
+a site administrator (who sees everything)."""
 
 import inspect
 import json
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 import rosetta.api
+from api_clients import client_as
 from conftest import TESTER
 from rosetta.api import create_app
 from rosetta.api.errors import domain_error
@@ -22,7 +24,9 @@ from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Project, Sample
 from rosetta.demo.build import MEDIA_DIR, build_demo
 from rosetta.formats.native import dumps_sample
+from rosetta.services.catalog import sample_revision
 from rosetta.services.projects import create_project
+from rosetta.services.settings import Settings
 from rosetta.store.engine import open_store
 from rosetta.store.records import load_sample
 
@@ -36,7 +40,7 @@ def demo(engine: Engine) -> Project:
 
 @pytest.fixture
 def client(engine: Engine, demo: Project) -> Iterator[TestClient]:
-    with TestClient(create_app(engine)) as client:
+    with client_as(engine, settings=Settings(media_roots=(MEDIA_DIR,))) as client:
         yield client
 
 
@@ -50,31 +54,49 @@ def _error(response: Any, status: int, kind: str) -> dict[str, Any]:
     return error
 
 
-def test_health_and_projects(client: TestClient, demo: Project) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "version": "0.1.0"}
-    assert client.get("/api/projects").json() == [demo.model_dump()]
+def test_health_needs_no_credentials_and_projects_carry_the_role(
+    engine: Engine, client: TestClient, demo: Project
+) -> None:
+    with TestClient(create_app(engine)) as anonymous:
+        assert anonymous.get("/healthz").json() == {"status": "ok", "version": "0.1.0"}
+        _error(anonymous.get("/api/projects"), 401, "not_authenticated")
+    assert client.get("/api/projects").json() == [{**demo.model_dump(), "role": "admin"}]
 
 
 def test_ontology_by_name_and_version(client: TestClient, demo_ontology: Ontology) -> None:
-    body = client.get("/api/projects/rosetta-demo/ontology").json()
+    response = client.get("/api/projects/rosetta-demo/ontology")
+    body = response.json()
     assert Ontology.model_validate(body) == demo_ontology.model_copy(update={"version": 1})
+    assert response.headers["etag"] == '"1"'
     assert client.get("/api/projects/rosetta-demo/ontology?version=1").json() == body
     error = _error(client.get("/api/projects/rosetta-demo/ontology?version=2"), 404, "not_found")
     assert error["kind"] == "ontology version"
 
 
-def test_samples_are_paginated(client: TestClient, demo: Project) -> None:
+def test_samples_come_in_keyset_pages(client: TestClient, demo: Project) -> None:
     first = client.get(f"/api/projects/{demo.id}/samples", params={"limit": 2}).json()
-    assert (first["total"], first["offset"], first["limit"]) == (5, 0, 2)
     assert [item["id"] for item in first["items"]] == ["portrait", "spoken-1"]
     assert first["items"][0]["stale_links"] == 1
-    last = client.get(f"/api/projects/{demo.id}/samples", params={"offset": 4}).json()
-    assert [item["id"] for item in last["items"]] == ["slideshow"]
-    assert last["items"][0]["modalities"][:3] == ["video", "audio", "text"]
+    ids = [item["id"] for item in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor is not None:
+        page = client.get(
+            f"/api/projects/{demo.id}/samples", params={"limit": 2, "cursor": cursor}
+        ).json()
+        ids += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(ids) == 5 and ids[-1] == "slideshow"
+    last = client.get(f"/api/projects/{demo.id}/samples", params={"limit": 5}).json()
+    assert last["next_cursor"] is None
+    assert last["items"][-1]["modalities"][:3] == ["video", "audio", "text"]
     error = _error(client.get(f"/api/projects/{demo.id}/samples?limit=0"), 422, "invalid_request")
     assert error["errors"] == [
         {"where": "query.limit", "problem": "Input should be greater than or equal to 1"}
     ]
+    error = _error(
+        client.get(f"/api/projects/{demo.id}/samples?cursor=nonsense"), 422, "rule_violation"
+    )
+    assert error["field"] == "cursor"
 
 
 def test_projects_do_not_see_each_others_samples(
@@ -82,16 +104,18 @@ def test_projects_do_not_see_each_others_samples(
 ) -> None:
     other = create_project(engine, "other", demo_ontology, TESTER)
     body = client.get("/api/projects/other/samples").json()
-    assert (body["total"], body["items"]) == (0, [])
+    assert body == {"items": [], "next_cursor": None}
     assert client.get(f"/api/projects/{other.id}/review").json()["stale_links"] == []
     _error(client.get("/?project=other&sample=portrait"), 404, "not_found")
 
 
-def test_sample_is_the_native_record(engine: Engine, client: TestClient) -> None:
+def test_sample_is_the_native_record_with_its_revision(engine: Engine, client: TestClient) -> None:
     response = client.get("/api/samples/slideshow")
     with engine.connect() as connection:
         stored = load_sample(connection, "slideshow")
+        revision = sample_revision(connection, "slideshow")
     assert response.headers["content-type"] == "application/json"
+    assert response.headers["etag"] == f'"{revision}"'
     assert response.content == dumps_sample(stored)
     assert Sample.model_validate(response.json()) == stored
     error = _error(client.get("/api/samples/nope"), 404, "not_found")
@@ -108,7 +132,9 @@ def test_review_queue_lists_the_stale_link(client: TestClient) -> None:
 
 
 def test_history_of_an_object(client: TestClient) -> None:
-    events = client.get("/api/objects/portrait.mentions-flag/history").json()
+    page = client.get("/api/objects/portrait.mentions-flag/history").json()
+    assert page["next_cursor"] is None
+    events = page["items"]
     assert [(e["action"], e["actor"], e["revision"]) for e in events] == [
         ("import", "demo-builder", None),
         ("confirm", "grace", 2),
@@ -118,6 +144,11 @@ def test_history_of_an_object(client: TestClient) -> None:
     assert "portrait.mentions-flag" in events[0]["after"]["links"]
     assert events[1]["before"]["status"] == "proposed"
     assert events[1]["after"]["status"] == "confirmed"
+    first = client.get("/api/objects/portrait.mentions-flag/history?limit=2").json()
+    rest = client.get(
+        "/api/objects/portrait.mentions-flag/history", params={"cursor": first["next_cursor"]}
+    ).json()
+    assert first["items"] + rest["items"] == events and rest["next_cursor"] is None
     _error(client.get("/api/objects/nope/history"), 404, "not_found")
 
 
@@ -168,8 +199,8 @@ def test_page_draws_boxes_spans_players_transcript_and_links(client: TestClient)
 
 def test_page_of_an_empty_store(tmp_path: Path) -> None:
     engine = open_store(f"sqlite:///{tmp_path}/empty.db")
-    with TestClient(create_app(engine)) as client:
-        assert "no project yet" in client.get("/").text
+    with client_as(engine) as client:
+        assert "not a member of any project yet" in client.get("/").text
     engine.dispose()
 
 
@@ -219,7 +250,16 @@ def test_operation_ids_are_the_handler_names(client: TestClient) -> None:
         if inspect.isfunction(value) and value.__module__ == module.__name__
     }
     assert set(ids) <= handlers
-    assert {"healthz", "sample", "history", "page", "put_stream_clock", "stream_peaks"} <= set(ids)
+    assert {
+        "healthz",
+        "list_projects",
+        "list_samples",
+        "get_sample",
+        "get_object_history",
+        "page",
+        "put_stream_clock",
+        "stream_peaks",
+    } <= set(ids)
 
 
 def test_text_pieces_cut_at_every_span_boundary() -> None:

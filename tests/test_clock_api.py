@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api_clients import client_as
 from clock_scenes import DELAY, linked_scene, recording_session
 from rosetta.api import create_app
 from rosetta.core.schema import Project
@@ -16,7 +17,7 @@ from rosetta.core.schema import Project
 def client(engine: Engine, project: Project, tmp_path: Path) -> Iterator[TestClient]:
     linked_scene(engine, project.id)
     recording_session(engine, project.id, tmp_path)
-    with TestClient(create_app(engine)) as client:
+    with client_as(engine, "ana") as client:
         yield client
 
 
@@ -29,13 +30,12 @@ def test_put_a_clock_sets_it_as_the_actor_and_stales_the_links(client: TestClien
     response = client.put(
         "/api/streams/s1-video/clock",
         json={"rate": "30000/1001", "offset": 0.5},
-        headers={"X-Rosetta-Actor": "ana"},
     )
 
     assert response.status_code == 200
     assert response.json()["clock"] == {"rate": "30000/1001", "offset": "0.5", "sync": []}
     assert _links(client)["sync"] == "stale"
-    [change] = client.get("/api/objects/s1-video/history").json()
+    [change] = client.get("/api/objects/s1-video/history").json()["items"]
     assert (change["actor"], change["tool"], change["action"]) == ("ana", "api", "update")
 
 

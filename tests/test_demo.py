@@ -9,8 +9,23 @@ from sqlalchemy import Engine
 
 from conftest import MEDIA
 from rosetta.core.geometry import Interval, TextSpan, Track, TranscriptSegment
+from rosetta.core.policies import Role
 from rosetta.core.schema import Project, Sample
-from rosetta.demo.build import CONFIRMED_LINKS, CORRECTED_BOX, MEDIA_DIR, build_demo
+from rosetta.demo.build import (
+    ASSIGNED,
+    CONFIRMED_LINKS,
+    CORRECTED_BOX,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    MEDIA_DIR,
+    build_demo,
+)
+from rosetta.services.accounts import (
+    assigned_samples,
+    authenticate_password,
+    find_user,
+    list_members,
+)
 from rosetta.services.catalog import list_samples
 from rosetta.services.media_prep import load_artifact
 from rosetta.services.review import review_queue
@@ -192,3 +207,14 @@ def test_audio_and_video_streams_are_prepared_for_the_workspace(
             load_artifact(connection, f"spoken-{number}.audio", "peaks")
     assert peaks.body and sheet.content_type == "image/jpeg"
     assert len(table["ticks"]) == 244 and table["constant_rate"] == "25"
+
+
+def test_demo_accounts_and_the_annotators_assignments(engine: Engine, demo: Project) -> None:
+    for name, _ in DEMO_USERS:
+        assert authenticate_password(engine, name, DEMO_PASSWORD).name == name
+    with engine.connect() as connection:
+        members = {member.name: member.role for member in list_members(connection, demo.id)}
+        ada = find_user(connection, "ada")
+        assigned = [(a.sample, a.blind) for a in assigned_samples(connection, ada.id)]
+    assert members == {"grace": Role.REVIEWER, "ada": Role.ANNOTATOR}
+    assert assigned == list(ASSIGNED)

@@ -7,7 +7,7 @@ from importlinter.cli import EXIT_STATUS_SUCCESS, lint_imports
 from conftest import REPO
 
 LAYERS = [
-    "rosetta.cli",
+    "rosetta.cli | rosetta.sdk",
     "rosetta.api",
     "rosetta.demo",
     "rosetta.services",

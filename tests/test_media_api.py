@@ -1,5 +1,5 @@
-"""The media routes in process against the real store: prepare as a job, then read peaks,
-frames and thumbnails."""
+"""The media routes in process against the real app and store: prepare as a job (run by
+the app's worker), then read peaks, frames and thumbnails; who may do which."""
 
 import io
 import shutil
@@ -13,12 +13,14 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine
 
-from conftest import MEDIA
+from api_clients import client_as
+from conftest import MEDIA, TESTER
 from mediagen import add_streams
-from rosetta.api import media_routes
-from rosetta.api.app import create_app
 from rosetta.core.modality import Modality
+from rosetta.core.policies import Role
 from rosetta.core.schema import Project
+from rosetta.services.accounts import assign
+from rosetta.services.settings import Settings
 
 
 @pytest.fixture
@@ -34,10 +36,12 @@ def client(engine: Engine, project: Project, tmp_path: Path) -> Iterator[TestCli
             ("s1-gone", Modality.AUDIO, tmp_path / "gone.wav"),
         ],
     )
-    app = create_app(engine)
-    with TestClient(app) as client:
+    settings = Settings(data_dir=tmp_path / "data", job_workers=1)
+    reviewer = client_as(
+        engine, "rita", admin=False, project_id=project.id, role=Role.REVIEWER, settings=settings
+    )
+    with reviewer as client:  # the lifespan starts the app's job worker
         yield client
-    media_routes.shutdown_jobs(app)
 
 
 def _finished(client: TestClient, job_id: str) -> dict[str, Any]:
@@ -56,11 +60,12 @@ def test_prepare_then_read_peaks_frames_and_thumbnails(client: TestClient) -> No
     assert missing.status_code == 404
     assert "has no peaks: prepare it first" in missing.json()["error"]["message"]
 
-    started = client.post("/api/streams/s1-video/prepare", headers={"X-Rosetta-Actor": "ann"})
+    started = client.post("/api/streams/s1-video/prepare")
     assert started.status_code == 202
     job = started.json()
     assert started.headers["Location"] == f"/api/jobs/{job['id']}"
-    assert (job["kind"], job["target"], job["actor"]) == ("prepare", "s1-video", "ann")
+    assert (job["kind"], job["target"], job["actor"]) == ("prepare", "s1-video", "rita")
+    assert job["params"] == {"stream": "s1-video"}
     done = _finished(client, job["id"])
     assert (done["status"], done["progress"], done["result"]["status"]) == ("done", 1.0, "prepared")
 
@@ -115,3 +120,23 @@ def test_a_failed_preparation_and_unknown_ids(client: TestClient) -> None:
     }
     assert client.get("/api/jobs/nope").status_code == 404
     assert client.get("/api/streams/nope/frames").status_code == 404
+
+
+def test_who_may_prepare_and_read(engine: Engine, project: Project, client: TestClient) -> None:
+    annotator = client_as(engine, "ann", admin=False, project_id=project.id, role=Role.ANNOTATOR)
+    # not assigned the sample: as if it did not exist
+    assert annotator.post("/api/streams/s1-video/prepare").status_code == 404
+    assert annotator.get("/api/streams/s1-video/frames").status_code == 404
+    stranger = client_as(engine, "sam", admin=False)
+    assert stranger.post("/api/streams/s1-video/prepare").status_code == 404
+    assert TestClient(client.app).post("/api/streams/s1-video/prepare").status_code == 401
+
+    assign(engine, TESTER, "s1", "ann")
+    refused = annotator.post("/api/streams/s1-video/prepare")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["action"] == "prepare the media of"
+    job = client.post("/api/streams/s1-video/prepare").json()
+    assert _finished(client, job["id"])["status"] == "done"
+    assert annotator.get("/api/streams/s1-video/frames").status_code == 200
+    # the job itself is the reviewer's business, not the annotator's
+    assert annotator.get(f"/api/jobs/{job['id']}").status_code == 403

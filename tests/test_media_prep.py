@@ -15,7 +15,7 @@ from rosetta.core.schema import Project
 from rosetta.media.frames import FrameTable
 from rosetta.media.peaks import Peaks
 from rosetta.services import media_prep
-from rosetta.services.jobs import ProgressFn, run_job, submit_job
+from rosetta.services.jobs import JobContext, run_here
 from rosetta.services.media_prep import (
     NotPrepared,
     fingerprint,
@@ -120,12 +120,11 @@ def test_a_failing_job_is_failed_names_the_file_and_writes_nothing(
 ) -> None:
     missing = tmp_path / "gone.wav"
     add_streams(engine, project, "s1", [("s1-audio", Modality.AUDIO, missing)])
-    job = submit_job(engine, TESTER, "prepare", "s1-audio", project.id)
 
-    def work(progress: ProgressFn) -> dict[str, object]:
-        return prepare_stream(engine, "s1-audio", progress)
+    def work(context: JobContext) -> dict[str, object]:
+        return prepare_stream(engine, "s1-audio", context.progress)
 
-    failed = run_job(engine, job.id, work)
+    failed = run_here(engine, TESTER, "prepare", "s1-audio", project_id=project.id, handler=work)
     assert failed.status == "failed"
     assert str(missing) in (failed.error or "") and "no such file" in (failed.error or "")
     assert _count(engine) == 0

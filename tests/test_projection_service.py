@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from api_clients import client_as
 from builders import insert_sample
 from conftest import TESTER
-from rosetta.api import create_app
 from rosetta.core.calibration import Pose
 from rosetta.core.clock import Clock
 from rosetta.core.errors import NotFoundError, RosettaError, RuleViolation
@@ -233,7 +233,7 @@ def test_a_relation_that_refuses_cuboids_writes_nothing(engine: Engine, kitti: P
 
 @pytest.fixture
 def client(engine: Engine, kitti: Project) -> Iterator[TestClient]:
-    with TestClient(create_app(engine)) as client:
+    with client_as(engine) as client:
         yield client
 
 

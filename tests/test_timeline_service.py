@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from api_clients import client_as
 from builders import insert_sample
 from conftest import MEDIA, SHARED, TESTER
-from rosetta.api import create_app
 from rosetta.cli.main import app
 from rosetta.core.clock import Clock
 from rosetta.core.errors import NotFoundError
@@ -25,6 +24,7 @@ from rosetta.core.schema import Annotation, MediaInfo, Project, Sample, Stream
 from rosetta.core.sync import fit_rate_clock
 from rosetta.media.timeseries import read_sensor_file
 from rosetta.services.projects import create_project
+from rosetta.services.settings import Settings
 from rosetta.services.timeline import moments_at, overlap
 from rosetta.store.engine import open_store
 
@@ -144,7 +144,7 @@ def test_overlap_of_video_frames_in_the_audio_and_the_lidar(engine: Engine, samp
 
 
 def test_the_api_answers_at_a_time_and_for_a_range(engine: Engine, sample: Sample) -> None:
-    with TestClient(create_app(engine)) as client:
+    with client_as(engine, settings=Settings(media_roots=(SHARED,))) as client:
         body = client.get("/api/samples/s/at", params={"t": "4.0"}).json()
         by_stream = {moment["stream"]: moment for moment in body}
         assert by_stream["s-video"]["index"] == 100
@@ -162,6 +162,15 @@ def test_the_api_answers_at_a_time_and_for_a_range(engine: Engine, sample: Sampl
             params={"stream": "s-video", "target": "s-lidar", "start": 100, "stop": 110},
         ).json()
         assert span == {"stream": "s-lidar", "start": 39, "stop": 44}
+
+
+def test_the_api_reads_sensor_files_only_inside_the_media_roots(
+    engine: Engine, sample: Sample, tmp_path: Path
+) -> None:
+    with client_as(engine, settings=Settings(media_roots=(tmp_path,))) as client:
+        refused = client.get("/api/samples/s/at", params={"t": "4.0"})
+    assert refused.status_code == 403
+    assert "ROSETTA_MEDIA_ROOTS" in refused.json()["error"]["message"]
 
 
 def test_the_cli_prints_each_stream_at_an_instant(tmp_path: Path, demo_ontology: Ontology) -> None:

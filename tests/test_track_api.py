@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api_clients import client_as
 from builders import empty_sample
 from conftest import TESTER
-from rosetta.api import create_app
 from rosetta.core.geometry import Track, TrackFrame
 from rosetta.core.schema import Annotation, Project
 from rosetta.services.editing import create_annotation
@@ -30,7 +30,7 @@ def client(engine: Engine, project: Project) -> Iterator[TestClient]:
     )
     walker = Annotation(id="walker", stream="s1-video", label="person", geometry=track)
     create_annotation(engine, project.id, "s1", walker, TESTER)
-    with TestClient(create_app(engine)) as client:
+    with client_as(engine, "rita") as client:
         yield client
 
 
@@ -58,7 +58,6 @@ def test_accepting_a_proposal(client: TestClient, engine: Engine) -> None:
     response = client.post(
         f"{ROUTE}/keyframes",
         json={"frame": 2, "expected_revision": 1},
-        headers={"X-Rosetta-Actor": "rita"},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -83,7 +82,7 @@ def test_accepting_a_proposal(client: TestClient, engine: Engine) -> None:
     ).json()
     assert edited["geometry"]["keyframes"][2]["x"] == 1.0
     with engine.connect() as connection:
-        assert history(connection, "walker")[-1].actor == "api"
+        assert history(connection, "walker")[-1].actor == "rita"
 
 
 def test_keyframe_refusals(client: TestClient) -> None:

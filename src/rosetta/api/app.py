@@ -3,23 +3,37 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from rosetta import __version__
 from rosetta.api import (
+    account_routes,
+    annotation_routes,
     clock_routes,
+    job_routes,
+    link_routes,
     media,
     media_routes,
+    member_routes,
     page,
+    project_routes,
     projection_routes,
+    review_routes,
     routes,
+    sample_routes,
+    sample_write_routes,
     timeline_routes,
     track_routes,
 )
 from rosetta.api.errors import install_error_handlers
 from rosetta.services.settings import Settings
+from rosetta.store.engine import make_engine
+
+#: What ``uvicorn --factory`` imports in each worker process of ``rosetta serve --workers``.
+ENVIRONMENT_FACTORY = "rosetta.api.app:app_from_environment"
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -28,8 +42,9 @@ def _operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    job_routes.start_worker(app)
     yield
-    media_routes.shutdown_jobs(app)
+    await anyio.to_thread.run_sync(job_routes.stop_worker, app)
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
@@ -49,12 +64,28 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or Settings()
     install_error_handlers(app)
+    app.include_router(account_routes.router)
     app.include_router(routes.router)
     app.include_router(timeline_routes.router)
     app.include_router(clock_routes.router)
     app.include_router(media_routes.router)
+    app.include_router(job_routes.router)
     app.include_router(track_routes.router)
     app.include_router(projection_routes.router)
     app.include_router(media.router)
     app.include_router(page.router)
+    app.include_router(project_routes.router)
+    app.include_router(sample_routes.router)
+    app.include_router(review_routes.router)
+    app.include_router(member_routes.router)
+    app.include_router(annotation_routes.router)
+    app.include_router(link_routes.router)
+    app.include_router(sample_write_routes.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its store and settings from the ``ROSETTA_*`` environment (one per
+    worker process; the schema must be migrated already)."""
+    settings = Settings()
+    return create_app(make_engine(settings.database_url), settings)

@@ -1,15 +1,22 @@
 """Stream clocks over HTTP: set one by hand, or align a stream to another by their sound.
-
-Writes are made as the ``X-Rosetta-Actor`` header names (default ``api``).
-"""
+Both change the project's timing: managers only."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from rosetta.api.deps import ActorDep, Store
+from rosetta.api.auth import (
+    CurrentUser,
+    UserActor,
+    policy,
+    require,
+    sample_access,
+    stream_access,
+)
+from rosetta.api.deps import Db, Store
 from rosetta.core.clock import Clock
+from rosetta.core.policies import can_manage
 from rosetta.core.schema import Stream
 from rosetta.services.clocks import MIN_CONFIDENCE, align_audio, set_stream_clock
 
@@ -45,19 +52,43 @@ class AlignResult(BaseModel):
     analysis_rate: int
 
 
-@router.put("/api/streams/{stream_id}/clock", response_model_exclude_none=True)
+@router.put(
+    "/api/streams/{stream_id}/clock",
+    response_model_exclude_none=True,
+    openapi_extra=policy("manager"),
+)
 def put_stream_clock(
-    store: Store, actor: ActorDep, stream_id: str, clock: Annotated[Clock, Body()]
+    *,
+    db: Db,
+    store: Store,
+    user: CurrentUser,
+    actor: UserActor,
+    stream_id: str,
+    clock: Annotated[Clock, Body()],
 ) -> Stream:
     """Set the stream's clock; confirmed links on its annotations turn stale."""
+    found = stream_access(db, user, stream_id)
+    require(can_manage(found.access), "set the clock of", f"stream {stream_id!r}")
     return set_stream_clock(store, actor, stream_id, clock)
 
 
-@router.post("/api/samples/{sample_id}/align", response_model_exclude_none=True)
+@router.post(
+    "/api/samples/{sample_id}/align",
+    response_model_exclude_none=True,
+    openapi_extra=policy("manager"),
+)
 def align_sample_audio(
-    store: Store, actor: ActorDep, sample_id: str, request: AlignRequest
+    *,
+    db: Db,
+    store: Store,
+    user: CurrentUser,
+    actor: UserActor,
+    sample_id: str,
+    request: AlignRequest,
 ) -> AlignResult:
     """Align one stream of the sample to another by cross-correlating their audio."""
+    found = sample_access(db, user, sample_id)
+    require(can_manage(found.access), "align the streams of", f"sample {sample_id!r}")
     alignment = align_audio(
         store,
         actor,

@@ -8,7 +8,8 @@ error                 status  ``type``             extra fields
 ====================  ======  ===================  =================================
 NotFoundError         404     ``not_found``        ``kind``, ``id``
 RuleViolation         422     ``rule_violation``   ``object``, ``field``, ``rule``
-ConflictError         409     ``conflict``         ``object``, ``expected``, ``actual``
+ConflictError         409     ``conflict``         ``object``, ``expected``, ``actual``,
+                                                   ``current`` (the object now, if known)
 OntologyError         422     ``ontology_error``
 ImportFailed          422     ``import_failed``    ``file``, ``line``, ``field``
 NotAuthenticated      401     ``not_authenticated``
@@ -61,7 +62,8 @@ def _fields(exc: RosettaError) -> dict[str, Any]:
     if isinstance(exc, RuleViolation):
         return {"object": exc.obj, "field": exc.field, "rule": exc.rule}
     if isinstance(exc, ConflictError):
-        return {"object": exc.obj, "expected": exc.expected, "actual": exc.actual}
+        fields = {"object": exc.obj, "expected": exc.expected, "actual": exc.actual}
+        return fields if exc.current is None else {**fields, "current": exc.current}
     if isinstance(exc, ImportFailed):
         return {"file": exc.file, "line": exc.line, "field": exc.field}
     if isinstance(exc, PermissionDenied):

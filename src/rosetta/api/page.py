@@ -1,20 +1,28 @@
-"""The server-rendered workspace page: a project's samples and one sample drawn in full."""
+"""The server-rendered workspace page: the caller's projects, the samples they may read and
+one sample drawn in full with only the work they may see; and the login page.
+
+Without a valid session the page sends the browser to ``/login``, whose form logs in
+through ``POST /api/auth/login``.
+"""
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rosetta import __version__
+from rosetta.api.auth import current_principal, policy, sample_access
 from rosetta.api.deps import Db
+from rosetta.api.lookup import project_scope
 from rosetta.api.views import colour, sample_view
-from rosetta.core.errors import NotFoundError
-from rosetta.services.catalog import list_samples, sample_project
-from rosetta.services.projects import find_project, list_projects
+from rosetta.core.errors import NotAuthenticated, NotFoundError
+from rosetta.core.policies import can_review
+from rosetta.services.catalog import browse_samples, sample_as_seen
+from rosetta.services.projects import projects_of
 from rosetta.services.review import review_queue
-from rosetta.store.records import load_sample
 
 router = APIRouter()
 
@@ -29,31 +37,51 @@ PAGE_SIZE = 20
 REVIEW_SIZE = 20
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, openapi_extra=policy("public"))
+def login_page(next: str = "/") -> HTMLResponse:
+    """The login form; after logging in the browser goes to `next` (a path on this site)."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    html = TEMPLATES.get_template("login.html").render(version=__version__, next=target)
+    return HTMLResponse(html)
+
+
+@router.get("/", response_class=HTMLResponse, openapi_extra=policy("public"))
 def page(
+    request: Request,
     db: Db,
     project: str | None = None,
     sample: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> HTMLResponse:
-    """A project's samples (paginated) and the chosen sample, by default the page's first."""
-    projects = list_projects(db)
-    context: dict[str, object] = {"version": __version__, "projects": projects}
-    if projects:
-        if sample is not None:
-            owner = sample_project(db, sample)
-            if project is not None and find_project(db, project).id != owner:
-                raise NotFoundError(f"sample of project {project!r}", sample)
-            project = owner
-        current = find_project(db, project) if project is not None else projects[0]
-        listing = list_samples(db, current.id, offset=offset, limit=PAGE_SIZE)
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The caller's project (default: their first), a page of the samples they may read,
+    and the chosen sample (default: the page's first) as they may see it."""
+    try:
+        user = current_principal(request, db)
+    except NotAuthenticated:
+        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    mine = projects_of(db, user)
+    context: dict[str, object] = {"version": __version__, "projects": mine, "user": user}
+    if mine:
+        if sample is not None and project is None:
+            project = sample_access(db, user, sample).access.project_id
+        scope = project_scope(db, user, project or mine[0].project.id)
+        listing = browse_samples(db, scope.access, limit=PAGE_SIZE, cursor=cursor)
         chosen = sample or (listing.items[0].id if listing.items else None)
+        view = None
+        if chosen is not None:
+            found = sample_access(db, user, chosen)
+            if found.access.project_id != scope.project.id:
+                raise NotFoundError(f"sample of project {scope.project.name!r}", chosen)
+            seen = sample_as_seen(db, chosen, found.access, found.assignment, gold=found.gold)
+            view = sample_view(seen.sample)
         context |= {
-            "project": current,
+            "project": scope.project,
+            "role": scope.role.value,
             "listing": listing,
-            "view": sample_view(load_sample(db, chosen)) if chosen is not None else None,
-            "review": review_queue(db, current.id, limit=REVIEW_SIZE),
-            "page_size": PAGE_SIZE,
+            "cursor": cursor,
+            "view": view,
+            "review": review_queue(db, scope.project.id, limit=REVIEW_SIZE)
+            if can_review(scope.access)
+            else None,
         }
-    html = TEMPLATES.get_template("page.html").render(context)
-    return HTMLResponse(html)
+    return HTMLResponse(TEMPLATES.get_template("page.html").render(context))

@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from rosetta.api.auth import CurrentUser, policy, sample_access
 from rosetta.api.deps import Db
 from rosetta.core.clock import Rounding
 from rosetta.core.errors import RosettaError
@@ -62,20 +63,26 @@ def _moment(moment: StreamMoment) -> Moment:
     )
 
 
-@router.get("/api/samples/{sample_id}/at")
-def sample_at(
+@router.get("/api/samples/{sample_id}/at", openapi_extra=policy("annotator"))
+def sample_at(  # noqa: PLR0917 - FastAPI passes the parameters by name
+    request: Request,
     db: Db,
+    user: CurrentUser,
     sample_id: str,
     t: Annotated[str, Query(description="Reference time in seconds: 14.327 or 1001/30000.")],
     rounding: Rounding | None = None,
 ) -> list[Moment]:
     """Every stream of the sample at reference time `t`."""
-    return [_moment(moment) for moment in moments_at(db, sample_id, _time(t), rounding)]
+    sample_access(db, user, sample_id)
+    settings = request.app.state.settings
+    moments = moments_at(db, sample_id, _time(t), rounding, settings=settings)
+    return [_moment(moment) for moment in moments]
 
 
-@router.get("/api/samples/{sample_id}/overlap")
+@router.get("/api/samples/{sample_id}/overlap", openapi_extra=policy("annotator"))
 def sample_overlap(  # noqa: PLR0917 - FastAPI passes the query parameters by name
     db: Db,
+    user: CurrentUser,
     sample_id: str,
     stream: str,
     target: str,
@@ -83,6 +90,7 @@ def sample_overlap(  # noqa: PLR0917 - FastAPI passes the query parameters by na
     stop: Annotated[int, Query(ge=0, description="Index of `stream` after the last one.")],
 ) -> IndexRange:
     """The indices of `target` that overlap indices `start`..`stop` of `stream`."""
+    sample_access(db, user, sample_id)
     found = overlap(db, sample_id, stream, range(start, stop), target)
     return IndexRange(stream=target, start=found.start, stop=found.stop)
 

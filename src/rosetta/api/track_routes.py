@@ -1,7 +1,5 @@
 """Key-frame-first track review: interpolated shapes proposed on in-between frames, and
 accepting one (as proposed or edited) as a key frame.
-
-Writes name their author in the ``X-Rosetta-Actor`` header (default ``api``).
 """
 
 from typing import Annotated
@@ -10,8 +8,10 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from rosetta.api.deps import ActorDep, Db, Store
+from rosetta.api.auth import CurrentUser, UserActor, annotation_access, policy, require
+from rosetta.api.deps import Db, Store
 from rosetta.core.geometry import Box, Cuboid, Polygon
+from rosetta.core.policies import can_annotate
 from rosetta.core.schema import Annotation
 from rosetta.core.tracks import Proposal
 from rosetta.formats.native import annotation_record
@@ -34,24 +34,41 @@ class KeyframeRequest(BaseModel):
     shape: Annotated[Box | Polygon | Cuboid, Field(discriminator="type")] | None = None
 
 
-@router.get("/api/annotations/{annotation_id}/track/proposals", response_model_exclude_none=True)
+@router.get(
+    "/api/annotations/{annotation_id}/track/proposals",
+    response_model_exclude_none=True,
+    openapi_extra=policy("annotator"),
+)
 def track_proposals(
-    db: Db, annotation_id: str, start: Frame = None, end: Frame = None
+    db: Db, user: CurrentUser, annotation_id: str, start: Frame = None, end: Frame = None
 ) -> list[Proposal]:
     """Interpolated shapes on the track's in-between frames ``start..end`` (default: its
     first to its last key frame), each with a confidence that falls with the distance to
     the nearest key frame."""
+    annotation_access(db, user, annotation_id)
     return propose_track_frames(db, annotation_id, start, end)
 
 
-@router.post("/api/annotations/{annotation_id}/track/keyframes", response_model=Annotation)
+@router.post(
+    "/api/annotations/{annotation_id}/track/keyframes",
+    response_model=Annotation,
+    openapi_extra=policy("annotator"),
+)
 def add_track_keyframe(
-    store: Store, actor: ActorDep, annotation_id: str, request: KeyframeRequest
+    *,
+    db: Db,
+    store: Store,
+    user: CurrentUser,
+    actor: UserActor,
+    annotation_id: str,
+    request: KeyframeRequest,
 ) -> Response:
     """Add a key frame to the track; the updated annotation as the native format writes it.
 
     A stale ``expected_revision`` is a 409 conflict.
     """
+    found = annotation_access(db, user, annotation_id)
+    require(can_annotate(found.access, found.assignment), "edit", f"track {annotation_id!r}")
     updated = accept_proposal(
         store,
         actor,

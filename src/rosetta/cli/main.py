@@ -6,6 +6,7 @@ login name) with the tool ``rosetta-cli``. A domain error prints one line and ex
 status 1; a usage error exits with status 2.
 """
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,13 +28,23 @@ from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
 from rosetta.api import create_app
+from rosetta.api.app import ENVIRONMENT_FACTORY
 from rosetta.cli import render
 from rosetta.cli.clocks import clock_app
 from rosetta.cli.common import actor, open_url, project_of, sqlite_path, store
 from rosetta.cli.media import media_app
+from rosetta.cli.users import user_app
+from rosetta.cli.worker import worker
 from rosetta.core.errors import RosettaError
 from rosetta.core.ontology_migration import parse_migration
-from rosetta.demo.build import DEMO_PROJECT, ONTOLOGY_FILE, build_demo
+from rosetta.demo.build import (
+    DEMO_PASSWORD,
+    DEMO_PROJECT,
+    DEMO_USERS,
+    MEDIA_DIR,
+    ONTOLOGY_FILE,
+    build_demo,
+)
 from rosetta.services.catalog import object_history
 from rosetta.services.exporter import count_samples, export_jsonl
 from rosetta.services.importer import import_jsonl
@@ -46,6 +57,7 @@ from rosetta.services.projects import (
     read_structured,
 )
 from rosetta.services.review import review_queue
+from rosetta.services.settings import Settings
 from rosetta.store.engine import DEFAULT_URL
 
 DEMO_URL = "sqlite:///./rosetta-demo.db"
@@ -78,6 +90,8 @@ ontology_app = typer.Typer(help="Show the ontology or migrate it to a new versio
 app.add_typer(ontology_app, name="ontology")
 app.add_typer(clock_app, name="clock")
 app.add_typer(media_app, name="media")
+app.add_typer(user_app, name="user")
+app.command()(worker)
 
 ProjectOption = Annotated[
     str | None,
@@ -273,8 +287,8 @@ def review(
         console.print(table)
 
 
-def _serve(engine: Engine, host: str, port: int) -> None:
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+def _serve(engine: Engine, settings: Settings, host: str, port: int) -> None:
+    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -282,11 +296,37 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes; each holds no state of its own (sessions, jobs and "
+            "locks live in the store), so with PostgreSQL they share one project safely.",
+        ),
+    ] = 1,
+    media_root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A folder media may be served from (repeat for more; adds to ROSETTA_MEDIA_ROOTS)."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the store: the workspace page at / and the JSON API under /api."""
+    """Serve the store: the workspace page at / and the JSON API under /api. Other
+    settings come from ROSETTA_* variables (see rosetta.services.settings)."""
     engine = store(ctx)
+    url = engine.url.render_as_string(hide_password=False)
+    roots = (*Settings().media_roots, *(path.resolve() for path in media_root or ()))
+    settings = Settings(database_url=url, media_roots=roots)
     Console().print(f"Rosetta at [bold]http://{host}:{port}[/] (Ctrl+C stops)")
-    _serve(engine, host, port)
+    if workers == 1:
+        _serve(engine, settings, host, port)
+        return
+    engine.dispose()
+    os.environ["ROSETTA_DATABASE_URL"] = url
+    os.environ["ROSETTA_MEDIA_ROOTS"] = orjson.dumps([str(root) for root in roots]).decode()
+    uvicorn.run(
+        ENVIRONMENT_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
 
 
 def _fresh_demo_store(url: str) -> Engine:
@@ -321,8 +361,12 @@ def demo(
             f"Built the demo project [bold]{DEMO_PROJECT}[/] in {db}: {samples} samples "
             f"(ontology {ONTOLOGY_FILE.name}, media in {ONTOLOGY_FILE.parent / 'media'})."
         )
+        names = ", ".join(name for name, _ in DEMO_USERS)
+        console.print(f"Log in as {names} (password [bold]{DEMO_PASSWORD}[/]).")
         if serve_it:
             console.print(f"Open [bold]http://{host}:{port}[/] (Ctrl+C stops)")
-            _serve(engine, host, port)
+            # plain HTTP on this machine only: development mode allows its cookies
+            settings = Settings(media_roots=(MEDIA_DIR,), dev=True, cookie_secure=False)
+            _serve(engine, settings, host, port)
     finally:
         engine.dispose()

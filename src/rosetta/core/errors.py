@@ -10,6 +10,8 @@ RosettaError
 └── PermissionDenied   the person may see the object but not do this to it
 """
 
+from typing import Any
+
 
 class RosettaError(Exception):
     """Base of every error Rosetta raises on purpose."""
@@ -32,12 +34,16 @@ class RuleViolation(RosettaError):
 
 
 class ConflictError(RosettaError):
-    """A write carried a revision that is no longer the current one; nothing was written."""
+    """A write carried a revision that is no longer the current one; nothing was written.
 
-    def __init__(self, obj: str, expected: int, actual: int) -> None:
+    ``current`` is the object as it is now (JSON), when the writer may see it.
+    """
+
+    def __init__(self, obj: str, expected: int, actual: int, *, current: Any = None) -> None:
         self.obj = obj
         self.expected = expected
         self.actual = actual
+        self.current = current
         super().__init__(
             f"{obj}: expected revision {expected} but the current revision is {actual}; "
             "reload it and apply your change again"

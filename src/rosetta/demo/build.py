@@ -12,7 +12,9 @@ Five samples over the media in ``media/`` (see ``media/NOTICE.md``):
   same object through its shot, a script span naming it, and an entity joining box, span
   and track.
 
-Some links are confirmed by a reviewer and then one box is corrected, so the review queue
+Three accounts share the password `DEMO_PASSWORD`: ``admin`` (site administrator),
+``grace`` (reviewer) and ``ada`` (annotator, with three samples assigned, one of them
+blind). Some links are confirmed by a reviewer and then one box is corrected, so the review queue
 holds a stale link from the start. The narration is aligned to the video by their sound
 (an ``audio`` sync point on its clock), and every audio and video stream is prepared for
 the workspace (waveform peaks, frame table, thumbnails).
@@ -38,6 +40,7 @@ from rosetta.core.geometry import (
     Word,
 )
 from rosetta.core.modality import Modality
+from rosetta.core.policies import Role
 from rosetta.core.schema import (
     Annotation,
     Entity,
@@ -50,6 +53,7 @@ from rosetta.core.schema import (
     Stream,
 )
 from rosetta.media.probe import probe
+from rosetta.services.accounts import assign, create_user, set_role
 from rosetta.services.clocks import align_audio
 from rosetta.services.editing import confirm_link, update_annotation
 from rosetta.services.importer import import_samples
@@ -65,6 +69,17 @@ DEMO_PROJECT = "rosetta-demo"
 BUILDER = Actor("demo-builder", tool="rosetta-demo", tool_version=__version__)
 ANNOTATOR = Actor("ada", tool="rosetta-demo", tool_version=__version__)
 REVIEWER = Actor("grace", tool="rosetta-demo", tool_version=__version__)
+
+#: The password of every demo account (a demo on loopback only).
+DEMO_PASSWORD = "rosetta-demo"
+#: The demo's accounts: name, role in the demo project (None: a site administrator).
+DEMO_USERS: tuple[tuple[str, Role | None], ...] = (
+    ("admin", None),
+    ("grace", Role.REVIEWER),
+    ("ada", Role.ANNOTATOR),
+)
+#: The samples assigned to the annotator, and whether blind.
+ASSIGNED = (("portrait", False), ("spoken-2", True), ("slideshow", False))
 
 #: Links the reviewer confirms after the import.
 CONFIRMED_LINKS = (
@@ -422,7 +437,7 @@ def demo_samples(ontology_version: int = 1) -> list[Sample]:
 
 def build_demo(engine: Engine, name: str = DEMO_PROJECT) -> Project:
     """Create the demo project in the store: import its samples, align the narration to the
-    video's sound, confirm links, correct a box and prepare the media."""
+    video's sound, confirm links, correct a box, prepare the media and make the accounts."""
     ontology = load_ontology_file(ONTOLOGY_FILE)
     project = create_project(engine, name, ontology, BUILDER)
     import_samples(engine, project.id, demo_samples(project.ontology_version), BUILDER)
@@ -431,4 +446,16 @@ def build_demo(engine: Engine, name: str = DEMO_PROJECT) -> Project:
         confirm_link(engine, project.id, link_id, 1, REVIEWER)
     update_annotation(engine, project.id, CORRECTED_BOX, 1, ANNOTATOR, geometry=CORRECTED_GEOMETRY)
     prepare_project(engine, BUILDER, project.id)
+    _accounts(engine, project.id)
     return project
+
+
+def _accounts(engine: Engine, project_id: str) -> None:
+    """The demo's users, their roles and the annotator's assignments."""
+    for name, role in DEMO_USERS:
+        user = create_user(engine, name, DEMO_PASSWORD, is_admin=role is None)
+        if role is not None:
+            set_role(engine, BUILDER, project_id, user.id, role)
+            if role is Role.ANNOTATOR:
+                for sample_id, blind in ASSIGNED:
+                    assign(engine, BUILDER, sample_id, user.id, blind=blind)

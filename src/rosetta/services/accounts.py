@@ -28,6 +28,7 @@ from rosetta.store.tables import (
     assignments,
     memberships,
     projects,
+    samples,
     sessions,
     users,
 )
@@ -397,6 +398,36 @@ def set_role(
 
 
 # --- assignments ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignedSample:
+    """A sample assigned to a user: its project's name, its id and status, blindness."""
+
+    project: str
+    sample: str
+    status: str
+    blind: bool
+
+
+def assigned_samples(
+    connection: Connection, user_id: str, *, project: str | None = None
+) -> list[AssignedSample]:
+    """The samples assigned to the user (in `project`, a name or id, or in all), oldest
+    assignment first."""
+    query = (
+        select(projects.c.name, samples.c.id, samples.c.status, assignments.c.blind)
+        .join(samples, samples.c.id == assignments.c.sample_id)
+        .join(projects, projects.c.id == assignments.c.project_id)
+        .where(assignments.c.user_id == user_id)
+        .order_by(assignments.c.pk)
+    )
+    if project is not None:
+        query = query.where((projects.c.id == project) | (projects.c.name == project))
+    return [
+        AssignedSample(project=row.name, sample=row.id, status=row.status, blind=bool(row.blind))
+        for row in connection.execute(query)
+    ]
 
 
 def assignment_of(connection: Connection, sample_id: str, user_id: str) -> Assignment | None:

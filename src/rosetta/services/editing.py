@@ -8,15 +8,24 @@ revision of every object it changes and appends one event per change.
 
 When an annotation changes (label, geometry or attributes), every *confirmed* link whose
 source or target is that annotation, or an entity holding it, turns ``stale``; so does every
-confirmed link of an entity whose members change. Deleting an annotation removes it from
-its entities (which counts as a member change) and deletes the links touching it, each with
-its own event, so the history keeps what went away.
+confirmed link of an entity whose label or members change. Deleting an annotation removes
+it from its entities (which counts as a member change) and deletes the links touching it,
+each with its own event, so the history keeps what went away; deleting an entity deletes
+the links touching it. A link whose type, ends or attributes change goes back to
+``proposed`` (`edited_link`).
+
+Every write holds a share lock on its sample's row until it commits (`_require_sample`;
+PostgreSQL), so a whole-sample submission (`rosetta.services.bulk`), which takes that row
+exclusively, never interleaves with single edits. A conflict carries the object as it is
+now (`conflict`).
 """
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from sqlalchemy import (
     Connection,
@@ -37,6 +46,7 @@ from rosetta.core.geometry import Geometry
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Entity, Link, Stream
 from rosetta.core.validation import Endpoint, check_annotation, check_entity, check_link
+from rosetta.formats.native import annotation_record, entity_record, link_record
 from rosetta.services.projects import load_ontology
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
@@ -66,6 +76,34 @@ from rosetta.store.tables import (
 def record_json(record: BaseModel) -> dict[str, Any]:
     """A record as the event log keeps it in ``before``/``after``."""
     return record.model_dump(mode="json", exclude_none=True)
+
+
+Record = Annotation | Entity | Link
+
+
+def kind_of(record: Record) -> str:
+    """``annotation``, ``entity`` or ``link``: the record's kind as errors and events name it."""
+    if isinstance(record, Annotation):
+        return "annotation"
+    return "entity" if isinstance(record, Entity) else "link"
+
+
+def native_json(record: Record) -> dict[str, Any]:
+    """The record as the native format and the API write it, as plain JSON values."""
+    if isinstance(record, Annotation):
+        obj = annotation_record(record)
+    else:
+        obj = entity_record(record) if isinstance(record, Entity) else link_record(record)
+    loaded: dict[str, Any] = orjson.loads(orjson.dumps(obj))
+    return loaded
+
+
+def conflict(record: Record, expected: int) -> ConflictError:
+    """The error for a write that expected `record` at revision `expected`; it carries the
+    record as it is now."""
+    return ConflictError(
+        f"{kind_of(record)} {record.id!r}", expected, record.revision, current=native_json(record)
+    )
 
 
 # --- loading, scoped to one project ---------------------------------------------------------
@@ -98,7 +136,33 @@ def _row(connection: Connection, table: Table, kind: str, project_id: str, ident
 
 
 def _require_sample(connection: Connection, project_id: str, sample_id: str) -> None:
-    _row(connection, samples, "sample", project_id, sample_id)
+    """Check that the sample is the project's, and hold a share lock on its row until the
+    transaction ends.
+
+    On PostgreSQL every edit holds it, so a whole-sample submission (`rosetta.services.bulk`),
+    which takes the row exclusively, waits for the edits under way on the sample and they
+    wait for it: what it validated stays true until it commits.
+    """
+    found = connection.execute(
+        select(samples.c.id)
+        .where(samples.c.id == sample_id, samples.c.project_id == project_id)
+        .with_for_update(read=True)
+    ).first()
+    if found is None:
+        raise NotFoundError("sample", sample_id)
+
+
+def _locked_row(
+    connection: Connection, table: Table, kind: str, project_id: str, ident: str
+) -> Row[Any]:
+    """`_row` read after taking the share lock on the object's sample (`_require_sample`)."""
+    sample_id = connection.execute(
+        select(table.c.sample_id).where(table.c.id == ident, table.c.project_id == project_id)
+    ).scalar_one_or_none()
+    if sample_id is None:
+        raise NotFoundError(kind, ident)
+    _require_sample(connection, project_id, sample_id)
+    return _row(connection, table, kind, project_id, ident)
 
 
 def _require_new_id(connection: Connection, kind: str, ident: str) -> None:
@@ -204,15 +268,12 @@ def _write(
     return expected + 1
 
 
-def _expect(kind: str, ident: str, expected: int, actual: int) -> None:
-    if expected != actual:
-        raise ConflictError(f"{kind} {ident!r}", expected, actual)
+def _expect(record: Record, expected: int) -> None:
+    if record.revision != expected:
+        raise conflict(record, expected)
 
 
-Record = Annotation | Entity | Link
-
-
-def _event(
+def work_event(
     project_id: str,
     actor: Actor,
     kind: str,
@@ -224,6 +285,8 @@ def _event(
     after: Record | None = None,
     note: str | None = None,
 ) -> dict[str, Any]:
+    """The events row of a change to an annotation, entity or link (``before``/``after``:
+    the whole records; its revision: that of ``after``)."""
     return events.event_row(
         project_id,
         actor,
@@ -238,7 +301,7 @@ def _event(
     )
 
 
-def _log(  # noqa: PLR0917 - `_event` with the connection first
+def _log(  # noqa: PLR0917 - `work_event` with the connection first
     connection: Connection,
     project_id: str,
     actor: Actor,
@@ -251,8 +314,8 @@ def _log(  # noqa: PLR0917 - `_event` with the connection first
     after: Record | None = None,
     note: str | None = None,
 ) -> None:
-    """Append one event (see `_event`) in the caller's transaction."""
-    row = _event(
+    """Append one event (see `work_event`) in the caller's transaction."""
+    row = work_event(
         project_id,
         actor,
         kind,
@@ -299,7 +362,7 @@ def mark_links_stale(
         ends = (("source", before.source), ("target", before.target))
         note = "; ".join(f"{end} {changed[ident]}" for end, ident in ends if ident in changed)
         rows_out.append(
-            _event(
+            work_event(
                 project_id,
                 actor,
                 "link",
@@ -339,7 +402,8 @@ def mark_annotation_links_stale(
     return mark_links_stale(connection, project_id, actor, {**changed, **via_entities})
 
 
-def _changed(kind: str, ident: str, before: int, after: int) -> str:
+def change_note(kind: str, ident: str, before: int, after: int) -> str:
+    """What the note of a link's ``stale`` event says of the end that changed."""
     return f"{kind} {ident!r} changed from revision {before} to {after}"
 
 
@@ -397,9 +461,9 @@ def update_annotation(
     """
     with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
-        row = _row(connection, annotations, "annotation", project_id, annotation_id)
-        _expect("annotation", annotation_id, expected_revision, row.revision)
+        row = _locked_row(connection, annotations, "annotation", project_id, annotation_id)
         before = annotation_from_row(row)
+        _expect(before, expected_revision)
         wanted = {"label": label, "geometry": geometry, "attributes": attributes}
         changes = {
             name: value
@@ -448,7 +512,11 @@ def update_annotation(
             connection,
             project_id,
             actor,
-            {annotation_id: _changed("annotation", annotation_id, before.revision, after.revision)},
+            {
+                annotation_id: change_note(
+                    "annotation", annotation_id, before.revision, after.revision
+                )
+            },
         )
     return after
 
@@ -462,30 +530,16 @@ def delete_annotation(
     ``update`` event with a new revision, and its confirmed links turn stale.
     """
     with write_transaction(engine) as connection:
-        row = _row(connection, annotations, "annotation", project_id, annotation_id)
-        _expect("annotation", annotation_id, expected_revision, row.revision)
+        row = _locked_row(connection, annotations, "annotation", project_id, annotation_id)
         before = annotation_from_row(row)
-        recorded: list[dict[str, Any]] = []
-        touching = connection.execute(
-            select(links)
-            .where(or_(links.c.source_id == annotation_id, links.c.target_id == annotation_id))
-            .order_by(links.c.pk)
-        ).all()
-        if touching:
-            connection.execute(delete(links).where(links.c.id.in_([r.id for r in touching])))
-        recorded += [
-            _event(
-                project_id,
-                actor,
-                "link",
-                r.id,
-                "delete",
-                sample_id=r.sample_id,
-                before=link_from_row(r),
-                note=f"its endpoint annotation {annotation_id!r} was deleted",
-            )
-            for r in touching
-        ]
+        _expect(before, expected_revision)
+        recorded = _delete_links_touching(
+            connection,
+            project_id,
+            actor,
+            annotation_id,
+            note=f"its endpoint annotation {annotation_id!r} was deleted",
+        )
         holders = connection.execute(
             select(entity_members.c.entity_id).where(
                 entity_members.c.annotation_id == annotation_id
@@ -505,7 +559,7 @@ def delete_annotation(
         if removed.rowcount != 1:
             raise _conflict(connection, annotations, "annotation", annotation_id, expected_revision)
         recorded.append(
-            _event(
+            work_event(
                 project_id,
                 actor,
                 "annotation",
@@ -516,6 +570,32 @@ def delete_annotation(
             )
         )
         events.record(connection, recorded)
+
+
+def _delete_links_touching(
+    connection: Connection, project_id: str, actor: Actor, endpoint: str, *, note: str
+) -> list[dict[str, Any]]:
+    """Delete the links with `endpoint` at either end; their ``delete`` events."""
+    touching = connection.execute(
+        select(links)
+        .where(or_(links.c.source_id == endpoint, links.c.target_id == endpoint))
+        .order_by(links.c.pk)
+    ).all()
+    if touching:
+        connection.execute(delete(links).where(links.c.id.in_([r.id for r in touching])))
+    return [
+        work_event(
+            project_id,
+            actor,
+            "link",
+            r.id,
+            "delete",
+            sample_id=r.sample_id,
+            before=link_from_row(r),
+            note=note,
+        )
+        for r in touching
+    ]
 
 
 def _remove_member(
@@ -542,9 +622,9 @@ def _remove_member(
         connection,
         project_id,
         actor,
-        {entity.id: f"{_changed('entity', entity.id, entity.revision, revision)} ({note})"},
+        {entity.id: f"{change_note('entity', entity.id, entity.revision, revision)} ({note})"},
     )
-    return _event(
+    return work_event(
         project_id,
         actor,
         "entity",
@@ -601,9 +681,9 @@ def confirm_link(
     """Confirm the link (again): it is checked anew and records its endpoints' revisions."""
     with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
-        row = _row(connection, links, "link", project_id, link_id)
-        _expect("link", link_id, expected_revision, row.revision)
+        row = _locked_row(connection, links, "link", project_id, link_id)
         before = link_from_row(row)
+        _expect(before, expected_revision)
         ends = _ends(connection, project_id, row.sample_id, before)
         check_link(before, ends.endpoints, ends.streams, ends.annotations, ontology)
         values = {
@@ -632,9 +712,9 @@ def reject_link(
 ) -> Link:
     """Reject the link; it stays, with status ``rejected``, for the record."""
     with write_transaction(engine) as connection:
-        row = _row(connection, links, "link", project_id, link_id)
-        _expect("link", link_id, expected_revision, row.revision)
+        row = _locked_row(connection, links, "link", project_id, link_id)
         before = link_from_row(row)
+        _expect(before, expected_revision)
         revision = _write(connection, links, "link", link_id, expected_revision, status="rejected")
         after = before.model_copy(update={"status": "rejected", "revision": revision})
         _log(
@@ -649,6 +729,99 @@ def reject_link(
             after=after,
         )
     return after
+
+
+def edited_link(before: Link, changes: Mapping[str, Any]) -> Link:
+    """`before` with `changes` (to its type, ends or attributes) at its next revision.
+
+    A confirmed or stale link goes back to ``proposed`` and forgets its endpoints'
+    revisions: its confirmation was of the link as it was.
+    """
+    update: dict[str, Any] = {**changes, "revision": before.revision + 1}
+    if before.status in {"confirmed", "stale"}:
+        update |= {"status": "proposed", "source_revision": None, "target_revision": None}
+    return before.model_copy(update=update)
+
+
+#: The columns of a links row that an update may change.
+LINK_COLUMNS = (
+    "type",
+    "source_id",
+    "target_id",
+    "status",
+    "attributes",
+    "source_revision",
+    "target_revision",
+)
+
+
+def update_link(
+    engine: Engine,
+    project_id: str,
+    link_id: str,
+    expected_revision: int,
+    actor: Actor,
+    *,
+    type: str | None = None,
+    source: str | None = None,
+    target: str | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Link:
+    """Change the link's type, ends and/or attributes (``None``: keep); the new record,
+    checked anew (`edited_link` says what becomes of its status). Changing nothing writes
+    nothing."""
+    with write_transaction(engine) as connection:
+        ontology = current_ontology(connection, project_id)
+        row = _locked_row(connection, links, "link", project_id, link_id)
+        before = link_from_row(row)
+        _expect(before, expected_revision)
+        wanted = {"type": type, "source": source, "target": target, "attributes": attributes}
+        changes = {
+            name: value
+            for name, value in wanted.items()
+            if value is not None and value != getattr(before, name)
+        }
+        if not changes:
+            return before
+        after = edited_link(before, changes)
+        ends = _ends(connection, project_id, row.sample_id, after)
+        check_link(after, ends.endpoints, ends.streams, ends.annotations, ontology)
+        stored = link_row(after, project_id, row.sample_id)
+        values = {name: stored[name] for name in LINK_COLUMNS}
+        _write(connection, links, "link", link_id, expected_revision, **values)
+        _log(
+            connection,
+            project_id,
+            actor,
+            "link",
+            link_id,
+            "update",
+            sample_id=row.sample_id,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+def delete_link(
+    engine: Engine, project_id: str, link_id: str, expected_revision: int, actor: Actor
+) -> None:
+    """Delete the link (its ends stay)."""
+    with write_transaction(engine) as connection:
+        row = _locked_row(connection, links, "link", project_id, link_id)
+        before = link_from_row(row)
+        _expect(before, expected_revision)
+        connection.execute(delete(links).where(links.c.id == link_id))
+        _log(
+            connection,
+            project_id,
+            actor,
+            "link",
+            link_id,
+            "delete",
+            sample_id=row.sample_id,
+            before=before,
+        )
 
 
 # --- entities -------------------------------------------------------------------------------
@@ -681,29 +854,50 @@ def create_entity(
     return created
 
 
-def set_entity_members(  # noqa: PLR0917 - the agreed service interface
+class Keep(Enum):
+    """The value of an optional argument that means "leave it as it is"."""
+
+    KEEP = "keep"
+
+
+#: Leave the field as it is (where ``None`` is a value the field may take).
+KEEP = Keep.KEEP
+
+
+def update_entity(
     engine: Engine,
     project_id: str,
     entity_id: str,
-    members: list[str],
     expected_revision: int,
     actor: Actor,
+    *,
+    label: str | Keep | None = KEEP,
+    members: list[str] | None = None,
 ) -> Entity:
-    """Replace the entity's members; its confirmed links turn stale. The new record."""
+    """Change the entity's label (``None``: no label) and/or members (``None``: keep); the
+    new record. Its confirmed links turn stale. Changing nothing writes nothing."""
     with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
-        row = _row(connection, entities, "entity", project_id, entity_id)
-        _expect("entity", entity_id, expected_revision, row.revision)
+        row = _locked_row(connection, entities, "entity", project_id, entity_id)
         before = entity_from_row(row, members_of(connection, [entity_id])[entity_id])
-        if members == before.members:
+        _expect(before, expected_revision)
+        changes: dict[str, Any] = {}
+        if label is not KEEP and label != before.label:
+            changes["label"] = label
+        if members is not None and members != before.members:
+            changes["members"] = list(members)
+        if not changes:
             return before
-        after = before.model_copy(update={"members": list(members), "revision": row.revision + 1})
-        found = _annotations(connection, project_id, row.sample_id, members)
-        check_entity(after, found, ontology)
-        connection.execute(delete(entity_members).where(entity_members.c.entity_id == entity_id))
-        if after.members:
-            connection.execute(insert(entity_members), member_rows(after))
-        _write(connection, entities, "entity", entity_id, expected_revision)
+        after = before.model_copy(update={**changes, "revision": before.revision + 1})
+        found = _annotations(connection, project_id, row.sample_id, after.members)
+        check_entity(after, found, ontology, allow_deprecated="label" not in changes)
+        if "members" in changes:
+            connection.execute(
+                delete(entity_members).where(entity_members.c.entity_id == entity_id)
+            )
+            if after.members:
+                connection.execute(insert(entity_members), member_rows(after))
+        _write(connection, entities, "entity", entity_id, expected_revision, label=after.label)
         _log(
             connection,
             project_id,
@@ -715,12 +909,59 @@ def set_entity_members(  # noqa: PLR0917 - the agreed service interface
             before=before,
             after=after,
         )
+        what = ", ".join(changes)
         mark_links_stale(
             connection,
             project_id,
             actor,
             {
-                entity_id: f"{_changed('entity', entity_id, before.revision, after.revision)} (members)"
+                entity_id: f"{change_note('entity', entity_id, before.revision, after.revision)} ({what})"
             },
         )
     return after
+
+
+def set_entity_members(  # noqa: PLR0917 - the agreed service interface
+    engine: Engine,
+    project_id: str,
+    entity_id: str,
+    members: list[str],
+    expected_revision: int,
+    actor: Actor,
+) -> Entity:
+    """Replace the entity's members; its confirmed links turn stale. The new record."""
+    return update_entity(
+        engine, project_id, entity_id, expected_revision, actor, members=list(members)
+    )
+
+
+def delete_entity(
+    engine: Engine, project_id: str, entity_id: str, expected_revision: int, actor: Actor
+) -> None:
+    """Delete the entity and the links touching it, each with an event; its member
+    annotations stay."""
+    with write_transaction(engine) as connection:
+        row = _locked_row(connection, entities, "entity", project_id, entity_id)
+        before = entity_from_row(row, members_of(connection, [entity_id])[entity_id])
+        _expect(before, expected_revision)
+        recorded = _delete_links_touching(
+            connection,
+            project_id,
+            actor,
+            entity_id,
+            note=f"its endpoint entity {entity_id!r} was deleted",
+        )
+        connection.execute(delete(entity_members).where(entity_members.c.entity_id == entity_id))
+        connection.execute(delete(entities).where(entities.c.id == entity_id))
+        recorded.append(
+            work_event(
+                project_id,
+                actor,
+                "entity",
+                entity_id,
+                "delete",
+                sample_id=row.sample_id,
+                before=before,
+            )
+        )
+        events.record(connection, recorded)

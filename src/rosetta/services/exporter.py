@@ -20,7 +20,7 @@ its bytes. One search over a chunk's joined lines finds whether any line needs i
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
@@ -166,6 +166,25 @@ def _track_form(sample: Sample, stream_id: str | None, track: Track, tracks: Tra
     count = None if stream is None else stream.media.frame_count
     last = track.keyframes[-1].frame
     return densify(track, end=None if count is None else max(count - 1, last))
+
+
+def sample_lines(
+    engine: Engine, project_id: str, *, after: int = -1, tracks: TrackForm = "sparse"
+) -> Iterator[tuple[int, bytes]]:
+    """The project's samples after row key `after`, in order, as (row key, native JSONL
+    line) with their tracks in the form `tracks`: the lines `export_jsonl` writes, for
+    writers that cut them into shards and resume after the last one they finished. One
+    chunk query, and connection, per chunk."""
+    statement = _Statement(_chunk_query(_JsonSql(engine.dialect)), engine.dialect)
+    marker = _REWRITE[tracks]
+    while True:
+        with engine.connect() as connection:
+            rows = statement.rows(connection, project=project_id, low=after)
+        if not rows:
+            return
+        for pk, line in rows:
+            yield pk, _rewrite(line, tracks) if marker in line else bytes(line)
+        after = rows[-1][0]
 
 
 class _Statement:

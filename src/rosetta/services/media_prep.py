@@ -37,7 +37,7 @@ from rosetta.media import frames, peaks
 from rosetta.media.audio import has_audio
 from rosetta.media.probe import local_path
 from rosetta.services.catalog import find_stream
-from rosetta.services.jobs import Job, ProgressFn, run_job, submit_job
+from rosetta.services.jobs import Job, ProgressFn, run_here
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.tables import media_artifacts, projects, samples, streams
@@ -49,6 +49,10 @@ THUMBNAIL_WIDTH = 160
 PAGE_SIZE = 200
 
 PREPARED = (Modality.AUDIO, Modality.VIDEO)
+
+#: The job kinds of preparing one stream and every stream of a project.
+PREPARE = "prepare"
+PREPARE_PROJECT = "prepare-project"
 
 JSON = "application/json"
 
@@ -221,23 +225,30 @@ def prepare_project(
     engine: Engine, actor: Actor, project_id: str, progress: ProgressFn = _ignore
 ) -> Job:
     """Prepare every audio and video stream of the project, as one recorded job (kind
-    ``prepare-project``) run here and now; returns the finished job.
-
-    Streams are read by pages in insertion order. A stream that fails does not stop the
-    others: the job's result lists the counts by status and each failure
-    (``{"stream", "error"}``).
-    """
+    ``prepare-project``) run here and now; returns the finished job (see `prepare_all`)."""
     with engine.connect() as connection:
         if (
             connection.execute(select(projects.c.id).where(projects.c.id == project_id)).first()
             is None
         ):
             raise NotFoundError("project", project_id)
-    job = submit_job(engine, actor, "prepare-project", project_id, project_id)
-    return run_job(engine, job.id, lambda report: _prepare_all(engine, project_id, report))
+    return run_here(
+        engine,
+        actor,
+        PREPARE_PROJECT,
+        project_id,
+        project_id=project_id,
+        handler=lambda context: prepare_all(engine, project_id, context.progress),
+        progress=progress,
+    )
 
 
-def _prepare_all(engine: Engine, project_id: str, progress: ProgressFn) -> dict[str, Any]:
+def prepare_all(engine: Engine, project_id: str, progress: ProgressFn = _ignore) -> dict[str, Any]:
+    """Prepare every audio and video stream of the project.
+
+    Streams are read by pages in insertion order. A stream that fails does not stop the
+    others: the result lists the counts by status and each failure (``{"stream", "error"}``).
+    """
     with engine.connect() as connection:
         total = connection.execute(
             select(func.count()).select_from(_project_streams(project_id).subquery())

@@ -1,7 +1,8 @@
-"""Projects and their ontology versions."""
+"""Projects, who may see them, and their ontology versions."""
 
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,16 @@ import orjson
 import yaml
 from sqlalchemy import Connection, Engine, insert, select
 
-from rosetta.core.errors import NotFoundError, OntologyError, RosettaError
+from rosetta.core.errors import NotFoundError, OntologyError, RosettaError, RuleViolation
 from rosetta.core.ontology import Ontology, parse_ontology
+from rosetta.core.policies import Principal, Role
 from rosetta.core.schema import Project
+from rosetta.services import accounts
+from rosetta.services.catalog import SampleAssignment
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
-from rosetta.store.tables import ontology_versions, projects
+from rosetta.store.tables import memberships, ontology_versions, projects, samples
 
 
 def read_structured(path: Path) -> Any:
@@ -121,3 +125,81 @@ def load_ontology(connection: Connection, project_id: str, version: int | None =
     if body is None:
         raise NotFoundError("ontology version", str(version))
     return Ontology.model_validate(orjson.loads(body))
+
+
+@dataclass(frozen=True)
+class ProjectRole:
+    """A project and the role a person holds in it."""
+
+    project: Project
+    role: Role
+
+
+def projects_of(connection: Connection, principal: Principal) -> list[ProjectRole]:
+    """The projects `principal` is a member of with their role there (every project, as
+    admin, for a site administrator), oldest first."""
+    if principal.is_admin:
+        return [ProjectRole(project, Role.ADMIN) for project in list_projects(connection)]
+    rows = connection.execute(
+        select(projects, memberships.c.role)
+        .join(memberships, memberships.c.project_id == projects.c.id)
+        .where(memberships.c.user_id == principal.user_id)
+        .order_by(projects.c.pk)
+    )
+    return [ProjectRole(_project_from_row(row), Role(row.role)) for row in rows]
+
+
+@dataclass(frozen=True)
+class OntologyVersion:
+    """One stored ontology version: who made it when, and by which migration (``None``
+    for the first) with what effect."""
+
+    version: int
+    actor: str
+    created_at: datetime
+    migration: dict[str, Any] | None
+    report: dict[str, Any] | None
+
+
+def ontology_versions_of(connection: Connection, project_id: str) -> list[OntologyVersion]:
+    """Every ontology version of the project, oldest first."""
+    rows = connection.execute(
+        select(ontology_versions)
+        .where(ontology_versions.c.project_id == project_id)
+        .order_by(ontology_versions.c.version)
+    )
+    return [
+        OntologyVersion(
+            version=row.version,
+            actor=row.actor,
+            created_at=row.created_at,
+            migration=None if row.migration is None else orjson.loads(row.migration),
+            report=None if row.report is None else orjson.loads(row.report),
+        )
+        for row in rows
+    ]
+
+
+def assign_member(
+    engine: Engine, actor: Actor, sample_id: str, user_id: str, *, blind: bool = False
+) -> SampleAssignment:
+    """Give the sample to user `user_id` (a name or id), who must be a member of its
+    project (`accounts.assign`)."""
+    with engine.connect() as connection:
+        project_id = connection.execute(
+            select(projects.c.id)
+            .join(samples, samples.c.project_id == projects.c.id)
+            .where(samples.c.id == sample_id)
+        ).scalar_one_or_none()
+        if project_id is None:
+            raise NotFoundError("sample", sample_id)
+        user = accounts.find_user(connection, user_id)
+        if accounts.membership(connection, project_id, user.id) is None:
+            raise RuleViolation(
+                f"assignment of sample {sample_id!r}",
+                "user",
+                "assignee-member",
+                f"{user.name!r} is not a member of the sample's project; give them a role first",
+            )
+    done = accounts.assign(engine, actor, sample_id, user.id, blind=blind)
+    return SampleAssignment(sample_id=sample_id, user_id=user.id, user=user.name, blind=done.blind)

@@ -4,7 +4,9 @@ another: the records from the store, sensor values from the streams' files.
 A time-series stream's values are read from its CSV (`media.timeseries.read_sensor_file`)
 and placed on the timeline by the stream's clock when it has one with a row per reading,
 else by its own timestamps with the first reading at reference 0. Files are read once
-per (path, size, modification time) and kept in a small cache.
+per (path, size, modification time) and kept in a small cache. Given the server's
+`Settings`, a stream's file is read only inside the media roots
+(`services.media_access.local_media_path`); without them (the CLI) from where it is.
 """
 
 import os
@@ -21,16 +23,23 @@ from rosetta.core.timebase import TimeLike
 from rosetta.core.timeline import StreamMoment, TimeSeries, overlapping, what_is_at
 from rosetta.media.probe import local_path
 from rosetta.media.timeseries import SensorTable, read_sensor_file
+from rosetta.services.media_access import local_media_path
+from rosetta.services.settings import Settings
 from rosetta.store.records import load_sample
 
 
 def moments_at(
-    connection: Connection, sample_id: str, t: TimeLike, rounding: Rounding | None = None
+    connection: Connection,
+    sample_id: str,
+    t: TimeLike,
+    rounding: Rounding | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> list[StreamMoment]:
     """One moment per stream of the sample at reference time `t` (`core.timeline.what_is_at`),
     with the interpolated values of its time-series streams."""
     sample = load_sample(connection, sample_id)
-    return what_is_at(sample, t, values=sensor_values(sample), rounding=rounding)
+    return what_is_at(sample, t, values=sensor_values(sample, settings), rounding=rounding)
 
 
 def overlap(
@@ -49,19 +58,19 @@ def overlap(
         raise RosettaError(f"sample {sample_id!r}: {exc}") from exc
 
 
-def sensor_values(sample: Sample) -> dict[str, TimeSeries]:
+def sensor_values(sample: Sample, settings: Settings | None = None) -> dict[str, TimeSeries]:
     """The values of every time-series stream of `sample` that has a local CSV file."""
     series = {}
     for stream in sample.streams:
         if stream.modality is Modality.TIMESERIES and stream.uri is not None:
-            series[stream.id] = stream_series(stream)
+            series[stream.id] = stream_series(stream, settings)
     return series
 
 
-def stream_series(stream: Stream) -> TimeSeries:
+def stream_series(stream: Stream, settings: Settings | None = None) -> TimeSeries:
     """The values of a time-series stream on the reference timeline."""
     assert stream.uri is not None
-    path = local_path(stream.uri)
+    path = local_path(stream.uri) if settings is None else local_media_path(stream.uri, settings)
     try:
         status = os.stat(path)
     except OSError as exc:

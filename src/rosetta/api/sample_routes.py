@@ -1,0 +1,86 @@
+"""Samples and streams as the caller may see them: a project's samples (filtered, keyset
+pages), one whole sample with ``ETag: "<sample revision>"``, and its streams.
+
+Annotators see only the samples assigned to them (any other answers 404) and on those only
+the work `rosetta.services.visibility` lets them see; reviewers and above see everything.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from rosetta.api.auth import CurrentUser, policy, require, sample_access, stream_access
+from rosetta.api.deps import Db
+from rosetta.api.lookup import project_scope
+from rosetta.api.preconditions import etag
+from rosetta.core.modality import Modality
+from rosetta.core.policies import can_read_project
+from rosetta.core.schema import Sample, SampleStatus, Stream
+from rosetta.formats.native import dumps_sample
+from rosetta.services import catalog
+
+router = APIRouter()
+
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items.")]
+Cursor = Annotated[
+    str | None, Query(description="The next_cursor of the previous page (none: the first).")
+]
+
+
+@router.get("/api/projects/{project}/samples", openapi_extra=policy("annotator"))
+def list_samples(
+    *,
+    db: Db,
+    caller: CurrentUser,
+    project: str,
+    label: Annotated[str | None, Query(description="Has an annotation with this label.")] = None,
+    modality: Annotated[Modality | None, Query(description="Has a stream of it.")] = None,
+    status: Annotated[SampleStatus | None, Query(description="Has this status.")] = None,
+    annotator: Annotated[
+        str | None, Query(description="Has an annotation by this user name.")
+    ] = None,
+    stale: Annotated[bool | None, Query(description="Has (true) or has no stale links.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> catalog.SampleListing:
+    """A page of the samples the caller may read, in insertion order, meeting every filter
+    given, with counts of the work on each that the caller sees."""
+    scope = project_scope(db, caller, project)
+    require(can_read_project(scope.access), "list the samples of", f"project {project!r}")
+    filters = catalog.SampleFilters(
+        label=label, modality=modality, status=status, annotator=annotator, stale=stale
+    )
+    return catalog.browse_samples(db, scope.access, filters, limit=limit, cursor=cursor)
+
+
+@router.get("/api/samples/{sample_id}", response_model=Sample, openapi_extra=policy("annotator"))
+def get_sample(db: Db, caller: CurrentUser, sample_id: str) -> Response:
+    """The whole sample (its native record, one line of the JSONL format) without the work
+    the caller may not see, with ``ETag: "<sample revision>"``."""
+    found = sample_access(db, caller, sample_id)
+    seen = catalog.sample_as_seen(db, sample_id, found.access, found.assignment, gold=found.gold)
+    return Response(
+        dumps_sample(seen.sample),
+        media_type="application/json",
+        headers={"ETag": etag(seen.revision)},
+    )
+
+
+@router.get(
+    "/api/samples/{sample_id}/streams",
+    response_model_exclude_none=True,
+    openapi_extra=policy("annotator"),
+)
+def list_sample_streams(db: Db, caller: CurrentUser, sample_id: str) -> list[Stream]:
+    """The sample's streams in insertion order."""
+    sample_access(db, caller, sample_id)
+    return catalog.sample_streams(db, sample_id)
+
+
+@router.get(
+    "/api/streams/{stream_id}", response_model_exclude_none=True, openapi_extra=policy("annotator")
+)
+def get_stream(db: Db, caller: CurrentUser, stream_id: str) -> Stream:
+    """One stream."""
+    stream_access(db, caller, stream_id)
+    return catalog.find_stream(db, stream_id)

@@ -1,0 +1,58 @@
+"""The Python SDK of the Rosetta HTTP API: `Client(url, token)`.
+
+It speaks the records of `rosetta.core.schema`, raises the errors of
+`rosetta.core.errors`, and imports nothing else of Rosetta, so it runs wherever the core
+does (a notebook, a training job) without the server's dependencies being used.
+"""
+
+from rosetta.sdk.client import Client
+from rosetta.sdk.models import (
+    Assignment,
+    Event,
+    FlaggedAnnotation,
+    Health,
+    Job,
+    JobLog,
+    Member,
+    MigrationReport,
+    MyAssignment,
+    NewToken,
+    OntologyVersion,
+    ProjectInfo,
+    SampleHead,
+    SampleSnapshot,
+    SampleSummary,
+    ShardFile,
+    StaleLink,
+    Submitted,
+    Token,
+    User,
+)
+from rosetta.sdk.pages import Pages
+from rosetta.sdk.work import KEEP
+
+__all__ = [
+    "KEEP",
+    "Assignment",
+    "Client",
+    "Event",
+    "FlaggedAnnotation",
+    "Health",
+    "Job",
+    "JobLog",
+    "Member",
+    "MigrationReport",
+    "MyAssignment",
+    "NewToken",
+    "OntologyVersion",
+    "Pages",
+    "ProjectInfo",
+    "SampleHead",
+    "SampleSnapshot",
+    "SampleSummary",
+    "ShardFile",
+    "StaleLink",
+    "Submitted",
+    "Token",
+    "User",
+]

@@ -1,0 +1,270 @@
+"""A sample's stored work as rows, for whole-sample writes (`rosetta.services.bulk`).
+
+Parsing every stored annotation into a record costs more than the rest of a submission
+that changes a few of them, so the rows are kept as read: an object's record is made only
+when something asks for it, whether a submitted object leaves it as it was is decided on
+the JSON (`StoredObject.same`), and the sample's native JSON embeds the stored JSON text
+as the exporter does (`rosetta.formats.native`: the same objects as `dumps_sample`).
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, select
+
+from rosetta.core.errors import NotFoundError
+from rosetta.core.schema import Annotation, Entity, Link, Stream
+from rosetta.formats.native import (
+    annotation_object,
+    annotation_record,
+    entity_object,
+    entity_record,
+    link_object,
+    link_record,
+    sample_object,
+    stream_record,
+)
+from rosetta.services.catalog import sample_revision
+from rosetta.services.editing import Record, kind_of
+from rosetta.store.records import (
+    annotation_from_row,
+    entity_from_row,
+    link_from_row,
+    members_of,
+    stream_from_row,
+)
+from rosetta.store.tables import annotations, entities, links, samples, streams
+
+JsonObject = dict[str, Any]
+
+#: The kinds of work, in the order a sample lists them.
+KINDS = ("annotation", "entity", "link")
+
+#: The fields of each kind's JSON object.
+FIELDS = {
+    "annotation": frozenset(Annotation.model_fields),
+    "entity": frozenset(Entity.model_fields),
+    "link": frozenset(Link.model_fields),
+}
+
+
+class StoredObject:
+    """One stored annotation, entity or link: its row, and its record once asked for."""
+
+    __slots__ = ("_record", "id", "kind", "members", "row")
+
+    def __init__(self, kind: str, row: Row[Any], members: list[str] | None = None) -> None:
+        self.kind = kind
+        self.row = row
+        self.id: str = row.id
+        self.members = members or []
+        self._record: Record | None = None
+
+    @property
+    def revision(self) -> int:
+        """The object's revision."""
+        return int(self.row.revision)
+
+    @property
+    def record(self) -> Record:
+        """The object's record (parsed from the row the first time)."""
+        if self._record is None:
+            if self.kind == "annotation":
+                self._record = annotation_from_row(self.row)
+            elif self.kind == "entity":
+                self._record = entity_from_row(self.row, self.members)
+            else:
+                self._record = link_from_row(self.row)
+        return self._record
+
+    def same(self, given: Mapping[str, Any]) -> bool:
+        """Whether the JSON object `given` (of this kind, with no unknown field) has the
+        stored values in every editable field. A quick test: ``False`` may still be the
+        same once parsed (a ``null`` written out, say)."""
+        row = self.row
+        if not given.keys() <= FIELDS[self.kind]:
+            return False
+        if self.kind == "annotation":
+            return bool(
+                given.get("stream") == row.stream_id
+                and given.get("label") == row.label
+                and given.get("geometry") == orjson.loads(row.geometry)
+                and given.get("attributes", {}) == orjson.loads(row.attributes)
+            )
+        if self.kind == "entity":
+            return bool(
+                given.get("label") == row.label and given.get("members", []) == self.members
+            )
+        return bool(
+            given.get("type") == row.type
+            and given.get("source") == row.source_id
+            and given.get("target") == row.target_id
+            and given.get("status", "proposed") == row.status
+            and given.get("attributes", {}) == orjson.loads(row.attributes)
+        )
+
+    def native(self) -> JsonObject:
+        """The object's native JSON object, embedding the stored JSON text."""
+        row = self.row
+        if self.kind == "annotation":
+            return annotation_object(
+                id=row.id,
+                stream=row.stream_id,
+                label=row.label,
+                geometry=orjson.Fragment(row.geometry),
+                attributes=orjson.Fragment(row.attributes),
+                revision=row.revision,
+                ontology_version=row.ontology_version,
+                author=row.author,
+                source=orjson.Fragment(row.source),
+                flags=orjson.Fragment(row.flags),
+            )
+        if self.kind == "entity":
+            return entity_object(
+                id=row.id,
+                label=row.label,
+                members=self.members,
+                revision=row.revision,
+                author=row.author,
+            )
+        return link_object(
+            id=row.id,
+            type=row.type,
+            source=row.source_id,
+            target=row.target_id,
+            status=row.status,
+            attributes=orjson.Fragment(row.attributes),
+            revision=row.revision,
+            source_revision=row.source_revision,
+            target_revision=row.target_revision,
+            author=row.author,
+        )
+
+
+#: A piece of work as a record or as its stored row.
+Work = Record | StoredObject
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A sample as stored at revision `revision`: its own row, its streams, and its work,
+    each kind in the order stored."""
+
+    project_id: str
+    revision: int
+    head: Row[Any]
+    streams: dict[str, Stream]
+    work: dict[str, StoredObject]
+
+    def of_kind(self, kind: str) -> list[StoredObject]:
+        """The stored objects of `kind`, in stored order."""
+        return [item for item in self.work.values() if item.kind == kind]
+
+
+def load_snapshot(connection: Connection, sample_id: str) -> Snapshot:
+    """The sample's rows and revision. The revision is read first: under READ COMMITTED a
+    change committed in between makes the rows newer than the revision, never older, so a
+    write that checks the revision again under a lock never acts on outdated rows."""
+    revision = sample_revision(connection, sample_id)
+    head = connection.execute(select(samples).where(samples.c.id == sample_id)).first()
+    if head is None:
+        raise NotFoundError("sample", sample_id)
+    stream_rows = connection.execute(
+        select(streams).where(streams.c.sample_id == sample_id).order_by(streams.c.pk)
+    )
+    work: dict[str, StoredObject] = {}
+    for row in connection.execute(
+        select(annotations).where(annotations.c.sample_id == sample_id).order_by(annotations.c.pk)
+    ):
+        work[row.id] = StoredObject("annotation", row)
+    entity_rows = connection.execute(
+        select(entities).where(entities.c.sample_id == sample_id).order_by(entities.c.pk)
+    ).all()
+    members = members_of(connection, [row.id for row in entity_rows])
+    for row in entity_rows:
+        work[row.id] = StoredObject("entity", row, members[row.id])
+    for row in connection.execute(
+        select(links).where(links.c.sample_id == sample_id).order_by(links.c.pk)
+    ):
+        work[row.id] = StoredObject("link", row)
+    return Snapshot(
+        project_id=head.project_id,
+        revision=revision,
+        head=head,
+        streams={row.id: stream_from_row(row) for row in stream_rows},
+        work=work,
+    )
+
+
+def seen_ids(sees: Callable[[str | None], bool], work: Iterable[Work]) -> set[str]:
+    """The ids of the pieces of one sample's `work` a person sees, given whose work they
+    see (`sees`: `rosetta.core.policies.sees_work` of an author).
+
+    The rule of `rosetta.services.visibility.visible_sample`, on rows as well as records:
+    beyond its author, an entity is hidden when a member is, a link when an end is.
+    """
+    by_kind: dict[str, list[Work]] = {kind: [] for kind in KINDS}
+    for item in work:
+        by_kind[item.kind if isinstance(item, StoredObject) else kind_of(item)].append(item)
+    authors: dict[str | None, bool] = {}
+    shown: set[str] = set()
+    for kind, items in by_kind.items():
+        for item in items:
+            author = _author(item)
+            if author not in authors:
+                authors[author] = sees(author)
+            if not authors[author]:
+                continue
+            if kind == "entity" and not shown.issuperset(_members(item)):
+                continue
+            if kind == "link" and not shown.issuperset(_ends(item)):
+                continue
+            shown.add(item.id)
+    return shown
+
+
+def _author(item: Work) -> str | None:
+    return item.row.author if isinstance(item, StoredObject) else item.author
+
+
+def _members(item: Work) -> list[str]:
+    if isinstance(item, StoredObject):
+        return item.members
+    return item.members if isinstance(item, Entity) else []
+
+
+def _ends(item: Work) -> tuple[str, str]:
+    if isinstance(item, StoredObject):
+        return item.row.source_id, item.row.target_id
+    return (item.source, item.target) if isinstance(item, Link) else ("", "")
+
+
+def native_sample(snapshot: Snapshot, work: Iterable[Work]) -> bytes:
+    """The native JSON of the sample holding `work` (records and stored rows, each kind in
+    order), with the head and streams of `snapshot`."""
+    parts: dict[str, list[JsonObject]] = {kind: [] for kind in KINDS}
+    for item in work:
+        if isinstance(item, StoredObject):
+            parts[item.kind].append(item.native())
+        elif isinstance(item, Annotation):
+            parts["annotation"].append(annotation_record(item))
+        elif isinstance(item, Entity):
+            parts["entity"].append(entity_record(item))
+        else:
+            parts["link"].append(link_record(item))
+    head = snapshot.head
+    return orjson.dumps(
+        sample_object(
+            id=head.id,
+            external_id=head.external_id,
+            status=head.status,
+            metadata=orjson.Fragment(head.metadata),
+            streams=[stream_record(stream) for stream in snapshot.streams.values()],
+            annotations=parts["annotation"],
+            entities=parts["entity"],
+            links=parts["link"],
+            ego_poses=None if head.ego_poses is None else orjson.Fragment(head.ego_poses),
+        )
+    )
