@@ -273,7 +273,8 @@ def write_sample(out: IO[bytes], sample: Sample) -> None:
     out.write(dumps_sample(sample) + b"\n")
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a field path (``annotations[2].geometry.x``)."""
     path = ""
     after: int | str | None = None
     for part in loc:
@@ -315,7 +316,7 @@ def parse_sample(line: bytes | str, *, file: str = "<line>", line_number: int = 
             raise ImportFailed(
                 file, line_number, "", "expected a JSON object (one sample per line)"
             ) from None
-        raise ImportFailed(file, line_number, _field_path(first["loc"]), _expected(first)) from None
+        raise ImportFailed(file, line_number, field_path(first["loc"]), _expected(first)) from None
     raw = line.encode() if isinstance(line, str) else line
     if any(token in raw for token in _NOT_JSON_TOKENS):
         # pydantic's parser takes NaN and Infinity, which are not JSON and cannot round-trip

@@ -49,11 +49,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from rosetta.core.errors import ConflictError, PermissionDenied, RuleViolation
-from rosetta.core.geometry import GEOMETRY_MODALITIES
 from rosetta.core.ontology import Ontology
 from rosetta.core.policies import Access, Assignment, can_review, sees_every_sample, sees_work
 from rosetta.core.schema import Annotation, Entity, Link
 from rosetta.core.validation import Endpoint, check_annotation, check_entity, check_link
+from rosetta.formats.native import field_path
 from rosetta.services.catalog import sample_revision
 from rosetta.services.editing import (
     LINK_COLUMNS,
@@ -687,21 +687,8 @@ def _parse(model: type[R], given: Any) -> R:
         ident = given.get("id") if isinstance(given, Mapping) else None
         kind = _KIND[model]
         raise RuleViolation(
-            f"{kind} {ident!r}", _field_path(error["loc"]), "schema", error["msg"]
+            f"{kind} {ident!r}", field_path(error["loc"]), "schema", error["msg"]
         ) from None
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    """A pydantic error location as a field path (the geometry's tag left out)."""
-    path = ""
-    after: int | str | None = None
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not (after == "geometry" and part in GEOMETRY_MODALITIES):
-            path += f".{part}" if path else part
-        after = part
-    return path
 
 
 def _changes(given: Record, before: Record, names: Sequence[str]) -> dict[str, Any]:
