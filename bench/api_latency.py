@@ -39,9 +39,9 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from multiprocessing.synchronize import Barrier
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -61,7 +61,8 @@ from rosetta.store.events import Actor
 from rosetta.store.tables import samples
 
 ACTOR = Actor("bench")
-OPERATIONS = ("fetch", "submit", "list")
+#: In the order run (submissions last: they are what may leave the server busy).
+OPERATIONS = ("fetch", "list", "submit")
 SAMPLES_PER_CLIENT = 4
 WARMUP = 5
 PAGE = 50
@@ -75,8 +76,6 @@ LIST_FILTERS: list[tuple[str, dict[str, str]]] = [
     ("stale=true", {"stale": "true"}),
 ]
 
-
-BARRIER_TIMEOUT = 120.0
 
 #: A request's tag (the operation, or the list's filter), seconds and whether it was a 200.
 Timing = tuple[str, float, bool]
@@ -95,7 +94,7 @@ class Fetch:
         sample_id = self.own[self.count % len(self.own)]
         self.count += 1
         response, seconds = _timed(self.http, "GET", f"/api/samples/{sample_id}")
-        return "fetch", seconds, response.status_code == 200
+        return "fetch", seconds, response is not None
 
 
 class Submit:
@@ -114,7 +113,7 @@ class Submit:
         self.count += 1
         if sample_id not in self.read:
             response, seconds = _timed(self.http, "GET", f"/api/samples/{sample_id}")
-            if response.status_code != 200:
+            if response is None:
                 return "submit", seconds, False
             self.read[sample_id] = response.json(), response.headers["ETag"]
         body, etag = self.read.pop(sample_id)
@@ -126,7 +125,7 @@ class Submit:
             content=content,
             headers={"If-Match": etag, "Content-Type": "application/json"},
         )
-        if response.status_code != 200:
+        if response is None:
             return "submit", seconds, False
         self.read[sample_id] = response.json()["sample"], response.headers["ETag"]
         return "submit", seconds, True
@@ -146,16 +145,21 @@ class List:
         cursor = encode_cursor("samples", self.rng.randrange(self.last_pk))
         query = {**params, "cursor": cursor, "limit": str(PAGE)}
         response, seconds = _timed(self.http, "GET", self.path, params=query)
-        return name, seconds, response.status_code == 200
+        return name, seconds, response is not None
 
 
 def _timed(
     http: httpx.Client, method: str, url: str, **options: Any
-) -> tuple[httpx.Response, float]:
-    """The response to a request and the seconds it took."""
+) -> tuple[httpx.Response | None, float]:
+    """The response to a request (None unless a 200: an error status, or no answer) and
+    the seconds it took."""
     started = time.perf_counter()
-    response = http.request(method, url, **options)
-    return response, time.perf_counter() - started
+    try:
+        response: httpx.Response | None = http.request(method, url, **options)
+    except httpx.TransportError:
+        response = None
+    seconds = time.perf_counter() - started
+    return (response if response is not None and response.status_code == 200 else None), seconds
 
 
 def _ok(response: httpx.Response) -> httpx.Response:
@@ -175,11 +179,12 @@ def client(
     listing: tuple[str, int],
     seconds: float,
     seed: int,
-    barrier: Barrier,
-    queue: "multiprocessing.Queue[tuple[Result, float]]",
+    start: Event,
+    queue: "multiprocessing.Queue[tuple[Result, float] | None]",
 ) -> None:
-    """One client process: warm up, wait for the others, then `operation` in a closed
-    loop for `seconds`; puts (tag and seconds of each request, seconds run) on `queue`.
+    """One client process: warm up, put None on `queue` and wait for `start`, then
+    `operation` in a closed loop for `seconds`; puts (tag and seconds of each request,
+    seconds run) on `queue`.
     Fetches and submissions go to the client's `own` samples; `listing` is the list's path
     and the last sample pk."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -191,7 +196,8 @@ def client(
             step = Fetch(http, own) if operation == "fetch" else Submit(http, own)
         for _ in range(WARMUP):
             step()
-        barrier.wait(BARRIER_TIMEOUT)
+        queue.put(None)
+        start.wait()
         times: Result = []
         started = time.perf_counter()
         while time.perf_counter() - started < seconds:
@@ -252,8 +258,8 @@ def run_cell(
     token, path, last_pk = listing
     targets = [(token, [])] * clients if operation == "list" else users[:clients]
     context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(clients + 1)
-    queue: multiprocessing.Queue[tuple[Result, float]] = context.Queue()
+    start = context.Event()
+    queue: multiprocessing.Queue[tuple[Result, float] | None] = context.Queue()
     processes = [
         context.Process(
             target=client,
@@ -265,7 +271,7 @@ def run_cell(
                 "listing": (path, last_pk),
                 "seconds": seconds,
                 "seed": index,
-                "barrier": barrier,
+                "start": start,
                 "queue": queue,
             },
         )
@@ -273,23 +279,33 @@ def run_cell(
     ]
     for process in processes:
         process.start()
-    barrier.wait(BARRIER_TIMEOUT)
+    _gather(queue, processes)  # all warmed up
     cpu = _cpu_seconds(server)
-    finished: list[tuple[Result, float]] = []
-    while len(finished) < clients:
-        try:
-            finished.append(queue.get(timeout=1))
-        except Empty:
-            if any(process.exitcode for process in processes):
-                for process in processes:
-                    process.kill()
-                raise SystemExit(f"a {operation} client failed") from None
+    start.set()
+    finished = [item for item in _gather(queue, processes) if item is not None]
     cpu = _cpu_seconds(server) - cpu
     for process in processes:
         process.join()
     times = [item for result, _ in finished for item in result]
     rate = sum(len(result) / elapsed for result, elapsed in finished)
     return times, rate, cpu / len(times)
+
+
+def _gather(
+    queue: "multiprocessing.Queue[tuple[Result, float] | None]",
+    processes: Sequence[multiprocessing.process.BaseProcess],
+) -> list[tuple[Result, float] | None]:
+    """One message from each process (stopping them all if one fails)."""
+    out: list[tuple[Result, float] | None] = []
+    while len(out) < len(processes):
+        try:
+            out.append(queue.get(timeout=1))
+        except Empty:
+            if any(process.exitcode for process in processes):
+                for process in processes:
+                    process.kill()
+                raise SystemExit("a client failed") from None
+    return out
 
 
 def _percentiles(seconds: list[float]) -> tuple[float, float, float]:
@@ -348,49 +364,53 @@ def run(label: str, pg: str | None, workers: list[int], args: argparse.Namespace
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
             server = serve(url, count, port, Path(name))
-            try:
-                seed_work(base, users, args.annotations)
-                rows = {
-                    (operation, clients): run_cell(
-                        server,
-                        operation,
-                        clients,
-                        base=base,
-                        users=users,
-                        listing=listing,
-                        seconds=args.seconds,
-                    )
-                    for operation in OPERATIONS
-                    for clients in args.clients
-                }
-            finally:
-                server.terminate()
-                server.wait()
             print(
                 f"\n{label}: {args.n:,} samples (built in {built:.0f} s), {count} server "
                 f"process(es), {args.annotations} annotations a fetched/submitted sample, "
-                f"{args.seconds:g} s a row"
+                f"{args.seconds:g} s a row\n{'operation':10} {'clients':>7} {'p50 ms':>8} "
+                f"{'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} {'server CPU ms/req':>18} "
+                f"{'errors':>6}",
+                flush=True,
             )
-            _print(rows, args.clients)
+            lists: dict[int, Result] = {}
+            try:
+                seed_work(base, users, args.annotations)
+                for operation in OPERATIONS:
+                    for clients in args.clients:
+                        times, rate, cpu = run_cell(
+                            server,
+                            operation,
+                            clients,
+                            base=base,
+                            users=users,
+                            listing=listing,
+                            seconds=args.seconds,
+                        )
+                        _print_row(operation, clients, times, rate, cpu)
+                        if operation == "list":
+                            lists[clients] = times
+            finally:
+                server.terminate()
+                server.wait()
+            _print_filters(lists)
 
 
-def _print(rows: dict[tuple[str, int], tuple[Result, float, float]], clients: list[int]) -> None:
+def _print_row(operation: str, clients: int, times: Result, rate: float, cpu: float) -> None:
+    p50, p95, p99 = _percentiles([seconds for _, seconds, _ in times])
+    errors = sum(not ok for _, _, ok in times)
     print(
-        f"{'operation':10} {'clients':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'req/s':>7} {'server CPU ms/req':>18} {'errors':>6}"
+        f"{operation:10} {clients:7} {p50:8.1f} {p95:8.1f} {p99:8.1f} {rate:7.1f} "
+        f"{1000 * cpu:18.1f} {errors:6}",
+        flush=True,
     )
-    for (operation, count), (times, rate, cpu) in rows.items():
-        p50, p95, p99 = _percentiles([seconds for _, seconds, _ in times])
-        errors = sum(not ok for _, _, ok in times)
-        print(
-            f"{operation:10} {count:7} {p50:8.1f} {p95:8.1f} {p99:8.1f} {rate:7.1f} "
-            f"{1000 * cpu:18.1f} {errors:6}"
-        )
-    print("list p95 ms by filter: " + " ".join(f"{c:>5} clients" for c in clients))
+
+
+def _print_filters(lists: dict[int, Result]) -> None:
+    print("list p95 ms by filter: " + " ".join(f"{c:>5} clients" for c in lists))
     for name, _ in LIST_FILTERS:
         cells = []
-        for count in clients:
-            seconds = [s for tag, s, _ in rows["list", count][0] if tag == name]
+        for times in lists.values():
+            seconds = [s for tag, s, _ in times if tag == name]
             cells.append(f"{_percentiles(seconds)[1]:13.1f}" if len(seconds) > 1 else " " * 13)
         print(f"  {name:20} " + " ".join(cells))
 
