@@ -28,6 +28,7 @@ from rosetta.api import (
     timeline_routes,
     track_routes,
 )
+from rosetta.api.admission import AdmissionControl, in_flight_limit
 from rosetta.api.errors import install_error_handlers
 from rosetta.services.settings import Settings
 from rosetta.store.engine import make_engine
@@ -64,6 +65,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or Settings()
     install_error_handlers(app)
+    app.add_middleware(AdmissionControl, limit=in_flight_limit(engine))
     app.include_router(account_routes.router)
     app.include_router(routes.router)
     app.include_router(timeline_routes.router)
