@@ -8,6 +8,7 @@ from sqlalchemy import Engine, insert
 
 from rosetta.core.geometry import Box, Interval, TextSpan, TranscriptSegment
 from rosetta.core.modality import Modality
+from rosetta.core.policies import Access, Principal, Role
 from rosetta.core.schema import Annotation, MediaInfo, Sample, Stream
 from rosetta.store.records import (
     annotation_row,
@@ -127,3 +128,8 @@ def insert_sample(engine: Engine, project_id: str, sample: Sample) -> Sample:
 def empty_sample(engine: Engine, project_id: str, sample_id: str) -> Sample:
     """A sample with the four streams and nothing drawn on them, stored."""
     return insert_sample(engine, project_id, Sample(id=sample_id, streams=streams_of(sample_id)))
+
+
+def admin_access(project_id: str) -> Access:
+    """A site administrator's access to the project: sees every sample and all work."""
+    return Access(Principal("u-admin", "admin", is_admin=True), project_id, Role.ADMIN)

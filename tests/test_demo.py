@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from builders import admin_access
 from conftest import MEDIA
 from rosetta.core.geometry import Interval, TextSpan, Track, TranscriptSegment
 from rosetta.core.policies import Role
@@ -26,7 +27,7 @@ from rosetta.services.accounts import (
     find_user,
     list_members,
 )
-from rosetta.services.catalog import list_samples
+from rosetta.services.catalog import browse_samples
 from rosetta.services.media_prep import load_artifact
 from rosetta.services.review import review_queue
 from rosetta.store.events import history
@@ -45,7 +46,7 @@ def _sample(engine: Engine, sample_id: str) -> Sample:
 
 def test_demo_samples_cover_every_modality_it_ships(engine: Engine, demo: Project) -> None:
     with engine.connect() as connection:
-        page = list_samples(connection, demo.id)
+        page = browse_samples(connection, admin_access(demo.id))
     assert [item.id for item in page.items] == [
         "portrait",
         "spoken-1",

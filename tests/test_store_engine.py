@@ -11,11 +11,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, delete, event, func, insert, inspect, select
 
-from builders import box, empty_sample
+from builders import admin_access, box, empty_sample
 from conftest import TESTER
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Project
-from rosetta.services.catalog import list_samples
+from rosetta.services.catalog import browse_samples
 from rosetta.services.editing import create_annotation
 from rosetta.services.projects import create_project
 from rosetta.services.review import review_queue
@@ -65,7 +65,7 @@ def test_the_review_queue_and_sample_pages_are_served_by_their_indexes(
     empty_sample(engine, project.id, "s1")
     with engine.connect() as connection, _statements(engine) as seen:
         review_queue(connection, project.id)
-        list_samples(connection, project.id)
+        browse_samples(connection, admin_access(project.id))
         flagged = next(s for s in seen if "FROM annotations" in s[0])
         page = next(s for s in seen if "FROM samples" in s[0] and "ORDER BY" in s[0])
         assert "ix_annotations_flagged" in _plan(connection, *flagged)

@@ -26,7 +26,6 @@ from rosetta.core.policies import (
     Principal,
     can_read_sample,
     role_in,
-    sees_work,
 )
 from rosetta.services.accounts import (
     assignment_of,
@@ -35,7 +34,7 @@ from rosetta.services.accounts import (
     token_principal,
 )
 from rosetta.store.events import Actor
-from rosetta.store.tables import annotations, projects, samples, streams
+from rosetta.store.tables import projects, samples, streams
 
 SESSION_COOKIE = "rosetta_session"
 CSRF_COOKIE = "rosetta_csrf"
@@ -136,22 +135,6 @@ def stream_access(db: Connection, principal: Principal, stream_id: str) -> Sampl
     if sample_id is None:
         raise NotFoundError("stream", stream_id)
     return sample_access(db, principal, sample_id)
-
-
-def annotation_access(db: Connection, principal: Principal, annotation_id: str) -> SampleAccess:
-    """The person's access to the sample holding the annotation; 404 as for the sample, or
-    when the annotation does not exist or is someone's work they may not see."""
-    row = db.execute(
-        select(annotations.c.sample_id, annotations.c.author).where(
-            annotations.c.id == annotation_id
-        )
-    ).first()
-    if row is None:
-        raise NotFoundError("annotation", annotation_id)
-    found = sample_access(db, principal, row.sample_id)
-    if not sees_work(found.access, found.assignment, author=row.author, gold=found.gold):
-        raise NotFoundError("annotation", annotation_id)
-    return found
 
 
 #: Who may call a route, as its OpenAPI extension ``x-rosetta-policy`` says:

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from rosetta.api.auth import CurrentUser, annotation_access, policy
+from rosetta.api.auth import CurrentUser, policy
 from rosetta.api.deps import Db
+from rosetta.api.work_access import work_access
 from rosetta.core.projection import Projection
 from rosetta.services.projection import project_annotation
 
@@ -21,5 +22,5 @@ def annotation_projection(
     frame: Annotated[int, Query(ge=0, description="The frame of a video camera stream.")] = 0,
 ) -> Projection | None:
     """The cuboid's 2D box, outline and corners in the camera stream; ``null`` when unseen."""
-    annotation_access(db, user, annotation_id)
+    work_access(db, user, "annotation", annotation_id)
     return project_annotation(db, annotation_id, stream, frame=frame)

@@ -8,8 +8,9 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from rosetta.api.auth import CurrentUser, UserActor, annotation_access, policy, require
+from rosetta.api.auth import CurrentUser, UserActor, policy, require
 from rosetta.api.deps import Db, Store
+from rosetta.api.work_access import work_access
 from rosetta.core.geometry import Box, Cuboid, Polygon
 from rosetta.core.policies import can_annotate
 from rosetta.core.schema import Annotation
@@ -45,7 +46,7 @@ def track_proposals(
     """Interpolated shapes on the track's in-between frames ``start..end`` (default: its
     first to its last key frame), each with a confidence that falls with the distance to
     the nearest key frame."""
-    annotation_access(db, user, annotation_id)
+    work_access(db, user, "annotation", annotation_id)
     return propose_track_frames(db, annotation_id, start, end)
 
 
@@ -67,7 +68,7 @@ def add_track_keyframe(
 
     A stale ``expected_revision`` is a 409 conflict.
     """
-    found = annotation_access(db, user, annotation_id)
+    found = work_access(db, user, "annotation", annotation_id).found
     require(can_annotate(found.access, found.assignment), "edit", f"track {annotation_id!r}")
     updated = accept_proposal(
         store,

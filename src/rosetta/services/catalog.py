@@ -83,16 +83,6 @@ class SampleSummary:
     stale_links: int = 0
 
 
-@dataclass(frozen=True)
-class SamplePage:
-    """A page of a project's samples in insertion order; ``total`` counts them all."""
-
-    total: int
-    offset: int
-    limit: int
-    items: list[SampleSummary]
-
-
 def _count_by_sample(
     connection: Connection, column: Any, sample_ids: Sequence[str], *where: Any
 ) -> dict[str, int]:
@@ -100,26 +90,6 @@ def _count_by_sample(
         select(column, func.count()).where(column.in_(sample_ids), *where).group_by(column)
     )
     return {row[0]: int(row[1]) for row in rows}
-
-
-def list_samples(
-    connection: Connection, project_id: str, *, offset: int = 0, limit: int = 50
-) -> SamplePage:
-    """Samples ``offset`` … ``offset + limit`` of the project, with per-sample counts."""
-    total = int(
-        connection.execute(
-            select(func.count()).select_from(samples).where(samples.c.project_id == project_id)
-        ).scalar_one()
-    )
-    rows = connection.execute(
-        select(samples.c.id, samples.c.external_id, samples.c.status, samples.c.metadata)
-        .where(samples.c.project_id == project_id)
-        .order_by(samples.c.pk)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    items = _summaries(connection, rows)
-    return SamplePage(total=total, offset=offset, limit=limit, items=items)
 
 
 @dataclass(frozen=True)

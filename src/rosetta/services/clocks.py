@@ -23,6 +23,7 @@ from rosetta.core.sync import OffsetEstimate, absolute_clock, common_origin, syn
 from rosetta.core.timebase import exact, format_exact
 from rosetta.media.align import estimate_file_offset
 from rosetta.media.probe import local_path
+from rosetta.services.catalog import sample_project
 from rosetta.services.editing import mark_links_stale
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
@@ -102,7 +103,7 @@ def align_audio(
             local_start=base.offset,
             reference_start=_reference_start(reference),
         )
-        project_id = _project_of(connection, sample_id)
+        project_id = sample_project(connection, sample_id)
         after = _set_clock(
             connection,
             actor,
@@ -126,7 +127,7 @@ def align_hardware(
     gets ``offset = -origin`` with a ``hardware`` sync point (`absolute_clock`).
     """
     with write_transaction(engine) as connection:
-        project_id = _project_of(connection, sample_id)
+        project_id = sample_project(connection, sample_id)
         rows = connection.execute(
             select(streams).where(streams.c.sample_id == sample_id).order_by(streams.c.pk)
         )
@@ -179,20 +180,11 @@ def _load(connection: Connection, stream_id: str) -> tuple[str, str, Stream]:
     return row.project_id, row.sample_id, stream_from_row(row)
 
 
-def _project_of(connection: Connection, sample_id: str) -> str:
-    project_id = connection.execute(
-        select(samples.c.project_id).where(samples.c.id == sample_id)
-    ).scalar_one_or_none()
-    if project_id is None:
-        raise NotFoundError("sample", sample_id)
-    return str(project_id)
-
-
 def _sample_streams(
     connection: Connection, sample_id: str, ids: Sequence[str]
 ) -> dict[str, Stream]:
     """Streams `ids` of the sample; `NotFoundError` for one that is not in it."""
-    _project_of(connection, sample_id)
+    sample_project(connection, sample_id)
     rows = connection.execute(
         select(streams).where(streams.c.sample_id == sample_id, streams.c.id.in_(list(ids)))
     )

@@ -165,6 +165,26 @@ def _locked_row(
     return _row(connection, table, kind, project_id, ident)
 
 
+def _current_link(
+    connection: Connection, project_id: str, link_id: str, expected_revision: int
+) -> tuple[Row[Any], Link]:
+    """The link's locked row and record, if it is at `expected_revision` (else 409)."""
+    row = _locked_row(connection, links, "link", project_id, link_id)
+    before = link_from_row(row)
+    _expect(before, expected_revision)
+    return row, before
+
+
+def _current_entity(
+    connection: Connection, project_id: str, entity_id: str, expected_revision: int
+) -> tuple[Row[Any], Entity]:
+    """The entity's locked row and record, if it is at `expected_revision` (else 409)."""
+    row = _locked_row(connection, entities, "entity", project_id, entity_id)
+    before = entity_from_row(row, members_of(connection, [entity_id])[entity_id])
+    _expect(before, expected_revision)
+    return row, before
+
+
 def _require_new_id(connection: Connection, kind: str, ident: str) -> None:
     """Ids are unique in the store across samples, streams, annotations, entities and links."""
     tables = (samples, streams, annotations, entities, links)
@@ -681,9 +701,7 @@ def confirm_link(
     """Confirm the link (again): it is checked anew and records its endpoints' revisions."""
     with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
-        row = _locked_row(connection, links, "link", project_id, link_id)
-        before = link_from_row(row)
-        _expect(before, expected_revision)
+        row, before = _current_link(connection, project_id, link_id, expected_revision)
         ends = _ends(connection, project_id, row.sample_id, before)
         check_link(before, ends.endpoints, ends.streams, ends.annotations, ontology)
         values = {
@@ -712,9 +730,7 @@ def reject_link(
 ) -> Link:
     """Reject the link; it stays, with status ``rejected``, for the record."""
     with write_transaction(engine) as connection:
-        row = _locked_row(connection, links, "link", project_id, link_id)
-        before = link_from_row(row)
-        _expect(before, expected_revision)
+        row, before = _current_link(connection, project_id, link_id, expected_revision)
         revision = _write(connection, links, "link", link_id, expected_revision, status="rejected")
         after = before.model_copy(update={"status": "rejected", "revision": revision})
         _log(
@@ -772,9 +788,7 @@ def update_link(
     nothing."""
     with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
-        row = _locked_row(connection, links, "link", project_id, link_id)
-        before = link_from_row(row)
-        _expect(before, expected_revision)
+        row, before = _current_link(connection, project_id, link_id, expected_revision)
         wanted = {"type": type, "source": source, "target": target, "attributes": attributes}
         changes = {
             name: value
@@ -808,9 +822,7 @@ def delete_link(
 ) -> None:
     """Delete the link (its ends stay)."""
     with write_transaction(engine) as connection:
-        row = _locked_row(connection, links, "link", project_id, link_id)
-        before = link_from_row(row)
-        _expect(before, expected_revision)
+        row, before = _current_link(connection, project_id, link_id, expected_revision)
         connection.execute(delete(links).where(links.c.id == link_id))
         _log(
             connection,
@@ -878,9 +890,7 @@ def update_entity(
     new record. Its confirmed links turn stale. Changing nothing writes nothing."""
     with write_transaction(engine) as connection:
         ontology = current_ontology(connection, project_id)
-        row = _locked_row(connection, entities, "entity", project_id, entity_id)
-        before = entity_from_row(row, members_of(connection, [entity_id])[entity_id])
-        _expect(before, expected_revision)
+        row, before = _current_entity(connection, project_id, entity_id, expected_revision)
         changes: dict[str, Any] = {}
         if label is not KEEP and label != before.label:
             changes["label"] = label
@@ -941,9 +951,7 @@ def delete_entity(
     """Delete the entity and the links touching it, each with an event; its member
     annotations stay."""
     with write_transaction(engine) as connection:
-        row = _locked_row(connection, entities, "entity", project_id, entity_id)
-        before = entity_from_row(row, members_of(connection, [entity_id])[entity_id])
-        _expect(before, expected_revision)
+        row, before = _current_entity(connection, project_id, entity_id, expected_revision)
         recorded = _delete_links_touching(
             connection,
             project_id,

@@ -38,7 +38,7 @@ from rosetta.media.audio import has_audio
 from rosetta.media.probe import local_path
 from rosetta.services.catalog import find_stream
 from rosetta.services.jobs import Job, ProgressFn, run_here
-from rosetta.store.engine import write_transaction
+from rosetta.store.engine import keyset_pages, write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.tables import media_artifacts, projects, samples, streams
 
@@ -289,16 +289,5 @@ def _project_streams(project_id: str) -> Any:
 
 def _stream_ids(engine: Engine, project_id: str) -> Iterator[str]:
     """The ids of the project's audio and video streams, a page at a time (keyset on pk)."""
-    after = 0
-    while True:
-        with engine.connect() as connection:
-            page = connection.execute(
-                _project_streams(project_id)
-                .where(streams.c.pk > after)
-                .order_by(streams.c.pk)
-                .limit(PAGE_SIZE)
-            ).all()
+    for page in keyset_pages(engine, _project_streams(project_id), streams.c.pk, PAGE_SIZE):
         yield from (row.id for row in page)
-        if len(page) < PAGE_SIZE:
-            return
-        after = page[-1].pk

@@ -21,7 +21,7 @@ from rosetta.core.schema import MediaInfo
 from rosetta.media.probe import probe
 from rosetta.services.projects import find_project
 from rosetta.store import events
-from rosetta.store.engine import write_transaction
+from rosetta.store.engine import keyset_pages, write_transaction
 from rosetta.store.events import Actor, dumps
 from rosetta.store.tables import samples, streams
 
@@ -62,15 +62,9 @@ def probe_project(
         ).scalar_one()
     counts: dict[str, int] = {}
     failures: list[dict[str, str]] = []
-    done, after = 0, 0
-    while True:
-        with engine.connect() as connection:
-            page = connection.execute(
-                _project_streams(project_id)
-                .where(streams.c.pk > after)
-                .order_by(streams.c.pk)
-                .limit(PAGE_SIZE)
-            ).all()
+    done = 0
+    query = _project_streams(project_id)
+    for page in keyset_pages(engine, query, streams.c.pk, PAGE_SIZE):
         changes = []
         for row in page:
             status, changed = _probe_row(row, only_missing, failures)
@@ -80,9 +74,7 @@ def probe_project(
             done += 1
             progress(done / max(1, total), row.id)
         _write(engine, actor, project_id, changes)
-        if len(page) < PAGE_SIZE:
-            return {"streams": total, "counts": counts, "failures": failures}
-        after = page[-1].pk
+    return {"streams": total, "counts": counts, "failures": failures}
 
 
 def _probe_row(

@@ -10,14 +10,14 @@ committed; with a deferred begin the second would fail with "database is locked"
 tried to write after reading an outdated snapshot.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Column, Connection, Engine, Row, Select, create_engine, event
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "sqlite:///./rosetta.db"
@@ -85,3 +85,21 @@ def open_store(url: str = DEFAULT_URL, **options: Any) -> Engine:
     engine = make_engine(url, **options)
     upgrade(engine)
     return engine
+
+
+def keyset_pages(
+    engine: Engine, query: Select[Any], key: Column[Any], size: int
+) -> Iterator[Sequence[Row[Any]]]:
+    """The rows of `query` in pages of `size`, in order of `key` (a unique, indexed column
+    the query selects), each page read on its own connection: a long walk holds no
+    transaction open between pages, and the caller may write between them."""
+    after: Any = None
+    while True:
+        page_query = query if after is None else query.where(key > after)
+        with engine.connect() as connection:
+            page = connection.execute(page_query.order_by(key).limit(size)).all()
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        after = page[-1]._mapping[key]
