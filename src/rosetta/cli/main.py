@@ -27,8 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
-from rosetta.api import create_app
-from rosetta.api.app import ENVIRONMENT_FACTORY
+from rosetta.api.app import ENVIRONMENT_FACTORY, server_app
 from rosetta.cli import render
 from rosetta.cli.clocks import clock_app
 from rosetta.cli.common import actor, open_url, project_of, sqlite_path, store
@@ -288,7 +287,7 @@ def review(
 
 
 def _serve(engine: Engine, settings: Settings, host: str, port: int) -> None:
-    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="info")
+    uvicorn.run(server_app(engine, settings), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -7,13 +7,17 @@ every transaction is begun explicitly: reads with a deferred ``BEGIN``, which ne
 and the writes of `write_transaction` with ``BEGIN IMMEDIATE``, which takes the write lock
 up front. Two writers therefore run one after the other, the second seeing what the first
 committed; with a deferred begin the second would fail with "database is locked" when it
-tried to write after reading an outdated snapshot.
+tried to write after reading an outdated snapshot. Writers of one process also queue on a
+lock of the engine's before they begin: SQLite's own busy handler waits by sleeping (up to
+100 ms a try), so a writer it made wait would start well after the lock was free.
 """
 
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -26,6 +30,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 #: The execution option `write_transaction` sets on its connection.
 WRITE = "rosetta_write"
+
+#: The lock the writers of this process take on an SQLite engine (`write_transaction`).
+_WRITE_LOCKS: "WeakKeyDictionary[Engine, threading.RLock]" = WeakKeyDictionary()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -53,15 +60,17 @@ def make_engine(url: str = DEFAULT_URL, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        _WRITE_LOCKS[engine] = threading.RLock()
     return engine
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that will write: committed at the end of the block,
-    rolled back on an exception. On SQLite it begins ``IMMEDIATE`` (waiting up to the busy
-    timeout for another writer to finish); on PostgreSQL it is an ordinary transaction."""
-    with engine.connect() as connection:
+    rolled back on an exception. On SQLite it waits for the process's other writers, then
+    begins ``IMMEDIATE`` (waiting up to the busy timeout for other processes' writers); on
+    PostgreSQL it is an ordinary transaction."""
+    with _WRITE_LOCKS.get(engine) or nullcontext(), engine.connect() as connection:
         connection.execution_options(**{WRITE: True})
         with connection.begin():
             yield connection
