@@ -49,7 +49,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, func, select, text
 
-from bulk_submit import _cpu_seconds, first_work, next_work, serve, streams
+from bulk_submit import cpu_seconds, first_work, next_work, serve, streams
 from list_samples import populate
 from rosetta.core.policies import Role
 from rosetta.core.schema import Sample
@@ -280,10 +280,10 @@ def run_cell(
     for process in processes:
         process.start()
     _gather(queue, processes)  # all warmed up
-    cpu = _cpu_seconds(server)
+    cpu = cpu_seconds(server)
     start.set()
     finished = [item for item in _gather(queue, processes) if item is not None]
-    cpu = _cpu_seconds(server) - cpu
+    cpu = cpu_seconds(server) - cpu
     for process in processes:
         process.join()
     times = [item for result, _ in finished for item in result]

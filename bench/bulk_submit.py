@@ -261,7 +261,7 @@ def main() -> None:
                     client_loop,
                     [(base, f"w{index}", token, args.annotations, 3) for index, token in users],
                 )
-                cpu = _cpu_seconds(server)
+                cpu = cpu_seconds(server)
                 results = pool.starmap(
                     client_loop,
                     [
@@ -269,7 +269,7 @@ def main() -> None:
                         for index, token in users
                     ],
                 )
-                cpu = _cpu_seconds(server) - cpu
+                cpu = cpu_seconds(server) - cpu
         finally:
             server.terminate()
             server.wait()
@@ -295,7 +295,7 @@ def main() -> None:
         args.json.write_text(json.dumps(figures, indent=2))
 
 
-def _cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+def cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     """The CPU time the server's processes (uvicorn and its workers) have used so far."""
     parent = psutil.Process(server.pid)
     processes = [parent, *parent.children(recursive=True)]

@@ -3,6 +3,7 @@
 import pytest
 
 from rosetta.core.policies import (
+    HANDED_IN,
     Access,
     Assignment,
     Principal,
@@ -14,6 +15,7 @@ from rosetta.core.policies import (
     can_read_project,
     can_read_sample,
     can_review,
+    can_set_sample_status,
     role_in,
     sees_every_sample,
     sees_work,
@@ -83,3 +85,23 @@ def test_who_sees_which_work(
     role: Role, assignment: Assignment | None, author: str | None, gold: bool, seen: bool
 ) -> None:
     assert sees_work(access(role), assignment, author=author, gold=gold) is seen
+
+
+@pytest.mark.parametrize(
+    ("role", "assignment", "review", "done"),
+    [
+        (None, MINE, False, False),
+        (Role.ANNOTATOR, None, False, False),
+        (Role.ANNOTATOR, MINE, True, False),
+        (Role.ANNOTATOR, BLIND, True, False),
+        (Role.REVIEWER, None, True, True),
+        (Role.ADMIN, None, True, True),
+    ],
+)
+def test_who_may_set_a_sample_status(
+    role: Role | None, assignment: Assignment | None, *, review: bool, done: bool
+) -> None:
+    given = access(role)
+    assert can_set_sample_status(given, assignment, HANDED_IN) is review
+    assert can_set_sample_status(given, assignment, "done") is done
+    assert can_set_sample_status(given, assignment, "new") is done

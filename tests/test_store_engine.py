@@ -1,6 +1,8 @@
 """The store's schema and transactions: the migrations build the tables' metadata, indexes
 serve their queries, an upgrade fills in what it adds, SQLite reads see one snapshot."""
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,4 +116,30 @@ def test_sqlite_reads_see_one_snapshot_and_never_wait_for_a_writer(
             assert reader.execute(count).scalar_one() == 1
     with engine.connect() as reader:
         assert reader.execute(count).scalar_one() == 0
+    engine.dispose()
+
+
+def test_sqlite_writers_queue_on_a_lock_file_that_other_processes_see(tmp_path: Path) -> None:
+    path = tmp_path / "rosetta.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    lock_file = tmp_path / "rosetta.db-writers"
+
+    def try_lock() -> bool:
+        """Whether another open file (as another process has) gets the writers' lock now."""
+        descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(descriptor)  # also releases a lock it got
+        return True
+
+    assert try_lock()
+    with write_transaction(engine) as writer:
+        assert not try_lock()
+        writer.execute(delete(annotations))
+        assert not try_lock()
+    assert try_lock()
     engine.dispose()

@@ -24,17 +24,17 @@ from rosetta.core.policies import (
     Access,
     Assignment,
     Principal,
+    Role,
     can_read_sample,
     role_in,
 )
 from rosetta.services.accounts import (
-    assignment_of,
     membership,
     session_principal,
     token_principal,
 )
 from rosetta.store.events import Actor
-from rosetta.store.tables import projects, samples, streams
+from rosetta.store.tables import assignments, memberships, projects, samples, streams
 
 SESSION_COOKIE = "rosetta_session"
 CSRF_COOKIE = "rosetta_csrf"
@@ -113,14 +113,26 @@ class SampleAccess:
 def sample_access(db: Connection, principal: Principal, sample_id: str) -> SampleAccess:
     """The person's access to the sample; 404 when it does not exist or they may not read
     it (an annotator it is not assigned to)."""
+    user = principal.user_id
     row = db.execute(
-        select(samples.c.project_id, samples.c.gold).where(samples.c.id == sample_id)
+        select(samples.c.project_id, samples.c.gold, memberships.c.role, assignments.c.blind)
+        .select_from(
+            samples.outerjoin(
+                memberships,
+                (memberships.c.project_id == samples.c.project_id)
+                & (memberships.c.user_id == user),
+            ).outerjoin(
+                assignments,
+                (assignments.c.sample_id == samples.c.id) & (assignments.c.user_id == user),
+            )
+        )
+        .where(samples.c.id == sample_id)
     ).first()
     if row is None:
         raise NotFoundError("sample", sample_id)
-    role = role_in(principal, membership(db, row.project_id, principal.user_id))
+    role = role_in(principal, None if row.role is None else Role(row.role))
     access = Access(principal=principal, project_id=row.project_id, role=role)
-    assignment = assignment_of(db, sample_id, principal.user_id)
+    assignment = None if row.blind is None else Assignment(sample_id, user, bool(row.blind))
     if not can_read_sample(access, assignment):
         raise NotFoundError("sample", sample_id)
     return SampleAccess(access, sample_id, assignment, bool(row.gold))

@@ -16,16 +16,12 @@ from rosetta.api.auth import CurrentUser, SampleAccess, UserActor, policy, requi
 from rosetta.api.deps import Db, Store
 from rosetta.api.fast_json import OrjsonRoute
 from rosetta.api.preconditions import IfMatch, etag, expected_revision
-from rosetta.core.policies import can_annotate, can_manage, can_review
+from rosetta.core.policies import can_annotate, can_manage, can_set_sample_status
 from rosetta.core.schema import Annotation, Entity, JsonDict, Link, Sample, SampleStatus
 from rosetta.services import samples
 from rosetta.services.bulk import Submission, Submitter, submit_sample
 
 router = APIRouter(route_class=OrjsonRoute)
-
-#: The status an annotator may move a sample assigned to them to: handing it in.
-SUBMITTED: SampleStatus = "review"
-
 
 class SampleChange(BaseModel):
     """What to change of a sample; fields left out stay as they are. Annotators may only
@@ -70,8 +66,8 @@ def _may_change(found: SampleAccess, change: SampleChange) -> None:
     obj = f"sample {found.sample_id!r}"
     if change.metadata is not None:
         require(can_manage(found.access), "change the metadata of", obj)
-    if change.status is not None and not can_review(found.access):
-        allowed = change.status == SUBMITTED and can_annotate(found.access, found.assignment)
+    if change.status is not None:
+        allowed = can_set_sample_status(found.access, found.assignment, change.status)
         require(allowed, f"set the status of {obj} to", repr(change.status))
 
 

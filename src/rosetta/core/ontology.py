@@ -5,6 +5,7 @@ version; changes are migrations (`rosetta.core.ontology_migration`).
 """
 
 import re
+from collections import Counter
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -125,7 +126,7 @@ class Ontology(BaseModel):
     @model_validator(mode="after")
     def _coherent(self) -> "Ontology":
         names = [c.name for c in self.classes]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
         if duplicates:
             raise ValueError(f"class names must be unique; repeated: {duplicates}")
         known = set(names)

@@ -108,6 +108,18 @@ def can_review(access: Access) -> bool:
     return access.has(Role.REVIEWER)
 
 
+#: The status an annotator may move a sample assigned to them to: handing it in.
+HANDED_IN = "review"
+
+
+def can_set_sample_status(access: Access, assignment: Assignment | None, status: str) -> bool:
+    """Set a sample's review status: reviewers and above any; an annotator may only hand
+    in (`HANDED_IN`) a sample assigned to them."""
+    if can_review(access):
+        return True
+    return status == HANDED_IN and can_annotate(access, assignment)
+
+
 def can_manage(access: Access) -> bool:
     """Change the ontology, samples, streams and clocks; import, export, assign, run jobs."""
     return access.has(Role.MANAGER)

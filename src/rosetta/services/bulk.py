@@ -29,7 +29,7 @@ them.
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import orjson
@@ -37,14 +37,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
-    bindparam,
-    delete,
-    insert,
-    or_,
     select,
-    union_all,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -54,6 +47,7 @@ from rosetta.core.policies import Access, Assignment, can_review, sees_every_sam
 from rosetta.core.schema import Annotation, Entity, Link
 from rosetta.core.validation import Endpoint, check_annotation, check_entity, check_link
 from rosetta.formats.native import field_path
+from rosetta.services.bulk_write import WritePlan, check_new_ids, write_plan
 from rosetta.services.catalog import sample_revision
 from rosetta.services.editing import (
     LINK_COLUMNS,
@@ -73,18 +67,12 @@ from rosetta.services.sample_snapshot import (
     native_sample,
     seen_ids,
 )
-from rosetta.store import events
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.records import annotation_row, entity_row, link_row, member_rows
 from rosetta.store.tables import (
-    annotations,
-    entities,
-    entity_members,
-    links,
     projects,
     samples,
-    streams,
 )
 
 #: A submitted object: its JSON object (as the API receives it) or its record.
@@ -150,28 +138,6 @@ class _Change:
     note: str | None = None
 
 
-@dataclass
-class _Plan:
-    """The rows a submission writes, decided on a snapshot at sample revision `revision`."""
-
-    project_id: str
-    revision: int
-    ontology_version: int
-    result: bytes
-    counts: dict[str, int]
-    events: list[dict[str, Any]] = field(default_factory=list)
-    deleted_links: list[str] = field(default_factory=list)
-    deleted_entities: list[str] = field(default_factory=list)
-    deleted_annotations: list[str] = field(default_factory=list)
-    rewritten_members: list[str] = field(default_factory=list)
-    inserts: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {"annotations": [], "entities": [], "members": [], "links": []}
-    )
-    updates: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {"annotations": [], "entities": [], "links": []}
-    )
-
-
 def submit_sample(
     engine: Engine,
     sample_id: str,
@@ -191,17 +157,17 @@ def submit_sample(
             raise _stale_sample(snapshot, expected_revision, submitter)
         planner = _Planner(snapshot, submitter, load_ontology(connection, snapshot.project_id))
         planner.decide(submission)
-        _check_new_ids(connection, sample_id, planner.new_ids)
+        check_new_ids(connection, sample_id, planner.new_ids)
     plan = planner.plan()
     revision = plan.revision
     if plan.events:
         with write_transaction(engine) as connection:
             _check_unchanged(connection, sample_id, plan, submitter)
             try:
-                _write(connection, sample_id, plan)
+                write_plan(connection, sample_id, plan)
             except IntegrityError:
                 # under the sample's lock only another sample's write can clash with this
-                # one: by taking one of its new ids since `_check_new_ids`
+                # one: by taking one of its new ids since `check_new_ids`
                 raise RuleViolation(
                     f"sample {sample_id!r}",
                     "id",
@@ -569,10 +535,10 @@ class _Planner:
 
     # the outcome
 
-    def plan(self) -> _Plan:
+    def plan(self) -> WritePlan:
         """The rows and events of what was decided, and the sample after it."""
         project_id, sample_id = self.snapshot.project_id, self.snapshot.head.id
-        plan = _Plan(
+        plan = WritePlan(
             project_id=project_id,
             revision=self.snapshot.revision,
             ontology_version=self.ontology.version,
@@ -641,7 +607,7 @@ class _Planner:
         seen = self.submitter.seen(work)
         return native_sample(self.snapshot, [item for item in work if item.id in seen])
 
-    def _update_row(self, plan: _Plan, before: Record, after: Record) -> None:
+    def _update_row(self, plan: WritePlan, before: Record, after: Record) -> None:
         project_id, sample_id = plan.project_id, self.snapshot.head.id
         key = {"b_id": after.id, "b_revision": before.revision, "revision": after.revision}
         if isinstance(after, Annotation):
@@ -713,7 +679,7 @@ def _at(prefix: str) -> Iterator[None]:
 
 
 def _check_unchanged(
-    connection: Connection, sample_id: str, plan: _Plan, submitter: Submitter
+    connection: Connection, sample_id: str, plan: WritePlan, submitter: Submitter
 ) -> None:
     """Lock the sample and check that what the plan was decided on still holds."""
     version = connection.execute(
@@ -728,84 +694,4 @@ def _check_unchanged(
     if version != plan.ontology_version:
         raise ConflictError(
             f"ontology of project {plan.project_id!r}", plan.ontology_version, version
-        )
-
-
-def _check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, str]) -> None:
-    """Check that no row of the store has one of the `new_ids` (id -> where the
-    submission gives it)."""
-    if not new_ids:
-        return
-    ids = list(new_ids)
-    taken = connection.execute(
-        union_all(
-            *(
-                select(table.c.id).where(table.c.id.in_(ids))
-                for table in (samples, streams, annotations, entities, links)
-            )
-        )
-    ).first()
-    if taken is not None:
-        ident = str(taken[0])
-        detail = f"id {ident!r} is in use already"
-        raise RuleViolation(f"sample {sample_id!r}", new_ids[ident], "ids-unique", detail)
-
-
-def _write(connection: Connection, sample_id: str, plan: _Plan) -> None:
-    """Carry out `plan`: deletions, then insertions and updates, then the events."""
-    if plan.deleted_links:
-        connection.execute(delete(links).where(links.c.id.in_(plan.deleted_links)))
-    if plan.rewritten_members or plan.deleted_entities or plan.deleted_annotations:
-        connection.execute(
-            delete(entity_members).where(
-                or_(
-                    entity_members.c.entity_id.in_(plan.rewritten_members + plan.deleted_entities),
-                    entity_members.c.annotation_id.in_(plan.deleted_annotations),
-                )
-            )
-        )
-    if plan.deleted_entities:
-        connection.execute(delete(entities).where(entities.c.id.in_(plan.deleted_entities)))
-    if plan.deleted_annotations:
-        connection.execute(
-            delete(annotations).where(annotations.c.id.in_(plan.deleted_annotations))
-        )
-    for name, table in (("annotations", annotations), ("entities", entities)):
-        if plan.inserts[name]:
-            connection.execute(insert(table), plan.inserts[name])
-        _update(connection, sample_id, plan, table, plan.updates[name])
-    if plan.inserts["members"]:
-        connection.execute(insert(entity_members), plan.inserts["members"])
-    if plan.inserts["links"]:
-        connection.execute(insert(links), plan.inserts["links"])
-    _update(connection, sample_id, plan, links, plan.updates["links"])
-    events.record(connection, plan.events)
-
-
-def _update(
-    connection: Connection, sample_id: str, plan: _Plan, table: Table, rows: list[dict[str, Any]]
-) -> None:
-    """One executemany ``UPDATE`` of `rows` (``b_id``, ``b_revision`` and the new values),
-    each only where the row is still at revision ``b_revision``.
-
-    Under the sample's lock nothing else changes them; a writer that does not take it
-    (and so changed one meanwhile) makes this a `ConflictError`.
-    """
-    if not rows:
-        return
-    columns = [name for name in rows[0] if not name.startswith("b_")]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.revision == bindparam("b_revision"))
-        .values({name: bindparam(f"v_{name}") for name in columns})
-    )
-    params = [
-        {"b_id": row["b_id"], "b_revision": row["b_revision"]}
-        | {f"v_{name}": row[name] for name in columns}
-        for row in rows
-    ]
-    result = connection.execute(statement, params)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
-        raise ConflictError(
-            f"sample {sample_id!r}", plan.revision, sample_revision(connection, sample_id)
         )

@@ -4,6 +4,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,14 @@ def load_ontology(connection: Connection, project_id: str, version: int | None =
     ).scalar_one_or_none()
     if body is None:
         raise NotFoundError("ontology version", str(version))
+    return _parsed_ontology(body)
+
+
+@lru_cache(maxsize=256)
+def _parsed_ontology(body: str) -> Ontology:
+    """The ontology stored as `body`. A stored version never changes and an `Ontology` is
+    frozen, so each body is parsed once a process: whole-sample writes load the ontology
+    every time."""
     return Ontology.model_validate(orjson.loads(body))
 
 

@@ -26,8 +26,8 @@ from rosetta.formats.native import (
     sample_object,
     stream_record,
 )
-from rosetta.services.catalog import sample_revision
 from rosetta.services.editing import Record, kind_of
+from rosetta.store import events
 from rosetta.store.records import (
     annotation_from_row,
     entity_from_row,
@@ -164,13 +164,17 @@ class Snapshot:
 
 
 def load_snapshot(connection: Connection, sample_id: str) -> Snapshot:
-    """The sample's rows and revision. The revision is read first: under READ COMMITTED a
-    change committed in between makes the rows newer than the revision, never older, so a
-    write that checks the revision again under a lock never acts on outdated rows."""
-    revision = sample_revision(connection, sample_id)
-    head = connection.execute(select(samples).where(samples.c.id == sample_id)).first()
+    """The sample's rows and revision. The revision is read with the sample's own row,
+    before the rest: under READ COMMITTED a change committed in between makes the rows newer
+    than the revision, never older, so a write that checks the revision again under a lock
+    never acts on outdated rows."""
+    newest = events.newest_of_sample(sample_id).scalar_subquery()
+    head = connection.execute(
+        select(samples, newest.label("newest_event")).where(samples.c.id == sample_id)
+    ).first()
     if head is None:
         raise NotFoundError("sample", sample_id)
+    revision = head.newest_event or 0
     stream_rows = connection.execute(
         select(streams).where(streams.c.sample_id == sample_id).order_by(streams.c.pk)
     )

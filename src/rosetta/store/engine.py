@@ -7,11 +7,15 @@ every transaction is begun explicitly: reads with a deferred ``BEGIN``, which ne
 and the writes of `write_transaction` with ``BEGIN IMMEDIATE``, which takes the write lock
 up front. Two writers therefore run one after the other, the second seeing what the first
 committed; with a deferred begin the second would fail with "database is locked" when it
-tried to write after reading an outdated snapshot. Writers of one process also queue on a
-lock of the engine's before they begin: SQLite's own busy handler waits by sleeping (up to
-100 ms a try), so a writer it made wait would start well after the lock was free.
+tried to write after reading an outdated snapshot. Writers also queue before they begin,
+on a lock of the engine's (the threads of one process) and on an ``flock`` of a file beside
+the database (the processes of ``rosetta serve --workers``): SQLite's own busy handler waits
+by sleeping (up to 100 ms a try), so a writer it made wait would start well after the
+database was free, while a waiter on these locks starts as soon as it is.
 """
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -31,8 +35,37 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: The execution option `write_transaction` sets on its connection.
 WRITE = "rosetta_write"
 
-#: The lock the writers of this process take on an SQLite engine (`write_transaction`).
-_WRITE_LOCKS: "WeakKeyDictionary[Engine, threading.RLock]" = WeakKeyDictionary()
+
+class _SqliteWriters:
+    """The queue of an SQLite database's writers: a lock for this process's threads, then
+    an exclusive ``flock`` on ``<database>-writers`` for the processes sharing the file
+    (none for an in-memory database). Re-entrant within a thread."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.RLock()
+        self._path = None if database in (None, "", ":memory:") else f"{database}-writers"
+        self._depth = 0
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Wait for the other writers, and keep them waiting until the block ends."""
+        with self._threads:
+            outermost = self._depth == 0
+            descriptor = None
+            if outermost and self._path is not None:
+                descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(descriptor, fcntl.LOCK_EX)  # released with the descriptor
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if descriptor is not None:
+                    os.close(descriptor)
+
+
+#: The writers' queue of each SQLite engine (`write_transaction`).
+_WRITERS: "WeakKeyDictionary[Engine, _SqliteWriters]" = WeakKeyDictionary()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -60,17 +93,18 @@ def make_engine(url: str = DEFAULT_URL, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-        _WRITE_LOCKS[engine] = threading.RLock()
+        _WRITERS[engine] = _SqliteWriters(parsed.database)
     return engine
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that will write: committed at the end of the block,
-    rolled back on an exception. On SQLite it waits for the process's other writers, then
-    begins ``IMMEDIATE`` (waiting up to the busy timeout for other processes' writers); on
-    PostgreSQL it is an ordinary transaction."""
-    with _WRITE_LOCKS.get(engine) or nullcontext(), engine.connect() as connection:
+    rolled back on an exception. On SQLite it waits its turn among the database's writers
+    (see the module), then begins ``IMMEDIATE``; on PostgreSQL it is an ordinary
+    transaction."""
+    writers = _WRITERS.get(engine)
+    with writers.hold() if writers else nullcontext(), engine.connect() as connection:
         connection.execution_options(**{WRITE: True})
         with connection.begin():
             yield connection

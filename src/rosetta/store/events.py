@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, insert, select, union_all
+from sqlalchemy import ColumnElement, Connection, Select, func, insert, select, union_all
 
 from rosetta.store.tables import annotations, entities, events, links, streams
 
@@ -87,6 +87,12 @@ def event_row(
         "after": None if after is None else dumps(after),
         "note": note,
     }
+
+
+def newest_of_sample(sample_id: str) -> Select[tuple[int | None]]:
+    """The number of the sample's newest event (``NULL`` before any): the sample's
+    revision, which grows with every change to it or anything on it."""
+    return select(func.max(events.c.pk)).where(events.c.sample_id == sample_id)
 
 
 def record(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
