@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -49,12 +50,13 @@ def postgres_url() -> str:
     return PG_URL
 
 
-def _fresh_postgres(url: str) -> Iterator[Engine]:
+def fresh_postgres(url: str, **options: Any) -> Iterator[Engine]:
+    """A migrated engine (made with `options`) on a new schema at `url`, dropped after."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"}, **options)
     try:
         upgrade(engine)
         yield engine
@@ -74,7 +76,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
     else:
-        yield from _fresh_postgres(request.getfixturevalue("postgres_url"))
+        yield from fresh_postgres(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="session")

@@ -1,35 +1,57 @@
 """Many concurrent writes against a server whose connection pool is small: every request
 is answered (none waits for a connection that never comes), because admission control
-keeps the requests in flight at half the pool."""
+keeps the requests in flight at half the pool; on SQLite, at most two."""
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from builders import insert_sample, streams_of
-from conftest import DEMO_ONTOLOGY, TESTER
+from conftest import DEMO_ONTOLOGY, TESTER, fresh_postgres
 from loopback import api_token, serve
-from rosetta.api.admission import in_flight_limit
+from rosetta.api.admission import SQLITE_LIMIT, in_flight_limit
 from rosetta.core.schema import Sample
 from rosetta.services.projects import create_project, load_ontology_file
 from rosetta.services.settings import Settings
 from rosetta.store.engine import make_engine, upgrade
 
+#: A pool of 2 connections and 2 more when busy: 2 requests in flight.
+SMALL_POOL = {"pool_size": 2, "max_overflow": 2, "pool_timeout": 5}
+
 WRITERS = 16
 
 
-def _small_pool(tmp_path: Path) -> Engine:
-    engine = make_engine(
-        f"sqlite:///{tmp_path / 'small.db'}", pool_size=2, max_overflow=2, pool_timeout=5
-    )
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def small_pool(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store whose engine has `SMALL_POOL`."""
+    if request.param == "postgresql":
+        yield from fresh_postgres(request.getfixturevalue("postgres_url"), **SMALL_POOL)
+        return
+    engine = make_engine(f"sqlite:///{tmp_path / 'small.db'}", **SMALL_POOL)
     upgrade(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
-def test_concurrent_writes_never_starve_the_connection_pool(tmp_path: Path) -> None:
-    engine = _small_pool(tmp_path)
+def test_the_limit_is_half_the_pool_and_two_on_sqlite(tmp_path: Path, postgres_url: str) -> None:
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'default.db'}")
+    tiny = make_engine(f"sqlite:///{tmp_path / 'tiny.db'}", pool_size=1, max_overflow=0)
+    postgres = make_engine(postgres_url)  # the default pool: 5, and 10 more when busy
+    assert (in_flight_limit(sqlite), in_flight_limit(tiny), in_flight_limit(postgres)) == (
+        SQLITE_LIMIT,
+        1,
+        7,
+    )
+    for engine in (sqlite, tiny, postgres):
+        engine.dispose()
+
+
+def test_concurrent_writes_never_starve_the_connection_pool(small_pool: Engine) -> None:
+    engine = small_pool
     assert in_flight_limit(engine) == 2
     project = create_project(engine, "p", load_ontology_file(DEMO_ONTOLOGY), TESTER)
     for n in range(WRITERS):
@@ -54,5 +76,4 @@ def test_concurrent_writes_never_starve_the_connection_pool(tmp_path: Path) -> N
 
     with serve(engine, Settings(job_workers=0)) as url, ThreadPoolExecutor(WRITERS) as pool:
         codes = [code for codes in pool.map(write, range(WRITERS)) for code in codes]
-    engine.dispose()
     assert codes == [201] * (3 * WRITERS)
