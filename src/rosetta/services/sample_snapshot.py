@@ -27,6 +27,7 @@ from rosetta.formats.native import (
     stream_record,
 )
 from rosetta.services.editing import Record, kind_of
+from rosetta.services.visibility import shown_ids
 from rosetta.store import events
 from rosetta.store.records import (
     annotation_from_row,
@@ -203,30 +204,17 @@ def load_snapshot(connection: Connection, sample_id: str) -> Snapshot:
 
 
 def seen_ids(sees: Callable[[str | None], bool], work: Iterable[Work]) -> set[str]:
-    """The ids of the pieces of one sample's `work` a person sees, given whose work they
-    see (`sees`: `rosetta.core.policies.sees_work` of an author).
-
-    The rule of `rosetta.services.visibility.visible_sample`, on rows as well as records:
-    beyond its author, an entity is hidden when a member is, a link when an end is.
-    """
+    """The ids of the pieces of one sample's `work` (records and stored rows) a person
+    sees, given whose work they see (`sees`): `rosetta.services.visibility.shown_ids`."""
     by_kind: dict[str, list[Work]] = {kind: [] for kind in KINDS}
     for item in work:
         by_kind[item.kind if isinstance(item, StoredObject) else kind_of(item)].append(item)
-    authors: dict[str | None, bool] = {}
-    shown: set[str] = set()
-    for kind, items in by_kind.items():
-        for item in items:
-            author = _author(item)
-            if author not in authors:
-                authors[author] = sees(author)
-            if not authors[author]:
-                continue
-            if kind == "entity" and not shown.issuperset(_members(item)):
-                continue
-            if kind == "link" and not shown.issuperset(_ends(item)):
-                continue
-            shown.add(item.id)
-    return shown
+    return shown_ids(
+        sees,
+        ((item.id, _author(item)) for item in by_kind["annotation"]),
+        ((item.id, _author(item), _members(item)) for item in by_kind["entity"]),
+        ((item.id, _author(item), *_ends(item)) for item in by_kind["link"]),
+    )
 
 
 def _author(item: Work) -> str | None:

@@ -6,11 +6,14 @@ annotator sees the work on a sample assigned to them, everyone's when the sample
 own otherwise. Beyond the author, an entity is hidden when any of its members is, and a
 link when either of its ends is, so what is shown never points at what is not.
 
-Two forms of the one rule live here side by side: `visible_sample` filters a loaded
-sample (every read that returns work goes through it), and `SeenWork` gives the same rule
-as SQL conditions, for listings that count or filter work without loading it.
+Two forms of the one rule live here side by side: `shown_ids` applies it to one sample's
+work in memory (`visible_sample` filters a loaded sample with it, and every read that
+returns work goes through that; whole-sample writes apply it to stored rows), and
+`SeenWork` gives the same rule as SQL conditions, for listings that count or filter work
+without loading it.
 """
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
@@ -18,6 +21,36 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from rosetta.core.policies import Access, Assignment, sees_every_sample, sees_work
 from rosetta.core.schema import Sample
 from rosetta.store.tables import annotations, entities, entity_members, links
+
+
+def shown_ids(
+    sees: Callable[[str | None], bool],
+    annotations: Iterable[tuple[str, str | None]],
+    entities: Iterable[tuple[str, str | None, Sequence[str]]],
+    links: Iterable[tuple[str, str | None, str, str]],
+) -> set[str]:
+    """The ids of the work on one sample a person sees, given whose work they see (`sees`:
+    `sees_work` of an author): of its annotations (id, author), entities (id, author,
+    members) and links (id, author, source, target)."""
+    verdicts: dict[str | None, bool] = {}
+
+    def seen(author: str | None) -> bool:
+        if author not in verdicts:
+            verdicts[author] = sees(author)
+        return verdicts[author]
+
+    shown = {ident for ident, author in annotations if seen(author)}
+    shown.update(
+        [ident for ident, author, members in entities if seen(author) and shown.issuperset(members)]
+    )
+    shown.update(
+        [
+            ident
+            for ident, author, source, target in links
+            if seen(author) and source in shown and target in shown
+        ]
+    )
+    return shown
 
 
 def visible_sample(
@@ -31,20 +64,17 @@ def visible_sample(
     def sees(author: str | None) -> bool:
         return sees_work(access, assignment, author=author, gold=gold)
 
-    shown_annotations = [a for a in sample.annotations if sees(a.author)]
-    shown = {a.id for a in shown_annotations}
-    shown_entities = [
-        e for e in sample.entities if sees(e.author) and all(m in shown for m in e.members)
-    ]
-    shown |= {e.id for e in shown_entities}
-    shown_links = [
-        x for x in sample.links if sees(x.author) and x.source in shown and x.target in shown
-    ]
+    shown = shown_ids(
+        sees,
+        ((a.id, a.author) for a in sample.annotations),
+        ((e.id, e.author, e.members) for e in sample.entities),
+        ((x.id, x.author, x.source, x.target) for x in sample.links),
+    )
     return sample.model_copy(
         update={
-            "annotations": shown_annotations,
-            "entities": shown_entities,
-            "links": shown_links,
+            "annotations": [a for a in sample.annotations if a.id in shown],
+            "entities": [e for e in sample.entities if e.id in shown],
+            "links": [x for x in sample.links if x.id in shown],
         }
     )
 
