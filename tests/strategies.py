@@ -39,6 +39,12 @@ positive = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infin
 unit = st.floats(min_value=0, max_value=1)
 int64 = st.integers(-(2**63), 2**63 - 1)
 ids = st.text(min_size=1, max_size=12)
+#: Ids of records (`rosetta.core.schema.Id`): no '/', no control characters, not '.' or '..'.
+record_ids = st.text(
+    st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="/"),
+    min_size=1,
+    max_size=12,
+).filter(lambda ident: ident not in (".", ".."))
 texts = st.text(max_size=30)
 maybe_text = st.none() | texts
 frame = st.none() | st.integers(0, 10**6)
@@ -231,7 +237,7 @@ sensors = st.builds(
 
 streams = st.builds(
     Stream,
-    id=ids,
+    id=record_ids,
     name=ids,
     modality=st.sampled_from(list(Modality)),
     uri=maybe_text,
@@ -258,7 +264,7 @@ def ego_poses(draw: st.DrawFn) -> list[Pose]:
 
 annotations = st.builds(
     Annotation,
-    id=ids,
+    id=record_ids,
     stream=st.none() | ids,
     label=ids,
     geometry=geometries,
@@ -278,7 +284,7 @@ annotations = st.builds(
 
 sample_strategy = st.builds(
     Sample,
-    id=ids,
+    id=record_ids,
     external_id=st.none() | texts,
     status=st.sampled_from(["new", "in_progress", "review", "done"]),
     metadata=json_objects,
@@ -288,7 +294,7 @@ sample_strategy = st.builds(
     entities=st.lists(
         st.builds(
             Entity,
-            id=ids,
+            id=record_ids,
             label=st.none() | ids,
             members=st.lists(ids, max_size=3),
             revision=st.integers(1, 100),
@@ -299,7 +305,7 @@ sample_strategy = st.builds(
     links=st.lists(
         st.builds(
             Link,
-            id=ids,
+            id=record_ids,
             type=ids,
             source=ids,
             target=ids,

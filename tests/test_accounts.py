@@ -3,13 +3,15 @@ digests, project roles and assignments with their events."""
 
 import hashlib
 import time
+import uuid
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, insert, select, update
 
 from builders import insert_sample
 from conftest import TESTER
-from rosetta.core.errors import NotAuthenticated, NotFoundError, RosettaError, RuleViolation
+from rosetta.core.errors import AlreadyExists, NotAuthenticated, NotFoundError, RuleViolation
 from rosetta.core.policies import Assignment, Role
 from rosetta.core.schema import Project, Sample
 from rosetta.services import accounts
@@ -33,12 +35,37 @@ def test_passwords_are_argon2id_hashes_and_check_both_ways(engine: Engine) -> No
 
 def test_bad_users_are_refused(engine: Engine) -> None:
     accounts.create_user(engine, "ada", "correct horse battery")
-    with pytest.raises(RosettaError, match="a user named 'ada' exists already"):
+    with pytest.raises(AlreadyExists, match="a user named 'ada' exists already") as taken:
         accounts.create_user(engine, "ada")
+    assert (taken.value.kind, taken.value.name) == ("user", "ada")
     with pytest.raises(RuleViolation, match="at least 8 characters"):
         accounts.create_user(engine, "bob", "short")
     with pytest.raises(RuleViolation, match="without outer spaces"):
         accounts.create_user(engine, " carol")
+
+
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_name_taken_between_the_check_and_the_insert_already_exists(engine: Engine) -> None:
+    """Two creations of one name at once: the one that loses the unique index is told the
+    name exists, as if it had seen the other one (PostgreSQL: SQLite's writers take turns)."""
+    rival: list[str] = []
+
+    def insert_rival_first(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO users") and not rival:
+            rival.append(uuid.uuid4().hex)
+            with engine.begin() as other:
+                other.execute(insert(users).values(id=rival[0], name="ada", created_at=time.time()))
+
+    event.listen(engine, "before_cursor_execute", insert_rival_first)
+    try:
+        with pytest.raises(AlreadyExists, match="a user named 'ada' exists already"):
+            accounts.create_user(engine, "ada")
+    finally:
+        event.remove(engine, "before_cursor_execute", insert_rival_first)
+    with engine.connect() as connection:
+        assert [user.id for user in accounts.list_users(connection)] == rival
 
 
 def test_a_token_opens_its_users_account_until_revoked_or_expired(engine: Engine) -> None:
@@ -133,3 +160,17 @@ def test_roles_and_assignments_are_recorded(engine: Engine, project: Project) ->
         accounts.unassign(engine, TESTER, "s1", "ada")
     with pytest.raises(NotFoundError, match="project"):
         accounts.set_role(engine, TESTER, "nope", "ada", Role.ADMIN)
+
+
+def test_only_a_member_of_the_samples_project_is_assigned(engine: Engine, project: Project) -> None:
+    insert_sample(engine, project.id, Sample(id="s1"))
+    accounts.create_user(engine, "ada")
+    with pytest.raises(RuleViolation, match="'ada' is not a member") as refused:
+        accounts.assign(engine, TESTER, "s1", "ada")
+    assert (refused.value.field, refused.value.rule) == ("user", "assignee-member")
+    with engine.connect() as connection:
+        assert accounts.assigned_samples(connection, accounts.find_user(connection, "ada").id) == []
+        assert [e.object_kind for e in history(connection, "s1")] == []
+
+    accounts.set_role(engine, TESTER, project.id, "ada", Role.ANNOTATOR)
+    assert accounts.assign(engine, TESTER, "s1", "ada").sample_id == "s1"

@@ -153,6 +153,16 @@ def test_blind_and_gold_samples_hide_everyone_elses_work_from_an_annotator(
     assert _work(clients["rev"].get(f"/api/samples/{sample_id}").json()) == EVERYTHING
 
 
+def test_only_reviewers_and_above_learn_which_samples_are_gold(
+    clients: dict[str, TestClient], project: Project
+) -> None:
+    for name in ("rev", "admin"):
+        gold = {item["id"]: item["gold"] for item in _listing(clients[name], project.name)}
+        assert gold == {"open": False, "blind": False, "gold": True, "free": False}, name
+    told = {item["id"]: item["gold"] for item in _listing(clients["ann"], project.name)}
+    assert told == {"open": False, "blind": False, "gold": False}
+
+
 def test_listing_counts_are_what_the_sample_shows(
     clients: dict[str, TestClient], project: Project
 ) -> None:
@@ -201,6 +211,27 @@ def test_the_etag_is_the_sample_revision_and_moves_with_a_write(
     with engine.connect() as connection:
         assert second == f'"{sample_revision(connection, "open")}"'
     assert int(second.strip('"')) > int(first.strip('"'))
+
+
+def test_if_none_match_with_the_current_etag_is_304_without_a_body(
+    engine: Engine, clients: dict[str, TestClient], project: Project
+) -> None:
+    first = clients["ann"].get("/api/samples/open")
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    for held in (tag, f'"1", W/{tag}', "*"):
+        unchanged = clients["ann"].get("/api/samples/open", headers={"If-None-Match": held})
+        assert unchanged.status_code == 304, held
+        assert unchanged.content == b""
+        assert unchanged.headers["etag"] == tag
+    # no answer about a sample the caller may not read, whatever they hold
+    refused = clients["bob"].get("/api/samples/open", headers={"If-None-Match": "*"})
+    assert refused.status_code == 404
+    create_annotation(engine, project.id, "open", box("open.more", "open", "cup"), TESTER)
+    changed = clients["ann"].get("/api/samples/open", headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != tag
+    assert "more" in _work(changed.json())[0]
 
 
 def test_members_of_one_project_get_404_on_anothers(

@@ -144,7 +144,13 @@ def test_site_admins_manage_users_and_others_may_not(engine: Engine) -> None:
         short = root.post("/api/users", json={"name": "eve", "password": "short"})
         assert short.status_code == 422 and "password" in short.json()["error"]["message"]
         taken = root.post("/api/users", json={"name": "bob"})
-        assert taken.status_code == 400 and "exists already" in taken.json()["error"]["message"]
+        assert taken.status_code == 409
+        assert taken.json()["error"] == {
+            "type": "already_exists",
+            "message": "a user named 'bob' exists already",
+            "kind": "user",
+            "name": "bob",
+        }
 
         root.patch(f"/api/users/{made.json()['id']}", json={"active": False})
     bob = TestClient(create_app(engine), base_url="https://testserver")

@@ -11,13 +11,14 @@ from api_clients import client_as
 from clock_scenes import DELAY, linked_scene, recording_session
 from rosetta.api import create_app
 from rosetta.core.schema import Project
+from rosetta.services.settings import Settings
 
 
 @pytest.fixture
 def client(engine: Engine, project: Project, tmp_path: Path) -> Iterator[TestClient]:
     linked_scene(engine, project.id)
     recording_session(engine, project.id, tmp_path)
-    with client_as(engine, "ana") as client:
+    with client_as(engine, "ana", settings=Settings(media_roots=(tmp_path,))) as client:
         yield client
 
 

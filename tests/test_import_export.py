@@ -441,6 +441,18 @@ MALFORMED: list[tuple[str, bytes, str, str]] = [
         "valid number",
     ),
     (
+        "a slash in an id",
+        _break_line(lambda r: r["streams"][1].update(id="t2/camera")),
+        "streams[1].id",
+        "an id must not contain '/'",
+    ),
+    (
+        "a control character in an id",
+        _break_line(lambda r: r["annotations"][2].update(id="t2.\nbox")),
+        "annotations[2].id",
+        "an id must not contain '\\n'",
+    ),
+    (
         "integer beyond 64 bits",
         dumps_sample(make_sample(2)).replace(b'"metadata":{', b'"metadata":{"big":%d,' % 2**70),
         "metadata",

@@ -259,6 +259,29 @@ def test_upload_an_import(
     assert list((settings.data_dir / "uploads").iterdir()) == []
 
 
+def test_an_upload_over_the_limit_is_413_and_leaves_no_file(
+    engine: Engine, project: Project, tmp_path: Path
+) -> None:
+    line = b'{"id": "s1", "external_id": "one"}\n'
+    settings = Settings(data_dir=tmp_path / "data", job_workers=0, max_upload_bytes=len(line))
+    admin = client_as(engine, "root", admin=True, settings=settings)
+    url = f"/api/projects/{project.id}/imports"
+    uploads = settings.data_dir / "uploads"
+    for body in (line + b"\n", iter([line, b"\n"])):  # declared and streamed (chunked)
+        refused = admin.post(url, content=body)
+        assert refused.status_code == 413, refused.text
+        error = refused.json()["error"]
+        assert error["type"] == "http_error"
+        assert f"larger than the limit of {len(line)} bytes" in error["message"]
+        assert "ROSETTA_MAX_UPLOAD_BYTES" in error["message"]
+        assert not uploads.exists() or list(uploads.iterdir()) == []
+    with engine.connect() as connection:
+        assert connection.execute(select(samples.c.id)).all() == []
+    accepted = admin.post(url, content=iter([line]))
+    assert accepted.status_code == 202, accepted.text
+    assert (settings.data_dir / accepted.json()["params"]["file"]).read_bytes() == line
+
+
 def test_who_may_do_what(engine: Engine, project: Project, settings: Settings) -> None:
     manager = _as(engine, project, "meg", Role.MANAGER)
     job = manager.post(f"/api/projects/{project.id}/jobs", json={"kind": "probe"}).json()

@@ -36,7 +36,7 @@ def client(engine: Engine, project: Project, tmp_path: Path) -> Iterator[TestCli
             ("s1-gone", Modality.AUDIO, tmp_path / "gone.wav"),
         ],
     )
-    settings = Settings(data_dir=tmp_path / "data", job_workers=1)
+    settings = Settings(data_dir=tmp_path / "data", job_workers=1, media_roots=(tmp_path,))
     reviewer = client_as(
         engine, "rita", admin=False, project_id=project.id, role=Role.REVIEWER, settings=settings
     )
@@ -107,7 +107,8 @@ def test_a_failed_preparation_and_unknown_ids(client: TestClient) -> None:
     job = client.post("/api/streams/s1-gone/prepare").json()
     failed = _finished(client, job["id"])
     assert failed["status"] == "failed"
-    assert "gone.wav: no such file" in failed["error"]
+    assert "no media file of stream 's1-gone'" in failed["error"]
+    assert "gone.wav" in failed["error"]
     assert client.get("/api/streams/s1-gone/peaks").status_code == 404
 
     unknown = client.post("/api/streams/nope/prepare")

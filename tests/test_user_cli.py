@@ -4,9 +4,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from builders import insert_sample
 from conftest import DEMO_ONTOLOGY
 from rosetta.cli.main import app
 from rosetta.core.policies import Role
+from rosetta.core.schema import Sample
 from rosetta.services import accounts
 from rosetta.store.engine import open_store
 
@@ -43,10 +45,17 @@ def test_users_tokens_roles_and_assignments(tmp_path: Path) -> None:
         [token] = accounts.list_tokens(connection, accounts.find_user(connection, "bot").id)
     assert token.name == "sdk" and token.expires_at is not None
 
+    insert_sample(engine, project_id, Sample(id="s1"))
+    outsider = CliRunner().invoke(app, ["--db", url, "user", "assign", "s1", "bot"])
+    assert outsider.exit_code == 1 and "'bot' is not a member" in outsider.output
+    assert "Assigned sample s1 to ada" in _run(url, "user", "assign", "s1", "ada")
+
     removed = _run(url, "user", "role", "demo", "ada", "none")
     assert "ada has no role in demo." in removed
     bad = CliRunner().invoke(app, ["--db", url, "user", "role", "demo", "ada", "boss"])
     assert bad.exit_code == 2 and "expected admin, manager" in bad.output
+    taken = CliRunner().invoke(app, ["--db", url, "user", "add", "bot", "--no-password"])
+    assert taken.exit_code == 1 and "a user named 'bot' exists already" in taken.output
     missing = CliRunner().invoke(app, ["--db", url, "user", "token", "nobody"])
     assert missing.exit_code == 1 and "no user with id 'nobody'" in missing.output
     engine.dispose()

@@ -20,17 +20,14 @@ from rosetta.api.preconditions import IfMatch, expected_revision
 from rosetta.api.work_access import record_response, work_access
 from rosetta.core.geometry import Geometry
 from rosetta.core.policies import can_annotate
-from rosetta.core.schema import Annotation, JsonDict, Source
+from rosetta.core.schema import Annotation, Id, JsonDict, Source
 from rosetta.services import editing
 from rosetta.store.events import Actor
 
 router = APIRouter(route_class=OrjsonRoute)
 
 #: An id given by the client; ids are unique across the store.
-NewId = Annotated[
-    str | None,
-    Field(min_length=1, max_length=64, description="The id to give it (default: a new one)."),
-]
+NewId = Annotated[Id | None, Field(description="The id to give it (default: a new one).")]
 
 
 def new_id() -> str:

@@ -3,7 +3,7 @@ Both change the project's timing: managers only."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
 from rosetta.api.auth import (
@@ -85,6 +85,7 @@ def align_sample_audio(
     actor: UserActor,
     sample_id: str,
     request: AlignRequest,
+    http: Request,
 ) -> AlignResult:
     """Align one stream of the sample to another by cross-correlating their audio."""
     found = sample_access(db, user, sample_id)
@@ -97,6 +98,7 @@ def align_sample_audio(
         request.stream,
         max_lag=request.max_lag,
         min_confidence=request.min_confidence,
+        settings=http.app.state.settings,
     )
     estimate = alignment.estimate
     return AlignResult(

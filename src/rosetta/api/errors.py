@@ -10,6 +10,7 @@ NotFoundError         404     ``not_found``        ``kind``, ``id``
 RuleViolation         422     ``rule_violation``   ``object``, ``field``, ``rule``
 ConflictError         409     ``conflict``         ``object``, ``expected``, ``actual``,
                                                    ``current`` (the object now, if known)
+AlreadyExists         409     ``already_exists``   ``kind``, ``name``
 OntologyError         422     ``ontology_error``
 ImportFailed          422     ``import_failed``    ``file``, ``line``, ``field``
 NotAuthenticated      401     ``not_authenticated``
@@ -28,6 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from rosetta.core.errors import (
+    AlreadyExists,
     ConflictError,
     ImportFailed,
     NotAuthenticated,
@@ -43,6 +45,7 @@ ERRORS: dict[type[RosettaError], tuple[int, str]] = {
     NotFoundError: (404, "not_found"),
     RuleViolation: (422, "rule_violation"),
     ConflictError: (409, "conflict"),
+    AlreadyExists: (409, "already_exists"),
     OntologyError: (422, "ontology_error"),
     ImportFailed: (422, "import_failed"),
     NotAuthenticated: (401, "not_authenticated"),
@@ -64,6 +67,8 @@ def _fields(exc: RosettaError) -> dict[str, Any]:
     if isinstance(exc, ConflictError):
         fields = {"object": exc.obj, "expected": exc.expected, "actual": exc.actual}
         return fields if exc.current is None else {**fields, "current": exc.current}
+    if isinstance(exc, AlreadyExists):
+        return {"kind": exc.kind, "name": exc.name}
     if isinstance(exc, ImportFailed):
         return {"file": exc.file, "line": exc.line, "field": exc.field}
     if isinstance(exc, PermissionDenied):

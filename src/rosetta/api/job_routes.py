@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -79,6 +79,7 @@ def start_worker(app: FastAPI) -> None:
         worker = Worker(
             app.state.engine,
             data_dir=settings.data_dir,
+            settings=settings,
             threads=settings.job_workers,
             ray_address=settings.ray_address,
         )
@@ -245,6 +246,7 @@ def job_file(request: Request, db: Db, user: CurrentUser, job_id: str, name: str
 @router.post(
     "/api/projects/{project}/imports",
     status_code=202,
+    responses={413: {"description": "The file is larger than ROSETTA_MAX_UPLOAD_BYTES."}},
     openapi_extra={
         **policy("manager"),
         "requestBody": {
@@ -264,14 +266,22 @@ async def upload_import(
     new_ids: Annotated[bool, Query(description="Give every record a fresh id.")] = False,
 ) -> Job:
     """Upload a native JSONL file (the request body, streamed to the data folder) and
-    queue its import (``Location``: the job)."""
-    name, path = new_upload(_data_dir(request))
+    queue its import (``Location``: the job). A file larger than the settings'
+    ``max_upload_bytes`` is refused (413) and nothing of it is kept."""
+    settings: Settings = request.app.state.settings
+    limit = settings.max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    name, path = new_upload(settings.data_dir)
     part = path.with_name(path.name + ".part")
     size = 0
     try:
         async with await anyio.open_file(part, "wb") as handle:
             async for chunk in request.stream():
                 size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
                 await handle.write(chunk)
         if size == 0:
             raise RuleViolation(
@@ -289,6 +299,14 @@ async def upload_import(
         await anyio.Path(path).unlink(missing_ok=True)
         raise
     return submitted(request, response, job)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(
+        413,
+        f"the upload is larger than the limit of {limit} bytes ({limit / (1 << 20):.1f} MiB, "
+        "ROSETTA_MAX_UPLOAD_BYTES); split the file or ask for a higher limit",
+    )
 
 
 def _data_dir(request: Request) -> Path:

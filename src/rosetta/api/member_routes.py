@@ -11,7 +11,7 @@ from rosetta.api.auth import CurrentUser, UserActor, policy, require, sample_acc
 from rosetta.api.deps import Db, Store
 from rosetta.api.lookup import project_scope
 from rosetta.core.policies import Role, can_manage, can_manage_members
-from rosetta.services import accounts, catalog, projects
+from rosetta.services import accounts, catalog
 
 router = APIRouter()
 
@@ -117,7 +117,9 @@ def assign_sample(
     whether the assignment is blind."""
     found = sample_access(db, caller, sample_id)
     require(can_manage(found.access), "assign", f"sample {sample_id!r}")
-    return projects.assign_member(store, actor, sample_id, user, blind=body.blind)
+    assignee = accounts.find_user(db, user)
+    done = accounts.assign(store, actor, sample_id, assignee.id, blind=body.blind)
+    return catalog.SampleAssignment(sample_id, assignee.id, assignee.name, done.blind)
 
 
 @router.delete(

@@ -1,5 +1,6 @@
 """Samples and streams as the caller may see them: a project's samples (filtered, keyset
-pages), one whole sample with ``ETag: "<sample revision>"``, and its streams.
+pages), one whole sample with ``ETag: "<sample revision>"`` (``If-None-Match`` with the
+current one: 304 without a body), and its streams.
 
 Annotators see only the samples assigned to them (any other answers 404) and on those only
 the work `rosetta.services.visibility` lets them see; reviewers and above see everything.
@@ -7,7 +8,7 @@ the work `rosetta.services.visibility` lets them see; reviewers and above see ev
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from rosetta.api.auth import CurrentUser, policy, require, sample_access, stream_access
 from rosetta.api.deps import Db
@@ -53,17 +54,47 @@ def list_samples(
     return catalog.browse_samples(db, scope.access, filters, limit=limit, cursor=cursor)
 
 
-@router.get("/api/samples/{sample_id}", response_model=Sample, openapi_extra=policy("annotator"))
-def get_sample(db: Db, caller: CurrentUser, sample_id: str) -> Response:
+#: Headers of every answer of `get_sample`: what a person sees of a sample depends on who
+#: they are, so caches keep it per credentials and ask again before reusing it.
+_PER_PERSON = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
+
+
+@router.get(
+    "/api/samples/{sample_id}",
+    response_model=Sample,
+    responses={304: {"description": "The sample is unchanged since the ETag given."}},
+    openapi_extra=policy("annotator"),
+)
+def get_sample(
+    db: Db,
+    caller: CurrentUser,
+    sample_id: str,
+    if_none_match: Annotated[
+        str | None,
+        Header(description='ETags the caller holds ("<n>", a list of them, or *).'),
+    ] = None,
+) -> Response:
     """The whole sample (its native record, one line of the JSONL format) without the work
-    the caller may not see, with ``ETag: "<sample revision>"``."""
+    the caller may not see, with ``ETag: "<sample revision>"``; 304 without a body when
+    ``If-None-Match`` names the current revision."""
     found = sample_access(db, caller, sample_id)
+    if if_none_match is not None:
+        current = etag(catalog.sample_revision(db, sample_id))
+        if _names(if_none_match, current):
+            return Response(status_code=304, headers={"ETag": current, **_PER_PERSON})
     seen = catalog.sample_as_seen(db, sample_id, found.access, found.assignment, gold=found.gold)
     return Response(
         dumps_sample(seen.sample),
         media_type="application/json",
-        headers={"ETag": etag(seen.revision)},
+        headers={"ETag": etag(seen.revision), **_PER_PERSON},
     )
+
+
+def _names(if_none_match: str, tag: str) -> bool:
+    """Whether an ``If-None-Match`` value names `tag` (weak comparison, RFC 9110 13.1.2)."""
+    if if_none_match.strip() == "*":
+        return True
+    return any(part.strip().removeprefix("W/") == tag for part in if_none_match.split(","))
 
 
 @router.get(

@@ -23,6 +23,7 @@ from rosetta.services.bulk import Submission, Submitter, submit_sample
 
 router = APIRouter(route_class=OrjsonRoute)
 
+
 class SampleChange(BaseModel):
     """What to change of a sample; fields left out stay as they are. Annotators may only
     hand a sample in (status ``review``); reviewers set any status; the metadata is a

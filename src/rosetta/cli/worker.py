@@ -52,6 +52,7 @@ def worker(
     runner = Worker(
         store(ctx),
         data_dir=data_dir or settings.data_dir,
+        settings=settings,
         threads=threads or max(1, settings.job_workers),
         ray_address=ray or settings.ray_address,
     )

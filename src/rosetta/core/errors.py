@@ -3,6 +3,7 @@
 RosettaError
 ├── RuleViolation      a write breaks a schema, geometry, ontology or link rule
 ├── ConflictError      a write expected a revision that is no longer current
+├── AlreadyExists      a new thing takes a name that another thing holds already
 ├── NotFoundError      an id names nothing in this project
 ├── OntologyError      an ontology file or migration is not well-formed
 ├── ImportFailed       a line of an import file cannot be taken (file, line, field)
@@ -48,6 +49,16 @@ class ConflictError(RosettaError):
             f"{obj}: expected revision {expected} but the current revision is {actual}; "
             "reload it and apply your change again"
         )
+
+
+class AlreadyExists(RosettaError):
+    """A new `kind` (a user, ...) would take the name `name`, which one holds already;
+    nothing was written."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(f"a {kind} named {name!r} exists already")
 
 
 class NotFoundError(RosettaError):

@@ -1,15 +1,16 @@
 """The one schema: samples, their streams, annotations, entities and links.
 
 These models are the native record shapes: the JSONL format, the store and the API all
-speak them. Ids are strings unique within a project; link and entity references point
-to ids inside the same sample.
+speak them. Ids are strings unique within a project (`Id`: they are path segments of the
+API's URLs); link and entity references point to ids inside the same sample.
 """
 
 import itertools
+import re
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from rosetta.core.calibration import Pose, Sensor
 from rosetta.core.clock import Clock
@@ -17,6 +18,26 @@ from rosetta.core.geometry import Geometry
 from rosetta.core.modality import Modality
 
 JsonDict = dict[str, Any]
+
+_NOT_IN_IDS = re.compile(r"[/\x00-\x1f\x7f-\x9f]")
+
+
+def _path_segment(value: str) -> str:
+    """`value` if it can be one segment of a URL path, else a `ValueError` saying why."""
+    bad = _NOT_IN_IDS.search(value)
+    if bad is not None:
+        raise ValueError(
+            f"an id must not contain {bad.group()!r} ('/' and control characters cannot "
+            "be part of URLs such as /api/samples/{id})"
+        )
+    if value in (".", ".."):
+        raise ValueError(f"an id must not be {value!r} (URLs cannot name it)")
+    return value
+
+
+#: The id of a record: 1 to 64 characters, without '/' or control characters and not
+#: ``.`` or ``..``, so that it is one segment of the URLs that name the record.
+Id = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_path_segment)]
 
 
 class _Record(BaseModel):
@@ -69,7 +90,7 @@ class Stream(_Record):
     (`rosetta.core.timeline.stream_clock`). ``sensor`` is its calibration.
     """
 
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     modality: Modality
     uri: str | None = None
@@ -94,7 +115,7 @@ class Annotation(_Record):
     ``stream`` is ``None`` only for a classification of the whole sample.
     """
 
-    id: str = Field(min_length=1)
+    id: Id
     stream: str | None
     label: str = Field(min_length=1)
     geometry: Geometry
@@ -109,7 +130,7 @@ class Annotation(_Record):
 class Entity(_Record):
     """Annotations (usually in different streams) that denote one real-world thing."""
 
-    id: str = Field(min_length=1)
+    id: Id
     label: str | None = None
     members: list[str] = Field(default_factory=list)
     revision: int = Field(default=1, ge=1)
@@ -126,7 +147,7 @@ class Link(_Record):
     last confirmed; when an endpoint changes after that, the link turns ``stale``.
     """
 
-    id: str = Field(min_length=1)
+    id: Id
     type: str = Field(min_length=1)
     source: str = Field(min_length=1)
     target: str = Field(min_length=1)
@@ -148,7 +169,7 @@ class Sample(_Record):
     order (for sensor data recorded from a moving vehicle or robot).
     """
 
-    id: str = Field(min_length=1)
+    id: Id
     external_id: str | None = None
     status: SampleStatus = "new"
     metadata: JsonDict = Field(default_factory=dict)
@@ -173,6 +194,6 @@ class Sample(_Record):
 class Project(_Record):
     """A project: a name and the ontology version new annotations are made under."""
 
-    id: str
+    id: Id
     name: str
     ontology_version: int

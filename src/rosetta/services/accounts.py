@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from rosetta.core.errors import NotAuthenticated, NotFoundError, RosettaError, RuleViolation
+from rosetta.core.errors import AlreadyExists, NotAuthenticated, NotFoundError, RuleViolation
 from rosetta.core.policies import Assignment, Principal, Role
 from rosetta.services.catalog import sample_project
 from rosetta.store import events
@@ -104,7 +105,8 @@ def create_user(
     display_name: str | None = None,
     is_admin: bool = False,
 ) -> User:
-    """A new user; without a password the user can act only through API tokens."""
+    """A new user; without a password the user can act only through API tokens. A name
+    another user holds is `AlreadyExists`."""
     if not name or len(name) > 200 or name != name.strip():
         raise RuleViolation(
             "user", "name", "user.name", "expected 1 to 200 characters without outer spaces"
@@ -119,20 +121,27 @@ def create_user(
         active=True,
         created_at=time.time(),
     )
-    with write_transaction(engine) as connection:
-        if connection.execute(select(users.c.id).where(users.c.name == name)).first():
-            raise RosettaError(f"a user named {name!r} exists already")
-        connection.execute(
-            insert(users).values(
-                id=user.id,
-                name=name,
-                display_name=display_name,
-                password_hash=None if password is None else _hasher.hash(password),
-                is_admin=is_admin,
-                active=True,
-                created_at=user.created_at,
+    password_hash = None if password is None else _hasher.hash(password)
+    try:
+        with write_transaction(engine) as connection:
+            if connection.execute(select(users.c.id).where(users.c.name == name)).first():
+                raise AlreadyExists("user", name)
+            connection.execute(
+                insert(users).values(
+                    id=user.id,
+                    name=name,
+                    display_name=display_name,
+                    password_hash=password_hash,
+                    is_admin=is_admin,
+                    active=True,
+                    created_at=user.created_at,
+                )
             )
-        )
+    except IntegrityError:  # another writer took the name after the check (PostgreSQL)
+        with engine.connect() as connection:
+            if connection.execute(select(users.c.id).where(users.c.name == name)).first():
+                raise AlreadyExists("user", name) from None
+        raise
     return user
 
 
@@ -443,10 +452,18 @@ def assignment_of(connection: Connection, sample_id: str, user_id: str) -> Assig
 def assign(
     engine: Engine, actor: Actor, sample_id: str, user_id: str, *, blind: bool = False
 ) -> Assignment:
-    """Give the sample to the user (again: only `blind` changes)."""
+    """Give the sample to user `user_id` (a name or id), who must be a member of the
+    sample's project (a `RuleViolation` otherwise); again: only `blind` changes."""
     with write_transaction(engine) as connection:
         project_id = sample_project(connection, sample_id)
         user = find_user(connection, user_id)
+        if membership(connection, project_id, user.id) is None:
+            raise RuleViolation(
+                f"assignment of sample {sample_id!r}",
+                "user",
+                "assignee-member",
+                f"{user.name!r} is not a member of the sample's project; give them a role first",
+            )
         before = assignment_of(connection, sample_id, user.id)
         after = Assignment(sample_id, user.id, blind)
         if before == after:

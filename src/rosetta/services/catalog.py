@@ -71,7 +71,12 @@ def decode_cursor(kind: str, cursor: str | None) -> int:
 
 @dataclass(frozen=True)
 class SampleSummary:
-    """One sample in a listing: its ids, status, metadata and how much is drawn on it."""
+    """One sample in a listing: its ids, status, metadata and how much is drawn on it.
+
+    ``gold`` says whether it is a gold sample to the people who may know (reviewers and
+    above); for annotators it is always ``false``, so the listing never tells them which of
+    their samples hold the reference answers.
+    """
 
     id: str
     external_id: str | None
@@ -81,6 +86,7 @@ class SampleSummary:
     annotations: int = 0
     links: int = 0
     stale_links: int = 0
+    gold: bool = False
 
 
 def _count_by_sample(
@@ -143,11 +149,17 @@ def browse_samples(
     reviewer's page that must probe looks at no more than `SCAN` samples: when they hold
     fewer than `limit` matches the page is short (or empty) and its ``next_cursor`` goes on
     after them. So a page costs at most that much at any depth, whatever the filter.
-    Counts are computed for the page's samples only.
+    Counts are computed for the page's samples only; ``gold`` is told to reviewers and
+    above only (`SampleSummary`).
     """
     after = decode_cursor("samples", cursor)
     page = select(
-        samples.c.pk, samples.c.id, samples.c.external_id, samples.c.status, samples.c.metadata
+        samples.c.pk,
+        samples.c.id,
+        samples.c.external_id,
+        samples.c.status,
+        samples.c.metadata,
+        samples.c.gold,
     ).where(samples.c.project_id == access.project_id, samples.c.pk > after)
     driver = _rare_filter(connection, access.project_id, filters)
     if driver is not None:
@@ -251,8 +263,9 @@ def _conditions(filters: SampleFilters, seen: SeenWork | None) -> list[ColumnEle
 def _summaries(
     connection: Connection, rows: Sequence[Any], seen_by: str | None = None
 ) -> list[SampleSummary]:
-    """The summaries of sample rows, counting all work, or with `seen_by` the work that
-    annotator sees: everyone's on the rows whose ``sees_all`` is true, their own elsewhere."""
+    """The summaries of sample rows, counting all work and telling which are gold, or with
+    `seen_by` the work that annotator sees (everyone's on the rows whose ``sees_all`` is
+    true, their own elsewhere) and no sample as gold."""
     ids = [row.id for row in rows]
     if not ids:
         return []
@@ -296,6 +309,7 @@ def _summaries(
             annotations=annotation_counts.get(row.id, 0),
             links=link_counts.get(row.id, (0, 0))[0],
             stale_links=link_counts.get(row.id, (0, 0))[1],
+            gold=seen_by is None and bool(row.gold),
         )
         for row in rows
     ]

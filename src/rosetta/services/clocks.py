@@ -22,9 +22,10 @@ from rosetta.core.schema import Stream
 from rosetta.core.sync import OffsetEstimate, absolute_clock, common_origin, sync_point_from_offset
 from rosetta.core.timebase import exact, format_exact
 from rosetta.media.align import estimate_file_offset
-from rosetta.media.probe import local_path
 from rosetta.services.catalog import sample_project
 from rosetta.services.editing import mark_links_stale
+from rosetta.services.media_access import stream_media_file
+from rosetta.services.settings import Settings
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
@@ -68,11 +69,13 @@ def align_audio(
     *,
     max_lag: float | None = None,
     min_confidence: float = MIN_CONFIDENCE,
+    settings: Settings | None = None,
 ) -> Alignment:
     """Align stream `stream_id` to `reference_stream_id` by their sound.
 
-    Both must be audio or video streams of the sample with a local media file. The offset
-    between their recordings (`rosetta.media.align.estimate_file_offset`) becomes the one
+    Both must be audio or video streams of the sample with a local media file (inside the
+    media roots of `settings`, when given: `services.media_access.stream_media_file`). The
+    offset between their recordings (`rosetta.media.align.estimate_file_offset`) becomes the one
     sync point of the stream's clock (``source="audio"``, with the confidence and the
     measurement in its note), which replaces any sync points it had; its rate or table
     and offset stay (a stream without a clock gets its media's rate). Below
@@ -82,7 +85,7 @@ def align_audio(
         raise RosettaError(f"stream {stream_id!r} cannot be aligned to itself")
     with engine.connect() as connection:
         paths = {
-            ident: _media_path(stream)
+            ident: _media_path(stream, settings)
             for ident, stream in _sample_streams(
                 connection, sample_id, (reference_stream_id, stream_id)
             ).items()
@@ -195,7 +198,7 @@ def _sample_streams(
     return found
 
 
-def _media_path(stream: Stream) -> str:
+def _media_path(stream: Stream, settings: Settings | None) -> str:
     if stream.modality not in (Modality.AUDIO, Modality.VIDEO):
         raise RosettaError(
             f"stream {stream.id!r} is {stream.modality.value}; aligning by sound needs an "
@@ -203,7 +206,7 @@ def _media_path(stream: Stream) -> str:
         )
     if stream.uri is None:
         raise RosettaError(f"stream {stream.id!r} has no media file to align by")
-    return str(local_path(stream.uri))
+    return str(stream_media_file(stream.id, stream.uri, settings))
 
 
 def _media_clock(stream: Stream) -> Clock:

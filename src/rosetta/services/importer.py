@@ -7,6 +7,11 @@ per sample (action ``import``, listing the ids of the records it created: see
 with its file, line and field, and nothing of its batch is written; earlier batches stay,
 and ``resume=True`` continues after the last committed line. A sample whose external id is
 already in the project is skipped, so importing a file twice changes nothing.
+
+Local streams without media info are probed. Given the server's `Settings` (an import
+job), their files are read only inside the media roots
+(`services.media_access.stream_media_file`), and one outside them fails its line, naming
+the stream and the path; without them (the command line, the demo) wherever they are.
 """
 
 import time
@@ -34,6 +39,7 @@ from rosetta.formats.native import (
     read_lines,
 )
 from rosetta.services.projects import load_ontology
+from rosetta.services.settings import Settings
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import IMPORTED, Actor
 from rosetta.store.tables import (
@@ -78,13 +84,15 @@ def import_jsonl(
     resume: bool = False,
     new_ids: bool = False,
     progress: Callable[[int], None] | None = None,
+    settings: Settings | None = None,
 ) -> ImportReport:
     """Import the native JSONL file at `path` into the project.
 
     With ``resume=True`` the newest import of the same file into this project, when it did
     not finish, goes on after its last committed line. With ``new_ids=True`` every sample,
     stream, annotation, entity and link gets a fresh id (references follow). `progress` is
-    called with the number of bytes read after each committed batch.
+    called with the number of bytes read after each committed batch. With `settings`, media
+    is probed only inside their media roots.
     """
     started = time.perf_counter()
     path = Path(path)
@@ -97,7 +105,14 @@ def import_jsonl(
     with handle:
         tracker = _Tracker.open(engine, project_id, str(path.resolve()), actor, resume=resume)
         writer = _Writer(
-            engine, project_id, ontology, actor, file=str(path), new_ids=new_ids, tracker=tracker
+            engine,
+            project_id,
+            ontology,
+            actor,
+            file=str(path),
+            new_ids=new_ids,
+            tracker=tracker,
+            settings=settings,
         )
         lines = read_lines(handle, start_line=tracker.lines_committed + 1)
         try:
@@ -120,8 +135,10 @@ def import_samples(
     actor: Actor,
     *,
     batch_size: int = 500,
+    settings: Settings | None = None,
 ) -> ImportReport:
-    """Import sample records (validated and written like the lines of a file, in batches).
+    """Import sample records (validated and written like the lines of a file, in batches;
+    media probed as `import_jsonl` probes it under `settings`).
 
     Errors name the file ``<samples>`` and the 1-based position of the sample.
     """
@@ -129,7 +146,14 @@ def import_samples(
     with engine.connect() as connection:
         ontology = load_ontology(connection, project_id)
     writer = _Writer(
-        engine, project_id, ontology, actor, file=SAMPLES_SOURCE, new_ids=False, tracker=None
+        engine,
+        project_id,
+        ontology,
+        actor,
+        file=SAMPLES_SOURCE,
+        new_ids=False,
+        tracker=None,
+        settings=settings,
     )
     counts = writer.run(
         ((number, sample.external_id, sample) for number, sample in enumerate(samples, start=1)),
@@ -368,8 +392,10 @@ class _Writer:
         file: str,
         new_ids: bool,
         tracker: _Tracker | None,
+        settings: Settings | None,
     ) -> None:
         self.engine = engine
+        self.settings = settings
         self.project_id = project_id
         self.ontology = ontology
         self.file = file
@@ -475,18 +501,21 @@ class _Writer:
         """`sample` with probed media info where a local stream has none."""
         if not any(_needs_probe(stream) for stream in sample.streams):
             return sample
+        # media readers load PyAV and friends: only imports that probe pay for them
         from rosetta.media.frames import frame_clock, frame_table
-        from rosetta.media.probe import local_path, probe
+        from rosetta.media.probe import probe
+        from rosetta.services.media_access import stream_media_file
 
         filled: list[Stream] = []
         for index, stream in enumerate(sample.streams):
             if stream.uri is not None and _needs_probe(stream):
                 update: dict[str, Any] = {}
                 try:
-                    update["media"] = probe(stream.uri, stream.modality)
+                    path = stream_media_file(stream.id, stream.uri, self.settings)
+                    update["media"] = probe(str(path), stream.modality)
                     if stream.modality is Modality.VIDEO and stream.clock is None:
                         # a variable frame rate needs the container's frame times
-                        table = frame_table(local_path(stream.uri))
+                        table = frame_table(path)
                         if table.constant_rate is None:
                             update["clock"] = frame_clock(table)
                 except RosettaError as exc:

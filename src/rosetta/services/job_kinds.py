@@ -219,6 +219,7 @@ def _import(context: JobContext, params: ImportParams) -> dict[str, Any]:
         resume=True,
         new_ids=params.new_ids,
         progress=progress,
+        settings=context.settings,
     )
     if PurePosixPath(params.file).parts[0] == UPLOADS:
         path.unlink()
@@ -267,6 +268,7 @@ def _probe(context: JobContext, params: ProbeParams) -> dict[str, Any]:
         _project(context),
         only_missing=params.only_missing,
         progress=context.progress,
+        settings=context.settings,
     )
 
 
@@ -276,11 +278,15 @@ def _stream_in_project(connection: Connection, project_id: str, params: PrepareP
 
 
 def _prepare(context: JobContext, params: PrepareParams) -> dict[str, Any]:
-    return prepare_stream(context.engine, params.stream, context.progress)
+    return prepare_stream(
+        context.engine, params.stream, context.progress, settings=context.settings
+    )
 
 
 def _prepare_project(context: JobContext, _params: PrepareProjectParams) -> dict[str, Any]:
-    return prepare_all(context.engine, _project(context), context.progress)
+    return prepare_all(
+        context.engine, _project(context), context.progress, settings=context.settings
+    )
 
 
 #: Every kind of job, by name.

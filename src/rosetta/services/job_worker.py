@@ -32,19 +32,21 @@ from rosetta.services.jobs import (
     requeue_stale,
     worker_name,
 )
+from rosetta.services.settings import Settings
 
 _log = logging.getLogger(__name__)
 
 
 class Worker:
     """Runs queued jobs on `threads` threads, here or (`ray_address`) on a Ray cluster;
-    files the jobs write go under `data_dir`."""
+    files the jobs write go under `data_dir`; media is read as `settings` allow."""
 
     def __init__(
         self,
         engine: Engine,
         *,
         data_dir: Path,
+        settings: Settings | None = None,
         threads: int = 1,
         ray_address: str | None = None,
         poll: float = 1.0,
@@ -53,6 +55,7 @@ class Worker:
     ) -> None:
         self.engine = engine
         self.data_dir = data_dir
+        self.settings = settings
         self.ray_address = ray_address
         self.poll = poll
         self.stale_after = stale_after
@@ -117,10 +120,16 @@ class Worker:
                 job,
                 worker=self.name,
                 data_dir=self.data_dir,
+                settings=self.settings,
                 stop=self._stop,
             )
         context = JobContext(
-            self.engine, job, worker=self.name, data_dir=self.data_dir, stop=self._stop
+            self.engine,
+            job,
+            worker=self.name,
+            data_dir=self.data_dir,
+            settings=self.settings,
+            stop=self._stop,
         )
         return execute(context, run_kind)
 

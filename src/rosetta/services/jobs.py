@@ -51,6 +51,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from rosetta import __version__
 from rosetta.core.errors import NotFoundError, RosettaError
+from rosetta.services.settings import Settings
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
 from rosetta.store.tables import job_logs, jobs
@@ -447,6 +448,7 @@ class JobContext:
         *,
         worker: str,
         data_dir: Path,
+        settings: Settings | None = None,
         stop: threading.Event | None = None,
         on_progress: ProgressFn | None = None,
     ) -> None:
@@ -454,6 +456,9 @@ class JobContext:
         self.job = job
         self.worker = worker
         self.data_dir = data_dir
+        #: the server's settings: a job reads local media only inside their media roots
+        #: (``None``: a job run by the command line, which reads media where it is)
+        self.settings = settings
         #: what an earlier run of the job saved with `checkpoint_to` (None: start afresh)
         self.checkpoint = job.checkpoint
         self._stop = stop

@@ -12,7 +12,9 @@ something readable, and refuses everything else.
   refused URI never causes a request. Chained fsspec URLs (``a::b``) are never read.
 
 A refused URI raises `PermissionDenied` naming the URI and the setting that would allow it;
-a permitted one that names nothing raises `NotFoundError`.
+a permitted one that names nothing raises `NotFoundError`. Services that read a stream's
+file for the server (probing, media preparation, alignment, imports) take it from
+`stream_media_file`, which names the stream in those errors.
 """
 
 import hashlib
@@ -87,32 +89,50 @@ class RemoteMedia:
     prefix: str
 
 
-def locate(uri: str, settings: Settings) -> LocalMedia | RemoteMedia:
+def locate(
+    uri: str, settings: Settings, *, stream_id: str | None = None
+) -> LocalMedia | RemoteMedia:
     """Where the media at `uri` may be read, under `settings`; never touches the network.
 
     Raises `PermissionDenied` when the settings do not allow reading it and
-    `NotFoundError` when a local path they allow names no file.
+    `NotFoundError` when a local path they allow names no file; both name the stream
+    `stream_id` when given.
     """
     if "\x00" in uri:
         raise RosettaError(f"media URI {uri!r} holds a NUL character")
     scheme = urlsplit(uri).scheme.lower()
     if len(scheme) > 1 and scheme != "file":
         return _remote(uri, settings)
+    file = _LocalFile(uri, stream_id)
     path = local_path(uri)
     if path.is_absolute():
-        return _local([path], uri, settings)
-    return _local([root / path for root in settings.media_roots], uri, settings)
+        return _local([path], file, settings)
+    return _local([root / path for root in settings.media_roots], file, settings)
 
 
-def local_media_path(uri: str, settings: Settings) -> Path:
+def local_media_path(uri: str, settings: Settings, *, stream_id: str | None = None) -> Path:
     """The real path of the local media file at `uri`, for readers that need a file.
 
     Raises `PermissionDenied` as `locate` does, and `RosettaError` for remote media.
     """
-    found = locate(uri, settings)
+    found = locate(uri, settings, stream_id=stream_id)
     if isinstance(found, RemoteMedia):
-        raise RosettaError(f"{uri}: remote media cannot be read here, only local files")
+        where = "" if stream_id is None else f" (the media of stream {stream_id!r})"
+        raise RosettaError(f"{uri}{where}: remote media cannot be read here, only local files")
     return found.path
+
+
+def stream_media_file(stream_id: str, uri: str, settings: Settings | None) -> Path:
+    """The local file of stream `stream_id` (at `uri`), for a service that reads it.
+
+    With `settings` (the server and its jobs) the file must lie inside the media roots
+    (`local_media_path`); a `PermissionDenied` or `NotFoundError` names the stream and
+    the path. Without (the command line and the demo, which read the files of the person
+    running them) it is the file the URI names, wherever it is, and need not exist.
+    """
+    if settings is None:
+        return local_path(uri)
+    return local_media_path(uri, settings, stream_id=stream_id)
 
 
 def content_type(uri: str, declared: str | None) -> str | None:
@@ -129,22 +149,34 @@ def content_type(uri: str, declared: str | None) -> str | None:
     return _ALIASES.get(guessed, guessed) if guessed else None
 
 
-def _refused_local(uri: str) -> PermissionDenied:
+@dataclass(frozen=True)
+class _LocalFile:
+    """The local media file asked for, to name it in errors: its URI and its stream."""
+
+    uri: str
+    stream_id: str | None
+
+    def __str__(self) -> str:
+        of = "" if self.stream_id is None else f" of stream {self.stream_id!r}"
+        return f"the local media file {self.uri!r}{of}"
+
+
+def _refused_local(file: _LocalFile) -> PermissionDenied:
     return PermissionDenied(
         "read",
-        f"the local media file {uri!r}: it lies outside every folder of ROSETTA_MEDIA_ROOTS "
-        "(symbolic links and '..' resolved); add its folder to ROSETTA_MEDIA_ROOTS to serve it",
+        f"{file}: it lies outside every folder of ROSETTA_MEDIA_ROOTS (symbolic links and "
+        "'..' resolved); add its folder to ROSETTA_MEDIA_ROOTS to serve it",
     )
 
 
-def _local(candidates: list[Path], uri: str, settings: Settings) -> LocalMedia:
+def _local(candidates: list[Path], file: _LocalFile, settings: Settings) -> LocalMedia:
     """The first candidate that is a file inside a root; refused when the first one that
     exists lies outside every root."""
     if not settings.media_roots:
         raise PermissionDenied(
             "read",
-            f"the local media file {uri!r}: no media folders are configured; set "
-            "ROSETTA_MEDIA_ROOTS to the folders local media may be served from",
+            f"{file}: no media folders are configured; set ROSETTA_MEDIA_ROOTS to the "
+            "folders local media may be served from",
         )
     roots = [_real(root) for root in settings.media_roots]
     inside = False
@@ -153,12 +185,13 @@ def _local(candidates: list[Path], uri: str, settings: Settings) -> LocalMedia:
         if any(real.is_relative_to(root) for root in roots):
             inside = True
             if real.is_file():
-                return LocalMedia(uri, real)
+                return LocalMedia(file.uri, real)
         elif real.exists():
-            raise _refused_local(uri)
+            raise _refused_local(file)
     if not inside:
-        raise _refused_local(uri)
-    raise NotFoundError("media file", uri)
+        raise _refused_local(file)
+    kind = "media file" if file.stream_id is None else f"media file of stream {file.stream_id!r}"
+    raise NotFoundError(kind, file.uri)
 
 
 def _real(path: Path) -> Path:
@@ -176,7 +209,7 @@ def _remote(uri: str, settings: Settings) -> RemoteMedia:
         )
     target = urlsplit(uri)
     if target.scheme.lower() in _LOCAL_PROTOCOLS:
-        raise _refused_local(uri)
+        raise _refused_local(_LocalFile(uri, None))
     segments = re.split(r"[/\\]", unquote(target.path))
     if any(segment in (".", "..") for segment in segments):
         raise PermissionDenied(

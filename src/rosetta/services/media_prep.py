@@ -20,6 +20,11 @@ nanoseconds, resolved path): a stream whose artefacts all carry the file's curre
 fingerprint is skipped, any other is recomputed in full. Everything is computed first
 and then written in one transaction, so a failure leaves the previous artefacts as they
 were and never a partial set.
+
+Given the server's `Settings` (its jobs), a stream's file is read only inside the media
+roots (`services.media_access.stream_media_file`); a file outside them fails the stream
+with an error naming it and its path. Without them (the command line, the demo) a file is
+read wherever it is.
 """
 
 import time
@@ -35,9 +40,10 @@ from rosetta.core.errors import NotFoundError, RosettaError
 from rosetta.core.modality import Modality
 from rosetta.media import frames, peaks
 from rosetta.media.audio import has_audio
-from rosetta.media.probe import local_path
 from rosetta.services.catalog import find_stream
 from rosetta.services.jobs import Job, ProgressFn, run_here
+from rosetta.services.media_access import stream_media_file
+from rosetta.services.settings import Settings
 from rosetta.store.engine import keyset_pages, write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.tables import media_artifacts, projects, samples, streams
@@ -130,13 +136,18 @@ def _ignore(_fraction: float, _message: str | None = None) -> None:
 
 
 def prepare_stream(
-    engine: Engine, stream_id: str, progress: ProgressFn = _ignore
+    engine: Engine,
+    stream_id: str,
+    progress: ProgressFn = _ignore,
+    *,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Compute and store what stream `stream_id` needs, unless it is fresh already.
 
     Returns ``{"stream", "status": "prepared" | "fresh" | "nothing to prepare",
     "artifacts": {kind: size in bytes}}``. Raises `RosettaError` naming the file when it is
-    missing, changes while it is read, or cannot be decoded; nothing is written then.
+    missing, outside the media roots of `settings`, changes while it is read, or cannot be
+    decoded; nothing is written then.
     """
     with engine.connect() as connection:
         stream = find_stream(connection, stream_id)
@@ -151,7 +162,7 @@ def prepare_stream(
     report: dict[str, Any] = {"stream": stream_id, "artifacts": {}}
     if stream.modality not in PREPARED or stream.uri is None:
         return {**report, "status": "nothing to prepare"}
-    path = local_path(stream.uri)
+    path = stream_media_file(stream_id, stream.uri, settings)
     if not path.is_file():
         raise RosettaError(f"{path}: no such file (the media of stream {stream_id})")
     before = fingerprint(path)
@@ -222,7 +233,12 @@ def _step(progress: ProgressFn, start: float, end: float, message: str) -> Calla
 
 
 def prepare_project(
-    engine: Engine, actor: Actor, project_id: str, progress: ProgressFn = _ignore
+    engine: Engine,
+    actor: Actor,
+    project_id: str,
+    progress: ProgressFn = _ignore,
+    *,
+    settings: Settings | None = None,
 ) -> Job:
     """Prepare every audio and video stream of the project, as one recorded job (kind
     ``prepare-project``) run here and now; returns the finished job (see `prepare_all`)."""
@@ -238,13 +254,22 @@ def prepare_project(
         PREPARE_PROJECT,
         project_id,
         project_id=project_id,
-        handler=lambda context: prepare_all(engine, project_id, context.progress),
+        handler=lambda context: prepare_all(
+            engine, project_id, context.progress, settings=settings
+        ),
         progress=progress,
     )
 
 
-def prepare_all(engine: Engine, project_id: str, progress: ProgressFn = _ignore) -> dict[str, Any]:
-    """Prepare every audio and video stream of the project.
+def prepare_all(
+    engine: Engine,
+    project_id: str,
+    progress: ProgressFn = _ignore,
+    *,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Prepare every audio and video stream of the project (files read as `prepare_stream`
+    reads them under `settings`).
 
     Streams are read by pages in insertion order. A stream that fails does not stop the
     others: the result lists the counts by status and each failure (``{"stream", "error"}``).
@@ -257,9 +282,9 @@ def prepare_all(engine: Engine, project_id: str, progress: ProgressFn = _ignore)
     failures: list[dict[str, str]] = []
     for done, stream_id in enumerate(_stream_ids(engine, project_id)):
         try:
-            status = prepare_stream(engine, stream_id, _share(progress, done, total, stream_id))[
-                "status"
-            ]
+            status = prepare_stream(
+                engine, stream_id, _share(progress, done, total, stream_id), settings=settings
+            )["status"]
         except RosettaError as exc:
             status = "failed"
             failures.append({"stream": stream_id, "error": str(exc)})

@@ -7,7 +7,9 @@ what the import said. Each stream whose media info changes gets one ``stream`` `
 event with the media info before and after; a page's changes are written in one
 transaction. Only local files are probed: streams with a remote URI are counted and left
 as they are, as are streams with inline text only. A file that cannot be probed does not
-stop the others: the report lists each failure.
+stop the others: the report lists each failure. Given the server's `Settings` (its jobs),
+a file is read only inside the media roots (`services.media_access.stream_media_file`),
+and one outside them is such a failure, naming the stream and the path.
 """
 
 from collections.abc import Callable
@@ -19,7 +21,9 @@ from sqlalchemy import Engine, func, select, update
 from rosetta.core.errors import RosettaError
 from rosetta.core.schema import MediaInfo
 from rosetta.media.probe import probe
+from rosetta.services.media_access import stream_media_file
 from rosetta.services.projects import find_project
+from rosetta.services.settings import Settings
 from rosetta.store import events
 from rosetta.store.engine import keyset_pages, write_transaction
 from rosetta.store.events import Actor, dumps
@@ -48,10 +52,12 @@ def probe_project(
     *,
     only_missing: bool = False,
     progress: Progress = _ignore,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Probe the local media of every stream of the project and store what changed.
 
-    With `only_missing`, only streams without any media info are probed. Returns
+    With `only_missing`, only streams without any media info are probed; with `settings`,
+    only files inside their media roots are read. Returns
     ``{"streams", "counts": {"updated" | "unchanged" | "remote" | "skipped" | "failed": n},
     "failures": [{"stream", "error"}]}``.
     """
@@ -67,7 +73,7 @@ def probe_project(
     for page in keyset_pages(engine, query, streams.c.pk, PAGE_SIZE):
         changes = []
         for row in page:
-            status, changed = _probe_row(row, only_missing, failures)
+            status, changed = _probe_row(row, only_missing, settings, failures)
             counts[status] = counts.get(status, 0) + 1
             if changed is not None:
                 changes.append((row, changed))
@@ -78,7 +84,7 @@ def probe_project(
 
 
 def _probe_row(
-    row: Any, only_missing: bool, failures: list[dict[str, str]]
+    row: Any, only_missing: bool, settings: Settings | None, failures: list[dict[str, str]]
 ) -> tuple[str, MediaInfo | None]:
     """Probe one stream's file: its status and, when it changed, its new media info."""
     if row.uri is None:
@@ -89,7 +95,7 @@ def _probe_row(
     if only_missing and stored != MediaInfo():
         return "skipped", None
     try:
-        found = probe(row.uri, row.modality)
+        found = probe(str(stream_media_file(row.id, row.uri, settings)), row.modality)
     except RosettaError as exc:
         failures.append({"stream": row.id, "error": str(exc)})
         return "failed", None

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from rosetta.services.job_kinds import run_kind
 from rosetta.services.jobs import Job, JobContext, Outcome, execute, get_job
+from rosetta.services.settings import Settings
 from rosetta.store.engine import make_engine
 
 #: Seconds between two looks at a running task (and at the worker's stop flag).
@@ -48,13 +49,15 @@ def database_url(engine: Engine) -> str:
 
 
 @ray.remote(max_retries=0)
-def _run_task(url: str, job_id: str, worker: str, data_dir: str) -> Outcome:
+def _run_task(
+    url: str, job_id: str, worker: str, data_dir: str, settings: Settings | None
+) -> Outcome:
     """The Ray task of one job."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             job = get_job(connection, job_id)
-        context = JobContext(engine, job, worker=worker, data_dir=Path(data_dir))
+        context = JobContext(engine, job, worker=worker, data_dir=Path(data_dir), settings=settings)
         node = ray.get_runtime_context().get_node_id()
         context.log(f"running as a Ray task on node {node} (process {os.getpid()})")
         return execute(context, run_kind)
@@ -69,12 +72,13 @@ def run_on_ray(
     *,
     worker: str,
     data_dir: Path,
+    settings: Settings | None,
     stop: threading.Event,
 ) -> Outcome:
     """Run the claimed `job` as a task on the Ray cluster at `address` and wait for it;
     when `stop` is set first, the task is cancelled and the job interrupted."""
     connect(address)
-    task = _run_task.remote(database_url(engine), job.id, worker, str(data_dir.resolve()))
+    task = _run_task.remote(database_url(engine), job.id, worker, str(data_dir.resolve()), settings)
     while True:
         ready, _ = ray.wait([task], timeout=WAIT)
         if ready:

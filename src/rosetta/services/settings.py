@@ -1,24 +1,26 @@
 """The server's settings: typed, documented, read from ``ROSETTA_*`` environment variables
 (or passed in by the CLI and tests), and refusing unsafe combinations.
 
-===========================  =============================================================
-variable                     meaning
-===========================  =============================================================
-``ROSETTA_DATABASE_URL``     the store (``sqlite:///rosetta.db``; ``postgresql://...``)
-``ROSETTA_MEDIA_ROOTS``      JSON list of folders local media may be served from; a file
-                             outside every root is never served
-``ROSETTA_REMOTE_MEDIA``     JSON list of URL prefixes remote media may be fetched from
-                             (``["s3://bucket/", "https://cdn.example.org/"]``); any other
-                             remote URI is refused (no server-side request forgery)
-``ROSETTA_DATA_DIR``         where exports and other job output are written
-``ROSETTA_COOKIE_SECURE``    session cookies only over HTTPS (default true; false only
-                             with ``ROSETTA_DEV=true``)
-``ROSETTA_DEV``              development mode: allows insecure cookies
-``ROSETTA_SESSION_HOURS``    how long a browser session lasts
-``ROSETTA_JOB_WORKERS``      in-process job worker threads per server process (0: none,
-                             jobs are run by ``rosetta worker``)
-``ROSETTA_RAY_ADDRESS``      run batch jobs on this Ray cluster (``ray.init(address=...)``)
-===========================  =============================================================
+============================  ============================================================
+variable                      meaning
+============================  ============================================================
+``ROSETTA_DATABASE_URL``      the store (``sqlite:///rosetta.db``; ``postgresql://...``)
+``ROSETTA_MEDIA_ROOTS``       JSON list of folders local media may be served from; a file
+                              outside every root is never served
+``ROSETTA_REMOTE_MEDIA``      JSON list of URL prefixes remote media may be fetched from
+                              (``["s3://bucket/", "https://cdn.example.org/"]``); any other
+                              remote URI is refused (no server-side request forgery)
+``ROSETTA_DATA_DIR``          where exports and other job output are written
+``ROSETTA_MAX_UPLOAD_BYTES``  the largest file an upload may send (default 2 GiB); a
+                              larger one is refused with 413 and nothing of it is kept
+``ROSETTA_COOKIE_SECURE``     session cookies only over HTTPS (default true; false only
+                              with ``ROSETTA_DEV=true``)
+``ROSETTA_DEV``               development mode: allows insecure cookies
+``ROSETTA_SESSION_HOURS``     how long a browser session lasts
+``ROSETTA_JOB_WORKERS``       in-process job worker threads per server process (0: none,
+                              jobs are run by ``rosetta worker``)
+``ROSETTA_RAY_ADDRESS``       run batch jobs on this Ray cluster (``ray.init(address=...)``)
+============================  ============================================================
 """
 
 from pathlib import Path
@@ -37,6 +39,7 @@ class Settings(BaseSettings):
     media_roots: tuple[Path, ...] = ()
     remote_media: tuple[str, ...] = ()
     data_dir: Path = Path("rosetta-data")
+    max_upload_bytes: int = Field(default=2 << 30, gt=0)
     cookie_secure: bool = True
     dev: bool = False
     session_hours: float = Field(default=12.0, gt=0)

@@ -81,7 +81,7 @@ streams = Table(
     metadata,
     Column("pk", PK, primary_key=True, autoincrement=True),
     Column("id", String(64), nullable=False, unique=True),
-    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False, index=True),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("modality", String(20), nullable=False),
     Column("uri", Text, nullable=True),
@@ -89,6 +89,8 @@ streams = Table(
     Column("media", Text, nullable=False),
     Column("clock", Text, nullable=True),
     Column("sensor", Text, nullable=True),
+    # a sample's streams, and whether it has one of a modality (the listing's filter)
+    Index(None, "sample_id", "modality"),
 )
 
 annotations = Table(
