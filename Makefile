@@ -13,11 +13,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?= --n 10000 100000
 
-# Debian packages the tests call (they make their media with ffmpeg and sox).
-SYSTEM_TOOLS := ffmpeg sox
+# Debian packages the tests call (they make their media with ffmpeg and sox; the browser
+# tests drive Chromium).
+SYSTEM_TOOLS := ffmpeg sox chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-tools demo test bench fuzz openapi
+.PHONY: install system-tools web demo test screenshots bench fuzz openapi
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" && $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,20 +38,37 @@ system-tools:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-demo: $(STAMP)
+demo: $(STAMP) web
 	$(BIN)/rosetta demo --host $(HOST) --port $(PORT)
 
-# the TypeScript client's tools (tests regenerate and type-check it)
+# the web workspace's dependencies and tools (tests also regenerate and type-check the client)
 web/node_modules/.installed: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-test: $(STAMP) system-tools web/node_modules/.installed
+# the web workspace, built into the package (src/rosetta/web_dist, served at /app) when
+# any of its sources changed since the last build (its index.html is the stamp)
+WEB_BUILT := src/rosetta/web_dist/index.html
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json
+
+$(WEB_BUILT): $(WEB_SOURCES) web/node_modules/.installed
+	cd web && npm run build
+	@touch $@
+
+web: $(WEB_BUILT)
+
+test: $(STAMP) system-tools web
+	cd web && npm run typecheck && npm test
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# the browser tests again, keeping their screenshots in docs/screenshots (the docs show them)
+screenshots: $(STAMP) system-tools web
+	ROSETTA_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser
 
 # regenerate the OpenAPI document and the TypeScript client's types from the app
 openapi: $(STAMP) web/node_modules/.installed

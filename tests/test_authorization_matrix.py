@@ -165,6 +165,8 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "media_head": {},
         "login_page": {},
         "page": {},
+        "app_shell": {},
+        "app_file": {"path": {"path": "s/slideshow"}},
         "list_projects": {},
         "create_project": {"json": {"name": "second", "ontology": _ontology()}},
         "get_project": {},

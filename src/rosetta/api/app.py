@@ -26,6 +26,7 @@ from rosetta.api import (
     routes,
     sample_routes,
     sample_write_routes,
+    spa,
     timeline_routes,
     track_routes,
 )
@@ -77,6 +78,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(projection_routes.router)
     app.include_router(media.router)
     app.include_router(page.router)
+    app.include_router(spa.router)
     app.include_router(project_routes.router)
     app.include_router(sample_routes.router)
     app.include_router(review_routes.router)

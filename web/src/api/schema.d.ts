@@ -536,7 +536,8 @@ export interface paths {
         /**
          * Upload Import
          * @description Upload a native JSONL file (the request body, streamed to the data folder) and
-         *     queue its import (``Location``: the job).
+         *     queue its import (``Location``: the job). A file larger than the settings'
+         *     ``max_upload_bytes`` is refused (413) and nothing of it is kept.
          */
         post: operations["upload_import"];
         delete?: never;
@@ -667,6 +668,47 @@ export interface paths {
          *     and the chosen sample (default: the page's first) as they may see it.
          */
         get: operations["page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/app": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * App Shell
+         * @description The web workspace (its ``index.html``).
+         */
+        get: operations["app_shell"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/app/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * App File
+         * @description A file of the web workspace's build, or its ``index.html`` for the workspace's
+         *     own routes (``/app/login``, ``/app/p/{project}``, ``/app/s/{sample}``, ...).
+         */
+        get: operations["app_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -814,7 +856,8 @@ export interface paths {
         /**
          * Get Sample
          * @description The whole sample (its native record, one line of the JSONL format) without the work
-         *     the caller may not see, with ``ETag: "<sample revision>"``.
+         *     the caller may not see, with ``ETag: "<sample revision>"``; 304 without a body when
+         *     ``If-None-Match`` names the current revision.
          */
         get: operations["get_sample"];
         put?: never;
@@ -2404,6 +2447,10 @@ export interface components {
         /**
          * SampleSummary
          * @description One sample in a listing: its ids, status, metadata and how much is drawn on it.
+         *
+         *     ``gold`` says whether it is a gold sample to the people who may know (reviewers and
+         *     above); for annotators it is always ``false``, so the listing never tells them which of
+         *     their samples hold the reference answers.
          */
         SampleSummary: {
             /** Id */
@@ -2433,6 +2480,11 @@ export interface components {
              * @default 0
              */
             stale_links: number;
+            /**
+             * Gold
+             * @default false
+             */
+            gold: boolean;
         };
         /**
          * SampleWork
@@ -3799,6 +3851,13 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description The file is larger than ROSETTA_MAX_UPLOAD_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4093,6 +4152,78 @@ export interface operations {
             };
         };
     };
+    app_shell: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The workspace is not built (`make web`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    app_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The built file at `path`, else the workspace's index.html. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such file under assets/. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The workspace is not built (`make web`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_projects: {
         parameters: {
             query?: never;
@@ -4331,7 +4462,10 @@ export interface operations {
     get_sample: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the caller holds ("<n>", a list of them, or *). */
+                "if-none-match"?: string | null;
+            };
             path: {
                 sample_id: string;
             };
@@ -4347,6 +4481,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Sample"];
                 };
+            };
+            /** @description The sample is unchanged since the ETag given. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

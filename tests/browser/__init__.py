@@ -1,0 +1,1 @@
+"""Browser tests: the web workspace in Debian's Chromium, driven by Playwright."""

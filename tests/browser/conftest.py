@@ -1,0 +1,81 @@
+"""The web workspace in a real browser: the app served by uvicorn on a loopback port over a
+store holding the demo project (built by the demo's own builder), and Debian's Chromium
+driven by Playwright (pytest-playwright's ``page`` fixture, its base URL the server's).
+
+Without ``/usr/bin/chromium`` or without a build of the workspace (``make web``) these
+tests are skipped, unless ``CI`` is set: then they fail. Screenshots go to a temporary
+folder, or to the folder ``ROSETTA_SCREENSHOTS`` names (``make screenshots``: the ones
+the docs show).
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loopback import serve
+from rosetta.api.spa import WEB_DIST
+from rosetta.demo.build import MEDIA_DIR, build_demo
+from rosetta.services.settings import Settings
+from rosetta.store.engine import open_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {what}")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests save their screenshots."""
+    named = os.environ.get("ROSETTA_SCREENSHOTS")
+    folder = Path(named) if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the app serving the demo project and the built workspace."""
+    if not (WEB_DIST / "index.html").is_file():
+        _missing(f"the web workspace is not built in {WEB_DIST}: run `make web`")
+    folder = tmp_path_factory.mktemp("browser")
+    engine = open_store(f"sqlite:///{folder / 'demo.db'}")
+    build_demo(engine)
+    settings = Settings(
+        media_roots=(MEDIA_DIR,),
+        data_dir=folder / "data",
+        job_workers=0,
+        dev=True,
+        cookie_secure=False,
+    )
+    try:
+        with serve(engine, settings) as url:
+            yield url
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's Chromium (never a browser Playwright downloads)."""
+    if not CHROMIUM.is_file():
+        _missing(f"{CHROMIUM} is missing (Debian package chromium; `make test` installs it)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """Pages open relative to the live server (replaces pytest-base-url's fixture)."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A desktop-sized window."""
+    return {**browser_context_args, "viewport": {"width": 1360, "height": 860}}

@@ -1,0 +1,100 @@
+/**
+ * The workspace's routes, on the History API: every page lives under `/app`, which the
+ * server answers with the same `index.html` (`rosetta.api.spa`).
+ *
+ *     /app/login?next=…     log in, then go to `next` (a path under /app)
+ *     /app                  the caller's projects
+ *     /app/p/{project}      a project's samples (filters in the query string)
+ *     /app/s/{sample}       one sample's workspace (`?project=` names its project)
+ *
+ * `parseRoute` is pure; `navigate` changes the address and `useLocation` re-renders on it.
+ */
+import { useSyncExternalStore } from "react";
+
+export const BASE = "/app";
+
+/** A page of the workspace, as its address names it. */
+export type Route =
+  | { name: "login"; next: string }
+  | { name: "projects" }
+  | { name: "samples"; project: string; query: URLSearchParams }
+  | { name: "sample"; sample: string; project: string | undefined }
+  | { name: "not-found"; path: string };
+
+function decoded(segment: string): string | undefined {
+  try {
+    const value = decodeURIComponent(segment);
+    return value === "" ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The route of `pathname` and `search` (a `location`'s parts). */
+export function parseRoute(pathname: string, search: string): Route {
+  const query = new URLSearchParams(search);
+  const notFound: Route = { name: "not-found", path: pathname };
+  if (pathname !== BASE && !pathname.startsWith(`${BASE}/`)) return notFound;
+  const parts = pathname.slice(BASE.length).split("/").filter((part) => part !== "");
+  const [page, id, ...rest] = parts;
+  if (page === undefined) return { name: "projects" };
+  if (page === "login" && id === undefined) return { name: "login", next: safeNext(query.get("next")) };
+  const value = id === undefined ? undefined : decoded(id);
+  if (value === undefined || rest.length > 0) return notFound;
+  if (page === "p") return { name: "samples", project: value, query };
+  if (page === "s") return { name: "sample", sample: value, project: query.get("project") ?? undefined };
+  return notFound;
+}
+
+/** `next` when it is a path of this workspace (never another site), else `/app`. */
+export function safeNext(next: string | null): string {
+  if (next === null || next.includes("\\")) return BASE;
+  return /^\/app(?:[/?#]|$)/.test(next) ? next : BASE;
+}
+
+/** The login page's address, coming back to `next` afterwards. */
+export function loginPath(next: string): string {
+  const target = safeNext(next);
+  return target === BASE ? `${BASE}/login` : `${BASE}/login?next=${encodeURIComponent(target)}`;
+}
+
+/** The project's sample list, with the filters of `query` when given. */
+export function projectPath(project: string, query?: URLSearchParams): string {
+  const search = query === undefined ? "" : query.toString();
+  return `${BASE}/p/${encodeURIComponent(project)}${search === "" ? "" : `?${search}`}`;
+}
+
+/** One sample's workspace; `project` (its name) lets the page link back to the list. */
+export function samplePath(sample: string, project?: string): string {
+  const search = project === undefined ? "" : `?project=${encodeURIComponent(project)}`;
+  return `${BASE}/s/${encodeURIComponent(sample)}${search}`;
+}
+
+const NAVIGATED = "rosetta:navigate";
+
+/** Go to `to` (a path with its query): a new history entry, or the current one replaced. */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === currentPath()) return;
+  if (options.replace === true) window.history.replaceState(null, "", to);
+  else window.history.pushState(null, "", to);
+  window.dispatchEvent(new Event(NAVIGATED));
+}
+
+/** The current path with its query string. */
+export function currentPath(): string {
+  return window.location.pathname + window.location.search;
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener("popstate", onChange);
+  window.addEventListener(NAVIGATED, onChange);
+  return () => {
+    window.removeEventListener("popstate", onChange);
+    window.removeEventListener(NAVIGATED, onChange);
+  };
+}
+
+/** The current path with its query string, re-rendering the caller when it changes. */
+export function useLocation(): string {
+  return useSyncExternalStore(subscribe, currentPath);
+}

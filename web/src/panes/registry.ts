@@ -1,0 +1,20 @@
+/**
+ * The pane that shows each modality. A pane gets its stream and reads everything else
+ * (the work, the clock, the focus) from the workspace (`workspace/Workspace`).
+ */
+import type { ComponentType } from "react";
+
+import { ImagePane } from "./ImagePane";
+import type { Stream } from "./sample";
+import { TextPane } from "./TextPane";
+
+/** What every pane is given. */
+export interface PaneProps {
+  readonly stream: Stream;
+}
+
+/** The pane of each modality that has one yet. */
+export const PANES: Partial<Record<Stream["modality"], ComponentType<PaneProps>>> = {
+  text: TextPane,
+  image: ImagePane,
+};
