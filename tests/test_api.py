@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute, APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-import rosetta.api
+import rosetta.api.app
 from api_clients import client_as
 from conftest import TESTER
 from rosetta.api import create_app
@@ -242,14 +243,23 @@ def test_operation_ids_are_the_handler_names(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     ids = [operation["operationId"] for path in paths.values() for operation in path.values()]
     assert len(set(ids)) == len(ids)  # one name per operation
+    routers = [
+        module.router
+        for module in vars(rosetta.api.app).values()
+        if inspect.ismodule(module) and isinstance(getattr(module, "router", None), APIRouter)
+    ]
     handlers = {
-        name
-        for module in vars(rosetta.api).values()
-        if inspect.ismodule(module)
-        for name, value in vars(module).items()
-        if inspect.isfunction(value) and value.__module__ == module.__name__
+        (route.path_format, method.lower()): route.endpoint.__name__
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+        for method in route.methods
     }
-    assert set(ids) <= handlers
+    assert {
+        (path, method): operation["operationId"]
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    } == handlers
     assert {
         "healthz",
         "list_projects",

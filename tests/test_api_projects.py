@@ -104,7 +104,8 @@ def test_site_admins_create_projects_from_an_ontology(
     _error(
         clients["adm"].post("/api/projects", json={**body, "name": "x"}), 403, "permission_denied"
     )
-    _error(clients["root"].post("/api/projects", json=body), 400, "bad_request")  # name taken
+    taken = _error(clients["root"].post("/api/projects", json=body), 409, "already_exists")
+    assert (taken["kind"], taken["name"]) == ("project", body["name"])
     bad = {"name": "bad", "ontology": {"name": "bad", "classes": [{"parent": "thing"}]}}
     error = _error(clients["root"].post("/api/projects", json=bad), 422, "ontology_error")
     assert "classes.0.name" in error["message"]

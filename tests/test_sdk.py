@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from conftest import MEDIA, TESTER
 from jobtools import add_samples, stored_samples
@@ -27,6 +27,7 @@ from rosetta.sdk import KEEP, Client, FlaggedAnnotation, SampleSnapshot, StaleLi
 from rosetta.services.accounts import assign
 from rosetta.services.catalog import sample_revision
 from rosetta.services.settings import Settings
+from rosetta.store.tables import samples
 
 Connect = Callable[..., Client]
 
@@ -81,7 +82,11 @@ def test_samples_iterate_over_every_page_lazily(
     assert (summary.id, summary.external_id, summary.status) == (ids[0], "ext-000", "review")
     assert (summary.annotations, summary.links, summary.stale_links) == (4, 1, 0)
     assert sorted(summary.modalities) == ["audio", "image", "text", "video"]
+    assert not summary.gold
     assert list(reviewer.samples(project.name, annotator="nobody")) == []
+    with engine.begin() as connection:
+        connection.execute(update(samples).where(samples.c.id == ids[0]).values(gold=True))
+    assert next(reviewer.samples(project.name)).gold
 
 
 def test_a_whole_sample_with_its_revision(

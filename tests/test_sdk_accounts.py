@@ -14,6 +14,7 @@ from loopback import api_token, serve
 from rosetta import __version__
 from rosetta.api.errors import domain_error
 from rosetta.core.errors import (
+    AlreadyExists,
     ConflictError,
     ImportFailed,
     NotAuthenticated,
@@ -75,8 +76,9 @@ def test_the_caller_their_tokens_and_users(url: str, admin: Client) -> None:
     assert [user.name for user in admin.users()] == ["ada", "bob"]
     retired = admin.update_user(bob.id, active=False, display_name="Robert")
     assert (retired.display_name, retired.active, retired.is_admin) == ("Robert", False, False)
-    with pytest.raises(RosettaError, match="a user named 'bob' exists already"):
+    with pytest.raises(AlreadyExists, match="a user named 'bob' exists already") as taken:
         admin.create_user("bob")
+    assert (taken.value.kind, taken.value.name) == ("user", "bob")
 
 
 def test_a_password_session(engine: Engine, tmp_path: Path) -> None:

@@ -71,10 +71,13 @@ METHODS = {
     "upload_import": "upload_import",
 }
 
-#: Operations the SDK has no method for: the pages, and what the web UI draws with.
+#: Operations the SDK has no method for: the pages, the web app's files, and what the web UI
+#: draws with.
 NOT_IN_THE_SDK = {
     "page",
     "login_page",
+    "app_shell",
+    "app_file",
     "media_head",
     "sample_at",
     "sample_overlap",

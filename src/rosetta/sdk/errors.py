@@ -12,6 +12,7 @@ Every error answer has the body ``{"error": {"type", "message", ...fields}}``
 ``rule_violation``     ``RuleViolation(obj, field, rule, detail)``
 ``conflict``           ``ConflictError(obj, expected, actual, current=...)``; ``current``
                        is the object as it is now (its JSON), when the server sent it
+``already_exists``     ``AlreadyExists(kind, name)``
 ``ontology_error``     ``OntologyError``
 ``import_failed``      ``ImportFailed(file, line, field, detail)``
 ``not_authenticated``  ``NotAuthenticated``
@@ -30,6 +31,7 @@ from typing import Any
 import httpx
 
 from rosetta.core.errors import (
+    AlreadyExists,
     ConflictError,
     ImportFailed,
     NotAuthenticated,
@@ -82,6 +84,8 @@ def _typed(kind: str, message: str, fields: Mapping[str, Any]) -> RosettaError:
             _int(fields, "actual"),
         )
         return ConflictError(obj, expected, actual, current=fields.get("current"))
+    if kind == "already_exists":
+        return AlreadyExists(_text(fields, "kind"), _text(fields, "name"))
     if kind == "ontology_error":
         return OntologyError(message)
     if kind == "import_failed":

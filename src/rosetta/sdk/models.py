@@ -131,6 +131,8 @@ class SampleSummary(_Answer):
     annotations: int = 0
     links: int = 0
     stale_links: int = 0
+    #: A gold sample (always false for annotators, who are not told).
+    gold: bool = False
 
 
 @dataclass(frozen=True, repr=False)

@@ -12,16 +12,14 @@ import orjson
 import yaml
 from sqlalchemy import Connection, Engine, insert, select
 
-from rosetta.core.errors import NotFoundError, OntologyError, RosettaError, RuleViolation
+from rosetta.core.errors import AlreadyExists, NotFoundError, OntologyError, RosettaError
 from rosetta.core.ontology import Ontology, parse_ontology
 from rosetta.core.policies import Principal, Role
 from rosetta.core.schema import Project
-from rosetta.services import accounts
-from rosetta.services.catalog import SampleAssignment
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
-from rosetta.store.tables import memberships, ontology_versions, projects, samples
+from rosetta.store.tables import memberships, ontology_versions, projects
 
 
 def read_structured(path: Path) -> Any:
@@ -49,7 +47,7 @@ def create_project(engine: Engine, name: str, ontology: Ontology, actor: Actor) 
     project = Project(id=uuid.uuid4().hex, name=name, ontology_version=1)
     with write_transaction(engine) as connection:
         if connection.execute(select(projects.c.id).where(projects.c.name == name)).first():
-            raise RosettaError(f"a project named {name!r} exists already")
+            raise AlreadyExists("project", name)
         now = datetime.now(UTC)
         connection.execute(
             insert(projects).values(id=project.id, name=name, ontology_version=1, created_at=now)
@@ -187,28 +185,3 @@ def ontology_versions_of(connection: Connection, project_id: str) -> list[Ontolo
         )
         for row in rows
     ]
-
-
-def assign_member(
-    engine: Engine, actor: Actor, sample_id: str, user_id: str, *, blind: bool = False
-) -> SampleAssignment:
-    """Give the sample to user `user_id` (a name or id), who must be a member of its
-    project (`accounts.assign`)."""
-    with engine.connect() as connection:
-        project_id = connection.execute(
-            select(projects.c.id)
-            .join(samples, samples.c.project_id == projects.c.id)
-            .where(samples.c.id == sample_id)
-        ).scalar_one_or_none()
-        if project_id is None:
-            raise NotFoundError("sample", sample_id)
-        user = accounts.find_user(connection, user_id)
-        if accounts.membership(connection, project_id, user.id) is None:
-            raise RuleViolation(
-                f"assignment of sample {sample_id!r}",
-                "user",
-                "assignee-member",
-                f"{user.name!r} is not a member of the sample's project; give them a role first",
-            )
-    done = accounts.assign(engine, actor, sample_id, user.id, blind=blind)
-    return SampleAssignment(sample_id=sample_id, user_id=user.id, user=user.name, blind=done.blind)

@@ -6,7 +6,7 @@ and placed on the timeline by the stream's clock when it has one with a row per 
 else by its own timestamps with the first reading at reference 0. Files are read once
 per (path, size, modification time) and kept in a small cache. Given the server's
 `Settings`, a stream's file is read only inside the media roots
-(`services.media_access.local_media_path`); without them (the CLI) from where it is.
+(`services.media_access.stream_media_file`); without them (the CLI) from where it is.
 """
 
 import os
@@ -21,9 +21,8 @@ from rosetta.core.modality import Modality
 from rosetta.core.schema import Sample, Stream
 from rosetta.core.timebase import TimeLike
 from rosetta.core.timeline import StreamMoment, TimeSeries, overlapping, what_is_at
-from rosetta.media.probe import local_path
 from rosetta.media.timeseries import SensorTable, read_sensor_file
-from rosetta.services.media_access import local_media_path
+from rosetta.services.media_access import stream_media_file
 from rosetta.services.settings import Settings
 from rosetta.store.records import load_sample
 
@@ -70,7 +69,7 @@ def sensor_values(sample: Sample, settings: Settings | None = None) -> dict[str,
 def stream_series(stream: Stream, settings: Settings | None = None) -> TimeSeries:
     """The values of a time-series stream on the reference timeline."""
     assert stream.uri is not None
-    path = local_path(stream.uri) if settings is None else local_media_path(stream.uri, settings)
+    path = stream_media_file(stream.id, stream.uri, settings)
     try:
         status = os.stat(path)
     except OSError as exc:

@@ -89,7 +89,7 @@ def event_row(
     }
 
 
-def newest_of_sample(sample_id: str) -> Select[tuple[int | None]]:
+def newest_of_sample(sample_id: str) -> Select[int | None]:
     """The number of the sample's newest event (``NULL`` before any): the sample's
     revision, which grows with every change to it or anything on it."""
     return select(func.max(events.c.pk)).where(events.c.sample_id == sample_id)

@@ -29,6 +29,7 @@ export interface ErrorBody {
       | "not_found"
       | "rule_violation"
       | "conflict"
+      | "already_exists"
       | "ontology_error"
       | "import_failed"
       | "not_authenticated"
