@@ -60,8 +60,8 @@ web: $(WEB_BUILT)
 
 test: $(STAMP) system-tools web
 	cd web && npm run typecheck && npm test
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts web/src
+	$(BIN)/ruff format --check src tests bench scripts web/src
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
