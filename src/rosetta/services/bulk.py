@@ -604,6 +604,10 @@ class _Planner:
                     continue
                 work.append(stored if change is None else change.after)
             work += [item for item in self.created if _KIND[type(item)] == kind]
+        if len(self.seen) == len(self.stored):
+            # they saw all of it: what stays is seen by author, what is new is theirs, and
+            # every member and end is one of these
+            return native_sample(self.snapshot, work)
         seen = self.submitter.seen(work)
         return native_sample(self.snapshot, [item for item in work if item.id in seen])
 
