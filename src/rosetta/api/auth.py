@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from rosetta.api.deps import Db
 from rosetta.core.errors import NotAuthenticated, NotFoundError, PermissionDenied
@@ -110,24 +110,30 @@ class SampleAccess:
     gold: bool
 
 
+#: The sample ``:sample_id``'s project and gold flag with the role and assignment of user
+#: ``:user_id`` there (``NULL`` when none), in one query.
+_SAMPLE_ACCESS = (
+    select(samples.c.project_id, samples.c.gold, memberships.c.role, assignments.c.blind)
+    .select_from(
+        samples.outerjoin(
+            memberships,
+            (memberships.c.project_id == samples.c.project_id)
+            & (memberships.c.user_id == bindparam("user_id")),
+        ).outerjoin(
+            assignments,
+            (assignments.c.sample_id == samples.c.id)
+            & (assignments.c.user_id == bindparam("user_id")),
+        )
+    )
+    .where(samples.c.id == bindparam("sample_id"))
+)
+
+
 def sample_access(db: Connection, principal: Principal, sample_id: str) -> SampleAccess:
     """The person's access to the sample; 404 when it does not exist or they may not read
     it (an annotator it is not assigned to)."""
     user = principal.user_id
-    row = db.execute(
-        select(samples.c.project_id, samples.c.gold, memberships.c.role, assignments.c.blind)
-        .select_from(
-            samples.outerjoin(
-                memberships,
-                (memberships.c.project_id == samples.c.project_id)
-                & (memberships.c.user_id == user),
-            ).outerjoin(
-                assignments,
-                (assignments.c.sample_id == samples.c.id) & (assignments.c.user_id == user),
-            )
-        )
-        .where(samples.c.id == sample_id)
-    ).first()
+    row = db.execute(_SAMPLE_ACCESS, {"user_id": user, "sample_id": sample_id}).first()
     if row is None:
         raise NotFoundError("sample", sample_id)
     role = role_in(principal, None if row.role is None else Role(row.role))

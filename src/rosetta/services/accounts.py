@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rosetta.core.errors import AlreadyExists, NotAuthenticated, NotFoundError, RuleViolation
@@ -277,21 +277,25 @@ def revoke_token(engine: Engine, user_id: str, token_id: str) -> None:
             raise NotFoundError("API token", token_id)
 
 
+#: The API token whose hash is ``:token_hash`` with its user.
+_TOKEN_USER = (
+    select(
+        api_tokens.c.id.label("token_id"),
+        api_tokens.c.expires_at,
+        api_tokens.c.revoked_at,
+        api_tokens.c.last_used_at,
+        users,
+    )
+    .join(users, users.c.id == api_tokens.c.user_id)
+    .where(api_tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
 def token_principal(engine: Engine, connection: Connection, secret: str) -> Principal:
     """The user an API token secret belongs to; `NotAuthenticated` when it is unknown,
     revoked or expired, or its user is inactive."""
     now = time.time()
-    row = connection.execute(
-        select(
-            api_tokens.c.id.label("token_id"),
-            api_tokens.c.expires_at,
-            api_tokens.c.revoked_at,
-            api_tokens.c.last_used_at,
-            users,
-        )
-        .join(users, users.c.id == api_tokens.c.user_id)
-        .where(api_tokens.c.token_hash == _digest(secret))
-    ).first()
+    row = connection.execute(_TOKEN_USER, {"token_hash": _digest(secret)}).first()
     if row is None or row.revoked_at is not None or not row.active:
         raise NotAuthenticated("the API token is not valid")
     if row.expires_at is not None and row.expires_at <= now:

@@ -34,11 +34,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import (
-    Connection,
-    Engine,
-    select,
-)
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from rosetta.core.errors import ConflictError, PermissionDenied, RuleViolation
@@ -682,16 +678,24 @@ def _at(prefix: str) -> Iterator[None]:
 # --- writing --------------------------------------------------------------------------------
 
 
+#: The project's ontology version, locked against a migration until the transaction ends.
+_LOCK_ONTOLOGY_VERSION = (
+    select(projects.c.ontology_version)
+    .where(projects.c.id == bindparam("project_id"))
+    .with_for_update(read=True)
+)
+#: The sample's row, locked against other whole-sample writes.
+_LOCK_SAMPLE = select(samples.c.id).where(samples.c.id == bindparam("sample_id")).with_for_update()
+
+
 def _check_unchanged(
     connection: Connection, sample_id: str, plan: WritePlan, submitter: Submitter
 ) -> None:
     """Lock the sample and check that what the plan was decided on still holds."""
     version = connection.execute(
-        select(projects.c.ontology_version)
-        .where(projects.c.id == plan.project_id)
-        .with_for_update(read=True)
+        _LOCK_ONTOLOGY_VERSION, {"project_id": plan.project_id}
     ).scalar_one()
-    connection.execute(select(samples.c.id).where(samples.c.id == sample_id).with_for_update())
+    connection.execute(_LOCK_SAMPLE, {"sample_id": sample_id})
     revision = sample_revision(connection, sample_id)
     if revision != plan.revision:
         raise _stale_sample(load_snapshot(connection, sample_id), plan.revision, submitter)

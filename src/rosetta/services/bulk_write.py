@@ -53,20 +53,21 @@ class WritePlan:
     )
 
 
+#: The ids among ``:ids`` (expanding) that a sample, stream or piece of work has.
+_TAKEN_IDS = union_all(
+    *(
+        select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))
+        for table in (samples, streams, annotations, entities, links)
+    )
+)
+
+
 def check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, str]) -> None:
     """Check that no row of the store has one of the `new_ids` (id -> where the
     submission gives it)."""
     if not new_ids:
         return
-    ids = list(new_ids)
-    taken = connection.execute(
-        union_all(
-            *(
-                select(table.c.id).where(table.c.id.in_(ids))
-                for table in (samples, streams, annotations, entities, links)
-            )
-        )
-    ).first()
+    taken = connection.execute(_TAKEN_IDS, {"ids": list(new_ids)}).first()
     if taken is not None:
         ident = str(taken[0])
         detail = f"id {ident!r} is in use already"

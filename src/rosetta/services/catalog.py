@@ -30,7 +30,7 @@ from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.policies import Access, Assignment, sees_every_sample
 from rosetta.core.schema import Sample, Stream
 from rosetta.services.visibility import SeenWork, visible_sample
-from rosetta.store.events import Event, history, newest_of_sample
+from rosetta.store.events import NEWEST_OF_SAMPLE, Event, history
 from rosetta.store.records import load_sample, stream_from_row
 from rosetta.store.tables import (
     annotations,
@@ -497,5 +497,5 @@ def sample_revision(connection: Connection, sample_id: str) -> int:
     """The sample's revision: the number of its newest event (0 before any), which grows
     with every change to it or anything on it. Whole-sample reads send it as their ETag
     and whole-sample writes expect it in ``If-Match``."""
-    newest = connection.execute(newest_of_sample(sample_id)).scalar_one()
+    newest = connection.execute(NEWEST_OF_SAMPLE, {"sample_id": sample_id}).scalar_one()
     return 0 if newest is None else int(newest)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import yaml
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 
 from rosetta.core.errors import AlreadyExists, NotFoundError, OntologyError, RosettaError
 from rosetta.core.ontology import Ontology, parse_ontology
@@ -107,19 +107,25 @@ def find_project(connection: Connection, name_or_id: str | None = None) -> Proje
     return _project_from_row(row)
 
 
+_CURRENT_VERSION = select(projects.c.ontology_version).where(
+    projects.c.id == bindparam("project_id")
+)
+_ONTOLOGY_BODY = select(ontology_versions.c.body).where(
+    (ontology_versions.c.project_id == bindparam("project_id"))
+    & (ontology_versions.c.version == bindparam("version"))
+)
+
+
 def load_ontology(connection: Connection, project_id: str, version: int | None = None) -> Ontology:
     """Ontology version `version` of the project (its current one by default)."""
     if version is None:
         version = connection.execute(
-            select(projects.c.ontology_version).where(projects.c.id == project_id)
+            _CURRENT_VERSION, {"project_id": project_id}
         ).scalar_one_or_none()
         if version is None:
             raise NotFoundError("project", project_id)
     body = connection.execute(
-        select(ontology_versions.c.body).where(
-            (ontology_versions.c.project_id == project_id)
-            & (ontology_versions.c.version == version)
-        )
+        _ONTOLOGY_BODY, {"project_id": project_id, "version": version}
     ).scalar_one_or_none()
     if body is None:
         raise NotFoundError("ontology version", str(version))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from rosetta.core.errors import NotFoundError
 from rosetta.core.schema import Annotation, Entity, Link, Stream
@@ -28,12 +28,13 @@ from rosetta.formats.native import (
 )
 from rosetta.services.editing import Record, kind_of
 from rosetta.services.visibility import shown_ids
-from rosetta.store import events
+from rosetta.store.events import NEWEST_OF_SAMPLE
 from rosetta.store.records import (
     annotation_from_row,
     entity_from_row,
     link_from_row,
     members_of,
+    rows_of_sample,
     stream_from_row,
 )
 from rosetta.store.tables import annotations, entities, links, samples, streams
@@ -164,35 +165,31 @@ class Snapshot:
         return [item for item in self.work.values() if item.kind == kind]
 
 
+#: The sample ``:sample_id``'s row with its revision (``newest_event``).
+_HEAD = select(samples, NEWEST_OF_SAMPLE.scalar_subquery().label("newest_event")).where(
+    samples.c.id == bindparam("sample_id")
+)
+
+
 def load_snapshot(connection: Connection, sample_id: str) -> Snapshot:
     """The sample's rows and revision. The revision is read with the sample's own row,
     before the rest: under READ COMMITTED a change committed in between makes the rows newer
     than the revision, never older, so a write that checks the revision again under a lock
     never acts on outdated rows."""
-    newest = events.newest_of_sample(sample_id).scalar_subquery()
-    head = connection.execute(
-        select(samples, newest.label("newest_event")).where(samples.c.id == sample_id)
-    ).first()
+    bound = {"sample_id": sample_id}
+    head = connection.execute(_HEAD, bound).first()
     if head is None:
         raise NotFoundError("sample", sample_id)
     revision = head.newest_event or 0
-    stream_rows = connection.execute(
-        select(streams).where(streams.c.sample_id == sample_id).order_by(streams.c.pk)
-    )
+    stream_rows = connection.execute(rows_of_sample(streams), bound)
     work: dict[str, StoredObject] = {}
-    for row in connection.execute(
-        select(annotations).where(annotations.c.sample_id == sample_id).order_by(annotations.c.pk)
-    ):
+    for row in connection.execute(rows_of_sample(annotations), bound):
         work[row.id] = StoredObject("annotation", row)
-    entity_rows = connection.execute(
-        select(entities).where(entities.c.sample_id == sample_id).order_by(entities.c.pk)
-    ).all()
+    entity_rows = connection.execute(rows_of_sample(entities), bound).all()
     members = members_of(connection, [row.id for row in entity_rows])
     for row in entity_rows:
         work[row.id] = StoredObject("entity", row, members[row.id])
-    for row in connection.execute(
-        select(links).where(links.c.sample_id == sample_id).order_by(links.c.pk)
-    ):
+    for row in connection.execute(rows_of_sample(links), bound):
         work[row.id] = StoredObject("link", row)
     return Snapshot(
         project_id=head.project_id,

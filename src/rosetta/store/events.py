@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Select, func, insert, select, union_all
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, insert, select, union_all
 
 from rosetta.store.tables import annotations, entities, events, links, streams
 
@@ -89,10 +89,11 @@ def event_row(
     }
 
 
-def newest_of_sample(sample_id: str) -> Select[int | None]:
-    """The number of the sample's newest event (``NULL`` before any): the sample's
-    revision, which grows with every change to it or anything on it."""
-    return select(func.max(events.c.pk)).where(events.c.sample_id == sample_id)
+#: The number of the newest event of the sample ``:sample_id`` (``NULL`` before any): the
+#: sample's revision, which grows with every change to it or anything on it.
+NEWEST_OF_SAMPLE: Select[int | None] = select(func.max(events.c.pk)).where(
+    events.c.sample_id == bindparam("sample_id")
+)
 
 
 def record(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -1,10 +1,11 @@
 """Conversions between schema records and table rows, and loading whole samples."""
 
 from collections.abc import Collection, Sequence
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, select
 
 from rosetta.core.errors import NotFoundError
 from rosetta.core.schema import Annotation, Entity, Link, Sample, Stream
@@ -159,37 +160,43 @@ def entity_from_row(row: Row[Any], members: Sequence[str]) -> Entity:
     )
 
 
+_MEMBERS = (
+    select(entity_members.c.entity_id, entity_members.c.annotation_id)
+    .where(entity_members.c.entity_id.in_(bindparam("entity_ids", expanding=True)))
+    .order_by(entity_members.c.pk)
+)
+
+
 def members_of(connection: Connection, entity_ids: Collection[str]) -> dict[str, list[str]]:
     """The member annotation ids of each entity, in member order."""
     members: dict[str, list[str]] = {ident: [] for ident in entity_ids}
     if members:
-        for member in connection.execute(
-            select(entity_members.c.entity_id, entity_members.c.annotation_id)
-            .where(entity_members.c.entity_id.in_(members))
-            .order_by(entity_members.c.pk)
-        ):
+        for member in connection.execute(_MEMBERS, {"entity_ids": list(members)}):
             members[member.entity_id].append(member.annotation_id)
     return members
 
 
+@cache
+def rows_of_sample(table: Table) -> Select[Any]:
+    """Every row of `table` (one with ``sample_id`` and ``pk``) of the sample
+    ``:sample_id``, in stored order: built once, so a request only binds the id."""
+    return select(table).where(table.c.sample_id == bindparam("sample_id")).order_by(table.c.pk)
+
+
+_SAMPLE = select(samples).where(samples.c.id == bindparam("sample_id"))
+
+
 def load_sample(connection: Connection, sample_id: str) -> Sample:
     """The whole sample `sample_id` with its streams, annotations, entities and links."""
-    head = connection.execute(select(samples).where(samples.c.id == sample_id)).first()
+    bound = {"sample_id": sample_id}
+    head = connection.execute(_SAMPLE, bound).first()
     if head is None:
         raise NotFoundError("sample", sample_id)
-    stream_rows = connection.execute(
-        select(streams).where(streams.c.sample_id == sample_id).order_by(streams.c.pk)
-    )
-    annotation_rows = connection.execute(
-        select(annotations).where(annotations.c.sample_id == sample_id).order_by(annotations.c.pk)
-    )
-    entity_rows = connection.execute(
-        select(entities).where(entities.c.sample_id == sample_id).order_by(entities.c.pk)
-    ).all()
+    stream_rows = connection.execute(rows_of_sample(streams), bound)
+    annotation_rows = connection.execute(rows_of_sample(annotations), bound)
+    entity_rows = connection.execute(rows_of_sample(entities), bound).all()
     members = members_of(connection, [row.id for row in entity_rows])
-    link_rows = connection.execute(
-        select(links).where(links.c.sample_id == sample_id).order_by(links.c.pk)
-    )
+    link_rows = connection.execute(rows_of_sample(links), bound)
     return Sample(
         id=head.id,
         external_id=head.external_id,
