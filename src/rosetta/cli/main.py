@@ -363,7 +363,10 @@ def demo(
         names = ", ".join(name for name, _ in DEMO_USERS)
         console.print(f"Log in as {names} (password [bold]{DEMO_PASSWORD}[/]).")
         if serve_it:
-            console.print(f"Open [bold]http://{host}:{port}[/] (Ctrl+C stops)")
+            console.print(
+                f"Open the workspace at [bold]http://{host}:{port}/app[/] "
+                f"(the server-rendered page at http://{host}:{port}/; Ctrl+C stops)"
+            )
             # plain HTTP on this machine only: development mode allows its cookies
             settings = Settings(media_roots=(MEDIA_DIR,), dev=True, cookie_secure=False)
             _serve(engine, settings, host, port)
