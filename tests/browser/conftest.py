@@ -10,10 +10,12 @@ the docs show).
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from loopback import serve
 from rosetta.api.spa import WEB_DIST
@@ -79,3 +81,33 @@ def base_url(live_server: str) -> str:
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     """A desktop-sized window."""
     return {**browser_context_args, "viewport": {"width": 1360, "height": 860}}
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    """A server of one test's own: its base URL and the store it serves."""
+
+    url: str
+    engine: Engine
+
+
+@pytest.fixture
+def fresh_demo(tmp_path: Path) -> Iterator[DemoServer]:
+    """A fresh demo project served for one test alone, for tests that change its work (the
+    session's `live_server` stays as the other tests expect it)."""
+    if not (WEB_DIST / "index.html").is_file():
+        _missing(f"the web workspace is not built in {WEB_DIST}: run `make web`")
+    engine = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
+    build_demo(engine)
+    settings = Settings(
+        media_roots=(MEDIA_DIR,),
+        data_dir=tmp_path / "data",
+        job_workers=0,
+        dev=True,
+        cookie_secure=False,
+    )
+    try:
+        with serve(engine, settings) as url:
+            yield DemoServer(url, engine)
+    finally:
+        engine.dispose()

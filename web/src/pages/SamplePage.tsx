@@ -1,32 +1,32 @@
-import { useEffect } from "react";
+import { useCallback } from "react";
 
 import { Link } from "../app/Link";
 import { BASE, navigate, projectPath } from "../app/router";
-import { useLoad } from "../app/useLoad";
+import { useLoad, type Loaded } from "../app/useLoad";
+import { ConflictPanel } from "../editing/ConflictPanel";
+import { EditingProvider, useEditing } from "../editing/EditingProvider";
+import { HelpOverlay } from "../editing/HelpOverlay";
+import { LabelPicker } from "../editing/LabelPicker";
+import { LinkMenu } from "../editing/LinkMenu";
+import { loadEditingProject, type EditingProject } from "../editing/project";
+import { SidePanel } from "../editing/SidePanel";
+import { Toolbar } from "../editing/Toolbar";
+import { useEditingKeys } from "../editing/useEditingKeys";
 import { StreamPane } from "../panes/StreamPane";
+import { Transport } from "../player/Transport";
 import { loadSample } from "../panes/sample";
 import { LoadState, StatusBadge } from "../ui/feedback";
-import { isShortcut } from "../ui/keys";
 import { plural } from "../ui/plural";
-import { WorkspaceProvider } from "../workspace/Workspace";
+import { isDirty } from "../work/store";
+import { useWork, useWorkspace, WorkspaceProvider } from "../workspace/Workspace";
 
-/** One sample's workspace: a pane per stream with the work drawn on it (`Escape` or `u`
- * goes back to the sample list). */
+/** One sample's workspace: a pane per stream with the work drawn on it and edited there,
+ * the selection's details beside them, saved as it is edited (`?` lists the keys; `Esc`
+ * with nothing to cancel, or `u`, goes back to the sample list once the work is saved). */
 export default function SamplePage({ sample, project }: { sample: string; project: string | undefined }) {
   const loaded = useLoad((signal) => loadSample(sample, signal), [sample]);
+  const editing = useLoad((signal) => loadEditingProject(project, signal), [project]);
   const back = project === undefined ? BASE : projectPath(project);
-
-  useEffect(() => {
-    function onKey(event: KeyboardEvent): void {
-      if ((event.key === "Escape" || event.key === "u") && isShortcut(event)) {
-        event.preventDefault();
-        navigate(back);
-      }
-    }
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [back]);
-
   return (
     <main className="page workspace">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -41,30 +41,79 @@ export default function SamplePage({ sample, project }: { sample: string; projec
         <span aria-current="page">{sample}</span>
       </nav>
       <LoadState loaded={loaded} what={`sample ${sample}`} />
-      {loaded.state === "done" && (
+      {editing.state === "failed" && (
+        <p className="error" role="alert">
+          Read only: {editing.error.message}
+        </p>
+      )}
+      {loaded.state === "done" && editing.state !== "loading" && (
         <WorkspaceProvider sample={loaded.data.sample} etag={loaded.data.etag}>
-          <div className="page-head">
-            <h1>{loaded.data.sample.external_id ?? loaded.data.sample.id}</h1>
-            <StatusBadge status={loaded.data.sample.status ?? "new"} />
-            <span className="muted">
-              {[
-                plural(loaded.data.sample.streams?.length ?? 0, "stream"),
-                plural(loaded.data.sample.annotations?.length ?? 0, "annotation"),
-                plural(loaded.data.sample.links?.length ?? 0, "link"),
-                plural(loaded.data.sample.entities?.length ?? 0, "entity", "entities"),
-              ].join(" · ")}
-            </span>
-          </div>
-          <div className="panes">
-            {(loaded.data.sample.streams ?? []).map((stream) => (
-              <StreamPane key={stream.id} stream={stream} />
-            ))}
-          </div>
+          <Editor editing={editing} back={back} />
         </WorkspaceProvider>
       )}
-      <p className="hints muted">
-        <kbd>Esc</kbd> or <kbd>u</kbd> back to the samples
-      </p>
     </main>
+  );
+}
+
+function Editor({ editing, back }: { editing: Loaded<EditingProject>; back: string }) {
+  const project = editing.state === "done" ? editing.data : null;
+  return (
+    <EditingProvider ontology={project?.ontology ?? null} canReview={project?.canReview ?? false}>
+      <Head />
+      <Toolbar />
+      <Transport />
+      <Body back={back} />
+      <LabelPicker />
+      <LinkMenu />
+      <ConflictPanel />
+      <HelpOverlay />
+    </EditingProvider>
+  );
+}
+
+/** The sample's name, status and how much work it holds (as edited). */
+function Head() {
+  const { sample } = useWorkspace();
+  const work = useWork((state) => state.work);
+  return (
+    <div className="page-head">
+      <h1>{sample.external_id ?? sample.id}</h1>
+      <StatusBadge status={sample.status ?? "new"} />
+      <span className="muted">
+        {[
+          plural(sample.streams?.length ?? 0, "stream"),
+          plural(work.annotations.length, "annotation"),
+          plural(work.links.length, "link"),
+          plural(work.entities.length, "entity", "entities"),
+        ].join(" · ")}
+      </span>
+    </div>
+  );
+}
+
+function Body({ back }: { back: string }) {
+  const { sample, work } = useWorkspace();
+  const { saver, editor } = useEditing();
+  const leave = useCallback(() => {
+    void (async () => {
+      await saver.saveNow();
+      const state = work.getState();
+      if (state.conflict === null && !isDirty(state)) navigate(back);
+      else
+        editor
+          .getState()
+          .notify({ tone: "error", text: "The work is not saved yet: see the save state before leaving." });
+    })();
+  }, [saver, work, editor, back]);
+  useEditingKeys(leave);
+  return (
+    <div className="workspace-body">
+      <div className="panes">
+        {(sample.streams ?? []).map((stream) => (
+          <StreamPane key={stream.id} stream={stream} />
+        ))}
+      </div>
+      <SidePanel />
+    </div>
   );
 }

@@ -1,50 +1,163 @@
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef, type MouseEvent } from "react";
 
+import type { Schemas } from "../api/client";
 import { mediaUrl } from "../app/api";
 import { useLoad } from "../app/useLoad";
+import { askNewLabel } from "../editing/commands";
+import { useCommandContext, useEditor } from "../editing/EditingProvider";
+import { useStaleLinks } from "../editing/useWorkViews";
+import { TextModel } from "../text/spans";
 import { labelColour } from "../ui/colour";
 import { LoadState } from "../ui/feedback";
 import { Legend } from "../ui/Legend";
-import { runs, type Highlight } from "./spans";
-import { useStreamAnnotations } from "./useStreamAnnotations";
+import type { Annotation } from "../work/objects";
+import { useFocus } from "../workspace/Workspace";
 import type { PaneProps } from "./registry";
+import { runs, textOffset, type Highlight, type Run } from "./spans";
+import { useStreamAnnotations } from "./useStreamAnnotations";
 
-/** A text stream with its span annotations highlighted in their labels' colours (read only). */
+type TextSpan = Schemas["TextSpan"];
+
+/** The id of the span being labelled (selected, its label not yet picked). */
+const PENDING = "";
+
+/** A text stream with its span annotations highlighted in their labels' colours. Selecting
+ * text (snapped to whole grapheme clusters, stored in code points) opens the label picker
+ * for a new span; a click on a span selects its annotation (Shift: adds it). */
 export function TextPane({ stream }: PaneProps) {
   const annotations = useStreamAnnotations(stream.id);
   const text = useLoad(async (signal) => stream.text ?? (await fetchText(stream.id, signal)), [stream.id, stream.text]);
-  const spans = useMemo(
-    () =>
-      annotations.flatMap((annotation): Highlight[] =>
-        annotation.geometry.type === "span"
-          ? [{ id: annotation.id, label: annotation.label, start: annotation.geometry.start, end: annotation.geometry.end }]
-          : [],
-      ),
-    [annotations],
-  );
   if (text.state !== "done") return <LoadState loaded={text} what="the text" />;
+  return <TextBody streamId={stream.id} text={text.data} annotations={annotations} />;
+}
+
+function TextBody({
+  streamId,
+  text,
+  annotations,
+}: {
+  streamId: string;
+  text: string;
+  annotations: readonly Annotation[];
+}) {
+  const context = useCommandContext();
+  const model = useMemo(() => new TextModel(text), [text]);
+  const root = useRef<HTMLParagraphElement>(null);
+  const selected = useFocus((state) => state.selected);
+  const hovered = useFocus((state) => state.hovered);
+  const stale = useStaleLinks();
+  const pending = useEditor((state) =>
+    state.labelling?.for === "new" && state.labelling.stream === streamId ? state.labelling.geometry : null,
+  );
+  const spans = useMemo(() => {
+    const found = annotations.flatMap((annotation): Highlight[] =>
+      annotation.geometry.type === "span"
+        ? [
+            {
+              id: annotation.id,
+              label: annotation.label,
+              start: annotation.geometry.start,
+              end: annotation.geometry.end,
+            },
+          ]
+        : [],
+    );
+    return pending?.type === "span"
+      ? [...found, { id: PENDING, label: "", start: pending.start, end: pending.end }]
+      : found;
+  }, [annotations, pending]);
+
+  // the press began in the text (its target), so its release, wherever it happens, ends a selection
+  const pressed = useRef<Element | null>(null);
+  const onMouseDown = (event: MouseEvent): void => {
+    pressed.current = event.target as Element;
+    // Shift+click on a span adds it to the selection; the browser would extend the text selection
+    if (event.shiftKey && (event.target as Element).closest("mark") !== null) event.preventDefault();
+  };
+  useEffect(() => {
+    const released = (event: globalThis.MouseEvent): void => {
+      const began = pressed.current;
+      pressed.current = null;
+      const body = root.current;
+      if (began === null || body === null) return;
+      const span = selectedSpan(body, model);
+      if (span !== null) {
+        window.getSelection()?.removeAllRanges();
+        askNewLabel(context, streamId, span);
+        return;
+      }
+      const mark = began.closest<HTMLElement>("mark[data-annotations]");
+      const id = mark?.dataset.annotations?.split(" ")[0];
+      if (mark?.contains(event.target as Node) === true && id !== undefined && id !== PENDING) {
+        context.focus.getState().select([id], event.shiftKey);
+      }
+    };
+    window.addEventListener("mouseup", released);
+    return () => window.removeEventListener("mouseup", released);
+  }, [context, model, streamId]);
+
+  const shown = spans.filter((span) => span.id !== PENDING);
   return (
     <>
-      <p className="text-body">
-        {runs(text.data, spans).map((run) => {
-          const top = run.spans[0];
-          if (top === undefined) return <span key={run.start}>{run.text}</span>;
-          return (
-            <mark
-              key={run.start}
-              data-annotations={run.spans.map((span) => span.id).join(" ")}
-              title={run.spans.map((span) => span.label).join(", ")}
-              className={run.spans.length > 1 ? "nested" : undefined}
-              style={{ background: labelColour(top.label, 0.2), borderColor: labelColour(top.label) }}
-            >
-              {run.text}
-            </mark>
-          );
-        })}
+      <p ref={root} className="text-body" onMouseDown={onMouseDown}>
+        {runs(text, spans).map((run) => (
+          <RunView key={run.start} run={run} selected={selected} hovered={hovered} stale={stale} />
+        ))}
       </p>
-      <Legend labels={spans.map((span) => span.label)} what="span" />
+      <Legend labels={shown.map((span) => span.label)} what="span" />
     </>
   );
+}
+
+function RunView({
+  run,
+  selected,
+  hovered,
+  stale,
+}: {
+  run: Run;
+  selected: readonly string[];
+  hovered: readonly string[];
+  stale: ReadonlyMap<string, unknown>;
+}) {
+  const top = run.spans[0];
+  if (top === undefined) return <span>{run.text}</span>;
+  const ids = run.spans.map((span) => span.id);
+  const flagged = ids.some((id) => stale.has(id));
+  const classes = [
+    run.spans.length > 1 ? "nested" : "",
+    ids.includes(PENDING) ? "pending" : "",
+    ids.some((id) => selected.includes(id)) ? "selected" : "",
+    ids.some((id) => hovered.includes(id)) ? "hovered" : "",
+    flagged ? "flagged" : "",
+  ].filter((name) => name !== "");
+  const labels = run.spans.filter((span) => span.id !== PENDING).map((span) => span.label);
+  return (
+    <mark
+      data-annotations={ids.join(" ")}
+      title={labels.join(", ") + (flagged ? " (⚠ stale link)" : "")}
+      className={classes.length === 0 ? undefined : classes.join(" ")}
+      style={
+        top.id === PENDING
+          ? undefined
+          : { background: labelColour(top.label, 0.2), borderColor: labelColour(top.label) }
+      }
+    >
+      {run.text}
+    </mark>
+  );
+}
+
+/** The span the document's selection makes in the text `body` shows (whole clusters, code
+ * points), or `null` when the selection is empty or lies outside it. */
+function selectedSpan(body: HTMLElement, model: TextModel): TextSpan | null {
+  const selection = window.getSelection();
+  if (selection === null || selection.isCollapsed || selection.anchorNode === null || selection.focusNode === null) {
+    return null;
+  }
+  const anchor = textOffset(body, selection.anchorNode, selection.anchorOffset);
+  const focus = textOffset(body, selection.focusNode, selection.focusOffset);
+  return model.spanFromSelection(anchor, focus);
 }
 
 async function fetchText(streamId: string, signal: AbortSignal): Promise<string> {

@@ -4,9 +4,13 @@
  */
 import type { ComponentType } from "react";
 
+import { AudioPane } from "./AudioPane";
 import { ImagePane } from "./ImagePane";
+import { PointCloudPane } from "./PointCloudPane";
 import type { Stream } from "./sample";
 import { TextPane } from "./TextPane";
+import { TimeSeriesPane } from "./TimeSeriesPane";
+import { VideoPane } from "./VideoPane";
 
 /** What every pane is given. */
 export interface PaneProps {
@@ -17,4 +21,8 @@ export interface PaneProps {
 export const PANES: Partial<Record<Stream["modality"], ComponentType<PaneProps>>> = {
   text: TextPane,
   image: ImagePane,
+  audio: AudioPane,
+  video: VideoPane,
+  timeseries: TimeSeriesPane,
+  pointcloud: PointCloudPane,
 };

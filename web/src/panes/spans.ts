@@ -47,3 +47,21 @@ export function runs(text: string, spans: readonly Highlight[]): Run[] {
   }
   return found;
 }
+
+/**
+ * The UTF-16 offset, in the text `root` shows, of a DOM boundary point (a selection's
+ * anchor or focus): the length of the text from the start of `root` to it. A point
+ * before `root` is 0, one after it the text's end, so a selection dragged past the text
+ * keeps its part inside. `root` must hold nothing but the text (no labels or badges).
+ */
+export function textOffset(root: Node, node: Node, offset: number): number {
+  const document = root.ownerDocument ?? (root as Document);
+  const whole = document.createRange();
+  whole.selectNodeContents(root);
+  const where = whole.comparePoint(node, offset);
+  if (where !== 0) return where < 0 ? 0 : whole.toString().length;
+  const before = document.createRange();
+  before.setStart(root, 0);
+  before.setEnd(node, offset);
+  return before.toString().length;
+}

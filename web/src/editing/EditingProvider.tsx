@@ -1,0 +1,99 @@
+/**
+ * Editing in one sample's workspace, shared through React context inside the
+ * `WorkspaceProvider`: the project's ontology and the caller's right to review, the
+ * editor store (tool, drawing, open dialog), and the autosaver of the work store, which
+ * also saves when the page is hidden or left.
+ */
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
+import { useStore, type StoreApi } from "zustand";
+
+import type { OntologyIndex } from "../ontology/ontology";
+import { isDirty } from "../work/store";
+import { useWorkspace } from "../workspace/Workspace";
+import { createAutosaver, type Autosaver, type SaveStatus } from "./autosave";
+import type { CommandContext } from "./commands";
+import type { StreamInfo } from "./describe";
+import { createEditorStore, type EditorState } from "./editor";
+import { submitter } from "./project";
+
+export interface Editing {
+  /** The project's ontology; `null` when it could not be loaded (nothing can be labelled). */
+  readonly ontology: OntologyIndex | null;
+  readonly canReview: boolean;
+  readonly editor: StoreApi<EditorState>;
+  readonly saver: Autosaver;
+  /** Every stream's name (and text, when inline), by id, for naming objects. */
+  readonly streams: ReadonlyMap<string, StreamInfo>;
+}
+
+const EditingContext = createContext<Editing | null>(null);
+
+/** Editing for the workspace around it, with `ontology` (or none) and the right to review. */
+export function EditingProvider({
+  ontology,
+  canReview,
+  children,
+}: {
+  ontology: OntologyIndex | null;
+  canReview: boolean;
+  children: ReactNode;
+}) {
+  const { sample, work } = useWorkspace();
+  const editor = useMemo(() => createEditorStore(), [sample]);
+  const saver = useMemo(() => createAutosaver(work, submitter(sample.id)), [work, sample.id]);
+  const streams = useMemo(
+    () => new Map((sample.streams ?? []).map((s) => [s.id, { name: s.name, text: s.text ?? null }])),
+    [sample],
+  );
+
+  useEffect(() => {
+    const stop = saver.start();
+    const leave = (): void => saver.flush();
+    const hidden = (): void => {
+      if (document.visibilityState === "hidden") saver.flush();
+    };
+    const warn = (event: BeforeUnloadEvent): void => {
+      if (isDirty(work.getState())) event.preventDefault();
+    };
+    window.addEventListener("pagehide", leave);
+    document.addEventListener("visibilitychange", hidden);
+    window.addEventListener("beforeunload", warn);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      document.removeEventListener("visibilitychange", hidden);
+      window.removeEventListener("beforeunload", warn);
+      saver.flush();
+      stop();
+    };
+  }, [saver, work]);
+
+  const editing = useMemo<Editing>(
+    () => ({ ontology, canReview, editor, saver, streams }),
+    [ontology, canReview, editor, saver, streams],
+  );
+  return <EditingContext.Provider value={editing}>{children}</EditingContext.Provider>;
+}
+
+/** The editing of the workspace shown (inside `EditingProvider` only). */
+export function useEditing(): Editing {
+  const editing = useContext(EditingContext);
+  if (editing === null) throw new Error("useEditing is used outside an EditingProvider");
+  return editing;
+}
+
+/** What `select` picks of the editor store's state. */
+export function useEditor<T>(select: (state: EditorState) => T): T {
+  return useStore(useEditing().editor, select);
+}
+
+/** Where saving stands. */
+export function useSaveStatus(): SaveStatus {
+  return useStore(useEditing().saver.status, (state) => state.status);
+}
+
+/** The stores the editing commands act on. */
+export function useCommandContext(): CommandContext {
+  const { sample, work, focus } = useWorkspace();
+  const { editor, ontology } = useEditing();
+  return useMemo(() => ({ sample, work, focus, editor, ontology }), [sample, work, focus, editor, ontology]);
+}

@@ -1,0 +1,39 @@
+import { Fragment } from "react";
+
+import { Dialog } from "./Dialog";
+import { useEditing, useEditor } from "./EditingProvider";
+import { KEYMAP, keyName } from "./keymap";
+
+/** The `?` overlay: every key of the workspace and what it does (from `KEYMAP`). */
+export function HelpOverlay() {
+  const open = useEditor((state) => state.help);
+  const { editor } = useEditing();
+  if (!open) return null;
+  return (
+    <Dialog title="Keyboard" className="help" onClose={() => editor.getState().toggleHelp()}>
+      <dl className="keys">
+        {KEYMAP.map((entry) => (
+          <Fragment key={entry.action}>
+            <dt>
+              {entry.keys.map((binding, i) => (
+                <Fragment key={keyName(binding)}>
+                  {i > 0 && " or "}
+                  <kbd>{keyName(binding)}</kbd>
+                </Fragment>
+              ))}
+            </dt>
+            <dd>{entry.help}</dd>
+          </Fragment>
+        ))}
+        <dt>
+          <kbd>1</kbd>–<kbd>9</kbd>
+        </dt>
+        <dd>In the label picker and the link menu: pick the numbered choice</dd>
+      </dl>
+      <p className="muted">
+        Linking: select a span, Shift+click a shape (or the other way round), press <kbd>L</kbd> and pick the type. A
+        text selection opens the label picker; so does a finished box or polygon.
+      </p>
+    </Dialog>
+  );
+}

@@ -1,0 +1,47 @@
+import { useWork } from "../workspace/Workspace";
+import { entityName } from "./describe";
+import { useCommandContext, useEditor } from "./EditingProvider";
+import { Inspector } from "./Inspector";
+import { LinksList } from "./LinksList";
+
+/** Beside the panes: the selection in detail, every link of the sample (where review
+ * mode accepts and rejects them), and its entities. */
+export function SidePanel() {
+  const context = useCommandContext();
+  const links = useWork((state) => state.work.links);
+  const entities = useWork((state) => state.work.entities);
+  const review = useEditor((state) => state.review);
+  return (
+    <aside className="side" aria-label="Details">
+      <Inspector />
+      <section className="side-section" aria-label="Links of the sample">
+        <h2>
+          Links <span className="muted">{links.length}</span>
+          {review && <span className="badge review-on">review mode</span>}
+        </h2>
+        <LinksList links={links} label="All links" />
+      </section>
+      <section className="side-section" aria-label="Entities of the sample">
+        <h2>
+          Entities <span className="muted">{entities.length}</span>
+        </h2>
+        <ul className="object-list" aria-label="Entities">
+          {entities.map((entity) => (
+            <li key={entity.id}>
+              <button
+                type="button"
+                className="quiet object-button"
+                onClick={(event) => context.focus.getState().select([entity.id], event.shiftKey)}
+                onMouseEnter={() => context.focus.getState().hover([entity.id, ...(entity.members ?? [])])}
+                onMouseLeave={() => context.focus.getState().hover([])}
+              >
+                {entityName(entity)}
+              </button>
+            </li>
+          ))}
+          {entities.length === 0 && <li className="muted">None yet: select annotations and press G.</li>}
+        </ul>
+      </section>
+    </aside>
+  );
+}

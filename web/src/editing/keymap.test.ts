@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+
+import { actionOf, digitOf, KEYMAP, keyName, type KeyPress } from "./keymap";
+
+const press = (key: string, mods: Partial<Omit<KeyPress, "key">> = {}): KeyPress => ({
+  key,
+  ctrlKey: false,
+  metaKey: false,
+  shiftKey: false,
+  altKey: false,
+  ...mods,
+});
+
+describe("actionOf", () => {
+  it("maps the tool and editing keys, in either case", () => {
+    expect(actionOf(press("b"))).toBe("tool-box");
+    expect(actionOf(press("B", { shiftKey: true }))).toBe("tool-box");
+    expect(actionOf(press("p"))).toBe("tool-polygon");
+    expect(actionOf(press("l"))).toBe("link");
+    expect(actionOf(press("g"))).toBe("group");
+    expect(actionOf(press("Delete"))).toBe("delete");
+    expect(actionOf(press("Escape"))).toBe("cancel");
+    expect(actionOf(press("?", { shiftKey: true }))).toBe("help");
+  });
+
+  it("tells undo from redo by Shift, with Ctrl or ⌘", () => {
+    expect(actionOf(press("z", { ctrlKey: true }))).toBe("undo");
+    expect(actionOf(press("Z", { ctrlKey: true, shiftKey: true }))).toBe("redo");
+    expect(actionOf(press("z", { metaKey: true }))).toBe("undo");
+    expect(actionOf(press("y", { ctrlKey: true }))).toBe("redo");
+    expect(actionOf(press("s", { ctrlKey: true }))).toBe("save");
+  });
+
+  it("lets Shift through to the nudges but not Ctrl or Alt to the letters", () => {
+    expect(actionOf(press("ArrowLeft", { shiftKey: true }))).toBe("nudge-left");
+    expect(actionOf(press("z"))).toBeNull();
+    expect(actionOf(press("b", { ctrlKey: true }))).toBeNull();
+    expect(actionOf(press("l", { altKey: true }))).toBeNull();
+    expect(actionOf(press("F5"))).toBeNull();
+  });
+
+  it("binds no key twice", () => {
+    const names = KEYMAP.flatMap((entry) => entry.keys.map(keyName));
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe("digitOf and keyName", () => {
+  it("reads the label hotkeys 1 to 9 only", () => {
+    expect(digitOf(press("1"))).toBe(1);
+    expect(digitOf(press("9"))).toBe(9);
+    expect(digitOf(press("0"))).toBeNull();
+    expect(digitOf(press("2", { ctrlKey: true }))).toBeNull();
+  });
+
+  it("writes bindings as the help shows them", () => {
+    expect(keyName({ key: "z", ctrl: true, shift: true })).toBe("Ctrl+Shift+Z");
+    expect(keyName({ key: "ArrowUp" })).toBe("↑");
+    expect(keyName({ key: "Escape" })).toBe("Esc");
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * What editing a sample needs of its project: the caller's role there (reviewers accept
+ * and reject links) and the project's current ontology (the classes a label may be, the
+ * relation types a link may have), and the submission of the work.
+ */
+import { api } from "../app/api";
+import { unwrap, type Schemas } from "../api/client";
+import { OntologyIndex } from "../ontology/ontology";
+import type { SubmittedWork } from "../work/store";
+import type { Answer, Send } from "./autosave";
+
+export type ProjectOut = Schemas["ProjectOut"];
+
+/** The project a sample is edited in, as the caller may act in it. */
+export interface EditingProject {
+  readonly project: ProjectOut;
+  readonly ontology: OntologyIndex;
+  /** Whether the caller may confirm and reject links (reviewer and above). */
+  readonly canReview: boolean;
+}
+
+const REVIEWERS: ReadonlySet<string> = new Set(["reviewer", "manager", "admin"]);
+
+/**
+ * The project called `name`, or, when the address names none, the caller's only project;
+ * an `Error` saying what to do when the caller has several (a sample's answer does not
+ * name its project).
+ */
+export async function loadEditingProject(name: string | undefined, signal: AbortSignal): Promise<EditingProject> {
+  let project: ProjectOut;
+  if (name !== undefined) {
+    project = unwrap(await api.GET("/api/projects/{project}", { params: { path: { project: name } }, signal }));
+  } else {
+    const mine = unwrap(await api.GET("/api/projects", { signal }));
+    if (mine.length !== 1 || mine[0] === undefined) {
+      throw new Error(
+        "the address does not name the sample's project: open the sample from its project's list to edit it",
+      );
+    }
+    project = mine[0];
+  }
+  const ontology = unwrap(
+    await api.GET("/api/projects/{project}/ontology", { params: { path: { project: project.id } }, signal }),
+  );
+  return { project, ontology: new OntologyIndex(ontology), canReview: REVIEWERS.has(project.role) };
+}
+
+/** Submits the work on sample `sampleId` (`PUT /api/samples/{id}/annotations`). */
+export function submitter(sampleId: string): Send {
+  return async (body, etag, { keepalive }) => {
+    const answer = await api.PUT("/api/samples/{sample_id}/annotations", {
+      params: { path: { sample_id: sampleId }, header: { "if-match": etag } },
+      body,
+      keepalive,
+    });
+    const { response } = answer;
+    if (answer.error !== undefined || answer.data === undefined) {
+      return { ok: false, status: response.status, body: answer.error } satisfies Answer;
+    }
+    const revision = response.headers.get("ETag");
+    if (revision === null) throw new Error(`the answer for sample ${sampleId} has no ETag`);
+    // openapi-fetch widens the schema's fixed-length arrays (ego poses) to plain arrays
+    return { ok: true, body: answer.data as SubmittedWork, etag: revision } satisfies Answer;
+  };
+}

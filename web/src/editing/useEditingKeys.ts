@@ -1,0 +1,120 @@
+import { useEffect } from "react";
+
+import { isShortcut, ownsKey } from "../ui/keys";
+import {
+  deleteSelection,
+  groupSelection,
+  linkSelection,
+  nudgeSelection,
+  relabelSelection,
+  reviewSelection,
+  type CommandContext,
+} from "./commands";
+import { dropVertex, finishPolygon } from "./drawing";
+import type { Autosaver } from "./autosave";
+import { useCommandContext, useEditing } from "./EditingProvider";
+import { actionOf, type Action } from "./keymap";
+
+const NUDGES: Partial<Record<Action, readonly [number, number]>> = {
+  "nudge-left": [-1, 0],
+  "nudge-right": [1, 0],
+  "nudge-up": [0, -1],
+  "nudge-down": [0, 1],
+};
+
+/** Run `action`; whether it did something (the key is then the workspace's). */
+function run(
+  action: Action,
+  shift: boolean,
+  context: CommandContext,
+  saver: Autosaver,
+  canReview: boolean,
+  back: () => void,
+): boolean {
+  const editor = context.editor.getState();
+  const nudge = NUDGES[action];
+  if (nudge !== undefined) return nudgeSelection(context, nudge[0] * (shift ? 10 : 1), nudge[1] * (shift ? 10 : 1));
+  switch (action) {
+    case "tool-select":
+      editor.setTool("select");
+      return true;
+    case "tool-box":
+      editor.setTool("box");
+      return true;
+    case "tool-polygon":
+      editor.setTool("polygon");
+      return true;
+    case "label":
+      relabelSelection(context);
+      return true;
+    case "finish":
+      return finishPolygon(context);
+    case "link":
+      // with fewer than two selected, L is the player's (play forward)
+      if (context.focus.getState().selected.length < 2) return false;
+      linkSelection(context);
+      return true;
+    case "group":
+      groupSelection(context);
+      return true;
+    case "delete":
+      if (!dropVertex(context)) deleteSelection(context);
+      return true;
+    case "undo":
+      context.work.getState().undo();
+      return true;
+    case "redo":
+      context.work.getState().redo();
+      return true;
+    case "save":
+      void saver.saveNow();
+      return true;
+    case "review":
+      if (canReview) editor.setReview(!editor.review);
+      return canReview;
+    case "accept":
+    case "reject":
+      if (!(canReview && editor.review)) return false;
+      reviewSelection(context, action === "accept" ? "confirmed" : "rejected");
+      return true;
+    case "help":
+      editor.toggleHelp();
+      return true;
+    case "cancel":
+      if (!editor.cancel()) {
+        if (context.focus.getState().selected.length > 0) context.focus.getState().clear();
+        else back();
+      }
+      return true;
+    case "back":
+      back();
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The workspace's keyboard (`KEYMAP`): tools, editing, undo, review, help; `back` leaves.
+ * Keys typed in a field are the field's; while a dialog is open only Esc and ? act here. */
+export function useEditingKeys(back: () => void): void {
+  const context = useCommandContext();
+  const { saver, canReview } = useEditing();
+  useEffect(() => {
+    function onKey(event: KeyboardEvent): void {
+      const ctrl = event.ctrlKey || event.metaKey;
+      if (event.defaultPrevented || ownsKey(event.target, event.key) || (!ctrl && !isShortcut(event))) return;
+      const action = actionOf(event);
+      if (action === null) return;
+      const editor = context.editor.getState();
+      const open =
+        editor.labelling !== null ||
+        editor.linking !== null ||
+        editor.help ||
+        context.work.getState().conflict !== null;
+      if (open && action !== "cancel" && action !== "help") return;
+      if (run(action, event.shiftKey, context, saver, canReview, back)) event.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [context, saver, canReview, back]);
+}
