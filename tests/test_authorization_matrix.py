@@ -183,6 +183,14 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "get_stream": {},
         "get_review_queue": {},
         "get_object_history": {"path": {"object_id": BOX}},
+        "get_sample_review": {},
+        "review_sample": {
+            "headers": tag[SAMPLE],
+            "json": {
+                "decisions": [{"annotation": BOX, "decision": "accepted"}],
+                "verdict": {"decision": "rejected", "reason": "label the flag"},
+            },
+        },
         "list_members": {},
         "set_member_role": {"path": {"user": "ada"}, "json": {"role": "reviewer"}},
         "remove_member": {"path": {"user": "ada"}},

@@ -17,7 +17,9 @@ from rosetta.core.policies import (
     can_review,
     can_set_sample_status,
     role_in,
+    sees_decisions_on,
     sees_every_sample,
+    sees_verdict,
     sees_work,
 )
 
@@ -78,11 +80,12 @@ def test_annotators_read_and_annotate_only_assigned_samples() -> None:
         (Role.ANNOTATOR, MINE, "bob", True, False),  # gold: the reference answer
         (Role.ANNOTATOR, MINE, None, True, False),
         (Role.ANNOTATOR, None, "ada", False, False),
+        (None, MINE, "ada", False, False),  # assigned, but no longer a member
         (Role.REVIEWER, None, "bob", True, True),
     ],
 )
 def test_who_sees_which_work(
-    role: Role, assignment: Assignment | None, author: str | None, gold: bool, seen: bool
+    role: Role | None, assignment: Assignment | None, author: str | None, gold: bool, seen: bool
 ) -> None:
     assert sees_work(access(role), assignment, author=author, gold=gold) is seen
 
@@ -105,3 +108,29 @@ def test_who_may_set_a_sample_status(
     assert can_set_sample_status(given, assignment, HANDED_IN) is review
     assert can_set_sample_status(given, assignment, "done") is done
     assert can_set_sample_status(given, assignment, "new") is done
+
+
+@pytest.mark.parametrize(
+    ("role", "assignment", "author", "gold", "decisions", "verdict"),
+    [
+        (Role.ANNOTATOR, MINE, "ada", False, True, True),
+        (Role.ANNOTATOR, BLIND, "ada", False, True, True),
+        (Role.ANNOTATOR, MINE, "bob", False, False, True),  # others' work: not their review
+        (Role.ANNOTATOR, MINE, "ada", True, False, False),  # gold: it would tell the answer
+        (Role.ANNOTATOR, None, "ada", False, False, False),
+        (None, MINE, "ada", False, False, False),
+        (Role.REVIEWER, None, "bob", True, True, True),
+    ],
+)
+def test_who_sees_which_review(
+    role: Role | None,
+    assignment: Assignment | None,
+    author: str,
+    *,
+    gold: bool,
+    decisions: bool,
+    verdict: bool,
+) -> None:
+    given = access(role)
+    assert sees_decisions_on(given, assignment, author=author, gold=gold) is decisions
+    assert sees_verdict(given, assignment, gold=gold) is verdict

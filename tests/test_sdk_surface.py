@@ -60,6 +60,8 @@ METHODS = {
     "reject_link": "reject_link",
     "get_review_queue": "review_queue",
     "get_object_history": "history",
+    "get_sample_review": "sample_review",
+    "review_sample": "review_sample",
     "submit_project_job": "submit_job",
     "project_jobs": "jobs",
     "job_status": "job",

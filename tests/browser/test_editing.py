@@ -1,7 +1,9 @@
 """Editing in the workspace, in Chromium over a fresh demo store each: drawing a box,
 labelling a caption span, linking the two with the keyboard, finding it all after a reload,
 reviewing the link and seeing it turn stale when the box moves (``workspace-linking.png``);
-polygons, entities, undo and redo; and a conflict between two people saving one sample."""
+polygons, entities, undo and redo; a conflict between two people saving one sample; and
+review mode: accepting and rejecting annotations and rejecting the whole sample back to its
+annotator, who sees why (``workspace-review.png``)."""
 
 import re
 from pathlib import Path
@@ -331,3 +333,91 @@ def test_keys_help_attributes_and_resizing_a_box(page: Page, fresh_demo: DemoSer
     assert near([shuttle[k] for k in ("x", "y", "w", "h")], [355, 0, 135, 320])
     person = next(a for a in sample["annotations"] if a["id"] == "portrait.astronaut")
     assert person["attributes"] == {"role": "astronaut", "occluded": True}
+
+
+def review_state(page: Page, name: str) -> Locator:
+    """The review badge of annotation `name` in review mode's list."""
+    panel = page.get_by_role("region", name="Review of the sample")
+    row = panel.get_by_role("listitem").filter(
+        has=page.get_by_role("button", name=name, exact=True)
+    )
+    return row.locator(".badge")
+
+
+def test_review_annotations_and_send_the_sample_back_with_a_reason(
+    browser: Browser, fresh_demo: DemoServer, screenshots: Path
+) -> None:
+    page = browser.new_context(viewport={"width": 1360, "height": 860}).new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    open_portrait(page, fresh_demo, "grace")
+    expect(page.locator(".page-head .badge")).to_have_text("review")
+    page.keyboard.press("r")
+    box_name, span_name = "person box on photo", "flag span “flag” on caption"
+    expect(review_state(page, box_name)).to_have_text("not reviewed")
+
+    # accept the astronaut's box with A
+    page.mouse.click(*on_photo(page, 200, 300))
+    inspector = page.get_by_role("region", name="Selection")
+    expect(inspector.get_by_role("heading", name=box_name)).to_be_visible()
+    page.keyboard.press("a")
+    expect(review_state(page, box_name)).to_have_text("accepted")
+
+    # reject the caption's "flag" with a reason
+    page.get_by_role("region", name="caption").locator("mark", has_text="flag").click()
+    expect(inspector.get_by_role("heading", name=span_name)).to_be_visible()
+    inspector.get_by_label("Rejection reason").fill("the word names the flag, label it flag-word")
+    inspector.get_by_role("group", name="Review the selection").get_by_role(
+        "button", name=re.compile("^Reject")
+    ).click()
+    expect(review_state(page, span_name)).to_have_text("rejected")
+    expect(page.locator(".text-body mark.review-rejected")).to_have_text("flag")
+    expect(inspector.get_by_label("Review decision")).to_contain_text("flag-word")
+
+    # a rejection of the sample needs a reason, then sends it back to its annotator
+    verdict = page.get_by_role("group", name="Verdict")
+    verdict.get_by_role("button", name="Reject sample").click()
+    expect(page.get_by_role("alert")).to_contain_text("Say why the sample is rejected")
+    verdict.get_by_label("Verdict reason").fill("The caption's flag is mislabelled.")
+    verdict.get_by_role("button", name="Reject sample").click()
+    expect(page.locator(".page-head .badge")).to_have_text("in progress")
+    page.screenshot(path=screenshots / "workspace-review.png", full_page=True)
+
+    answer = page.request.get(f"{fresh_demo.url}/api/samples/portrait/review")
+    assert answer.ok, answer.text()
+    stored_review = answer.json()
+    assert stored_review["status"] == "in_progress"
+    assert stored_review["verdict"]["reason"] == "The caption's flag is mislabelled."
+    assert [(a["annotation"], a["decision"]) for a in stored_review["annotations"]] == [
+        ("portrait.astronaut", "accepted"),
+        ("portrait.says-flag", "rejected"),
+    ]
+
+    # editing goes on after the review: the work saves on the revision the review made
+    page.mouse.click(*on_photo(page, 200, 300))
+    page.keyboard.press("ArrowRight")
+    expect(review_state(page, box_name)).to_have_text("outdated")
+    expect_saved(page)
+
+    page.reload()
+    expect(photo_frame(page)).to_have_attribute("data-state", "done")
+    expect(page.locator(".page-head .badge")).to_have_text("in progress")
+    page.keyboard.press("r")
+    expect(review_state(page, box_name)).to_have_text("outdated")
+    expect(review_state(page, span_name)).to_have_text("rejected")
+    assert problems == []
+
+    page.context.close()
+    annotator_sees_why_it_came_back(browser, fresh_demo)
+
+
+def annotator_sees_why_it_came_back(browser: Browser, server: DemoServer) -> None:
+    """Ada sees the verdict's reason and the decision on her caption span."""
+    ada = browser.new_context(viewport={"width": 1360, "height": 860}).new_page()
+    open_portrait(ada, server, "ada")
+    expect(ada.get_by_role("region", name="Verdict on the sample")).to_contain_text(
+        "The caption's flag is mislabelled."
+    )
+    ada.get_by_role("region", name="caption").locator("mark", has_text="flag").click()
+    expect(ada.get_by_label("Review decision")).to_contain_text("rejected by grace")
+    ada.context.close()

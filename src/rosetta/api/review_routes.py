@@ -1,17 +1,25 @@
 """What needs a reviewer's eyes and what happened: the review queue and an object's
-history, both in keyset pages."""
+history, both in keyset pages; a sample's review (decisions on its annotations and the
+verdict on it), read and given.
+
+A sample's review is sent with ``ETag: "<sample revision>"``; giving one expects it in
+``If-Match`` (a sample changed since is a 409 carrying its review now) and answers with
+the new one. Annotators read the decisions on their own work and the verdict on the
+samples assigned to them (none on gold samples); reviewers read and give them all.
+"""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from rosetta.api.auth import CurrentUser, policy, require
-from rosetta.api.deps import Db
+from rosetta.api.auth import CurrentUser, UserActor, policy, require, sample_access
+from rosetta.api.deps import Db, Store
 from rosetta.api.lookup import object_scope, project_scope
+from rosetta.api.preconditions import IfMatch, etag, expected_revision
 from rosetta.core.policies import can_review
 from rosetta.core.schema import Annotation, Link
-from rosetta.services import catalog
+from rosetta.services import catalog, reviews
 from rosetta.services.review import review_queue
 
 router = APIRouter()
@@ -77,3 +85,78 @@ def get_object_history(
     reviewed = [a.project_id for a in object_scope(db, caller, object_id) if can_review(a)]
     require(bool(reviewed), "read the history of", f"object {object_id!r}")
     return catalog.history_page(db, object_id, reviewed, limit=limit, cursor=cursor)
+
+
+Reason = Annotated[str | None, Field(max_length=reviews.MAX_REASON)]
+
+
+class ReviewDecision(BaseModel):
+    """A decision on one annotation of the sample, with an optional reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    annotation: Annotated[str, Field(min_length=1)]
+    decision: reviews.Outcome
+    reason: Reason = None
+
+
+class ReviewVerdict(BaseModel):
+    """The verdict on the whole sample: ``accepted`` moves it to ``done``; ``rejected``,
+    which needs a reason (what to fix), sends it back to ``in_progress``."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: reviews.Outcome
+    reason: Reason = None
+
+
+class ReviewChange(BaseModel):
+    """Decisions on annotations of the sample and/or a verdict on it, recorded together."""
+
+    model_config = ConfigDict(extra="forbid")
+    decisions: list[ReviewDecision] = Field(default_factory=list)
+    verdict: ReviewVerdict | None = None
+
+
+@router.get("/api/samples/{sample_id}/review", openapi_extra=policy("annotator"))
+def get_sample_review(
+    db: Db, caller: CurrentUser, sample_id: str, response: Response
+) -> reviews.SampleReview:
+    """The sample's review as the caller may see it: the latest decision on each
+    annotation (``outdated`` when the annotation changed since) and the latest verdict,
+    with the sample's status and ``ETag: "<sample revision>"``."""
+    found = sample_access(db, caller, sample_id)
+    review = reviews.sample_review(db, sample_id)
+    response.headers["ETag"] = etag(review.revision)
+    return reviews.seen_by(review, found.access, found.assignment, gold=found.gold)
+
+
+@router.put("/api/samples/{sample_id}/review", openapi_extra=policy("reviewer"))
+def review_sample(
+    *,
+    db: Db,
+    store: Store,
+    caller: CurrentUser,
+    actor: UserActor,
+    sample_id: str,
+    change: ReviewChange,
+    response: Response,
+    if_match: IfMatch,
+) -> reviews.SampleReview:
+    """Record decisions on annotations of the sample and/or a verdict on it, all or
+    nothing (``If-Match``: the sample revision they judged); the sample's review after,
+    with its new ETag. A verdict moves the sample's status: ``accepted`` to ``done``,
+    ``rejected`` back to ``in_progress`` for its annotator."""
+    found = sample_access(db, caller, sample_id)
+    obj = f"sample {sample_id!r}"
+    require(can_review(found.access), "review", obj)
+    verdict = change.verdict
+    review = reviews.decide(
+        store,
+        actor,
+        found.access,
+        sample_id,
+        decisions=[reviews.Decision(d.annotation, d.decision, d.reason) for d in change.decisions],
+        verdict=None if verdict is None else reviews.Verdict(verdict.decision, verdict.reason),
+        expected_revision=expected_revision(if_match, obj),
+    )
+    response.headers["ETag"] = etag(review.revision)
+    return review

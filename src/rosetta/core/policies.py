@@ -9,7 +9,8 @@ role               may
 =================  =======================================================================
 annotator          read the project and its ontology; read and annotate the samples
                    assigned to them, seeing only what `sees_work` allows
-reviewer           read every sample and all work on it; annotate; confirm and reject links
+reviewer           read every sample and all work on it; annotate; confirm and reject links;
+                   accept and reject annotations and give a sample its verdict
 manager            change the ontology, samples, streams and clocks; import and export;
                    assign samples; run jobs
 admin              manage the project's members
@@ -104,7 +105,8 @@ def can_annotate(access: Access, assignment: Assignment | None) -> bool:
 
 
 def can_review(access: Access) -> bool:
-    """Confirm or reject links and change a sample's review status."""
+    """Confirm or reject links, accept or reject annotations, give a sample its verdict and
+    change its review status."""
     return access.has(Role.REVIEWER)
 
 
@@ -141,8 +143,31 @@ def sees_work(
     """
     if sees_every_sample(access):
         return True
-    if assignment is None:
+    if assignment is None or not access.has(Role.ANNOTATOR):
         return False
     if author == access.principal.name:
         return True
     return not assignment.blind and not gold
+
+
+def sees_decisions_on(
+    access: Access, assignment: Assignment | None, *, author: str | None, gold: bool
+) -> bool:
+    """Whether the person sees the review decisions on one annotation by `author` on a
+    sample (`gold`: a gold sample).
+
+    Reviewers and above see all. An annotator sees those on their own work on a sample
+    assigned to them, except on a gold sample: there a decision would tell them the
+    reference answer.
+    """
+    if sees_every_sample(access):
+        return True
+    mine = author == access.principal.name
+    return can_read_sample(access, assignment) and not gold and mine
+
+
+def sees_verdict(access: Access, assignment: Assignment | None, *, gold: bool) -> bool:
+    """Whether the person sees a sample's verdict and its reason (what to fix, when a
+    rejected sample comes back to them): reviewers and above always, an annotator on a
+    sample assigned to them that is not gold."""
+    return can_read_sample(access, assignment) and (sees_every_sample(access) or not gold)

@@ -7,7 +7,9 @@ does (a notebook, a training job) without the server's dependencies being used.
 
 from rosetta.sdk.client import Client
 from rosetta.sdk.models import (
+    AnnotationReview,
     Assignment,
+    Decision,
     Event,
     FlaggedAnnotation,
     Health,
@@ -20,21 +22,26 @@ from rosetta.sdk.models import (
     OntologyVersion,
     ProjectInfo,
     SampleHead,
+    SampleReview,
     SampleSnapshot,
     SampleSummary,
+    SampleVerdict,
     ShardFile,
     StaleLink,
     Submitted,
     Token,
     User,
+    Verdict,
 )
 from rosetta.sdk.pages import Pages
 from rosetta.sdk.work import KEEP
 
 __all__ = [
     "KEEP",
+    "AnnotationReview",
     "Assignment",
     "Client",
+    "Decision",
     "Event",
     "FlaggedAnnotation",
     "Health",
@@ -48,11 +55,14 @@ __all__ = [
     "Pages",
     "ProjectInfo",
     "SampleHead",
+    "SampleReview",
     "SampleSnapshot",
     "SampleSummary",
+    "SampleVerdict",
     "ShardFile",
     "StaleLink",
     "Submitted",
     "Token",
     "User",
+    "Verdict",
 ]

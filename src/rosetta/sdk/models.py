@@ -220,6 +220,66 @@ class Event(_Answer):
     note: str | None
 
 
+#: What a reviewer decides about an annotation or a whole sample.
+Outcome = Literal["accepted", "rejected"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision to give on one annotation of a sample (`Client.review_sample`), with an
+    optional reason."""
+
+    annotation: str
+    decision: Outcome
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict to give on a whole sample (`Client.review_sample`): ``accepted`` moves it
+    to ``done``; ``rejected``, which needs a reason (what to fix), back to ``in_progress``
+    for its annotator."""
+
+    decision: Outcome
+    reason: str | None = None
+
+
+class AnnotationReview(_Answer):
+    """The latest decision on one annotation: by ``reviewer`` at ``at``, on its revision
+    ``revision``; ``outdated`` when the annotation changed since (``current_revision``)."""
+
+    annotation: str
+    author: str | None
+    decision: Outcome
+    reason: str | None
+    revision: int
+    current_revision: int
+    outdated: bool
+    reviewer: str
+    at: float
+
+
+class SampleVerdict(_Answer):
+    """The latest verdict on a sample, given on its revision ``revision``."""
+
+    decision: Outcome
+    reason: str | None
+    revision: int
+    reviewer: str
+    at: float
+
+
+class SampleReview(_Answer):
+    """A sample's review as the caller may see it: its status and revision now, the latest
+    decision on each annotation and the latest verdict (``None``: none)."""
+
+    sample: str
+    status: SampleStatus
+    revision: int
+    annotations: list[AnnotationReview]
+    verdict: SampleVerdict | None
+
+
 # --- jobs -----------------------------------------------------------------------------------
 
 JobStatus = Literal["queued", "running", "cancelling", "done", "failed", "cancelled"]

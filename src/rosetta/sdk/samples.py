@@ -10,13 +10,16 @@ from pydantic import BaseModel, TypeAdapter
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Entity, Link, Sample, SampleStatus, Stream
 from rosetta.sdk.models import (
+    Decision,
     Event,
     FlaggedAnnotation,
     SampleHead,
+    SampleReview,
     SampleSnapshot,
     SampleSummary,
     StaleLink,
     Submitted,
+    Verdict,
 )
 from rosetta.sdk.pages import Page, Pages
 from rosetta.sdk.transport import MethodGroup, if_match, revision_of, segment
@@ -29,6 +32,7 @@ _HEAD = TypeAdapter(SampleHead)
 _EVENTS = TypeAdapter(list[Event])
 _STALE = TypeAdapter(list[StaleLink])
 _FLAGGED = TypeAdapter(list[FlaggedAnnotation])
+_REVIEW = TypeAdapter(SampleReview)
 
 
 def record_json(record: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
@@ -163,6 +167,40 @@ class SampleMethods(MethodGroup):
             return items, body["next_cursor"]
 
         return Pages(f"the review queue of project {project!r}", fetch)
+
+    def sample_review(self, sample_id: str) -> SampleReview:
+        """The sample's review as the caller may see it: the latest decision on each
+        annotation and the latest verdict (annotators: those on their own work, and the
+        verdict), with the sample's status and revision."""
+        return self._http.parse(_REVIEW, "GET", f"{_sample_path(sample_id)}/review")
+
+    def review_sample(
+        self,
+        sample_id: str,
+        decisions: Sequence[Decision],
+        verdict: Verdict | None,
+        expected_revision: int,
+    ) -> SampleReview:
+        """Give `decisions` on annotations of the sample and/or a `verdict` on it
+        (reviewers), all or nothing, having judged it at the sample revision
+        `expected_revision` (a `ConflictError` when it changed since). A verdict moves the
+        sample's status: ``accepted`` to ``done``, ``rejected`` back to ``in_progress``.
+        The sample's review after, with its new revision."""
+        body: dict[str, Any] = {
+            "decisions": [
+                {"annotation": d.annotation, "decision": d.decision, "reason": d.reason}
+                for d in decisions
+            ]
+        }
+        if verdict is not None:
+            body["verdict"] = {"decision": verdict.decision, "reason": verdict.reason}
+        return self._http.parse(
+            _REVIEW,
+            "PUT",
+            f"{_sample_path(sample_id)}/review",
+            json=body,
+            headers=if_match(expected_revision),
+        )
 
     def history(self, object_id: str, *, page_size: int = 100) -> Pages[Event]:
         """The events about an object (an annotation, entity, link, stream, sample, a

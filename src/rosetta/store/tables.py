@@ -191,6 +191,30 @@ events = Table(
     Index(None, "sample_id", "pk"),
 )
 
+#: Review decisions, appended and never changed: a reviewer's decision on one annotation
+#: (``object_kind`` ``annotation``) or verdict on a whole sample (``sample``), with the
+#: revision of what it judged. The latest row per object is its review state
+#: (`rosetta.services.reviews`). ``object_id`` has no foreign key: a decision outlives the
+#: annotation it judged, as that annotation's events do, so deleting one touches nothing here.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("object_kind", String(20), nullable=False),
+    Column("object_id", String(64), nullable=False),
+    # accepted | rejected
+    Column("decision", String(20), nullable=False),
+    Column("reason", Text, nullable=True),
+    # the annotation's revision, or the sample's, that the decision judged
+    Column("object_revision", Integer, nullable=False),
+    Column("reviewer", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    # the latest decision per object of a sample
+    Index(None, "sample_id", "object_kind", "object_id", "pk"),
+)
+
 imports = Table(
     "imports",
     metadata,

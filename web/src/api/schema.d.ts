@@ -954,6 +954,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/samples/{sample_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sample Review
+         * @description The sample's review as the caller may see it: the latest decision on each
+         *     annotation (``outdated`` when the annotation changed since) and the latest verdict,
+         *     with the sample's status and ``ETag: "<sample revision>"``.
+         */
+        get: operations["get_sample_review"];
+        /**
+         * Review Sample
+         * @description Record decisions on annotations of the sample and/or a verdict on it, all or
+         *     nothing (``If-Match``: the sample revision they judged); the sample's review after,
+         *     with its new ETag. A verdict moves the sample's status: ``accepted`` to ``done``,
+         *     ``rejected`` back to ``in_progress`` for its annotator.
+         */
+        put: operations["review_sample"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/members": {
         parameters: {
             query?: never;
@@ -1337,6 +1366,36 @@ export interface components {
             attributes?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * AnnotationReview
+         * @description The latest decision on one annotation: what was decided, why, by whom and when
+         *     (``at``: seconds since the epoch), on which revision of it (``revision``) and its
+         *     revision now (``current_revision``); ``outdated`` when it changed after the decision.
+         *     ``author`` is the annotation's author.
+         */
+        AnnotationReview: {
+            /** Annotation */
+            annotation: string;
+            /** Author */
+            author: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected";
+            /** Reason */
+            reason: string | null;
+            /** Revision */
+            revision: number;
+            /** Current Revision */
+            current_revision: number;
+            /** Outdated */
+            outdated: boolean;
+            /** Reviewer */
+            reviewer: string;
+            /** At */
+            at: number;
         };
         /**
          * AssignmentChange
@@ -2291,6 +2350,44 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * ReviewChange
+         * @description Decisions on annotations of the sample and/or a verdict on it, recorded together.
+         */
+        ReviewChange: {
+            /** Decisions */
+            decisions?: components["schemas"]["ReviewDecision"][];
+            verdict?: components["schemas"]["ReviewVerdict"] | null;
+        };
+        /**
+         * ReviewDecision
+         * @description A decision on one annotation of the sample, with an optional reason.
+         */
+        ReviewDecision: {
+            /** Annotation */
+            annotation: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected";
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
+         * ReviewVerdict
+         * @description The verdict on the whole sample: ``accepted`` moves it to ``done``; ``rejected``,
+         *     which needs a reason (what to fix), sends it back to ``in_progress``.
+         */
+        ReviewVerdict: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected";
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
          * RigidTransform
          * @description Pose of a child frame in its parent: rotation quaternion ``[w, x, y, z]``, translation.
          */
@@ -2445,6 +2542,25 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * SampleReview
+         * @description A sample's review: its status and revision now, the latest decision on each of its
+         *     annotations (in the order they were made) and the latest verdict (``None``: none).
+         */
+        SampleReview: {
+            /** Sample */
+            sample: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "new" | "in_progress" | "review" | "done";
+            /** Revision */
+            revision: number;
+            /** Annotations */
+            annotations: components["schemas"]["AnnotationReview"][];
+            verdict: components["schemas"]["SampleVerdict"] | null;
+        };
+        /**
          * SampleSummary
          * @description One sample in a listing: its ids, status, metadata and how much is drawn on it.
          *
@@ -2485,6 +2601,26 @@ export interface components {
              * @default false
              */
             gold: boolean;
+        };
+        /**
+         * SampleVerdict
+         * @description The latest verdict on a sample: what was decided, why, by whom and when, on which
+         *     sample revision (``revision``).
+         */
+        SampleVerdict: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected";
+            /** Reason */
+            reason: string | null;
+            /** Revision */
+            revision: number;
+            /** Reviewer */
+            reviewer: string;
+            /** At */
+            at: number;
         };
         /**
          * SampleWork
@@ -4659,6 +4795,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sample_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleReview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_sample: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The revision the change is based on, as the ETag gave it: "<n>". */
+                "if-match": string;
+            };
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleReview"];
                 };
             };
             /** @description Validation Error */

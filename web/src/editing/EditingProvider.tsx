@@ -1,8 +1,9 @@
 /**
  * Editing in one sample's workspace, shared through React context inside the
  * `WorkspaceProvider`: the project's ontology and the caller's right to review, the
- * editor store (tool, drawing, open dialog), and the autosaver of the work store, which
- * also saves when the page is hidden or left.
+ * editor store (tool, drawing, open dialog), the autosaver of the work store, which
+ * also saves when the page is hidden or left, and the reviewer of the sample (its review,
+ * loaded with the workspace).
  */
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
 import { useStore, type StoreApi } from "zustand";
@@ -14,7 +15,8 @@ import { createAutosaver, type Autosaver, type SaveStatus } from "./autosave";
 import type { CommandContext } from "./commands";
 import type { StreamInfo } from "./describe";
 import { createEditorStore, type EditorState } from "./editor";
-import { submitter } from "./project";
+import { reviewLoader, reviewSender, submitter } from "./project";
+import { createReviewer, reviewMarks, type Reviewer, type ReviewerState, type ReviewMark } from "./reviewing";
 
 export interface Editing {
   /** The project's ontology; `null` when it could not be loaded (nothing can be labelled). */
@@ -22,6 +24,7 @@ export interface Editing {
   readonly canReview: boolean;
   readonly editor: StoreApi<EditorState>;
   readonly saver: Autosaver;
+  readonly reviewer: Reviewer;
   /** Every stream's name (and text, when inline), by id, for naming objects. */
   readonly streams: ReadonlyMap<string, StreamInfo>;
 }
@@ -41,6 +44,17 @@ export function EditingProvider({
   const { sample, work } = useWorkspace();
   const editor = useMemo(() => createEditorStore(), [sample]);
   const saver = useMemo(() => createAutosaver(work, submitter(sample.id)), [work, sample.id]);
+  const reviewer = useMemo(
+    () =>
+      createReviewer({
+        work,
+        saver,
+        send: reviewSender(sample.id),
+        load: reviewLoader(sample.id),
+        notify: (notice) => editor.getState().notify(notice),
+      }),
+    [work, saver, editor, sample.id],
+  );
   const streams = useMemo(
     () => new Map((sample.streams ?? []).map((s) => [s.id, { name: s.name, text: s.text ?? null }])),
     [sample],
@@ -67,9 +81,13 @@ export function EditingProvider({
     };
   }, [saver, work]);
 
+  useEffect(() => {
+    void reviewer.refresh();
+  }, [reviewer]);
+
   const editing = useMemo<Editing>(
-    () => ({ ontology, canReview, editor, saver, streams }),
-    [ontology, canReview, editor, saver, streams],
+    () => ({ ontology, canReview, editor, saver, reviewer, streams }),
+    [ontology, canReview, editor, saver, reviewer, streams],
   );
   return <EditingContext.Provider value={editing}>{children}</EditingContext.Provider>;
 }
@@ -96,4 +114,20 @@ export function useCommandContext(): CommandContext {
   const { sample, work, focus } = useWorkspace();
   const { editor, ontology } = useEditing();
   return useMemo(() => ({ sample, work, focus, editor, ontology }), [sample, work, focus, editor, ontology]);
+}
+
+/** What `select` picks of the reviewer's state. */
+export function useReviewer<T>(select: (state: ReviewerState) => T): T {
+  return useStore(useEditing().reviewer.state, select);
+}
+
+const NO_MARKS: ReadonlyMap<string, ReviewMark> = new Map();
+
+/** Each reviewed annotation's mark as the work is now, by id (`all`: also outside review
+ * mode; by default the panes show them in review mode only). */
+export function useReviewMarks(all = false): ReadonlyMap<string, ReviewMark> {
+  const review = useReviewer((state) => state.review);
+  const annotations = useStore(useWorkspace().work, (state) => state.work.annotations);
+  const shown = useEditor((state) => state.review) || all;
+  return useMemo(() => (shown ? reviewMarks(review, annotations) : NO_MARKS), [review, annotations, shown]);
 }

@@ -8,6 +8,7 @@ import { annotationName, entityName, geometryDetail, linkName, objectName } from
 import { useCommandContext, useEditing, useEditor } from "./EditingProvider";
 import { shownStatus } from "./flags";
 import { LinksList } from "./LinksList";
+import { ReviewControls, ReviewNote } from "./ReviewPanel";
 import { useLinkStatuses, useStaleLinks } from "./useWorkViews";
 
 /** A button naming an object of the work that selects it (Shift: adds it). */
@@ -23,10 +24,13 @@ function ObjectButton({ id }: { id: string }) {
   );
 }
 
-/** What is selected, in detail: an annotation's label, attributes, stale flags, entity and
- * links; a link's ends and status (accepted or rejected here in review mode); an entity's
- * members; or the list of a larger selection and what can be done with it. */
+/** What is selected, in detail: an annotation's label, attributes, stale flags, review
+ * decision, entity and links (accepted or rejected here in review mode); a link's ends and
+ * status (likewise); an entity's members; or the list of a larger selection and what can
+ * be done with it. */
 export function Inspector() {
+  const { canReview } = useEditing();
+  const reviewing = useEditor((state) => state.review) && canReview;
   const selected = useFocus((state) => state.selected);
   const work = useWork((state) => state.work);
   const only = selected.length === 1 ? selected[0] : undefined;
@@ -56,6 +60,7 @@ export function Inspector() {
           <p className="muted">
             <kbd>L</kbd> link the two · <kbd>G</kbd> group into an entity · <kbd>E</kbd> label · <kbd>Del</kbd> delete
           </p>
+          {reviewing && <ReviewControls />}
         </>
       )}
     </section>
@@ -64,7 +69,8 @@ export function Inspector() {
 
 function AnnotationDetails({ annotation }: { annotation: Annotation }) {
   const context = useCommandContext();
-  const { ontology, streams } = useEditing();
+  const { ontology, streams, canReview } = useEditing();
+  const reviewing = useEditor((state) => state.review) && canReview;
   const work = useWork((state) => state.work);
   const stale = useStaleLinks().get(annotation.id) ?? [];
   const links = work.links.filter((l) => l.source === annotation.id || l.target === annotation.id);
@@ -89,6 +95,8 @@ function AnnotationDetails({ annotation }: { annotation: Annotation }) {
         </ul>
       )}
       {(annotation.flags ?? []).length > 0 && <p className="stale">Flagged: {(annotation.flags ?? []).join("; ")}</p>}
+      <ReviewNote id={annotation.id} />
+      {reviewing && <ReviewControls />}
       {ontology !== null && <AttributeForm annotation={annotation} ontology={ontology} />}
       {entities.map((e) => (
         <p key={e.id}>

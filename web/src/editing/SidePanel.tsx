@@ -1,18 +1,31 @@
 import { useWork } from "../workspace/Workspace";
 import { entityName } from "./describe";
-import { useCommandContext, useEditor } from "./EditingProvider";
+import { useCommandContext, useEditing, useEditor, useReviewer } from "./EditingProvider";
 import { Inspector } from "./Inspector";
 import { LinksList } from "./LinksList";
+import { ReviewPanel, VerdictNote } from "./ReviewPanel";
 
-/** Beside the panes: the selection in detail, every link of the sample (where review
- * mode accepts and rejects them), and its entities. */
+/** Beside the panes: in review mode the sample's review (its verdict and each annotation's
+ * state), else the verdict it got, if any; the selection in detail, every link of the
+ * sample (where review mode accepts and rejects them), and its entities. */
 export function SidePanel() {
   const context = useCommandContext();
+  const { canReview } = useEditing();
   const links = useWork((state) => state.work.links);
   const entities = useWork((state) => state.work.entities);
   const review = useEditor((state) => state.review);
+  const sampleReview = useReviewer((state) => state.review);
   return (
     <aside className="side" aria-label="Details">
+      {canReview && review ? (
+        <ReviewPanel />
+      ) : (
+        sampleReview?.verdict != null && (
+          <section className="side-section" aria-label="Verdict on the sample">
+            <VerdictNote review={sampleReview} />
+          </section>
+        )
+      )}
       <Inspector />
       <section className="side-section" aria-label="Links of the sample">
         <h2>

@@ -13,6 +13,7 @@ import type { FocusState } from "../workspace/focus";
 import type { EditorState } from "./editor";
 import { groupPlan } from "./grouping";
 import { linkEnds } from "./linking";
+import type { Outcome } from "./reviewing";
 import { nudge as nudged, type Size } from "./shapes";
 
 /** The stores a command acts on. */
@@ -166,12 +167,26 @@ export function nudgeSelection(context: CommandContext, dx: number, dy: number):
   return true;
 }
 
-/** Review: set the status of the selected links (a reviewer's accept or reject). */
-export function reviewSelection(context: CommandContext, status: LinkStatus): void {
-  const links = new Set(context.work.getState().work.links.map((l) => l.id));
-  const chosen = context.focus.getState().selected.filter((id) => links.has(id));
+/**
+ * Review: accept or reject the selection. Selected links take the status (`confirmed` or
+ * `rejected`, saved with the work); the selected annotations go to `decide` (sent as review
+ * decisions, `reviewing.ts`).
+ */
+export function reviewSelection(
+  context: CommandContext,
+  outcome: Outcome,
+  decide: (annotations: readonly string[], outcome: Outcome) => void,
+): void {
+  const { work } = context.work.getState();
+  const selected = context.focus.getState().selected;
+  const links = selected.filter((id) => work.links.some((l) => l.id === id));
+  const annotations = selected.filter((id) => work.annotations.some((a) => a.id === id));
   attempt(context, () => {
-    if (chosen.length === 0) throw new WorkError("select the links to review first (in the links list)");
-    for (const id of chosen) context.work.getState().setLinkStatus(id, status);
+    if (links.length + annotations.length === 0) {
+      throw new WorkError("select the annotations or links to review first");
+    }
+    const status: LinkStatus = outcome === "accepted" ? "confirmed" : "rejected";
+    for (const id of links) context.work.getState().setLinkStatus(id, status);
+    if (annotations.length > 0) decide(annotations, outcome);
   });
 }

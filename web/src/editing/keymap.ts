@@ -97,8 +97,16 @@ export const KEYMAP: readonly KeyHelp[] = [
   { action: "nudge-up", keys: [{ key: "ArrowUp" }], help: "… up" },
   { action: "nudge-down", keys: [{ key: "ArrowDown" }], help: "… down" },
   { action: "review", keys: [{ key: "r" }], help: "Review mode on or off (reviewers)" },
-  { action: "accept", keys: [{ key: "a" }], help: "Review: accept (confirm) the selected links" },
-  { action: "reject", keys: [{ key: "x" }], help: "Review: reject the selected links" },
+  {
+    action: "accept",
+    keys: [{ key: "a" }],
+    help: "Review: accept the selected annotations and links (links: confirm)",
+  },
+  {
+    action: "reject",
+    keys: [{ key: "x" }],
+    help: "Review: reject the selected annotations (with the reason typed beside them) and links",
+  },
   {
     action: "cancel",
     keys: [{ key: "Escape" }],

@@ -11,8 +11,7 @@ import {
   type CommandContext,
 } from "./commands";
 import { dropVertex, finishPolygon } from "./drawing";
-import type { Autosaver } from "./autosave";
-import { useCommandContext, useEditing } from "./EditingProvider";
+import { useCommandContext, useEditing, type Editing } from "./EditingProvider";
 import { actionOf, type Action } from "./keymap";
 
 const NUDGES: Partial<Record<Action, readonly [number, number]>> = {
@@ -23,14 +22,8 @@ const NUDGES: Partial<Record<Action, readonly [number, number]>> = {
 };
 
 /** Run `action`; whether it did something (the key is then the workspace's). */
-function run(
-  action: Action,
-  shift: boolean,
-  context: CommandContext,
-  saver: Autosaver,
-  canReview: boolean,
-  back: () => void,
-): boolean {
+function run(action: Action, shift: boolean, context: CommandContext, editing: Editing, back: () => void): boolean {
+  const { saver, canReview, reviewer } = editing;
   const editor = context.editor.getState();
   const nudge = NUDGES[action];
   if (nudge !== undefined) return nudgeSelection(context, nudge[0] * (shift ? 10 : 1), nudge[1] * (shift ? 10 : 1));
@@ -75,7 +68,9 @@ function run(
     case "accept":
     case "reject":
       if (!(canReview && editor.review)) return false;
-      reviewSelection(context, action === "accept" ? "confirmed" : "rejected");
+      reviewSelection(context, action === "accept" ? "accepted" : "rejected", (ids, outcome) => {
+        void reviewer.decide(ids, outcome);
+      });
       return true;
     case "help":
       editor.toggleHelp();
@@ -98,7 +93,7 @@ function run(
  * Keys typed in a field are the field's; while a dialog is open only Esc and ? act here. */
 export function useEditingKeys(back: () => void): void {
   const context = useCommandContext();
-  const { saver, canReview } = useEditing();
+  const editing = useEditing();
   useEffect(() => {
     function onKey(event: KeyboardEvent): void {
       const ctrl = event.ctrlKey || event.metaKey;
@@ -112,9 +107,9 @@ export function useEditingKeys(back: () => void): void {
         editor.help ||
         context.work.getState().conflict !== null;
       if (open && action !== "cancel" && action !== "help") return;
-      if (run(action, event.shiftKey, context, saver, canReview, back)) event.preventDefault();
+      if (run(action, event.shiftKey, context, editing, back)) event.preventDefault();
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [context, saver, canReview, back]);
+  }, [context, editing, back]);
 }

@@ -71,14 +71,15 @@ function Editor({ editing, back }: { editing: Loaded<EditingProject>; back: stri
   );
 }
 
-/** The sample's name, status and how much work it holds (as edited). */
+/** The sample's name, status (as a review leaves it) and how much work it holds (as edited). */
 function Head() {
   const { sample } = useWorkspace();
   const work = useWork((state) => state.work);
+  const status = useWork((state) => state.sample?.status ?? sample.status ?? "new");
   return (
     <div className="page-head">
       <h1>{sample.external_id ?? sample.id}</h1>
-      <StatusBadge status={sample.status ?? "new"} />
+      <StatusBadge status={status} />
       <span className="muted">
         {[
           plural(sample.streams?.length ?? 0, "stream"),

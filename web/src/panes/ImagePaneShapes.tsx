@@ -1,23 +1,34 @@
 /**
  * The Konva shapes of the image pane, in image pixels inside a layer scaled to the pane:
  * editable boxes and polygons (drag to move, a selected polygon's vertices to reshape),
- * their label tags, and the shape being drawn. Props only: the pane owns the stores.
+ * their label tags (with a mark of their review state in review mode), and the shape
+ * being drawn. Props only: the pane owns the stores.
  */
 import type Konva from "konva";
 import type { KonvaEventObject } from "konva/lib/Node";
 import { Circle, Label, Line, Rect, Tag, Text } from "react-konva";
 
 import type { Point } from "../editing/editor";
+import type { ReviewMark } from "../editing/reviewing";
 import { moveVertex, nudge, placeBox, type Box, type Geometry, type Polygon, type Size } from "../editing/shapes";
 import { labelColour } from "../ui/colour";
 import type { Annotation } from "../work/objects";
 
-/** How a shape is drawn: selected, hovered (a link's end), flagged stale. */
+/** How a shape is drawn: selected, hovered (a link's end), flagged stale, its review state
+ * (`null`: not reviewed, or not in review mode). */
 export interface Look {
   readonly selected: boolean;
   readonly hovered: boolean;
   readonly flagged: boolean;
+  readonly review: ReviewMark | null;
 }
+
+/** The glow around a reviewed shape and the sign on its tag, by review state. */
+export const REVIEW_LOOK: Readonly<Record<ReviewMark, { readonly colour: string; readonly sign: string }>> = {
+  accepted: { colour: "#12b76a", sign: "✓" },
+  rejected: { colour: "#d92d20", sign: "✗" },
+  outdated: { colour: "#f79009", sign: "↻" },
+};
 
 /** What a shape does when the person works on it (with the select tool). */
 export interface ShapeHandlers {
@@ -63,6 +74,9 @@ export function ShapeView({
       : look.selected
         ? labelColour(annotation.label, 0.14)
         : "transparent",
+    ...(look.review === null
+      ? {}
+      : { shadowColor: REVIEW_LOOK[look.review].colour, shadowBlur: 8 / scale, shadowOpacity: 1 }),
     draggable: editable,
     onMouseDown: (event: KonvaEventObject<MouseEvent>) => {
       // a drawing tool draws over shapes, but Shift+click still adds one to the selection
@@ -87,7 +101,7 @@ export function ShapeView({
           dragBoundFunc={bounded(size, scale, [geometry.w, geometry.h])}
           onDragEnd={moved}
         />
-        <ShapeTag annotation={annotation} corner={[geometry.x, geometry.y]} scale={scale} flagged={look.flagged} />
+        <ShapeTag annotation={annotation} corner={[geometry.x, geometry.y]} scale={scale} look={look} />
       </>
     );
   }
@@ -107,7 +121,7 @@ export function ShapeView({
         annotation={annotation}
         corner={[Math.min(...xs), Math.min(...ys)]}
         scale={scale}
-        flagged={look.flagged}
+        look={look}
       />
       {editable && look.selected && (
         <Vertices polygon={geometry} id={annotation.id} colour={colour} scale={scale} size={size} handlers={handlers} />
@@ -160,17 +174,18 @@ function Vertices({
   );
 }
 
-/** A shape's label on a coloured tag above its top-left corner (⚠ when a link of it is stale). */
+/** A shape's label on a coloured tag above its top-left corner (⚠ when a link of it is
+ * stale; ✓, ✗ or ↻ when it is accepted, rejected or outdated in review). */
 function ShapeTag({
   annotation,
   corner,
   scale,
-  flagged,
+  look,
 }: {
   annotation: Annotation;
   corner: Point;
   scale: number;
-  flagged: boolean;
+  look: Look;
 }) {
   const size = 12 / scale;
   const tagHeight = size * 1.5;
@@ -179,7 +194,9 @@ function ShapeTag({
     <Label x={corner[0]} y={tagY} listening={false}>
       <Tag fill={labelColour(annotation.label)} />
       <Text
-        text={flagged ? `⚠ ${annotation.label}` : annotation.label}
+        text={[look.review === null ? null : REVIEW_LOOK[look.review].sign, look.flagged ? "⚠" : null, annotation.label]
+          .filter((part) => part !== null)
+          .join(" ")}
         fontSize={size}
         padding={size * 0.25}
         fill="#fff"

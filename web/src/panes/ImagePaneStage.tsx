@@ -10,7 +10,7 @@ import { Image as KonvaImage, Layer, Stage, Transformer } from "react-konva";
 
 import type { Point } from "../editing/editor";
 import { finishPolygon, pointerDown, pointerMove, pointerUp } from "../editing/drawing";
-import { useCommandContext, useEditor } from "../editing/EditingProvider";
+import { useCommandContext, useEditor, useReviewMarks } from "../editing/EditingProvider";
 import { area, MIN_SIZE, resizeBox, type Size } from "../editing/shapes";
 import { useStaleLinks } from "../editing/useWorkViews";
 import type { Annotation } from "../work/objects";
@@ -37,6 +37,7 @@ export function ImagePaneStage({
   const selected = useFocus((state) => state.selected);
   const hovered = useFocus((state) => state.hovered);
   const stale = useStaleLinks();
+  const marks = useReviewMarks();
   const layer = useRef<Konva.Layer>(null);
   const transformer = useRef<Konva.Transformer>(null);
   const size: Size = useMemo(() => ({ width: image.naturalWidth, height: image.naturalHeight }), [image]);
@@ -113,6 +114,7 @@ export function ImagePaneStage({
               selected: selected.includes(annotation.id),
               hovered: hovered.includes(annotation.id),
               flagged: stale.has(annotation.id),
+              review: marks.get(annotation.id) ?? null,
             }}
             scale={scale}
             size={size}

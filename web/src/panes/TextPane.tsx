@@ -4,7 +4,8 @@ import type { Schemas } from "../api/client";
 import { mediaUrl } from "../app/api";
 import { useLoad } from "../app/useLoad";
 import { askNewLabel } from "../editing/commands";
-import { useCommandContext, useEditor } from "../editing/EditingProvider";
+import { useCommandContext, useEditor, useReviewMarks } from "../editing/EditingProvider";
+import type { ReviewMark } from "../editing/reviewing";
 import { useStaleLinks } from "../editing/useWorkViews";
 import { TextModel } from "../text/spans";
 import { labelColour } from "../ui/colour";
@@ -21,9 +22,10 @@ type TextSpan = Schemas["TextSpan"];
 /** The id of the span being labelled (selected, its label not yet picked). */
 const PENDING = "";
 
-/** A text stream with its span annotations highlighted in their labels' colours. Selecting
- * text (snapped to whole grapheme clusters, stored in code points) opens the label picker
- * for a new span; a click on a span selects its annotation (Shift: adds it). */
+/** A text stream with its span annotations highlighted in their labels' colours (ringed by
+ * their review state in review mode). Selecting text (snapped to whole grapheme clusters,
+ * stored in code points) opens the label picker for a new span; a click on a span selects
+ * its annotation (Shift: adds it). */
 export function TextPane({ stream }: PaneProps) {
   const annotations = useStreamAnnotations(stream.id);
   const text = useLoad(async (signal) => stream.text ?? (await fetchText(stream.id, signal)), [stream.id, stream.text]);
@@ -46,6 +48,7 @@ function TextBody({
   const selected = useFocus((state) => state.selected);
   const hovered = useFocus((state) => state.hovered);
   const stale = useStaleLinks();
+  const marks = useReviewMarks();
   const pending = useEditor((state) =>
     state.labelling?.for === "new" && state.labelling.stream === streamId ? state.labelling.geometry : null,
   );
@@ -101,7 +104,7 @@ function TextBody({
     <>
       <p ref={root} className="text-body" onMouseDown={onMouseDown}>
         {runs(text, spans).map((run) => (
-          <RunView key={run.start} run={run} selected={selected} hovered={hovered} stale={stale} />
+          <RunView key={run.start} run={run} selected={selected} hovered={hovered} stale={stale} marks={marks} />
         ))}
       </p>
       <Legend labels={shown.map((span) => span.label)} what="span" />
@@ -114,28 +117,33 @@ function RunView({
   selected,
   hovered,
   stale,
+  marks,
 }: {
   run: Run;
   selected: readonly string[];
   hovered: readonly string[];
   stale: ReadonlyMap<string, unknown>;
+  marks: ReadonlyMap<string, ReviewMark>;
 }) {
   const top = run.spans[0];
   if (top === undefined) return <span>{run.text}</span>;
   const ids = run.spans.map((span) => span.id);
   const flagged = ids.some((id) => stale.has(id));
+  // the innermost span's review state: the one a click on the run selects
+  const mark = marks.get(top.id);
   const classes = [
     run.spans.length > 1 ? "nested" : "",
     ids.includes(PENDING) ? "pending" : "",
     ids.some((id) => selected.includes(id)) ? "selected" : "",
     ids.some((id) => hovered.includes(id)) ? "hovered" : "",
     flagged ? "flagged" : "",
+    mark === undefined ? "" : `review-${mark}`,
   ].filter((name) => name !== "");
   const labels = run.spans.filter((span) => span.id !== PENDING).map((span) => span.label);
   return (
     <mark
       data-annotations={ids.join(" ")}
-      title={labels.join(", ") + (flagged ? " (⚠ stale link)" : "")}
+      title={labels.join(", ") + (flagged ? " (⚠ stale link)" : "") + (mark === undefined ? "" : ` (${mark})`)}
       className={classes.length === 0 ? undefined : classes.join(" ")}
       style={
         top.id === PENDING
