@@ -79,8 +79,9 @@ openapi: $(STAMP) web/node_modules/.installed
 fuzz: $(STAMP) system-tools
 	ROSETTA_FUZZ_EXAMPLES=$${ROSETTA_FUZZ_EXAMPLES:-300} $(BIN)/pytest tests/test_fuzz_api.py
 
-bench: $(STAMP) system-tools
+bench: $(STAMP) system-tools web
 	$(BIN)/python bench/import_export.py $(BENCH_ARGS)
 	$(BIN)/python bench/clocks.py
 	$(BIN)/python bench/align.py
 	$(BIN)/python bench/media.py
+	$(BIN)/python bench/workspace_scale.py --runs 3

@@ -2,6 +2,7 @@ import { Fragment } from "react";
 
 import { Dialog } from "./Dialog";
 import { useEditing, useEditor } from "./EditingProvider";
+import { TRANSPORT_HELP, TRANSPORT_KEYS } from "../player/timecode";
 import { KEYMAP, keyName } from "./keymap";
 
 /** The `?` overlay: every key of the workspace and what it does (from `KEYMAP`). */
@@ -29,6 +30,14 @@ export function HelpOverlay() {
           <kbd>1</kbd>–<kbd>9</kbd>
         </dt>
         <dd>In the label picker and the link menu: pick the numbered choice</dd>
+        {Object.entries(TRANSPORT_KEYS).map(([key, action]) => (
+          <Fragment key={action}>
+            <dt>
+              <kbd>{key === " " ? "Space" : key.toUpperCase()}</kbd>
+            </dt>
+            <dd>{TRANSPORT_HELP[action]}</dd>
+          </Fragment>
+        ))}
       </dl>
       <p className="muted">
         Linking: select a span, Shift+click a shape (or the other way round), press <kbd>L</kbd> and pick the type. A

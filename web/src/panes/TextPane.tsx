@@ -7,6 +7,7 @@ import { askNewLabel } from "../editing/commands";
 import { useCommandContext, useEditor, useReviewMarks } from "../editing/EditingProvider";
 import type { ReviewMark } from "../editing/reviewing";
 import { useStaleLinks } from "../editing/useWorkViews";
+import { useActiveWords } from "../player/useActiveWords";
 import { TextModel } from "../text/spans";
 import { labelColour } from "../ui/colour";
 import { LoadState } from "../ui/feedback";
@@ -21,6 +22,8 @@ type TextSpan = Schemas["TextSpan"];
 
 /** The id of the span being labelled (selected, its label not yet picked). */
 const PENDING = "";
+/** The id of the pseudo-spans marking the transcript words being spoken now. */
+const SPOKEN = " spoken";
 
 /** A text stream with its span annotations highlighted in their labels' colours (ringed by
  * their review state in review mode). Selecting text (snapped to whole grapheme clusters,
@@ -99,11 +102,24 @@ function TextBody({
     return () => window.removeEventListener("mouseup", released);
   }, [context, model, streamId]);
 
+  const spoken = useActiveWords(streamId, text);
+  const lit = useMemo(
+    () => [
+      ...spans,
+      ...spoken.map((word): Highlight => ({ id: SPOKEN, label: "", start: word.start, end: word.end })),
+    ],
+    [spans, spoken],
+  );
   const shown = spans.filter((span) => span.id !== PENDING);
   return (
     <>
-      <p ref={root} className="text-body" onMouseDown={onMouseDown}>
-        {runs(text, spans).map((run) => (
+      <p
+        ref={root}
+        className="text-body"
+        onMouseDown={onMouseDown}
+        data-active-word={spoken.map((word) => [...text].slice(word.start, word.end).join("")).join(" ")}
+      >
+        {runs(text, lit).map((run) => (
           <RunView key={run.start} run={run} selected={selected} hovered={hovered} stale={stale} marks={marks} />
         ))}
       </p>
@@ -125,9 +141,11 @@ function RunView({
   stale: ReadonlyMap<string, unknown>;
   marks: ReadonlyMap<string, ReviewMark>;
 }) {
-  const top = run.spans[0];
-  if (top === undefined) return <span>{run.text}</span>;
-  const ids = run.spans.map((span) => span.id);
+  const spoken = run.spans.some((span) => span.id === SPOKEN);
+  const annotated = run.spans.filter((span) => span.id !== SPOKEN);
+  const top = annotated[0];
+  if (top === undefined) return <span className={spoken ? "spoken" : undefined}>{run.text}</span>;
+  const ids = annotated.map((span) => span.id);
   const flagged = ids.some((id) => stale.has(id));
   // the innermost span's review state: the one a click on the run selects
   const mark = marks.get(top.id);
@@ -138,8 +156,9 @@ function RunView({
     ids.some((id) => hovered.includes(id)) ? "hovered" : "",
     flagged ? "flagged" : "",
     mark === undefined ? "" : `review-${mark}`,
+    spoken ? "spoken" : "",
   ].filter((name) => name !== "");
-  const labels = run.spans.filter((span) => span.id !== PENDING).map((span) => span.label);
+  const labels = annotated.filter((span) => span.id !== PENDING).map((span) => span.label);
   return (
     <mark
       data-annotations={ids.join(" ")}

@@ -17,8 +17,8 @@ export interface PaneProps {
   readonly stream: Stream;
 }
 
-/** The pane of each modality that has one yet. */
-export const PANES: Partial<Record<Stream["modality"], ComponentType<PaneProps>>> = {
+/** The pane of each modality. */
+export const PANES: Readonly<Record<Stream["modality"], ComponentType<PaneProps>>> = {
   text: TextPane,
   image: ImagePane,
   audio: AudioPane,

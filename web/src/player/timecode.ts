@@ -34,6 +34,16 @@ export const TRANSPORT_KEYS: Readonly<Record<string, TransportAction>> = {
   ".": "frame-forward",
 };
 
+/** What each transport action does, for the help overlay. */
+export const TRANSPORT_HELP: Readonly<Record<TransportAction, string>> = {
+  toggle: "Play or pause every time-based pane together",
+  pause: "Pause",
+  play: "Play (again: faster); with two or more objects selected, L links them instead",
+  back: `Jump back ${JUMP_SECONDS} seconds`,
+  "frame-back": "Step one video frame back",
+  "frame-forward": "Step one video frame forward",
+};
+
 /** The next rate L asks for while playing at `rate`: the next faster one offered, at most the fastest. */
 export function fasterRate(rate: number): number {
   return RATES.find((each) => each > rate) ?? (RATES.at(-1) as number);

@@ -1,8 +1,9 @@
 /**
  * Undoable commands over the work. A command is the list of objects it replaces, each
  * with its version before and after (`null`: absent) and its place in its list, so undo
- * is the same list applied backwards and puts every object back where it was, links and
- * entity memberships that went with a deletion included.
+ * is the same list applied backwards (`inverse`) and puts every object back where it was,
+ * links and entity memberships that went with a deletion included. Undo and redo make
+ * them on the work as it is now (`rebase.ts`), as a save may have come between.
  */
 import { listOf, withList, type Kind, type Work, type WorkObject } from "./objects";
 
@@ -27,7 +28,7 @@ export interface Command {
 }
 
 /** The change that undoes `change`. */
-function inverse(change: Change): Change {
+export function inverse(change: Change): Change {
   return { ...change, before: change.after, after: change.before };
 }
 
@@ -59,14 +60,9 @@ export function applyChanges(work: Work, changes: readonly Change[]): Work {
   return result;
 }
 
-/** `work` after `command`. */
+/** `work` after `command`, which was built on it. */
 export function redo(work: Work, command: Command): Work {
   return applyChanges(work, command.changes);
-}
-
-/** `work` before `command` (which must be the last one applied to it). */
-export function undo(work: Work, command: Command): Work {
-  return applyChanges(work, command.changes.map(inverse));
 }
 
 /**

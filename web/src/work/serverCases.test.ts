@@ -11,7 +11,7 @@ import {
   type SubmittedWork,
   type WorkState,
 } from "./store";
-import type { Edit, WorkStep } from "./testdata/workCase";
+import type { Edit, WorkSequence, WorkStep } from "./testdata/workCase";
 import { CASES } from "./testdata/workCases";
 
 /** Make the store call `edit` names. */
@@ -32,6 +32,12 @@ function perform(state: WorkState, [method, ...args]: Edit): void {
       return state.updateLink(first, second);
     case "setLinkStatus":
       return state.setLinkStatus(first, second);
+    case "undo":
+    case "redo":
+      if (!state[method]()) {
+        throw new Error(`${method} did nothing: ${JSON.stringify(state.skipped)}`);
+      }
+      return;
     default:
       throw new Error(`the cases name an edit the test does not know: ${method}`);
   }
@@ -103,6 +109,45 @@ describe("a submission on an old revision", () => {
     const shuttle = state.work.annotations.find((a) => a.id === "portrait.shuttle");
     const current = theirs.annotations.find((a) => a.id === "portrait.shuttle");
     expect(shuttle).toEqual({ ...current, label: "car" });
+  });
+});
+
+describe("undo and redo across saves, through the real app", () => {
+  it.each(CASES.sequences.map((sequence) => [sequence.name, sequence] as const))(
+    "%s",
+    (_, sequence: WorkSequence) => {
+      const store = createWorkStore();
+      store.getState().load(sequence.read, sequence.etag);
+      for (const round of sequence.rounds) {
+        for (const edit of round.edits) {
+          perform(store.getState(), edit);
+        }
+        // the store sends what the server took (and found to be the work before the step,
+        // or after it: the generator checks)
+        expect(store.getState().submission()).toEqual(round.body);
+        store.getState().applySubmitted(round.answer, round.answerEtag);
+        expect(isDirty(store.getState())).toBe(false);
+        expect(store.getState().work).toEqual(workOf(round.answer.sample));
+      }
+      // the step stays in the history after every save
+      expect(store.getState().past).toHaveLength(1);
+      expect(store.getState().skipped).toEqual([]);
+    },
+  );
+
+  it("brings back a deleted box under its old id, which the server creates again", () => {
+    const [deleted] = CASES.sequences;
+    const [, undone] = deleted?.rounds ?? [];
+    const sample = undone?.answer.sample;
+    expect(undone?.answer.created).toBe(2);
+    expect(sample?.annotations?.find((a) => a.id === "portrait.astronaut")?.revision).toBe(1);
+    const entity = sample?.entities?.find((e) => e.id === "portrait.the-astronaut");
+    expect(entity?.members).toContain("portrait.astronaut");
+    expect(sample?.links?.find((l) => l.id === "portrait.mentions-astronaut")).toMatchObject({
+      target: "portrait.astronaut",
+      status: "proposed",
+      revision: 1,
+    });
   });
 });
 

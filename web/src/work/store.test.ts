@@ -319,7 +319,7 @@ describe("submission", () => {
       );
     const state = store.getState();
     expect(state.etag).toBe('"45"');
-    expect(state.past).toEqual([]);
+    expect(state.past.map((c) => c.label)).toEqual(["edit annotation", "edit annotation"]);
     expect(state.base.annotations[0]).toMatchObject({ label: "pilot", revision: 3 });
     expect(state.work.annotations[1]).toMatchObject({ id: "a-box", label: "pilot", revision: 1 });
     expect(state.work.links.map((l: Link) => l.status)).toEqual(["stale", "stale", "proposed"]);

@@ -7,15 +7,18 @@
  * sample as it is now, to diff and merge with the work.
  *
  * `base` is the work as read, `work` as it is now; objects left alone are the very
- * objects read, so the server sees them unchanged. Undo history ends at a load, a
- * submission's answer and a merge.
+ * objects read, so the server sees them unchanged. The undo history ends only at a load:
+ * it outlives a submission's answer and a merge, as undo and redo are made on the objects
+ * as they are now (`rebase.ts`). A step that no longer applies (a merge shows that
+ * someone else changed what it changed, or its object changed since) is dropped from the
+ * history and named in `skipped`, never applied wrongly.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
 
 import type { components } from "../api/schema";
 import * as edits from "./edits";
 import { WorkError, type AnnotationEdit, type EntityEdit, type LinkEdit } from "./edits";
-import { coalesce, redo, undo, type Command } from "./history";
+import { coalesce, inverse, redo, type Command } from "./history";
 import {
   diffWork,
   mergeWork,
@@ -34,6 +37,7 @@ import {
   type Sample,
   type Work,
 } from "./objects";
+import { outdatedBy, reapply } from "./rebase";
 import { derivedStatuses, type DerivedStatus } from "./status";
 
 type Schemas = components["schemas"];
@@ -47,6 +51,12 @@ export type NewEntity = Omit<Entity, "id" | "revision"> & { id?: string };
 /** A new link (`proposed` unless a status is given): its id is made here unless given. */
 export type NewLink = Pick<Link, "type" | "source" | "target"> &
   Partial<Pick<Link, "attributes" | "status">> & { id?: string };
+
+/** A step of the history dropped because it no longer applies: its label, and why. */
+export interface SkippedStep {
+  readonly label: string;
+  readonly reason: string;
+}
 
 /** A 409 on submission: the sample as the server has it now, its ETag, and the diff. */
 export interface Conflict {
@@ -70,6 +80,8 @@ export interface WorkState {
   readonly conflict: Conflict | null;
   /** The references the last merge dropped (their targets were gone). */
   readonly dropped: readonly Dropped[];
+  /** The steps the last undo, redo or conflict resolution dropped from the history. */
+  readonly skipped: readonly SkippedStep[];
 
   load(sample: Sample, etag: string): void;
   /** Each add returns the new object's id. */
@@ -83,7 +95,10 @@ export interface WorkState {
   updateLink(id: string, edit: LinkEdit): void;
   setLinkStatus(id: string, status: LinkStatus): void;
   deleteLink(id: string): void;
-  /** Whether there was a step to undo (redo). */
+  /**
+   * Undo (redo) the last step; whether it was done. A step that no longer applies is
+   * dropped instead and named in `skipped`.
+   */
   undo(): boolean;
   redo(): boolean;
   /** The body of `PUT /api/samples/{id}/annotations` (send it with `If-Match: etag`). */
@@ -132,18 +147,40 @@ export function createWorkStore(options: WorkStoreOptions = {}): StoreApi<WorkSt
         future: [],
       });
     };
+    /** Take `sample` as the server's, `merged` as the work on it; keep the history. */
     const rebase = (sample: Sample, etag: string, merged: Merged): void => {
       set({
         sample,
         etag,
         base: workOf(sample),
         work: merged.work,
-        past: [],
-        future: [],
         sent: null,
         conflict: null,
         dropped: merged.dropped,
       });
+    };
+    /** Undo the last step of the past (`back`) or redo the last of the future. */
+    const step = (back: boolean): boolean => {
+      const { work, base, past, future } = get();
+      const command = (back ? past : future).at(-1);
+      if (command === undefined) {
+        return false;
+      }
+      const result = reapply(work, base, back ? command.changes.map(inverse) : command.changes);
+      const rest = back
+        ? { past: past.slice(0, -1), future }
+        : { past, future: future.slice(0, -1) };
+      if ("reason" in result) {
+        set({ ...rest, skipped: [{ label: command.label, reason: result.reason }] });
+        return false;
+      }
+      set({
+        work: result.work,
+        past: back ? rest.past : [...past, command],
+        future: back ? [...future, command] : rest.future,
+        skipped: [],
+      });
+      return true;
     };
     return {
       sample: null,
@@ -155,6 +192,7 @@ export function createWorkStore(options: WorkStoreOptions = {}): StoreApi<WorkSt
       sent: null,
       conflict: null,
       dropped: [],
+      skipped: [],
 
       load(sample, etag) {
         const work = workOf(sample);
@@ -168,6 +206,7 @@ export function createWorkStore(options: WorkStoreOptions = {}): StoreApi<WorkSt
           sent: null,
           conflict: null,
           dropped: [],
+          skipped: [],
         });
       },
 
@@ -229,22 +268,10 @@ export function createWorkStore(options: WorkStoreOptions = {}): StoreApi<WorkSt
       },
 
       undo() {
-        const { work, past, future } = get();
-        const command = past.at(-1);
-        if (command === undefined) {
-          return false;
-        }
-        set({ work: undo(work, command), past: past.slice(0, -1), future: [...future, command] });
-        return true;
+        return step(true);
       },
       redo() {
-        const { work, past, future } = get();
-        const command = future.at(-1);
-        if (command === undefined) {
-          return false;
-        }
-        set({ work: redo(work, command), past: [...past, command], future: future.slice(0, -1) });
-        return true;
+        return step(false);
       },
 
       submission() {
@@ -295,7 +322,19 @@ export function createWorkStore(options: WorkStoreOptions = {}): StoreApi<WorkSt
           throw new WorkError(`choose mine or theirs for every clash; still open: ${named}`);
         }
         const merged = mergeWork(items, work, theirs, (item) => choices[item.id] as Side);
+        const skipped: SkippedStep[] = [];
+        const keep = (stack: readonly Command[]): Command[] =>
+          stack.filter((command) => {
+            const reason = outdatedBy(command, items, merged.dropped);
+            if (reason !== null) {
+              skipped.push({ label: command.label, reason });
+            }
+            return reason === null;
+          });
+        const past = keep(get().past);
+        const future = keep(get().future);
         rebase(conflict.theirs, conflict.etag, merged);
+        set({ past, future, skipped });
         return merged;
       },
     };

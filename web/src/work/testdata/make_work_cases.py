@@ -3,9 +3,12 @@
 Builds the demo project in a temporary SQLite store, and through the real app (as the
 reviewer ``grace``) reads the portrait sample, submits a series of edits, each as the work
 store would send it, and records what was read, what was sent and what came back:
-the sample after (200) or the conflict (409). Also records a real frame table. The
-TypeScript work store (`../store.ts`) must send the same bodies and foresee the link
-statuses the server sets; `serverCases.test.ts` replays them. Regenerate from the
+the sample after (200) or the conflict (409). Then undo across saves: one edit saved, undone
+and saved, redone and saved, each body built as the work store's undo and redo build it
+(`../rebase.ts`: the step's editable fields on the objects as the server has them now, a
+deleted object brought back as new), which the server must accept. Also records a real
+frame table. The TypeScript work store (`../store.ts`) must send the same bodies and foresee
+the link statuses the server sets; `serverCases.test.ts` replays them. Regenerate from the
 repository root after a change to the submission rules:
 
     .venv/bin/python web/src/work/testdata/make_work_cases.py
@@ -100,6 +103,40 @@ STEPS: list[tuple[str, list[Edit]]] = [
 ]
 
 
+#: Each sequence: a name and one store call; it is saved, undone and saved, redone and saved.
+SEQUENCES: list[tuple[str, Edit]] = [
+    (
+        "delete a box: undo brings it back with its link and its place in the entity",
+        ["deleteAnnotation", "portrait.astronaut"],
+    ),
+    (
+        "relabel a box: undo and redo on the revisions the saves gave it",
+        ["updateAnnotation", "portrait.shuttle", {"label": "car"}],
+    ),
+    (
+        "add a box: undo deletes it, redo creates it again with the same id",
+        [
+            "addAnnotation",
+            {
+                "id": "web.mug",
+                "stream": "portrait.photo",
+                "label": "cup",
+                "geometry": {"type": "box", "x": 10, "y": 400, "w": 30, "h": 40},
+            },
+        ],
+    ),
+]
+
+#: The fields a person edits (`../objects.ts` EDITABLE), and the value of one left out.
+EDITABLE = {
+    "annotations": ("label", "geometry", "attributes"),
+    "entities": ("label", "members"),
+    "links": ("type", "source", "target", "attributes", "status"),
+}
+DEFAULTS: Json = {"attributes": {}, "members": [], "label": None, "status": "proposed"}
+WORK_KINDS = ("annotations", "entities", "links")
+
+
 def apply(work: Json, edit: Edit) -> None:
     """What the work store does for one call (the server must accept the result)."""
     method, *args = edit
@@ -122,6 +159,106 @@ def apply(work: Json, edit: Edit) -> None:
         next(lk for lk in links if lk["id"] == args[0])["status"] = args[1]
     else:
         raise ValueError(f"unknown edit {method!r}")
+
+
+def editable(kind: str, item: Json) -> Json:
+    """The editable fields of `item`, a left-out one as its default."""
+    return {field: item.get(field, DEFAULTS.get(field)) for field in EDITABLE[kind]}
+
+
+def revived(kind: str, item: Json) -> Json:
+    """`item` brought back after the server deleted it: new, and a link proposed."""
+    fresh = {**item, "revision": 1}
+    if kind == "links":
+        reset = (("status", "proposed"), ("source_revision", None), ("target_revision", None))
+        for field, value in reset:
+            if item.get(field, DEFAULTS.get(field)) != value:
+                fresh[field] = value
+    return fresh
+
+
+def step_to(now: Json, before: Json, target: Json) -> Json:
+    """The work `now` with a step from `before` to `target` made on it (an undo when
+    `target` is the work before the step): the objects the step touched get the editable
+    fields it changed as `target` has them, or go, or come back in their place in
+    `target`."""
+    out: Json = {}
+    for kind in WORK_KINDS:
+        was = {item["id"]: item for item in before[kind]}
+        goal = {item["id"]: (index, item) for index, item in enumerate(target[kind])}
+        changed: dict[str, list[str]] = {}
+        for ident in {*was, *goal}:
+            if ident not in was or ident not in goal:
+                changed[ident] = []
+                continue
+            old, new = editable(kind, was[ident]), editable(kind, goal[ident][1])
+            fields = [field for field in EDITABLE[kind] if old[field] != new[field]]
+            if fields:
+                changed[ident] = fields
+        present = {item["id"] for item in now[kind]}
+        items = []
+        for item in now[kind]:
+            ident = item["id"]
+            if ident not in changed:
+                items.append(item)
+            elif ident in goal:
+                source = goal[ident][1]
+                made = {key: value for key, value in item.items() if key not in changed[ident]}
+                made.update({field: source[field] for field in changed[ident] if field in source})
+                items.append(made)
+        for index, item in sorted(
+            (index, item)
+            for ident, (index, item) in goal.items()
+            if ident in changed and ident not in present
+        ):
+            items.insert(index, revived(kind, item))
+        out[kind] = items
+    return out
+
+
+def work_of(sample: Json) -> Json:
+    """A copy of the annotations, entities and links of `sample`."""
+    return {kind: copy.deepcopy(sample[kind]) for kind in WORK_KINDS}
+
+
+def same_work(sample: Json, expected: Json) -> bool:
+    """Whether `sample` holds the objects of `expected` and no others, with the same
+    editable fields (a link's status aside: the server derives it)."""
+    for kind in WORK_KINDS:
+        mine = {item["id"]: editable(kind, item) for item in expected[kind]}
+        theirs = {item["id"]: editable(kind, item) for item in sample[kind]}
+        if kind == "links":
+            for fields in (*mine.values(), *theirs.values()):
+                del fields["status"]
+        if mine != theirs:
+            return False
+    return True
+
+
+def undo_sequence(client: TestClient, name: str, edit: Edit, read: Json, etag: str) -> Json:
+    """`edit` saved, undone and saved, redone and saved, as the work store makes them."""
+    before = work_of(read)
+    after = work_of(read)
+    apply(after, edit)
+    rounds: list[Json] = []
+    now, now_etag = read, etag
+
+    def save(edits: list[Edit], body: Json, target: Json) -> None:
+        nonlocal now, now_etag
+        answer = client.put(
+            f"/api/samples/{SAMPLE}/annotations", json=body, headers={"If-Match": now_etag}
+        )
+        assert answer.status_code == 200, answer.text
+        now, now_etag = answer.json()["sample"], answer.headers["ETag"]
+        assert same_work(now, target), f"{name}: {edits[0][0]} did not reach its target"
+        rounds.append(
+            {"edits": edits, "body": body, "answer": answer.json(), "answerEtag": now_etag}
+        )
+
+    save([edit], after, after)
+    save([["undo"]], step_to(work_of(now), after, before), before)
+    save([["redo"]], step_to(work_of(now), before, after), after)
+    return {"name": name, "read": read, "etag": etag, "rounds": rounds}
 
 
 def main() -> None:
@@ -184,10 +321,15 @@ def main() -> None:
                     "answerEtag": None,
                 }
             )
+            sequences = []
+            for name, edit in SEQUENCES:
+                sequences.append(undo_sequence(client, name, edit, read, etag))
+                last = sequences[-1]["rounds"][-1]
+                read, etag = last["answer"]["sample"], last["answerEtag"]
             frames = client.get("/api/streams/slideshow.video/frames")
             assert frames.status_code == 200, frames.text
         engine.dispose()
-    data = {"steps": steps, "frames": frames.json()}
+    data = {"steps": steps, "sequences": sequences, "frames": frames.json()}
     OUT.write_text(
         "// Generated by make_work_cases.py from the real app; do not edit.\n"
         'import type { WorkCases } from "./workCase";\n\n'

@@ -19,9 +19,26 @@ export interface WorkStep {
   answerEtag: string | null;
 }
 
+/** One save of a sequence: the store calls made since the last, what was sent, the 200. */
+export interface WorkRound {
+  edits: Edit[];
+  body: SampleWork;
+  answer: SubmittedWork;
+  answerEtag: string;
+}
+
+/** An edit saved, then undone and saved, then redone and saved, through the real app. */
+export interface WorkSequence {
+  name: string;
+  read: Sample;
+  etag: string;
+  rounds: WorkRound[];
+}
+
 /** What `make_work_cases.py` recorded from the real app. */
 export interface WorkCases {
   steps: WorkStep[];
+  sequences: WorkSequence[];
   /** `GET /api/streams/slideshow.video/frames` of the demo. */
   frames: FrameTableJson & { seconds: number[]; clock: ClockSpec };
 }
