@@ -134,7 +134,8 @@ def next_work(sample_id: str, body: dict[str, Any], round_: int) -> dict[str, An
         else:
             item["attributes"] = {"occluded": bool(round_ % 2)} if item["label"] == "person" else {}
     free = [item for item in annotations[5:] if item["id"] not in held]
-    gone = {free[0]["id"], next(item["id"] for item in free if item["id"] not in linked)}
+    first = free[0]["id"]  # with the link on it, if it has one
+    gone = {first, next(item["id"] for item in free if item["id"] not in linked | {first})}
     kept = [item for item in annotations if item["id"] not in gone]
     added = [annotation(sample_id, 1000 + 2 * round_ + k) for k in range(2)]
     links = [link for link in body["links"] if not {link["source"], link["target"]} & gone]

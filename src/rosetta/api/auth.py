@@ -75,7 +75,7 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.name, tool="api")
 
 
-def _actor(user: CurrentUser) -> Actor:
+async def _actor(user: CurrentUser) -> Actor:
     return actor_of(user)
 
 

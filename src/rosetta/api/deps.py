@@ -8,13 +8,18 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
 
-def _engine(request: Request) -> Engine:
+def _engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
+async def _engine(request: Request) -> Engine:
+    # async: a dependency that does no I/O need not hop to a worker thread
+    return _engine_of(request)
+
+
 def _connection(request: Request) -> Iterator[Connection]:
-    with _engine(request).connect() as connection:
+    with _engine_of(request).connect() as connection:
         yield connection
 
 
