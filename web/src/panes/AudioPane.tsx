@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, type ReactNode } from "react";
+import { memo, useCallback, useMemo, useRef, type ReactNode } from "react";
 
 import { mediaUrl } from "../app/api";
 import { useLoad } from "../app/useLoad";
@@ -78,6 +78,7 @@ export function AudioPane({ stream }: PaneProps) {
   );
   useClockListener(showPosition);
 
+  const seekClock = useCallback((t: number) => clock.seek(t), [clock]);
   const unprepared = peaks.state === "done" && peaks.data === null && (duration === null || duration > DECODE_LIMIT);
   return (
     <div ref={root} className="player player-audio">
@@ -89,7 +90,7 @@ export function AudioPane({ stream }: PaneProps) {
         </p>
       )}
       {unprepared && <p className="muted">The waveform is not prepared yet (rosetta media prepare).</p>}
-      <Transcript segments={segments} words={words} selected={selected} onSeek={(t) => clock.seek(t)} />
+      <Transcript segments={segments} words={words} selected={selected} onSeek={seekClock} />
       <Legend labels={specs.map((spec) => spec.label)} what="interval" />
       <p className="hints muted">Click the waveform or a word to play from there; click a region to select it.</p>
     </div>
@@ -103,46 +104,71 @@ interface TranscriptProps {
   readonly onSeek: (t: number) => void;
 }
 
-/** The stream's transcript segments, one paragraph each, every timed word a button-like
- * span that seeks to it, the words being spoken marked. */
+/** The stream's transcript segments, one paragraph each (see `Segment`). */
 function Transcript({ segments, words, selected, onSeek }: TranscriptProps) {
+  const selectedIds = useMemo(() => new Set(selected), [selected]);
+  // the indices of the words being spoken, by segment
+  const now = useMemo(() => {
+    const found = new Map<string, number[]>();
+    for (const word of words) found.set(word.annotation, [...(found.get(word.annotation) ?? []), word.index]);
+    return new Map([...found].map(([annotation, indices]) => [annotation, indices.join(" ")]));
+  }, [words]);
   if (segments.length === 0) return null;
-  const now = new Set(words.map((word) => `${word.annotation}#${word.index}`));
   return (
     <div className="transcript" aria-label="Transcript">
-      {segments.map(({ annotation, segment, words: placed }) => {
-        const characters = Array.from(segment.text);
-        const runs: ReactNode[] = [];
-        let cursor = 0;
-        for (const word of placed) {
-          if (word === undefined || word.start < cursor) continue;
-          runs.push(characters.slice(cursor, word.start).join(""));
-          const current = now.has(`${annotation}#${word.index}`);
-          runs.push(
-            <span
-              key={word.index}
-              className={current ? "word now" : "word"}
-              aria-current={current ? "true" : undefined}
-              data-start={word.word.start}
-              title={`${word.word.start.toFixed(3)}–${word.word.end.toFixed(3)} s`}
-              onClick={() => onSeek(word.word.start)}
-            >
-              {characters.slice(word.start, word.end).join("")}
-            </span>,
-          );
-          cursor = word.end;
-        }
-        runs.push(characters.slice(cursor).join(""));
-        return (
-          <p
-            key={annotation}
-            data-annotation={annotation}
-            className={selected.includes(annotation) ? "selected" : undefined}
-          >
-            {runs}
-          </p>
-        );
-      })}
+      {segments.map((placed) => (
+        <Segment
+          key={placed.annotation}
+          placed={placed}
+          spoken={now.get(placed.annotation) ?? ""}
+          isSelected={selectedIds.has(placed.annotation)}
+          onSeek={onSeek}
+        />
+      ))}
     </div>
   );
 }
+
+interface SegmentProps {
+  readonly placed: PlacedSegment;
+  /** The indices of its words being spoken, space-separated (a string, so equal values
+   * compare equal and untouched segments are not redrawn). */
+  readonly spoken: string;
+  readonly isSelected: boolean;
+  readonly onSeek: (t: number) => void;
+}
+
+/** One transcript segment as a paragraph, every timed word a button-like span that seeks to
+ * it, the words being spoken marked; memoised so a selection change redraws only the
+ * segments whose state it changes. */
+const Segment = memo(function Segment({ placed, spoken, isSelected, onSeek }: SegmentProps) {
+  const { annotation, segment, words } = placed;
+  const now = new Set(spoken === "" ? [] : spoken.split(" ").map(Number));
+  const characters = Array.from(segment.text);
+  const runs: ReactNode[] = [];
+  let cursor = 0;
+  for (const word of words) {
+    if (word === undefined || word.start < cursor) continue;
+    runs.push(characters.slice(cursor, word.start).join(""));
+    const current = now.has(word.index);
+    runs.push(
+      <span
+        key={word.index}
+        className={current ? "word now" : "word"}
+        aria-current={current ? "true" : undefined}
+        data-start={word.word.start}
+        title={`${word.word.start.toFixed(3)}–${word.word.end.toFixed(3)} s`}
+        onClick={() => onSeek(word.word.start)}
+      >
+        {characters.slice(word.start, word.end).join("")}
+      </span>,
+    );
+    cursor = word.end;
+  }
+  runs.push(characters.slice(cursor).join(""));
+  return (
+    <p data-annotation={annotation} className={isSelected ? "selected" : undefined}>
+      {runs}
+    </p>
+  );
+});

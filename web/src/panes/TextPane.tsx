@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, type MouseEvent } from "react";
+import { memo, useEffect, useMemo, useRef, type MouseEvent } from "react";
 
 import type { Schemas } from "../api/client";
 import { mediaUrl } from "../app/api";
@@ -111,6 +111,9 @@ function TextBody({
     [spans, spoken],
   );
   const shown = spans.filter((span) => span.id !== PENDING);
+  const pieces = useMemo(() => runs(text, lit), [text, lit]);
+  const selectedIds = useMemo(() => new Set(selected), [selected]);
+  const hoveredIds = useMemo(() => new Set(hovered), [hovered]);
   return (
     <>
       <p
@@ -119,42 +122,55 @@ function TextBody({
         onMouseDown={onMouseDown}
         data-active-word={spoken.map((word) => [...text].slice(word.start, word.end).join("")).join(" ")}
       >
-        {runs(text, lit).map((run) => (
-          <RunView key={run.start} run={run} selected={selected} hovered={hovered} stale={stale} marks={marks} />
-        ))}
+        {pieces.map((run) => {
+          const ids = annotatedIds(run);
+          const top = ids[0];
+          return (
+            <RunView
+              key={run.start}
+              run={run}
+              isSelected={ids.some((id) => selectedIds.has(id))}
+              isHovered={ids.some((id) => hoveredIds.has(id))}
+              isFlagged={ids.some((id) => stale.has(id))}
+              mark={top === undefined ? undefined : marks.get(top)}
+            />
+          );
+        })}
       </p>
       <Legend labels={shown.map((span) => span.label)} what="span" />
     </>
   );
 }
 
-function RunView({
-  run,
-  selected,
-  hovered,
-  stale,
-  marks,
-}: {
-  run: Run;
-  selected: readonly string[];
-  hovered: readonly string[];
-  stale: ReadonlyMap<string, unknown>;
-  marks: ReadonlyMap<string, ReviewMark>;
-}) {
+/** The ids of the annotations covering `run` (not the spoken words), innermost first. */
+function annotatedIds(run: Run): string[] {
+  return run.spans.filter((span) => span.id !== SPOKEN).map((span) => span.id);
+}
+
+interface RunViewProps {
+  readonly run: Run;
+  readonly isSelected: boolean;
+  readonly isHovered: boolean;
+  /** One of its annotations has a stale link. */
+  readonly isFlagged: boolean;
+  /** The review state of its innermost annotation (the one a click selects). */
+  readonly mark: ReviewMark | undefined;
+}
+
+/** One run of the text, plain or marked; memoised so a selection change redraws only the
+ * runs whose state it changes. */
+const RunView = memo(function RunView({ run, isSelected, isHovered, isFlagged, mark }: RunViewProps) {
   const spoken = run.spans.some((span) => span.id === SPOKEN);
   const annotated = run.spans.filter((span) => span.id !== SPOKEN);
   const top = annotated[0];
   if (top === undefined) return <span className={spoken ? "spoken" : undefined}>{run.text}</span>;
   const ids = annotated.map((span) => span.id);
-  const flagged = ids.some((id) => stale.has(id));
-  // the innermost span's review state: the one a click on the run selects
-  const mark = marks.get(top.id);
   const classes = [
     run.spans.length > 1 ? "nested" : "",
     ids.includes(PENDING) ? "pending" : "",
-    ids.some((id) => selected.includes(id)) ? "selected" : "",
-    ids.some((id) => hovered.includes(id)) ? "hovered" : "",
-    flagged ? "flagged" : "",
+    isSelected ? "selected" : "",
+    isHovered ? "hovered" : "",
+    isFlagged ? "flagged" : "",
     mark === undefined ? "" : `review-${mark}`,
     spoken ? "spoken" : "",
   ].filter((name) => name !== "");
@@ -162,7 +178,7 @@ function RunView({
   return (
     <mark
       data-annotations={ids.join(" ")}
-      title={labels.join(", ") + (flagged ? " (⚠ stale link)" : "") + (mark === undefined ? "" : ` (${mark})`)}
+      title={labels.join(", ") + (isFlagged ? " (⚠ stale link)" : "") + (mark === undefined ? "" : ` (${mark})`)}
       className={classes.length === 0 ? undefined : classes.join(" ")}
       style={
         top.id === PENDING
@@ -173,7 +189,7 @@ function RunView({
       {run.text}
     </mark>
   );
-}
+});
 
 /** The span the document's selection makes in the text `body` shows (whole clusters, code
  * points), or `null` when the selection is empty or lies outside it. */

@@ -4,7 +4,7 @@
  * transcript segments as regions (regions plugin). The element is kept on the master clock
  * by `PlaybackSync`; wavesurfer only draws it, and a click on the waveform seeks the clock.
  */
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import WaveSurfer from "wavesurfer.js";
 import RegionsPlugin, { type Region } from "wavesurfer.js/plugins/regions";
 
@@ -72,7 +72,8 @@ export function useWaveform(
 
 /**
  * Draw `specs` as regions of `regions`, coloured by label, stronger where `selected` or
- * `hovered`; a click on one calls `onPick(id, additive)`, hovering `onHover([id])`.
+ * `hovered`; a click on one calls `onPick(id, additive)`, hovering `onHover([id])`. A
+ * selection change restyles only the regions whose state it changes.
  */
 export function useRegions(
   regions: Regions | null,
@@ -106,13 +107,33 @@ export function useRegions(
     return () => made.forEach((region) => region.remove());
   }, [regions, specs, onPick, onHover]);
 
+  const selectedIds = useMemo(() => new Set(selected), [selected]);
+  const hoveredIds = useMemo(() => new Set(hovered), [hovered]);
+  // what was styled last: only regions whose state changes since are restyled
+  const styled = useRef<Styled>({ drawn: new Map(), selected: new Set(), hovered: new Set() });
   useEffect(() => {
+    const before = styled.current;
+    // new regions are drawn plain: only the selected or hovered among them need restyling
+    const changed =
+      before.drawn === drawn
+        ? [...before.selected, ...before.hovered, ...selectedIds, ...hoveredIds]
+        : [...selectedIds, ...hoveredIds];
     const labels = new Map(specs.map((spec) => [spec.id, spec.label]));
-    drawn.forEach((region, id) => {
-      const on = selected.includes(id);
-      const alpha = on ? 0.45 : hovered.includes(id) ? 0.32 : 0.15;
+    for (const id of new Set(changed)) {
+      const region = drawn.get(id);
+      if (region === undefined) continue;
+      const on = selectedIds.has(id);
+      const alpha = on ? 0.45 : hoveredIds.has(id) ? 0.32 : 0.15;
       region.setOptions({ color: labelColour(labels.get(id) ?? "", alpha) });
       region.element?.toggleAttribute("data-selected", on);
-    });
-  }, [drawn, specs, selected, hovered]);
+    }
+    styled.current = { drawn, selected: selectedIds, hovered: hoveredIds };
+  }, [drawn, specs, selectedIds, hoveredIds]);
+}
+
+/** The regions and the selection they were last styled for. */
+interface Styled {
+  readonly drawn: ReadonlyMap<string, Region>;
+  readonly selected: ReadonlySet<string>;
+  readonly hovered: ReadonlySet<string>;
 }
