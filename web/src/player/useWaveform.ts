@@ -10,6 +10,9 @@ import RegionsPlugin, { type Region } from "wavesurfer.js/plugins/regions";
 
 import { labelColour } from "../ui/colour";
 
+/** At most this many regions carry their label as text on the waveform. */
+const LABELLED_REGIONS = 200;
+
 /** Files up to this long (seconds) are decoded in the browser when they have no peaks. */
 export const DECODE_LIMIT = 600;
 
@@ -95,8 +98,12 @@ export function useRegions(
         color: labelColour(spec.label, 0.15),
         drag: false,
         resize: false,
-        content: spec.label,
+        // wavesurfer lays each labelled region out against every earlier one (quadratic
+        // layout reads); beyond a few hundred the labels are unreadable anyway: the colour
+        // and the tooltip name the class
+        content: specs.length <= LABELLED_REGIONS ? spec.label : undefined,
       });
+      if (specs.length > LABELLED_REGIONS) region.element?.setAttribute("title", spec.label);
       region.element?.setAttribute("data-annotation", spec.id);
       region.on("click", (event) => onPick(spec.id, event.shiftKey));
       region.on("over", () => onHover([spec.id]));
