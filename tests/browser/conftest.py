@@ -10,16 +10,18 @@ the docs show).
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 from sqlalchemy import Engine
 
 from loopback import serve
 from rosetta.api.spa import WEB_DIST
-from rosetta.demo.build import MEDIA_DIR, build_demo
+from rosetta.demo.build import DEMO_PASSWORD, MEDIA_DIR, build_demo
 from rosetta.services.settings import Settings
 from rosetta.store.engine import open_store
 
@@ -30,6 +32,37 @@ def _missing(what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but {what}")
     pytest.skip(what)
+
+
+def require_built_workspace() -> None:
+    """Skip without a build of the workspace (fail when ``CI`` is set)."""
+    if not (WEB_DIST / "index.html").is_file():
+        _missing(f"the web workspace is not built in {WEB_DIST}: run `make web`")
+
+
+@contextmanager
+def served(engine: Engine, folder: Path, media_roots: tuple[Path, ...]) -> Iterator[str]:
+    """The base URL of the app serving `engine` (data in `folder`, media from
+    `media_roots`) over plain HTTP on loopback; the engine is disposed after."""
+    settings = Settings(
+        media_roots=media_roots,
+        data_dir=folder / "data",
+        job_workers=0,
+        dev=True,
+        cookie_secure=False,
+    )
+    try:
+        with serve(engine, settings) as url:
+            yield url
+    finally:
+        engine.dispose()
+
+
+def log_in(page: Page, name: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in and send the login form the page shows."""
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture(scope="session")
@@ -44,23 +77,12 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of the app serving the demo project and the built workspace."""
-    if not (WEB_DIST / "index.html").is_file():
-        _missing(f"the web workspace is not built in {WEB_DIST}: run `make web`")
+    require_built_workspace()
     folder = tmp_path_factory.mktemp("browser")
     engine = open_store(f"sqlite:///{folder / 'demo.db'}")
     build_demo(engine)
-    settings = Settings(
-        media_roots=(MEDIA_DIR,),
-        data_dir=folder / "data",
-        job_workers=0,
-        dev=True,
-        cookie_secure=False,
-    )
-    try:
-        with serve(engine, settings) as url:
-            yield url
-    finally:
-        engine.dispose()
+    with served(engine, folder, (MEDIA_DIR,)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -95,19 +117,8 @@ class DemoServer:
 def fresh_demo(tmp_path: Path) -> Iterator[DemoServer]:
     """A fresh demo project served for one test alone, for tests that change its work (the
     session's `live_server` stays as the other tests expect it)."""
-    if not (WEB_DIST / "index.html").is_file():
-        _missing(f"the web workspace is not built in {WEB_DIST}: run `make web`")
+    require_built_workspace()
     engine = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
     build_demo(engine)
-    settings = Settings(
-        media_roots=(MEDIA_DIR,),
-        data_dir=tmp_path / "data",
-        job_workers=0,
-        dev=True,
-        cookie_secure=False,
-    )
-    try:
-        with serve(engine, settings) as url:
-            yield DemoServer(url, engine)
-    finally:
-        engine.dispose()
+    with served(engine, tmp_path, (MEDIA_DIR,)) as url:
+        yield DemoServer(url, engine)

@@ -8,17 +8,15 @@ its media element or cursor; ``data-frame``, ``data-word``, ``data-row``, ``data
 which the tests read in one script, so one animation frame's values are compared.
 """
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from rosetta.api.spa import WEB_DIST
-from rosetta.demo.build import DEMO_PASSWORD, DEMO_PROJECT, read_sentences
+from browser.conftest import log_in
+from rosetta.demo.build import DEMO_PROJECT, read_sentences
 
 FRAME = 1 / 25
 SLIDESHOW = f"/app/s/slideshow?project={DEMO_PROJECT}"
@@ -89,23 +87,6 @@ def assert_in_step(p: Positions) -> None:
     assert abs(p.video - p.audio) <= FRAME, p
     assert abs(p.audio - p.clock) <= FRAME, p
     assert p.word in words_near(p.audio), p
-
-
-def require_built_workspace() -> None:
-    """Skip without a build of the workspace, or fail when ``CI`` is set (as the shell
-    tests do), for tests that start servers of their own."""
-    if not (WEB_DIST / "index.html").is_file():
-        message = f"the web workspace is not built in {WEB_DIST}: run `make web`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def log_in(page: Page, name: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in on the page's login form."""
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def wait_for_time(page: Page, low: float, high: float) -> None:

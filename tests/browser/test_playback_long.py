@@ -16,8 +16,8 @@ import pytest
 import soundfile
 from playwright.sync_api import Page, expect
 
-from browser.test_playback import FRAME, log_in, positions, require_built_workspace
-from loopback import serve
+from browser.conftest import log_in, require_built_workspace, served
+from browser.test_playback import FRAME, positions
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Sample, Stream
 from rosetta.demo.build import ONTOLOGY_FILE
@@ -26,7 +26,6 @@ from rosetta.services.accounts import create_user
 from rosetta.services.importer import import_samples
 from rosetta.services.media_prep import prepare_project
 from rosetta.services.projects import create_project, load_ontology_file
-from rosetta.services.settings import Settings
 from rosetta.store.engine import open_store
 from rosetta.store.events import Actor
 
@@ -95,18 +94,8 @@ def long_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     import_samples(engine, project.id, [Sample(id="hour", streams=streams)], actor)
     prepare_project(engine, actor, project.id)
     create_user(engine, "long-admin", PASSWORD, is_admin=True)
-    settings = Settings(
-        media_roots=(folder,),
-        data_dir=folder / "data",
-        job_workers=0,
-        dev=True,
-        cookie_secure=False,
-    )
-    try:
-        with serve(engine, settings) as url:
-            yield url, {"hour-video": video.stat().st_size, "hour-audio": audio.stat().st_size}
-    finally:
-        engine.dispose()
+    with served(engine, folder, (folder,)) as url:
+        yield url, {"hour-video": video.stat().st_size, "hour-audio": audio.stat().st_size}
 
 
 def count_media_bytes(page: Page) -> dict[str, int]:

@@ -15,9 +15,9 @@ import numpy.typing as npt
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.test_playback import FRAME, Positions, log_in, positions, require_built_workspace
+from browser.conftest import log_in, require_built_workspace, served
+from browser.test_playback import FRAME, Positions, positions
 from conftest import SHARED
-from loopback import serve
 from rosetta.core.clock import Clock
 from rosetta.core.geometry import Cuboid, Interval, Track, TrackFrame, TranscriptSegment, Word
 from rosetta.core.modality import Modality
@@ -29,7 +29,6 @@ from rosetta.services.accounts import create_user
 from rosetta.services.importer import import_samples
 from rosetta.services.media_prep import prepare_project
 from rosetta.services.projects import create_project, load_ontology_file
-from rosetta.services.settings import Settings
 from rosetta.store.engine import open_store
 from rosetta.store.events import Actor
 
@@ -127,18 +126,8 @@ def rig_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import_samples(engine, project.id, [rig_sample()], BUILDER)
     prepare_project(engine, BUILDER, project.id)
     create_user(engine, "rig-admin", PASSWORD, is_admin=True)
-    settings = Settings(
-        media_roots=(MEDIA_DIR, IMU.parent),
-        data_dir=folder / "data",
-        job_workers=0,
-        dev=True,
-        cookie_secure=False,
-    )
-    try:
-        with serve(engine, settings) as url:
-            yield url
-    finally:
-        engine.dispose()
+    with served(engine, folder, (MEDIA_DIR, IMU.parent)) as url:
+        yield url
 
 
 Seconds = npt.NDArray[np.float64]

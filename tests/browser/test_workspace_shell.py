@@ -7,17 +7,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from rosetta.demo.build import DEMO_PASSWORD, DEMO_PROJECT
+from browser.conftest import log_in
+from rosetta.demo.build import DEMO_PROJECT
 
 CAPTION_SPANS = 2
 DEMO_SAMPLES = ["portrait", "spoken-1", "spoken-2", "spoken-3", "slideshow"]
-
-
-def log_in(page: Page, name: str, password: str = DEMO_PASSWORD) -> None:
-    """Fill in and send the login form the page shows."""
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def sample_ids(page: Page) -> list[str]:
