@@ -43,6 +43,8 @@ demo: $(STAMP) web
 
 # the web workspace's dependencies and tools (tests also regenerate and type-check the client)
 web/node_modules/.installed: web/package-lock.json
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null || \
+		{ echo "The web workspace needs Node.js 20.19 or newer with npm (found: $$(node --version 2>/dev/null || echo none))"; exit 1; }
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
