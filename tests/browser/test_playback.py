@@ -8,6 +8,7 @@ its media element or cursor; ``data-frame``, ``data-word``, ``data-row``, ``data
 which the tests read in one script, so one animation frame's values are compared.
 """
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +82,13 @@ def words_near(t: float) -> set[str]:
 
 
 def assert_in_step(p: Positions) -> None:
-    """Video, audio cursor and transcript word within one frame of each other (the word
-    highlighted on screen is checked where the clock stands still: React draws it on its
-    own schedule)."""
-    assert abs(p.video - p.audio) <= FRAME, p
+    """Video, audio cursor and transcript word within one frame of each other: the video
+    shows the frame the audio is in or a neighbour (the element's time moves by frames, so
+    a time difference just over 40 ms can still be the neighbouring frame); the word
+    highlighted on screen is checked where the clock stands still, as React draws it on its
+    own schedule."""
+    assert abs(p.frame - math.floor(p.audio / FRAME)) <= 1, p
+    assert abs(p.video - p.audio) < 2 * FRAME, p
     assert abs(p.audio - p.clock) <= FRAME, p
     assert p.word in words_near(p.audio), p
 
