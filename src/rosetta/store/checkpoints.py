@@ -1,0 +1,87 @@
+"""Checkpoints of an SQLite write-ahead log off the request path, for a server process.
+
+By default SQLite checkpoints when a commit leaves the log over 1,000 pages: that commit
+copies the log into the database and syncs both files while it still holds the write
+lock, so one submission in a few dozen takes tens of milliseconds longer and every writer
+queued behind it waits as long. `WalCheckpointer` turns the automatic checkpoints off on
+the engine's connections and runs a ``PASSIVE`` checkpoint on a thread of its own every
+`every` seconds instead, which blocks neither readers nor writers (it copies what no
+reader still needs; the rest waits for the next round). PostgreSQL engines are left as
+they are.
+"""
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
+
+_log = logging.getLogger(__name__)
+
+#: Seconds between two checkpoints.
+EVERY = 1.0
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+class WalCheckpointer:
+    """Checkpoints the log of `engine`'s SQLite database on a daemon thread between
+    `start` and `stop` (see the module)."""
+
+    def __init__(self, engine: Engine, every: float = EVERY) -> None:
+        self._engine = engine
+        self._every = every
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def applies(self) -> bool:
+        """Whether the engine is an SQLite file (the others are left alone)."""
+        url = self._engine.url
+        return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+    def start(self) -> None:
+        """Turn the automatic checkpoints off (pooled connections are replaced) and start
+        checkpointing in the background."""
+        if not self.applies or self._thread is not None:
+            return
+        event.listen(self._engine, "connect", _no_autocheckpoint)
+        self._engine.dispose()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread after one last checkpoint, and give commits their automatic
+        checkpoints back."""
+        if self._thread is None:
+            return
+        self._stopped.set()
+        self._thread.join()
+        self._thread = None
+        event.remove(self._engine, "connect", _no_autocheckpoint)
+        self._engine.dispose()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """One passive checkpoint: SQLite's (busy, frames in the log, frames copied)."""
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            row = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        busy, frames, copied = row
+        return int(busy), int(frames), int(copied)
+
+    def _run(self) -> None:
+        while True:
+            stopping = self._stopped.wait(self._every)
+            try:
+                self.checkpoint()
+            except DBAPIError:  # the next round tries again; commits lose nothing meanwhile
+                _log.exception("checkpoint of %s failed", self._engine.url.database)
+            if stopping:
+                return
