@@ -213,6 +213,14 @@ def test_the_etag_is_the_sample_revision_and_moves_with_a_write(
     assert int(second.strip('"')) > int(first.strip('"'))
 
 
+def test_a_sample_names_its_project_in_a_link(
+    clients: dict[str, TestClient], project: Project
+) -> None:
+    link = clients["ann"].get("/api/samples/open").headers["link"]
+    assert link == f'</api/projects/{project.id}>; rel="project"'
+    assert clients["ann"].get(link[1 : link.index(">")]).json()["id"] == project.id
+
+
 def test_if_none_match_with_the_current_etag_is_304_without_a_body(
     engine: Engine, clients: dict[str, TestClient], project: Project
 ) -> None:

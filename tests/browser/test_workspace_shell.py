@@ -7,8 +7,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from browser.conftest import log_in
-from rosetta.demo.build import DEMO_PROJECT
+from browser.conftest import DemoServer, log_in
+from browser.test_editing import drag_on_photo
+from rosetta.core.policies import Role
+from rosetta.demo.build import BUILDER, DEMO_PROJECT, ONTOLOGY_FILE
+from rosetta.services.accounts import find_user, set_role
+from rosetta.services.projects import create_project, load_ontology_file
 
 CAPTION_SPANS = 2
 DEMO_SAMPLES = ["portrait", "spoken-1", "spoken-2", "spoken-3", "slideshow"]
@@ -110,3 +114,27 @@ def test_logging_out_ends_the_session(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/app/login$"))
     page.goto("/app")
     expect(page).to_have_url(re.compile(r"/app/login$"))
+
+
+def test_a_sample_opened_without_its_project_is_edited_in_the_project_it_names(
+    page: Page, fresh_demo: DemoServer
+) -> None:
+    """ada works in two projects, and the address names neither: the sample's answer names
+    its project, so the workspace is editable and the breadcrumb leads back to it."""
+    engine = fresh_demo.engine
+    other = create_project(engine, "elsewhere", load_ontology_file(ONTOLOGY_FILE), BUILDER)
+    with engine.connect() as connection:
+        ada = find_user(connection, "ada").id
+    set_role(engine, BUILDER, other.id, ada, Role.ANNOTATOR)
+    page.goto(f"{fresh_demo.url}/app/s/portrait")
+    log_in(page, "ada")
+    crumbs = page.get_by_role("navigation", name="Breadcrumb")
+    expect(crumbs.get_by_role("link", name=DEMO_PROJECT)).to_have_attribute(
+        "href", f"/app/p/{DEMO_PROJECT}"
+    )
+    expect(page.get_by_text("Read only")).to_have_count(0)
+    # the project's ontology is loaded: drawing a box asks for one of its classes
+    page.keyboard.press("b")
+    drag_on_photo(page, (372, 330), (500, 500))
+    picker = page.get_by_role("dialog", name="Label the new box")
+    expect(picker.get_by_role("option", name=re.compile("person"))).to_have_count(1)

@@ -1,12 +1,13 @@
 """Samples and streams as the caller may see them: a project's samples (filtered, keyset
-pages), one whole sample with ``ETag: "<sample revision>"`` (``If-None-Match`` with the
-current one: 304 without a body), and its streams.
+pages), one whole sample with ``ETag: "<sample revision>"`` and a ``Link`` to its project
+(``If-None-Match`` with the current one: 304 without a body), and its streams.
 
 Annotators see only the samples assigned to them (any other answers 404) and on those only
 the work `rosetta.services.visibility` lets them see; reviewers and above see everything.
 """
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -62,7 +63,21 @@ _PER_PERSON = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Coo
 @router.get(
     "/api/samples/{sample_id}",
     response_model=Sample,
-    responses={304: {"description": "The sample is unchanged since the ETag given."}},
+    responses={
+        200: {
+            "headers": {
+                "ETag": {
+                    "description": 'The sample\'s revision, "<n>".',
+                    "schema": {"type": "string"},
+                },
+                "Link": {
+                    "description": 'The sample\'s project: </api/projects/<id>>; rel="project".',
+                    "schema": {"type": "string"},
+                },
+            }
+        },
+        304: {"description": "The sample is unchanged since the ETag given."},
+    },
     openapi_extra=policy("annotator"),
 )
 def get_sample(
@@ -75,8 +90,9 @@ def get_sample(
     ] = None,
 ) -> Response:
     """The whole sample (its native record, one line of the JSONL format) without the work
-    the caller may not see, with ``ETag: "<sample revision>"``; 304 without a body when
-    ``If-None-Match`` names the current revision."""
+    the caller may not see, with ``ETag: "<sample revision>"`` and its project in a ``Link``
+    header (``rel="project"``); 304 without a body when ``If-None-Match`` names the current
+    revision."""
     found = sample_access(db, caller, sample_id)
     if if_none_match is not None:
         current = etag(catalog.sample_revision(db, sample_id))
@@ -86,7 +102,11 @@ def get_sample(
     return Response(
         dumps_sample(seen.sample),
         media_type="application/json",
-        headers={"ETag": etag(seen.revision), **_PER_PERSON},
+        headers={
+            "ETag": etag(seen.revision),
+            "Link": f'</api/projects/{quote(found.access.project_id)}>; rel="project"',
+            **_PER_PERSON,
+        },
     )
 
 

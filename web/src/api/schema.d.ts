@@ -14,8 +14,9 @@ export interface paths {
         /**
          * Get Sample
          * @description The whole sample (its native record, one line of the JSONL format) without the work
-         *     the caller may not see, with ``ETag: "<sample revision>"``; 304 without a body when
-         *     ``If-None-Match`` names the current revision.
+         *     the caller may not see, with ``ETag: "<sample revision>"`` and its project in a ``Link``
+         *     header (``rel="project"``); 304 without a body when ``If-None-Match`` names the current
+         *     revision.
          */
         get: operations["get_sample"];
         put?: never;
@@ -3110,6 +3111,10 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The sample's revision, "<n>". */
+                    ETag?: string;
+                    /** @description The sample's project: </api/projects/<id>>; rel="project". */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -23,24 +23,9 @@ export interface EditingProject {
 
 const REVIEWERS: ReadonlySet<string> = new Set(["reviewer", "manager", "admin"]);
 
-/**
- * The project called `name`, or, when the address names none, the caller's only project;
- * an `Error` saying what to do when the caller has several (a sample's answer does not
- * name its project).
- */
-export async function loadEditingProject(name: string | undefined, signal: AbortSignal): Promise<EditingProject> {
-  let project: ProjectOut;
-  if (name !== undefined) {
-    project = unwrap(await api.GET("/api/projects/{project}", { params: { path: { project: name } }, signal }));
-  } else {
-    const mine = unwrap(await api.GET("/api/projects", { signal }));
-    if (mine.length !== 1 || mine[0] === undefined) {
-      throw new Error(
-        "the address does not name the sample's project: open the sample from its project's list to edit it",
-      );
-    }
-    project = mine[0];
-  }
+/** The project called (or with id) `name`, with the caller's role and its ontology. */
+export async function loadEditingProject(name: string, signal: AbortSignal): Promise<EditingProject> {
+  const project = unwrap(await api.GET("/api/projects/{project}", { params: { path: { project: name } }, signal }));
   const ontology = unwrap(
     await api.GET("/api/projects/{project}/ontology", { params: { path: { project: project.id } }, signal }),
   );

@@ -20,21 +20,28 @@ import { plural } from "../ui/plural";
 import { isDirty } from "../work/store";
 import { useWork, useWorkspace, WorkspaceProvider } from "../workspace/Workspace";
 
-/** One sample's workspace: a pane per stream with the work drawn on it and edited there,
+/** One sample's workspace (edited in the project its answer names; `project`, from the
+ * address, names it in the breadcrumb until that project is loaded): a pane per stream with the work drawn on it and edited there,
  * the selection's details beside them, saved as it is edited (`?` lists the keys; `Esc`
  * with nothing to cancel, or `u`, goes back to the sample list once the work is saved). */
 export default function SamplePage({ sample, project }: { sample: string; project: string | undefined }) {
   const loaded = useLoad((signal) => loadSample(sample, signal), [sample]);
-  const editing = useLoad((signal) => loadEditingProject(project, signal), [project]);
-  const back = project === undefined ? BASE : projectPath(project);
+  // the project the sample's answer names, whatever the address says
+  const projectId = loaded.state === "done" ? loaded.data.project : null;
+  const editing = useLoad(
+    (signal) => (projectId === null ? new Promise<never>(() => {}) : loadEditingProject(projectId, signal)),
+    [projectId],
+  );
+  const shown = editing.state === "done" ? editing.data.project.name : (project ?? null);
+  const back = shown === null ? BASE : projectPath(shown);
   return (
     <main className="page workspace">
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link href={BASE}>Projects</Link>
-        {project !== undefined && (
+        {shown !== null && (
           <>
             {" / "}
-            <Link href={back}>{project}</Link>
+            <Link href={back}>{shown}</Link>
           </>
         )}
         {" / "}
