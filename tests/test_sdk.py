@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 
+from builders import box
 from conftest import MEDIA, TESTER
 from jobtools import add_samples, stored_samples
 from loopback import api_token, serve
@@ -26,6 +27,7 @@ from rosetta.core.schema import Annotation, Entity, Link, Project
 from rosetta.sdk import KEEP, Client, FlaggedAnnotation, SampleSnapshot, StaleLink
 from rosetta.services.accounts import assign
 from rosetta.services.catalog import sample_revision
+from rosetta.services.editing import create_annotation
 from rosetta.services.settings import Settings
 from rosetta.store.tables import samples
 
@@ -103,8 +105,26 @@ def test_a_whole_sample_with_its_revision(
         f"SampleSnapshot(id='x0', revision={snapshot.revision}, status='review', streams=4, "
         "annotations=4, entities=1, links=1)"
     )
+    assert snapshot.project == project.id
     assert reviewer.streams(sample_id) == snapshot.sample.streams
     assert reviewer.stream("x0-image") == snapshot.sample.streams[1]
+
+
+def test_refreshing_a_sample_sends_it_again_only_when_it_changed(
+    engine: Engine, project: Project, connect: Connect
+) -> None:
+    (sample_id,) = add_samples(engine, project.id, 1)
+    reviewer = connect("rita", Role.REVIEWER)
+    snapshot = reviewer.sample(sample_id)
+    assert reviewer.refresh(snapshot) is snapshot
+    create_annotation(engine, project.id, sample_id, box("x0.more", sample_id, "cup"), TESTER)
+    fresh = reviewer.refresh(snapshot)
+    assert fresh.revision == _revision(engine, sample_id) > snapshot.revision
+    assert "x0.more" in {a.id for a in fresh.sample.annotations}
+    assert (fresh.project, reviewer.refresh(fresh)) == (project.id, fresh)
+    outsider = connect("otto", None)
+    with pytest.raises(NotFoundError):
+        outsider.refresh(snapshot)
 
 
 def test_media_downloads(
@@ -269,6 +289,7 @@ def test_whole_sample_writes_expect_its_revision(
     )
     assert (done.created, done.updated, done.deleted, done.unchanged, done.stale) == (2, 1, 1, 4, 0)
     assert done.snapshot.revision == _revision(engine, sample_id) > snapshot.revision
+    assert done.snapshot.project == project.id
     assert "created=2, updated=1, deleted=1" in repr(done)
     after = {a.id: a for a in done.snapshot.sample.annotations}
     assert set(after) == {"x0.span", "x0.box", "x0.speech", "x0.cup"}

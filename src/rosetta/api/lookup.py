@@ -2,6 +2,7 @@
 not see answers 404 naming it as they gave it."""
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlalchemy import Connection
 
@@ -47,3 +48,19 @@ def object_scope(db: Connection, principal: Principal, object_id: str) -> list[A
     if not found:
         raise NotFoundError("object", object_id)
     return found
+
+
+#: The headers of an answer carrying a sample, for the OpenAPI document.
+SAMPLE_HEADERS = {
+    "ETag": {"description": 'The sample\'s revision, "<n>".', "schema": {"type": "string"}},
+    "Link": {
+        "description": 'The sample\'s project: </api/projects/<id>>; rel="project".',
+        "schema": {"type": "string"},
+    },
+}
+
+
+def project_link(project_id: str) -> str:
+    """The ``Link`` header value naming a sample's project: ``</api/projects/<id>>;
+    rel="project"``."""
+    return f'</api/projects/{quote(project_id)}>; rel="project"'

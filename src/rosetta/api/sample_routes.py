@@ -7,13 +7,12 @@ the work `rosetta.services.visibility` lets them see; reviewers and above see ev
 """
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Response
 
 from rosetta.api.auth import CurrentUser, policy, require, sample_access, stream_access
 from rosetta.api.deps import Db
-from rosetta.api.lookup import project_scope
+from rosetta.api.lookup import SAMPLE_HEADERS, project_link, project_scope
 from rosetta.api.preconditions import etag
 from rosetta.core.modality import Modality
 from rosetta.core.policies import can_read_project
@@ -64,18 +63,7 @@ _PER_PERSON = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Coo
     "/api/samples/{sample_id}",
     response_model=Sample,
     responses={
-        200: {
-            "headers": {
-                "ETag": {
-                    "description": 'The sample\'s revision, "<n>".',
-                    "schema": {"type": "string"},
-                },
-                "Link": {
-                    "description": 'The sample\'s project: </api/projects/<id>>; rel="project".',
-                    "schema": {"type": "string"},
-                },
-            }
-        },
+        200: {"headers": SAMPLE_HEADERS},
         304: {"description": "The sample is unchanged since the ETag given."},
     },
     openapi_extra=policy("annotator"),
@@ -104,7 +92,7 @@ def get_sample(
         media_type="application/json",
         headers={
             "ETag": etag(seen.revision),
-            "Link": f'</api/projects/{quote(found.access.project_id)}>; rel="project"',
+            "Link": project_link(found.access.project_id),
             **_PER_PERSON,
         },
     )

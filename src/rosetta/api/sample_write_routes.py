@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from rosetta.api.auth import CurrentUser, SampleAccess, UserActor, policy, require, sample_access
 from rosetta.api.deps import Db, Store
 from rosetta.api.fast_json import OrjsonRoute
+from rosetta.api.lookup import SAMPLE_HEADERS, project_link
 from rosetta.api.preconditions import IfMatch, etag, expected_revision
 from rosetta.core.policies import can_annotate, can_manage, can_set_sample_status
 from rosetta.core.schema import Annotation, Entity, JsonDict, Link, Sample, SampleStatus
@@ -104,6 +105,7 @@ def update_sample(
 @router.put(
     "/api/samples/{sample_id}/annotations",
     response_model=SubmittedWork,
+    responses={200: {"headers": SAMPLE_HEADERS}},
     openapi_extra=policy("annotator"),
 )
 def submit_sample_work(
@@ -119,7 +121,8 @@ def submit_sample_work(
     """Make the caller's work on the sample what the body says, all or nothing
     (``If-Match``: the sample revision it was read at): new ids are created, changed
     objects updated (each carries the revision it was read at), visible ones left out
-    deleted. The sample after as the caller sees it, with its new ETag, and counts."""
+    deleted. The sample after as the caller sees it, with its new ETag and its project's
+    ``Link``, and counts."""
     found = sample_access(db, caller, sample_id)
     require(can_annotate(found.access, found.assignment), "annotate", f"sample {sample_id!r}")
     done = submit_sample(
@@ -138,5 +141,7 @@ def submit_sample_work(
         "stale": done.stale,
     }
     return Response(
-        orjson.dumps(body), media_type="application/json", headers={"ETag": etag(done.revision)}
+        orjson.dumps(body),
+        media_type="application/json",
+        headers={"ETag": etag(done.revision), "Link": project_link(found.access.project_id)},
     )

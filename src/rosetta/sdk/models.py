@@ -137,11 +137,13 @@ class SampleSummary(_Answer):
 
 @dataclass(frozen=True, repr=False)
 class SampleSnapshot:
-    """A whole sample as the caller sees it, and the sample revision it was read at: pass
-    ``revision`` as the expected revision of a write to the whole sample."""
+    """A whole sample as the caller sees it, the sample revision it was read at (pass
+    ``revision`` as the expected revision of a write to the whole sample) and the id of
+    its project (``None`` from a server that does not name it)."""
 
     sample: Sample
     revision: int
+    project: str | None = None
 
     def __repr__(self) -> str:
         sample = self.sample

@@ -4,11 +4,14 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Entity, Link, Sample, SampleStatus, Stream
+from rosetta.sdk.errors import raise_for_error
 from rosetta.sdk.models import (
     Decision,
     Event,
@@ -47,6 +50,20 @@ def _sample_path(sample_id: str) -> str:
     return f"/api/samples/{segment(sample_id)}"
 
 
+def _snapshot(response: httpx.Response) -> SampleSnapshot:
+    """The sample a ``GET /api/samples/{id}`` answered, its revision (``ETag``) and its
+    project (``Link: </api/projects/<id>>; rel="project"``)."""
+    return SampleSnapshot(
+        _SAMPLE.validate_json(response.content), revision_of(response), _project_of(response)
+    )
+
+
+def _project_of(response: httpx.Response) -> str | None:
+    """The project id in the response's ``Link: </api/projects/<id>>; rel="project"``."""
+    project = response.links.get("project", {}).get("url")
+    return None if project is None else unquote(project.rsplit("/", 1)[-1])
+
+
 class SampleMethods(MethodGroup):
     """Reading samples and streams, writing whole samples, review and history."""
 
@@ -82,9 +99,21 @@ class SampleMethods(MethodGroup):
         return Pages(f"samples of project {project!r}", fetch)
 
     def sample(self, sample_id: str) -> SampleSnapshot:
-        """The whole sample as the caller sees it, with the sample revision it was read at."""
-        response = self._http.request("GET", _sample_path(sample_id))
-        return SampleSnapshot(_SAMPLE.validate_json(response.content), revision_of(response))
+        """The whole sample as the caller sees it, with the sample revision it was read at
+        and its project."""
+        return _snapshot(self._http.request("GET", _sample_path(sample_id)))
+
+    def refresh(self, snapshot: SampleSnapshot) -> SampleSnapshot:
+        """The sample of `snapshot` as it is now: `snapshot` itself while its revision is
+        the current one, which the server tells without sending the sample again
+        (``If-None-Match``, answered 304)."""
+        response = self._http.http.get(
+            _sample_path(snapshot.sample.id), headers={"If-None-Match": f'"{snapshot.revision}"'}
+        )
+        if response.status_code == 304:
+            return snapshot
+        raise_for_error(response)
+        return _snapshot(response)
 
     def streams(self, sample_id: str) -> list[Stream]:
         """The sample's streams in insertion order."""
@@ -146,7 +175,9 @@ class SampleMethods(MethodGroup):
             headers=if_match(expected_revision),
         )
         answer = response.json()
-        snapshot = SampleSnapshot(_SAMPLE.validate_python(answer["sample"]), revision_of(response))
+        snapshot = SampleSnapshot(
+            _SAMPLE.validate_python(answer["sample"]), revision_of(response), _project_of(response)
+        )
         counts = ("created", "updated", "deleted", "unchanged", "stale")
         return Submitted(snapshot, **{name: int(answer[name]) for name in counts})
 

@@ -45,7 +45,8 @@ export interface paths {
          * @description Make the caller's work on the sample what the body says, all or nothing
          *     (``If-Match``: the sample revision it was read at): new ids are created, changed
          *     objects updated (each carries the revision it was read at), visible ones left out
-         *     deleted. The sample after as the caller sees it, with its new ETag, and counts.
+         *     deleted. The sample after as the caller sees it, with its new ETag and its project's
+         *     ``Link``, and counts.
          */
         put: operations["submit_sample_work"];
         /**
@@ -3198,6 +3199,10 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The sample's revision, "<n>". */
+                    ETag?: string;
+                    /** @description The sample's project: </api/projects/<id>>; rel="project". */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
