@@ -41,9 +41,13 @@ function Panel({ conflict }: { conflict: Conflict }) {
     attempt(context, () => {
       const merged = context.work.getState().resolveConflict(choices);
       const dropped = merged.dropped.map((d) => `${d.kind} ${d.id} (${d.missing} is gone)`);
+      const steps = context.work.getState().skipped.map((step) => `“${step.label}”`);
       context.editor.getState().notify({
         tone: "info",
-        text: dropped.length === 0 ? "Merged with their changes; saving." : `Merged; dropped ${dropped.join(", ")}.`,
+        text: [
+          dropped.length === 0 ? "Merged with their changes; saving." : `Merged; dropped ${dropped.join(", ")}.`,
+          ...(steps.length === 0 ? [] : [`No longer undoable: ${steps.join(", ")}.`]),
+        ].join(" "),
       });
     });
   };

@@ -2,7 +2,7 @@ import { useEffect } from "react";
 
 import { useWork } from "../workspace/Workspace";
 import type { SaveStatus } from "./autosave";
-import { deleteSelection, groupSelection, linkSelection } from "./commands";
+import { deleteSelection, groupSelection, linkSelection, stepHistory } from "./commands";
 import type { Tool } from "./editor";
 import { useCommandContext, useEditing, useEditor, useSaveStatus } from "./EditingProvider";
 
@@ -85,7 +85,7 @@ export function Toolbar() {
           className="tool"
           disabled={!canUndo}
           title="Undo (Ctrl+Z)"
-          onClick={() => context.work.getState().undo()}
+          onClick={() => stepHistory(context, true)}
         >
           Undo
         </button>
@@ -94,7 +94,7 @@ export function Toolbar() {
           className="tool"
           disabled={!canRedo}
           title="Redo (Ctrl+Shift+Z)"
-          onClick={() => context.work.getState().redo()}
+          onClick={() => stepHistory(context, false)}
         >
           Redo
         </button>

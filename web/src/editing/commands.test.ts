@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { OntologyIndex } from "../ontology/ontology";
 import { CASES } from "../ontology/testdata/ontologyCases";
+import type { Sample } from "../work/objects";
 import { createWorkStore } from "../work/store";
 import { sample } from "../work/testdata/sample";
 import { createFocusStore } from "../workspace/focus";
@@ -12,6 +13,7 @@ import {
   linkSelection,
   nudgeSelection,
   relabelSelection,
+  stepHistory,
   type CommandContext,
 } from "./commands";
 import { createEditorStore } from "./editor";
@@ -67,6 +69,33 @@ describe("commands", () => {
     expect(context.focus.getState().selected).toEqual([]);
     context.work.getState().undo();
     expect(context.work.getState().work.annotations).toHaveLength(3);
+  });
+
+  it("undo and redo, and name a step that no longer applies as it leaves the history", () => {
+    const context = workspace();
+    const store = context.work.getState;
+    store().updateAnnotation("a-box", { label: "cup" });
+    stepHistory(context, true);
+    expect(annotation(context, "a-box")?.label).toBe("person");
+    stepHistory(context, false);
+    expect(annotation(context, "a-box")?.label).toBe("cup");
+    // saved, but the server's answer has it relabelled again (someone's migration)
+    const after = structuredClone(store().sample as Sample);
+    after.annotations = after.annotations?.map((a) =>
+      a.id === "a-box" ? { ...a, label: "thing", revision: (a.revision ?? 1) + 1 } : a,
+    );
+    store().submission();
+    store().applySubmitted({ sample: after, created: 0, updated: 1, deleted: 0, unchanged: 2, stale: 0 }, '"2"');
+    expect(context.editor.getState().notice).toBeNull();
+    stepHistory(context, true);
+    expect(annotation(context, "a-box")?.label).toBe("thing");
+    expect(context.editor.getState().notice).toEqual({
+      tone: "error",
+      text: 'Could not undo “edit annotation” (annotation "a-box" changed since (label)): the step is dropped from the history.',
+    });
+    context.editor.getState().notify(null);
+    stepHistory(context, true); // nothing left to undo: no notice
+    expect(context.editor.getState().notice).toBeNull();
   });
 
   it("nudge the selected shapes inside the image as one undo step", () => {

@@ -43,6 +43,22 @@ function needOntology(context: CommandContext): OntologyIndex {
   return context.ontology;
 }
 
+/** Undo (`back`) or redo the last step. A step that no longer applies (the sample changed
+ * under it since) leaves the history with an error notice naming it and why. */
+export function stepHistory(context: CommandContext, back: boolean): void {
+  const store = context.work.getState();
+  if ((back ? store.past : store.future).length === 0) return;
+  if (back ? store.undo() : store.redo()) return;
+  const steps = context.work
+    .getState()
+    .skipped.map((step) => `“${step.label}” (${step.reason})`)
+    .join(", ");
+  context.editor.getState().notify({
+    tone: "error",
+    text: `Could not ${back ? "undo" : "redo"} ${steps}: the step is dropped from the history.`,
+  });
+}
+
 /** Delete the selected objects (links first, then entities, then annotations). */
 export function deleteSelection(context: CommandContext): void {
   const selected = context.focus.getState().selected;

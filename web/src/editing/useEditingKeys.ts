@@ -8,6 +8,7 @@ import {
   nudgeSelection,
   relabelSelection,
   reviewSelection,
+  stepHistory,
   type CommandContext,
 } from "./commands";
 import { dropVertex, finishPolygon } from "./drawing";
@@ -54,10 +55,10 @@ function run(action: Action, shift: boolean, context: CommandContext, editing: E
       if (!dropVertex(context)) deleteSelection(context);
       return true;
     case "undo":
-      context.work.getState().undo();
+      stepHistory(context, true);
       return true;
     case "redo":
-      context.work.getState().redo();
+      stepHistory(context, false);
       return true;
     case "save":
       void saver.saveNow();
