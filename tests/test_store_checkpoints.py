@@ -83,6 +83,10 @@ def test_the_server_checkpoints_while_it_runs(file_engine: Engine) -> None:
     with TestClient(create_app(file_engine)) as client:
         assert client.get("/healthz").status_code == 200
         assert _autocheckpoint(file_engine) == 0
+        # a second app on the same engine shares the checkpointer; leaving it stops nothing
+        with TestClient(create_app(file_engine)) as other:
+            assert other.get("/healthz").status_code == 200
+        assert _autocheckpoint(file_engine) == 0
     assert _autocheckpoint(file_engine) == 1000
 
 

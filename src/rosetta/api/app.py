@@ -33,7 +33,7 @@ from rosetta.api import (
 from rosetta.api.admission import AdmissionControl, in_flight_limit
 from rosetta.api.errors import install_error_handlers
 from rosetta.services.settings import Settings
-from rosetta.store.checkpoints import WalCheckpointer
+from rosetta.store.checkpoints import checkpoint_while_serving
 from rosetta.store.engine import make_engine
 
 #: What ``uvicorn --factory`` imports in each worker process of ``rosetta serve --workers``.
@@ -46,12 +46,11 @@ def _operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    checkpointer = WalCheckpointer(app.state.engine)
-    checkpointer.start()
+    release = checkpoint_while_serving(app.state.engine)
     job_routes.start_worker(app)
     yield
     await anyio.to_thread.run_sync(job_routes.stop_worker, app)
-    await anyio.to_thread.run_sync(checkpointer.stop)
+    await anyio.to_thread.run_sync(release)
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:

@@ -7,12 +7,14 @@ queued behind it waits as long. `WalCheckpointer` turns the automatic checkpoint
 the engine's connections and runs a ``PASSIVE`` checkpoint on a thread of its own every
 `every` seconds instead, which blocks neither readers nor writers (it copies what no
 reader still needs; the rest waits for the next round). PostgreSQL engines are left as
-they are.
+they are. Apps sharing an engine share its checkpointer (`checkpoint_while_serving`).
 """
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
@@ -85,3 +87,30 @@ class WalCheckpointer:
                 _log.exception("checkpoint of %s failed", self._engine.url.database)
             if stopping:
                 return
+
+
+#: The running checkpointer of each engine and how many apps use it.
+_SHARED: "WeakKeyDictionary[Engine, tuple[WalCheckpointer, int]]" = WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def checkpoint_while_serving(engine: Engine) -> Callable[[], None]:
+    """Start checkpointing `engine`'s log in the background unless an app serving it does
+    already; the function that ends this app's use of it (the last one stops it)."""
+    with _SHARED_LOCK:
+        checkpointer, users = _SHARED.get(engine, (None, 0))
+        if checkpointer is None:
+            checkpointer = WalCheckpointer(engine)
+            checkpointer.start()
+        _SHARED[engine] = (checkpointer, users + 1)
+
+    def release() -> None:
+        with _SHARED_LOCK:
+            running, left = _SHARED[engine]
+            if left > 1:
+                _SHARED[engine] = (running, left - 1)
+                return
+            del _SHARED[engine]
+        running.stop()
+
+    return release
