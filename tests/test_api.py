@@ -3,9 +3,7 @@ a site administrator (who sees everything)."""
 
 import inspect
 import json
-import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,17 +16,14 @@ from api_clients import client_as
 from conftest import TESTER
 from rosetta.api import create_app
 from rosetta.api.errors import domain_error
-from rosetta.api.views import text_pieces
 from rosetta.core.errors import ConflictError, NotFoundError, RosettaError, RuleViolation
-from rosetta.core.geometry import TextSpan
 from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Annotation, Project, Sample
+from rosetta.core.schema import Project, Sample
 from rosetta.demo.build import MEDIA_DIR, build_demo
 from rosetta.formats.native import dumps_sample
 from rosetta.services.catalog import sample_revision
 from rosetta.services.projects import create_project
 from rosetta.services.settings import Settings
-from rosetta.store.engine import open_store
 from rosetta.store.records import load_sample
 
 VIDEO = MEDIA_DIR / "video" / "slideshow_320x240_25fps.mp4"
@@ -107,7 +102,6 @@ def test_projects_do_not_see_each_others_samples(
     body = client.get("/api/projects/other/samples").json()
     assert body == {"items": [], "next_cursor": None}
     assert client.get(f"/api/projects/{other.id}/review").json()["stale_links"] == []
-    _error(client.get("/?project=other&sample=portrait"), 404, "not_found")
 
 
 def test_sample_is_the_native_record_with_its_revision(engine: Engine, client: TestClient) -> None:
@@ -176,35 +170,6 @@ def test_media_is_served_with_range_requests(client: TestClient) -> None:
     _error(client.get("/media/nope"), 404, "not_found")
 
 
-def test_page_draws_boxes_spans_players_transcript_and_links(client: TestClient) -> None:
-    portrait = client.get("/")
-    assert portrait.status_code == 200
-    html = portrait.text
-    for title in ("Astronaut portrait", "Spoken sentence 1", "Narrated slideshow"):
-        assert title in html
-    assert '<image href="/media/portrait.photo"' in html
-    assert re.search(
-        r'data-ann="portrait\.flag".*?<rect x="0\.0" y="0\.0" width="96\.0"', html, re.S
-    )
-    assert re.search(r'<mark data-ann="portrait\.says-flag"[^>]*>flag</mark>', html)
-    assert re.search(r'<tr id="portrait\.mentions-flag" class="stale"', html)
-    assert re.search(r'<tr id="portrait\.mentions-astronaut" class=""', html)
-    slideshow = client.get("/", params={"sample": "slideshow"}).text
-    assert '<video id="player-slideshow.video"' in slideshow
-    assert '<audio id="player-slideshow.narration"' in slideshow
-    assert 'data-t="3.701" data-end="4.064"' in slideshow  # "tabby", shifted onto the narration
-    assert "slideshow.track-3" in slideshow
-    assert "synchronized-with" in slideshow
-    _error(client.get("/", params={"sample": "nope"}), 404, "not_found")
-
-
-def test_page_of_an_empty_store(tmp_path: Path) -> None:
-    engine = open_store(f"sqlite:///{tmp_path}/empty.db")
-    with client_as(engine) as client:
-        assert "not a member of any project yet" in client.get("/").text
-    engine.dispose()
-
-
 def test_unknown_routes_use_the_error_shape(client: TestClient) -> None:
     _error(client.get("/api/nothing"), 404, "http_error")
 
@@ -266,24 +231,7 @@ def test_operation_ids_are_the_handler_names(client: TestClient) -> None:
         "list_samples",
         "get_sample",
         "get_object_history",
-        "page",
+        "site_root",
         "put_stream_clock",
         "stream_peaks",
     } <= set(ids)
-
-
-def test_text_pieces_cut_at_every_span_boundary() -> None:
-    def span(ident: str, start: int, end: int) -> Annotation:
-        return Annotation(
-            id=ident, stream="t", label="cat", geometry=TextSpan(start=start, end=end)
-        )
-
-    tabby, both, cat = span("tabby", 2, 7), span("both", 2, 11), span("cat", 8, 11)
-    pieces = text_pieces("a tabby cat!", [cat, both, tabby])
-    assert [(p.text, sorted(s.id for s in p.spans)) for p in pieces] == [
-        ("a ", []),
-        ("tabby", ["both", "tabby"]),
-        (" ", ["both"]),
-        ("cat", ["both", "cat"]),
-        ("!", []),
-    ]

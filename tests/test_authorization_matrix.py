@@ -164,7 +164,7 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "media": {},
         "media_head": {},
         "login_page": {},
-        "page": {},
+        "site_root": {},
         "app_shell": {},
         "app_file": {"path": {"path": "s/slideshow"}},
         "list_projects": {},

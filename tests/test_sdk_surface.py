@@ -76,7 +76,7 @@ METHODS = {
 #: Operations the SDK has no method for: the pages, the web app's files, and what the web UI
 #: draws with.
 NOT_IN_THE_SDK = {
-    "page",
+    "site_root",
     "login_page",
     "app_shell",
     "app_file",

@@ -138,3 +138,31 @@ def test_a_sample_opened_without_its_project_is_edited_in_the_project_it_names(
     drag_on_photo(page, (372, 330), (500, 500))
     picker = page.get_by_role("dialog", name="Label the new box")
     expect(picker.get_by_role("option", name=re.compile("person"))).to_have_count(1)
+
+
+def test_a_reviewer_follows_the_review_queue_to_the_stale_link(page: Page) -> None:
+    page.goto("/")  # the site's root leads to the workspace
+    expect(page).to_have_url(re.compile(r"/app/login$"))
+    log_in(page, "grace")
+    page.get_by_role("list", name="Projects").get_by_role("link").first.click()
+    page.get_by_role("link", name="Review queue").click()
+    expect(page).to_have_url(re.compile(rf"/app/p/{DEMO_PROJECT}/review$"))
+    stale = page.get_by_role("region", name="Stale links")
+    expect(stale.get_by_role("listitem")).to_have_count(1)
+    expect(stale).to_contain_text("on portrait · link portrait.mentions-flag")
+    stale.get_by_role("link").click()
+    expect(page).to_have_url(
+        re.compile(r"/app/s/portrait\?project=rosetta-demo&select=portrait\.mentions-flag$")
+    )
+    selection = page.get_by_role("region", name="Selection")
+    expect(selection.get_by_role("heading", level=3)).to_have_text("refers-to link")
+    expect(selection).to_contain_text("Status stale")
+
+
+def test_an_annotator_gets_no_review_queue(page: Page) -> None:
+    page.goto(f"/app/p/{DEMO_PROJECT}")
+    log_in(page, "ada")
+    expect(page.get_by_text("3 samples")).to_be_visible()
+    expect(page.get_by_role("link", name="Review queue")).to_have_count(0)
+    page.goto(f"/app/p/{DEMO_PROJECT}/review")
+    expect(page.get_by_role("alert")).to_contain_text("Could not load the review queue")

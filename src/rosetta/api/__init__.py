@@ -1,4 +1,4 @@
-"""HTTP layer: a FastAPI app over the services (JSON API, media, server-rendered page)."""
+"""HTTP layer: a FastAPI app over the services (JSON API, media, the web workspace)."""
 
 from rosetta.api.app import create_app
 

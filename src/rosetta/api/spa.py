@@ -4,7 +4,8 @@
 A path under ``/app`` that names a built file answers that file; hashed build output under
 ``/app/assets/`` is cached for a year as immutable, anything else must be revalidated. A
 missing asset answers 404; every other path answers ``index.html``, whose script routes on
-the client (``/app/login``, ``/app/p/{project}``, ``/app/s/{sample}``). A path that would
+the client (``/app/login``, ``/app/p/{project}``, ``/app/p/{project}/review``,
+``/app/s/{sample}``). A path that would
 leave the build folder (``..``, backslashes, NUL, a symlink pointing out) never reads
 outside it: it is not a built file, so it gets ``index.html`` (or 404 under ``assets/``).
 Without a build every path answers 503 with a page saying to run ``make web``.
@@ -60,8 +61,7 @@ NOT_BUILT: Final = """<!doctype html>
 <p>This installation of Rosetta has no build of the workspace. From a checkout of
 Rosetta, run <code>make web</code> (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run
 build</code>) and reload this page.</p>
-<p>The JSON API (<a href="/docs">/docs</a>) and the classic page (<a href="/">/</a>) work
-without it.</p>
+<p>The JSON API (<a href="/docs">/docs</a>) works without it.</p>
 </body></html>
 """
 

@@ -364,8 +364,7 @@ def demo(
         console.print(f"Log in as {names} (password [bold]{DEMO_PASSWORD}[/]).")
         if serve_it:
             console.print(
-                f"Open the workspace at [bold]http://{host}:{port}/app[/] "
-                f"(the server-rendered page at http://{host}:{port}/; Ctrl+C stops)"
+                f"Open the workspace at [bold]http://{host}:{port}/app[/] (Ctrl+C stops)"
             )
             # plain HTTP on this machine only: development mode allows its cookies
             settings = Settings(media_roots=(MEDIA_DIR,), dev=True, cookie_secure=False)

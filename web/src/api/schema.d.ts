@@ -1189,6 +1189,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Site Root
+         * @description The workspace: the sample named (in its project), else the project named, else the
+         *     caller's projects.
+         */
+        get: operations["site_root"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/login": {
         parameters: {
             query?: never;
@@ -1198,30 +1219,9 @@ export interface paths {
         };
         /**
          * Login Page
-         * @description The login form; after logging in the browser goes to `next` (a path on this site).
+         * @description The workspace's login, coming back to `next` when it is a path of the workspace.
          */
         get: operations["login_page"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Page
-         * @description The caller's project (default: their first), a page of the samples they may read,
-         *     and the chosen sample (default: the page's first) as they may see it.
-         */
-        get: operations["page"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5466,10 +5466,11 @@ export interface operations {
             };
         };
     };
-    login_page: {
+    site_root: {
         parameters: {
             query?: {
-                next?: string;
+                project?: string | null;
+                sample?: string | null;
             };
             header?: never;
             path?: never;
@@ -5478,13 +5479,11 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
+            307: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "text/html": string;
-                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -5497,12 +5496,10 @@ export interface operations {
             };
         };
     };
-    page: {
+    login_page: {
         parameters: {
             query?: {
-                project?: string | null;
-                sample?: string | null;
-                cursor?: string | null;
+                next?: string | null;
             };
             header?: never;
             path?: never;
@@ -5511,13 +5508,11 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
+            307: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "text/html": string;
-                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -2,6 +2,7 @@ import { Suspense, lazy, useEffect, useMemo } from "react";
 
 import { LoginPage } from "../pages/LoginPage";
 import { ProjectsPage } from "../pages/ProjectsPage";
+import { ReviewQueuePage } from "../pages/ReviewQueuePage";
 import { SamplesPage } from "../pages/SamplesPage";
 import { sendToLogin } from "./api";
 import { Link } from "./Link";
@@ -33,6 +34,8 @@ function title(route: Route): string {
       return "projects";
     case "samples":
       return route.project;
+    case "review":
+      return `review queue of ${route.project}`;
     case "sample":
       return route.sample;
     case "not-found":
@@ -81,10 +84,12 @@ function Page({ route }: { route: Exclude<Route, { name: "login" }> }) {
       return <ProjectsPage />;
     case "samples":
       return <SamplesPage project={route.project} query={route.query} />;
+    case "review":
+      return <ReviewQueuePage project={route.project} />;
     case "sample":
       return (
         <Suspense fallback={<p className="muted page">Loading the workspace…</p>}>
-          <SamplePage sample={route.sample} project={route.project} />
+          <SamplePage sample={route.sample} project={route.project} select={route.select} />
         </Suspense>
       );
     case "not-found":

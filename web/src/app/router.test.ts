@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { loginPath, parseRoute, projectPath, safeNext, samplePath } from "./router";
+import { loginPath, parseRoute, projectPath, reviewPath, safeNext, samplePath } from "./router";
 
 describe("parseRoute", () => {
   it("names each page of the workspace", () => {
@@ -11,7 +11,10 @@ describe("parseRoute", () => {
       name: "sample",
       sample: "portrait",
       project: "rosetta-demo",
+      select: undefined,
     });
+    expect(parseRoute("/app/s/portrait", "?select=a-box")).toMatchObject({ project: undefined, select: "a-box" });
+    expect(parseRoute("/app/p/rosetta-demo/review", "")).toEqual({ name: "review", project: "rosetta-demo" });
     const samples = parseRoute("/app/p/rosetta-demo", "?status=new");
     expect(samples.name === "samples" && [samples.project, samples.query.get("status")]).toEqual([
       "rosetta-demo",
@@ -24,7 +27,7 @@ describe("parseRoute", () => {
   });
 
   it("answers not-found for other paths and malformed escapes", () => {
-    for (const path of ["/", "/application", "/app/x/1", "/app/s", "/app/s/a/b", "/app/s/%E0%A4%A"]) {
+    for (const path of ["/", "/application", "/app/x/1", "/app/s", "/app/s/a/b", "/app/s/%E0%A4%A", "/app/p/x/y", "/app/s/x/review"]) {
       expect(parseRoute(path, "")).toEqual({ name: "not-found", path });
     }
   });
@@ -46,7 +49,16 @@ describe("safeNext", () => {
 describe("paths", () => {
   it("round-trip through parseRoute", () => {
     const sample = new URL(samplePath("a/b", "demo project"), "http://host");
-    expect(parseRoute(sample.pathname, sample.search)).toEqual({ name: "sample", sample: "a/b", project: "demo project" });
+    expect(parseRoute(sample.pathname, sample.search)).toEqual({
+      name: "sample",
+      sample: "a/b",
+      project: "demo project",
+      select: undefined,
+    });
+    const selected = new URL(samplePath("s&1", undefined, "a b&c"), "http://host");
+    expect(parseRoute(selected.pathname, selected.search)).toMatchObject({ sample: "s&1", select: "a b&c" });
+    const review = new URL(reviewPath("p/1 x"), "http://host");
+    expect(parseRoute(review.pathname, review.search)).toEqual({ name: "review", project: "p/1 x" });
     const list = new URL(projectPath("p 1", new URLSearchParams({ stale: "true" })), "http://host");
     const route = parseRoute(list.pathname, list.search);
     expect(route.name === "samples" && [route.project, route.query.get("stale")]).toEqual(["p 1", "true"]);

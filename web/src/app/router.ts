@@ -5,7 +5,9 @@
  *     /app/login?next=…     log in, then go to `next` (a path under /app)
  *     /app                  the caller's projects
  *     /app/p/{project}      a project's samples (filters in the query string)
- *     /app/s/{sample}       one sample's workspace (`?project=` names its project)
+ *     /app/p/{project}/review   its review queue: stale links and flagged annotations
+ *     /app/s/{sample}       one sample's workspace (`?project=` names its project,
+ *                           `?select=` an annotation, link or entity to select)
  *
  * `parseRoute` is pure; `navigate` changes the address and `useLocation` re-renders on it.
  */
@@ -18,7 +20,8 @@ export type Route =
   | { name: "login"; next: string }
   | { name: "projects" }
   | { name: "samples"; project: string; query: URLSearchParams }
-  | { name: "sample"; sample: string; project: string | undefined }
+  | { name: "review"; project: string }
+  | { name: "sample"; sample: string; project: string | undefined; select: string | undefined }
   | { name: "not-found"; path: string };
 
 function decoded(segment: string): string | undefined {
@@ -40,9 +43,14 @@ export function parseRoute(pathname: string, search: string): Route {
   if (page === undefined) return { name: "projects" };
   if (page === "login" && id === undefined) return { name: "login", next: safeNext(query.get("next")) };
   const value = id === undefined ? undefined : decoded(id);
-  if (value === undefined || rest.length > 0) return notFound;
+  if (value === undefined) return notFound;
+  if (page === "p" && rest.length === 1 && rest[0] === "review") return { name: "review", project: value };
+  if (rest.length > 0) return notFound;
   if (page === "p") return { name: "samples", project: value, query };
-  if (page === "s") return { name: "sample", sample: value, project: query.get("project") ?? undefined };
+  if (page === "s") {
+    const select = query.get("select") ?? undefined;
+    return { name: "sample", sample: value, project: query.get("project") ?? undefined, select };
+  }
   return notFound;
 }
 
@@ -64,10 +72,19 @@ export function projectPath(project: string, query?: URLSearchParams): string {
   return `${BASE}/p/${encodeURIComponent(project)}${search === "" ? "" : `?${search}`}`;
 }
 
-/** One sample's workspace; `project` (its name) lets the page link back to the list. */
-export function samplePath(sample: string, project?: string): string {
-  const search = project === undefined ? "" : `?project=${encodeURIComponent(project)}`;
-  return `${BASE}/s/${encodeURIComponent(sample)}${search}`;
+/** The project's review queue. */
+export function reviewPath(project: string): string {
+  return `${BASE}/p/${encodeURIComponent(project)}/review`;
+}
+
+/** One sample's workspace; `project` (its name) lets the page link back to the list, and
+ * `select` names an object of the sample to select when it opens. */
+export function samplePath(sample: string, project?: string, select?: string): string {
+  const query = new URLSearchParams();
+  if (project !== undefined) query.set("project", project);
+  if (select !== undefined) query.set("select", select);
+  const search = query.toString();
+  return `${BASE}/s/${encodeURIComponent(sample)}${search === "" ? "" : `?${search}`}`;
 }
 
 const NAVIGATED = "rosetta:navigate";

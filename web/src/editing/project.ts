@@ -23,13 +23,18 @@ export interface EditingProject {
 
 const REVIEWERS: ReadonlySet<string> = new Set(["reviewer", "manager", "admin"]);
 
+/** Whether a person with `role` in a project reviews there (reviewers and above). */
+export function reviewsAs(role: string): boolean {
+  return REVIEWERS.has(role);
+}
+
 /** The project called (or with id) `name`, with the caller's role and its ontology. */
 export async function loadEditingProject(name: string, signal: AbortSignal): Promise<EditingProject> {
   const project = unwrap(await api.GET("/api/projects/{project}", { params: { path: { project: name } }, signal }));
   const ontology = unwrap(
     await api.GET("/api/projects/{project}/ontology", { params: { path: { project: project.id } }, signal }),
   );
-  return { project, ontology: new OntologyIndex(ontology), canReview: REVIEWERS.has(project.role) };
+  return { project, ontology: new OntologyIndex(ontology), canReview: reviewsAs(project.role) };
 }
 
 /** Submits the work on sample `sampleId` (`PUT /api/samples/{id}/annotations`). */

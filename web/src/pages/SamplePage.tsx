@@ -1,4 +1,4 @@
-import { useCallback } from "react";
+import { useCallback, useEffect } from "react";
 
 import { Link } from "../app/Link";
 import { BASE, navigate, projectPath } from "../app/router";
@@ -21,10 +21,19 @@ import { isDirty } from "../work/store";
 import { useWork, useWorkspace, WorkspaceProvider } from "../workspace/Workspace";
 
 /** One sample's workspace (edited in the project its answer names; `project`, from the
- * address, names it in the breadcrumb until that project is loaded): a pane per stream with the work drawn on it and edited there,
+ * address, names it in the breadcrumb until that project is loaded; `select`, from the
+ * address too, an object selected on opening): a pane per stream with the work drawn on it and edited there,
  * the selection's details beside them, saved as it is edited (`?` lists the keys; `Esc`
  * with nothing to cancel, or `u`, goes back to the sample list once the work is saved). */
-export default function SamplePage({ sample, project }: { sample: string; project: string | undefined }) {
+export default function SamplePage({
+  sample,
+  project,
+  select,
+}: {
+  sample: string;
+  project: string | undefined;
+  select: string | undefined;
+}) {
   const loaded = useLoad((signal) => loadSample(sample, signal), [sample]);
   // the project the sample's answer names, whatever the address says
   const projectId = loaded.state === "done" ? loaded.data.project : null;
@@ -56,10 +65,23 @@ export default function SamplePage({ sample, project }: { sample: string; projec
       {loaded.state === "done" && editing.state !== "loading" && (
         <WorkspaceProvider sample={loaded.data.sample} etag={loaded.data.etag}>
           <Editor editing={editing} back={back} />
+          <SelectOnOpen id={select} />
         </WorkspaceProvider>
       )}
     </main>
   );
+}
+
+/** Select the object `id` (from the address) once the sample is open, if it has it. */
+function SelectOnOpen({ id }: { id: string | undefined }) {
+  const { focus, work } = useWorkspace();
+  useEffect(() => {
+    const { annotations, links, entities } = work.getState().work;
+    if (id !== undefined && [...annotations, ...links, ...entities].some((item) => item.id === id)) {
+      focus.getState().select([id]);
+    }
+  }, [id, focus, work]);
+  return null;
 }
 
 function Editor({ editing, back }: { editing: Loaded<EditingProject>; back: string }) {

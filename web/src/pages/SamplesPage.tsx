@@ -3,9 +3,10 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 
 import { api } from "../app/api";
 import { Link } from "../app/Link";
-import { navigate, projectPath, samplePath } from "../app/router";
+import { navigate, projectPath, reviewPath, samplePath } from "../app/router";
 import { useLoad } from "../app/useLoad";
 import { unwrap } from "../api/client";
+import { reviewsAs } from "../editing/project";
 import { LoadState, StatusBadge } from "../ui/feedback";
 import { isShortcut } from "../ui/keys";
 import { plural } from "../ui/plural";
@@ -44,6 +45,7 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
         <h1>{info.state === "done" ? info.data.name : project}</h1>
         {info.state === "done" && <span className="badge">{info.data.role}</span>}
         <span className="spacer" />
+        {info.state === "done" && reviewsAs(info.data.role) && <Link href={reviewPath(project)}>Review queue</Link>}
         {nextTask !== undefined && (
           <button
             type="button"
