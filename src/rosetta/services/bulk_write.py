@@ -21,6 +21,7 @@ from sqlalchemy import (
 from rosetta.core.errors import ConflictError, RuleViolation
 from rosetta.services.catalog import sample_revision
 from rosetta.store import events
+from rosetta.store.id_lists import among
 from rosetta.store.tables import (
     annotations,
     entities,
@@ -53,13 +54,21 @@ class WritePlan:
     )
 
 
-#: The ids among ``:ids`` (expanding) that a sample, stream or piece of work has.
+#: The ids among ``:ids`` that a sample, stream or piece of work has.
 _TAKEN_IDS = union_all(
     *(
-        select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))
+        select(table.c.id).where(among(table.c.id, "ids"))
         for table in (samples, streams, annotations, entities, links)
     )
 )
+#: The deletions of a submission, each of the rows whose ids are bound to ``:ids``
+#: (members: of the entities ``:entities`` or annotations ``:ids``).
+_DELETE_LINKS = delete(links).where(among(links.c.id, "ids"))
+_DELETE_MEMBERS = delete(entity_members).where(
+    or_(among(entity_members.c.entity_id, "entities"), among(entity_members.c.annotation_id, "ids"))
+)
+_DELETE_ENTITIES = delete(entities).where(among(entities.c.id, "ids"))
+_DELETE_ANNOTATIONS = delete(annotations).where(among(annotations.c.id, "ids"))
 
 
 def check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, str]) -> None:
@@ -77,22 +86,19 @@ def check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, 
 def write_plan(connection: Connection, sample_id: str, plan: WritePlan) -> None:
     """Carry out `plan`: deletions, then insertions and updates, then the events."""
     if plan.deleted_links:
-        connection.execute(delete(links).where(links.c.id.in_(plan.deleted_links)))
+        connection.execute(_DELETE_LINKS, {"ids": plan.deleted_links})
     if plan.rewritten_members or plan.deleted_entities or plan.deleted_annotations:
         connection.execute(
-            delete(entity_members).where(
-                or_(
-                    entity_members.c.entity_id.in_(plan.rewritten_members + plan.deleted_entities),
-                    entity_members.c.annotation_id.in_(plan.deleted_annotations),
-                )
-            )
+            _DELETE_MEMBERS,
+            {
+                "entities": plan.rewritten_members + plan.deleted_entities,
+                "ids": plan.deleted_annotations,
+            },
         )
     if plan.deleted_entities:
-        connection.execute(delete(entities).where(entities.c.id.in_(plan.deleted_entities)))
+        connection.execute(_DELETE_ENTITIES, {"ids": plan.deleted_entities})
     if plan.deleted_annotations:
-        connection.execute(
-            delete(annotations).where(annotations.c.id.in_(plan.deleted_annotations))
-        )
+        connection.execute(_DELETE_ANNOTATIONS, {"ids": plan.deleted_annotations})
     for name, table in (("annotations", annotations), ("entities", entities)):
         if plan.inserts[name]:
             connection.execute(insert(table), plan.inserts[name])

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, Select, Table, bindparam, select
 from rosetta.core.errors import NotFoundError
 from rosetta.core.schema import Annotation, Entity, Link, Sample, Stream
 from rosetta.store.events import dumps
+from rosetta.store.id_lists import among
 from rosetta.store.tables import annotations, entities, entity_members, links, samples, streams
 
 
@@ -162,7 +163,7 @@ def entity_from_row(row: Row[Any], members: Sequence[str]) -> Entity:
 
 _MEMBERS = (
     select(entity_members.c.entity_id, entity_members.c.annotation_id)
-    .where(entity_members.c.entity_id.in_(bindparam("entity_ids", expanding=True)))
+    .where(among(entity_members.c.entity_id, "entity_ids"))
     .order_by(entity_members.c.pk)
 )
 
