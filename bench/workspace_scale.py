@@ -1,4 +1,4 @@
-"""The workspace at scale: ``python bench/workspace_scale.py [--runs 5] [--minutes 60] [--json FILE]``.
+"""The workspace at scale: ``python bench/workspace_scale.py [--runs 5] [--minutes 60] [--panes P,…] [--json FILE]``.
 
 Builds a store through the services (project, `import_samples`, `prepare_project`) holding
 one sample with an image of 1,000 boxes, a text of 2,000 spans, an hour of 16 kHz mono WAV
@@ -9,17 +9,22 @@ with Playwright, logs in, and opens the sample ``--runs`` times, each in a fresh
 context (an empty HTTP cache). Per run it reports:
 
 - page ready: navigation start to the first frame in which every pane is ready (image
-  pane ``data-state="done"`` with its canvas, the text's last span drawn, the waveform
-  ``data-state="done"`` and the transcript's last segment drawn, the video showing frame 0
-  ``data-frame="0"``), each pane's own time, and the long tasks (> 50 ms) before it;
+  pane ``data-state="done"`` with its canvas, the text's rows in view drawn with their
+  spans, the waveform ``data-state="done"`` and the transcript's segments in view drawn
+  (both lists are virtualised: ``data-rows`` says how many rows they hold), the video
+  showing frame 0 ``data-frame="0"``), each pane's own time, and the long tasks (> 50 ms)
+  before it;
 - memory after a garbage collection (CDP ``Performance.getMetrics``): JS heap used and
   total, DOM nodes;
 - bytes of each media file received (Resource Timing ``transferSize``, and Chromium's
   network events, which also count the media elements' range requests) against its size,
   and of the prepared artefacts (peaks, frame table, thumbnails) and the sample's JSON;
 - interactions timed in the page: a click on a box until the inspector shows it (and the
-  next frame), and scrolling a late transcript segment and a late text span into view until
-  the next frame.
+  next frame), and, from the top of its list, jumping to a late transcript segment and a
+  late text span until it is drawn and in the middle of the view, and the next frame.
+
+``--panes`` (of ``image,text,audio,video``, all by default) leaves the other streams out of
+the sample (``--panes image``: the image pane alone, for its own selection cost).
 """
 
 import argparse
@@ -80,6 +85,14 @@ IDS = {
     "text": f"{SAMPLE}.script",
     "audio": f"{SAMPLE}.audio",
     "video": f"{SAMPLE}.video",
+}
+#: The panes (streams) the sample can hold; `--panes` picks some.
+PANES = tuple(IDS)
+#: The media streams' names, modalities and files.
+MEDIA_FILES = {
+    "image": ("photo", Modality.IMAGE, "photo.png"),
+    "audio": ("microphone", Modality.AUDIO, "hour.wav"),
+    "video": ("camera", Modality.VIDEO, "hour.mp4"),
 }
 
 
@@ -154,39 +167,23 @@ def transcript(index: int, seconds: int) -> TranscriptSegment:
     )
 
 
-def scale_sample(folder: Path, seconds: int) -> Sample:
-    """The sample over the media in `folder` (see the module)."""
+def scale_sample(folder: Path, seconds: int, panes: tuple[str, ...] = PANES) -> Sample:
+    """The sample over the media in `folder` (see the module), with the streams of `panes`."""
     text, spans = script_text()
-    streams = [
-        Stream(
-            id=IDS["image"],
-            name="photo",
-            modality=Modality.IMAGE,
-            uri=str(folder / "photo.png"),
-            media=probe(str(folder / "photo.png"), Modality.IMAGE),
-        ),
-        Stream(
-            id=IDS["text"],
-            name="script",
-            modality=Modality.TEXT,
-            text=text,
-            media=MediaInfo(length=len(text), mime="text/plain"),
-        ),
-        Stream(
-            id=IDS["audio"],
-            name="microphone",
-            modality=Modality.AUDIO,
-            uri=str(folder / "hour.wav"),
-            media=probe(str(folder / "hour.wav"), Modality.AUDIO),
-        ),
-        Stream(
-            id=IDS["video"],
-            name="camera",
-            modality=Modality.VIDEO,
-            uri=str(folder / "hour.mp4"),
-            media=probe(str(folder / "hour.mp4"), Modality.VIDEO),
-        ),
-    ]
+
+    def stream(pane: str) -> Stream:
+        if pane == "text":
+            media = MediaInfo(length=len(text), mime="text/plain")
+            return Stream(
+                id=IDS[pane], name="script", modality=Modality.TEXT, text=text, media=media
+            )
+        name, modality, file = MEDIA_FILES[pane]
+        uri = str(folder / file)
+        return Stream(
+            id=IDS[pane], name=name, modality=modality, uri=uri, media=probe(uri, modality)
+        )
+
+    streams = [stream(pane) for pane in PANES if pane in panes]
     w, h = BOX
     boxes = [
         Annotation(
@@ -215,7 +212,15 @@ def scale_sample(folder: Path, seconds: int) -> Sample:
         )
         for i in range(SEGMENTS)
     ]
-    return Sample(id=SAMPLE, streams=streams, annotations=[*boxes, *mentions, *segments])
+    return Sample(
+        id=SAMPLE,
+        streams=streams,
+        annotations=[
+            *(boxes if "image" in panes else []),
+            *(mentions if "text" in panes else []),
+            *(segments if "audio" in panes else []),
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -227,13 +232,15 @@ class Built:
     timings: dict[str, float]
 
 
-def build(folder: Path, seconds: int) -> Built:
-    """Write the media into `folder` and a store holding the sample, prepared."""
+def build(folder: Path, seconds: int, panes: tuple[str, ...] = PANES) -> Built:
+    """Write the media into `folder` and a store holding the sample of `panes`, prepared."""
     timings: dict[str, float] = {}
     began = time.perf_counter()
-    write_audio(folder / "hour.wav", seconds)
-    timings["audio_written_s"] = time.perf_counter() - began
-    timings["video_encoded_s"] = write_video(folder / "hour.mp4", seconds)
+    if "audio" in panes:
+        write_audio(folder / "hour.wav", seconds)
+        timings["audio_written_s"] = time.perf_counter() - began
+    if "video" in panes:
+        timings["video_encoded_s"] = write_video(folder / "hour.mp4", seconds)
     write_image(folder / "photo.png")
     database_url = f"sqlite:///{folder / 'scale.db'}"
     engine = open_store(database_url)
@@ -241,7 +248,7 @@ def build(folder: Path, seconds: int) -> Built:
         actor = Actor("scale-builder")
         project = create_project(engine, PROJECT, load_ontology_file(ONTOLOGY_FILE), actor)
         began = time.perf_counter()
-        import_samples(engine, project.id, [scale_sample(folder, seconds)], actor)
+        import_samples(engine, project.id, [scale_sample(folder, seconds, panes)], actor)
         timings["imported_s"] = time.perf_counter() - began
         began = time.perf_counter()
         prepare_project(engine, actor, project.id)
@@ -250,9 +257,9 @@ def build(folder: Path, seconds: int) -> Built:
     finally:
         engine.dispose()
     media = {
-        IDS["audio"]: (folder / "hour.wav").stat().st_size,
-        IDS["video"]: (folder / "hour.mp4").stat().st_size,
-        IDS["image"]: (folder / "photo.png").stat().st_size,
+        IDS[pane]: (folder / file).stat().st_size
+        for pane, (_, _, file) in MEDIA_FILES.items()
+        if pane in panes
     }
     return Built(database_url, media, timings)
 
@@ -305,14 +312,22 @@ def serve(database_url: str, folder: Path) -> Iterator[str]:
 #: Each pane's "ready": a selector that matches once it is.
 READY = {
     "image": f'section[data-stream="{IDS["image"]}"] .image-frame[data-state="done"] canvas',
-    "text": f'section[data-stream="{IDS["text"]}"] mark[data-annotations~="{SAMPLE}.span-{SPANS - 1}"]',
+    "text": f'section[data-stream="{IDS["text"]}"] .text-body[data-rows] mark[data-annotations]',
     "waveform": f'section[data-stream="{IDS["audio"]}"] .waveform[data-state="done"]',
     "transcript": (
         f'section[data-stream="{IDS["audio"]}"] '
-        f'.transcript p[data-annotation="{SAMPLE}.segment-{SEGMENTS - 1}"]'
+        f'.transcript[data-rows="{SEGMENTS}"] p[data-annotation]'
     ),
     "video": f'section[data-stream="{IDS["video"]}"] .player-video[data-frame="0"]',
 }
+#: The pane each check of `READY` belongs to (itself where not named).
+PANE_OF = {"waveform": "audio", "transcript": "audio"}
+
+
+def ready_of(panes: tuple[str, ...]) -> dict[str, str]:
+    """The checks of `READY` for `panes`."""
+    return {name: check for name, check in READY.items() if PANE_OF.get(name, name) in panes}
+
 
 #: Installed before the sample page's scripts: checks the panes every frame and records
 #: when each became ready, and the long tasks.
@@ -335,6 +350,17 @@ WATCH = """
 }
 """
 
+
+def segment(index: int) -> str:
+    """The selector of transcript segment `index` (drawn only while in view)."""
+    return f'.transcript p[data-annotation="{SAMPLE}.segment-{index}"]'
+
+
+def mention(index: int) -> str:
+    """The selector of (the first run of) text span `index` (drawn only while in view)."""
+    return f'mark[data-annotations~="{SAMPLE}.span-{index}"]'
+
+
 #: Arms a timer: from the next pointerdown until the inspector's text holds `needle`, and
 #: until the frame after that.
 ARM_SELECTION = """
@@ -355,11 +381,28 @@ ARM_SELECTION = """
 
 #: Scrolls the element `selector` names to the middle of the view; ms to the next frame.
 SCROLL = """
-async (selector) => {
-  const element = document.querySelector(selector);
+async ([list, selector, key, target]) => {
+  const box = document.querySelector(list);
+  const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  const drawn = () => [...box.querySelectorAll(`[data-${key}]`)].map((row) => Number(row.dataset[key]));
+  // untimed: find where the list draws the row (its rows carry `data-${key}`, increasing)
+  let [low, high] = [0, box.scrollHeight];
+  for (let step = 0; step < 40 && !box.querySelector(selector); step += 1) {
+    box.scrollTop = (low + high) / 2;
+    await frame();
+    if (target < Math.min(...drawn())) high = box.scrollTop;
+    else low = box.scrollTop;
+  }
+  const position = box.scrollTop;
+  box.scrollTop = 0;
+  await frame();
+  await frame();
+  // timed: jump there, until the row is drawn and in the middle of the view, and a frame
   const began = performance.now();
-  element.scrollIntoView({ block: "center" });
-  await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  box.scrollTop = position;
+  while (!box.querySelector(selector)) await new Promise((done) => requestAnimationFrame(done));
+  box.querySelector(selector).scrollIntoView({ block: "center" });
+  await frame();
   return performance.now() - began;
 }
 """
@@ -399,14 +442,14 @@ def watch_network(page: Page) -> dict[str, int]:
     return received
 
 
-def one_run(browser: Browser, url: str) -> dict[str, Any]:
-    """Open the sample in a fresh context and measure it (see the module)."""
+def one_run(browser: Browser, url: str, panes: tuple[str, ...] = PANES) -> dict[str, Any]:
+    """Open the sample of `panes` in a fresh context and measure it (see the module)."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
         log_in(page, url)
         received = watch_network(page)
-        page.add_init_script(f"({WATCH})({json.dumps(READY)})")
+        page.add_init_script(f"({WATCH})({json.dumps(ready_of(panes))})")
         page.goto(f"{url}/app/s/{SAMPLE}?project={PROJECT}", wait_until="commit")
         try:
             page.wait_for_function("() => window.__bench?.ready != null", timeout=PATIENCE_MS)
@@ -428,15 +471,32 @@ def one_run(browser: Browser, url: str) -> dict[str, Any]:
         result["resources"] = page.evaluate(RESOURCES)
         result["received"] = dict(received)
         result["select_box_ms"] = [select_box(page, i) for i in CLICKED]
+        _, spans = script_text()
+        scrolled = {
+            "transcript": (
+                "audio",
+                [
+                    [f'section[data-stream="{IDS["audio"]}"] .transcript', segment(i), "index", i]
+                    for i in SCROLLED
+                ],
+            ),
+            "text": (
+                "text",
+                [
+                    [
+                        f'section[data-stream="{IDS["text"]}"] .text-body',
+                        mention(i),
+                        "offset",
+                        spans[i][0],
+                    ]
+                    for i in SCROLLED
+                ],
+            ),
+        }
         result["scroll_ms"] = {
-            "transcript": [
-                page.evaluate(SCROLL, f'.transcript p[data-annotation="{SAMPLE}.segment-{i}"]')
-                for i in SCROLLED
-            ],
-            "text": [
-                page.evaluate(SCROLL, f'mark[data-annotations~="{SAMPLE}.span-{i}"]')
-                for i in SCROLLED
-            ],
+            what: [page.evaluate(SCROLL, target) for target in targets]
+            for what, (pane, targets) in scrolled.items()
+            if pane in panes
         }
         return result
     finally:
@@ -492,7 +552,7 @@ def summary(runs: list[dict[str, Any]], built: Built) -> dict[str, Any]:
     def median(values: list[float]) -> float:
         return round(statistics.median(values), 1)
 
-    panes = {name: median([r["panes_ms"][name] for r in runs]) for name in READY}
+    panes = {name: median([r["panes_ms"][name] for r in runs]) for name in runs[0]["panes_ms"]}
     media = {}
     for stream, size in built.media.items():
         timing, events = bytes_of(runs, f"/media/{stream}")
@@ -526,7 +586,7 @@ def summary(runs: list[dict[str, Any]], built: Built) -> dict[str, Any]:
         "select_box_worst_ms": round(max(s["frame"] for r in runs for s in r["select_box_ms"]), 1),
         "scroll_ms": {
             what: median([t for r in runs for t in r["scroll_ms"][what]])
-            for what in ("transcript", "text")
+            for what in runs[0]["scroll_ms"]
         },
     }
 
@@ -536,14 +596,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="How many times to open the sample.")
     parser.add_argument("--minutes", type=int, default=60, help="Length of the audio and video.")
     parser.add_argument("--json", type=Path, help="Also write every run's figures here.")
+    parser.add_argument(
+        "--panes",
+        default=",".join(PANES),
+        type=lambda names: tuple(names.split(",")),
+        help=f"The streams the sample holds, comma-separated, of {', '.join(PANES)} (default: all).",
+    )
     args = parser.parse_args()
+    if unknown := set(args.panes) - set(PANES):
+        parser.error(f"unknown panes {', '.join(sorted(unknown))}; choose from {', '.join(PANES)}")
     with tempfile.TemporaryDirectory(prefix="rosetta-scale-") as name:
         folder = Path(name)
-        built = build(folder, args.minutes * 60)
+        built = build(folder, args.minutes * 60, args.panes)
         with serve(built.database_url, folder) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM)
             try:
-                runs = [one_run(browser, url) for _ in range(args.runs)]
+                runs = [one_run(browser, url, args.panes) for _ in range(args.runs)]
             finally:
                 browser.close()
     figures = summary(runs, built)

@@ -43,6 +43,15 @@ export function HelpOverlay() {
         Linking: select a span, Shift+click a shape (or the other way round), press <kbd>L</kbd> and pick the type. A
         text selection opens the label picker; so does a finished box or polygon.
       </p>
+      <p className="muted">
+        Tracks: select one on the paused video and move or resize its box: the frame shown becomes a key frame. Dashed
+        boxes are interpolated; the strip under the video marks each track&apos;s key frames (click one to go there).
+      </p>
+      <p className="muted">
+        Audio: drag on a waveform to draw an interval (the label picker names it). Click a region to select it (again:
+        the one under it); drag a selected region to move it, its edges to resize it, <kbd>Esc</kbd> during a drag to
+        put it back. A transcript segment keeps its words inside.
+      </p>
     </Dialog>
   );
 }

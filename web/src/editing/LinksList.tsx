@@ -1,5 +1,6 @@
 import { useMemo, useState, type MouseEvent } from "react";
 
+import { VirtualList, type RowProps } from "../ui/VirtualList";
 import type { Link, LinkStatus } from "../work/objects";
 import { useFocus, useWork, useWorkspace } from "../workspace/Workspace";
 import { attempt } from "./commands";
@@ -11,9 +12,10 @@ import { useLinkStatuses } from "./useWorkViews";
 type Direction = "all" | "outgoing" | "incoming";
 
 /**
- * Links, filterable by direction (seen from `from`, when given), type and status. Hovering
- * a link highlights both its ends in their panes; a click selects it (Shift: adds it); in
- * review mode a reviewer accepts or rejects each.
+ * Links, filterable by direction (seen from `from`, when given), type and status, only the
+ * rows in view drawn (`VirtualList`). Hovering a link highlights both its ends in their
+ * panes; a click selects it (Shift: adds it) and brings its ends into view; in review mode
+ * a reviewer accepts or rejects each.
  */
 export function LinksList({ links, from, label }: { links: readonly Link[]; from?: string; label: string }) {
   const [direction, setDirection] = useState<Direction>("all");
@@ -55,17 +57,28 @@ export function LinksList({ links, from, label }: { links: readonly Link[]; from
           </select>
         </div>
       )}
-      <ul className="object-list" aria-label={label}>
-        {shown.map((link) => (
-          <LinkRow key={link.id} link={link} from={from} status={shownStatus(link, derived)} />
-        ))}
-        {shown.length === 0 && <li className="muted">{links.length === 0 ? "No links." : "No link matches."}</li>}
-      </ul>
+      <VirtualList
+        items={shown}
+        itemKey={(link) => link.id}
+        label={label}
+        renderItem={(link, row) => <LinkRow row={row} link={link} from={from} status={shownStatus(link, derived)} />}
+        empty={<li className="muted">{links.length === 0 ? "No links." : "No link matches."}</li>}
+      />
     </div>
   );
 }
 
-function LinkRow({ link, from, status }: { link: Link; from: string | undefined; status: ShownStatus }) {
+function LinkRow({
+  row,
+  link,
+  from,
+  status,
+}: {
+  row: RowProps;
+  link: Link;
+  from: string | undefined;
+  status: ShownStatus;
+}) {
   const context = useCommandContext();
   const { work } = useWorkspace();
   const { streams, canReview } = useEditing();
@@ -86,6 +99,7 @@ function LinkRow({ link, from, status }: { link: Link; from: string | undefined;
   };
   return (
     <li
+      {...row}
       className={`link-row${selected ? " selected" : ""}`}
       data-link={link.id}
       onMouseEnter={() => context.focus.getState().hover([link.source, link.target, link.id])}

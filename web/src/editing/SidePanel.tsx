@@ -1,3 +1,4 @@
+import { VirtualList } from "../ui/VirtualList";
 import { useWork } from "../workspace/Workspace";
 import { entityName } from "./describe";
 import { useCommandContext, useEditing, useEditor, useReviewer } from "./EditingProvider";
@@ -7,7 +8,8 @@ import { ReviewPanel, VerdictNote } from "./ReviewPanel";
 
 /** Beside the panes: in review mode the sample's review (its verdict and each annotation's
  * state), else the verdict it got, if any; the selection in detail, every link of the
- * sample (where review mode accepts and rejects them), and its entities. */
+ * sample (where review mode accepts and rejects them), and its entities, the two lists
+ * drawing only the rows in view. */
 export function SidePanel() {
   const context = useCommandContext();
   const { canReview } = useEditing();
@@ -38,9 +40,12 @@ export function SidePanel() {
         <h2>
           Entities <span className="muted">{entities.length}</span>
         </h2>
-        <ul className="object-list" aria-label="Entities">
-          {entities.map((entity) => (
-            <li key={entity.id}>
+        <VirtualList
+          items={entities}
+          itemKey={(entity) => entity.id}
+          label="Entities"
+          renderItem={(entity, row) => (
+            <li {...row}>
               <button
                 type="button"
                 className="quiet object-button"
@@ -51,9 +56,9 @@ export function SidePanel() {
                 {entityName(entity)}
               </button>
             </li>
-          ))}
-          {entities.length === 0 && <li className="muted">None yet: select annotations and press G.</li>}
-        </ul>
+          )}
+          empty={<li className="muted">None yet: select annotations and press G.</li>}
+        />
       </section>
     </aside>
   );

@@ -154,7 +154,7 @@ export function imageSizes(sample: Sample): Map<string, Size> {
   return sizes;
 }
 
-/** Move the selected boxes and polygons by `dx, dy` pixels (one undo step per run of moves). */
+/** Move the selected boxes, polygons and keypoints by `dx, dy` pixels (one undo step per run of moves). */
 export function nudgeSelection(context: CommandContext, dx: number, dy: number): boolean {
   const selected = context.focus.getState().selected;
   const sizes = imageSizes(context.sample);
@@ -165,7 +165,7 @@ export function nudgeSelection(context: CommandContext, dx: number, dy: number):
         selected.includes(a.id) &&
         a.stream !== null &&
         sizes.has(a.stream) &&
-        (a.geometry.type === "box" || a.geometry.type === "polygon"),
+        (a.geometry.type === "box" || a.geometry.type === "polygon" || a.geometry.type === "keypoints"),
     );
   if (shapes.length === 0) return false;
   attempt(context, () => {

@@ -23,6 +23,24 @@ describe("actionOf", () => {
     expect(actionOf(press("?", { shiftKey: true }))).toBe("help");
   });
 
+  it("maps the key-frame keys of the video, telling add from delete by Shift", () => {
+    expect(actionOf(press("n"))).toBe("keyframe-add");
+    expect(actionOf(press("N", { shiftKey: true }))).toBe("keyframe-delete");
+    expect(actionOf(press("["))).toBe("keyframe-previous");
+    expect(actionOf(press("]"))).toBe("keyframe-next");
+    expect(actionOf(press("o"))).toBe("outside");
+    expect(actionOf(press("n", { ctrlKey: true }))).toBeNull();
+    expect(keyName({ key: "n", shift: true })).toBe("Shift+N");
+  });
+
+  it("maps the waveform zoom keys, with or without the Shift that types +", () => {
+    expect(actionOf(press("+", { shiftKey: true }))).toBe("zoom-in");
+    expect(actionOf(press("="))).toBe("zoom-in");
+    expect(actionOf(press("-"))).toBe("zoom-out");
+    expect(actionOf(press("0"))).toBe("zoom-fit");
+    expect(actionOf(press("-", { ctrlKey: true }))).toBeNull();
+  });
+
   it("tells undo from redo by Shift, with Ctrl or ⌘", () => {
     expect(actionOf(press("z", { ctrlKey: true }))).toBe("undo");
     expect(actionOf(press("Z", { ctrlKey: true, shiftKey: true }))).toBe("redo");

@@ -26,6 +26,14 @@ export type Action =
   | "nudge-right"
   | "nudge-up"
   | "nudge-down"
+  | "keyframe-add"
+  | "keyframe-delete"
+  | "keyframe-previous"
+  | "keyframe-next"
+  | "outside"
+  | "zoom-in"
+  | "zoom-out"
+  | "zoom-fit"
   | "review"
   | "accept"
   | "reject"
@@ -55,7 +63,11 @@ export const KEYMAP: readonly KeyHelp[] = [
     keys: [{ key: "v" }],
     help: "Select tool: click a shape to select it, Shift+click to add it",
   },
-  { action: "tool-box", keys: [{ key: "b" }], help: "Box tool: drag on an image to draw a box" },
+  {
+    action: "tool-box",
+    keys: [{ key: "b" }],
+    help: "Box tool: drag on an image to draw a box, on a paused video to start a track",
+  },
   {
     action: "tool-polygon",
     keys: [{ key: "p" }],
@@ -96,6 +108,30 @@ export const KEYMAP: readonly KeyHelp[] = [
   { action: "nudge-right", keys: [{ key: "ArrowRight" }], help: "… right" },
   { action: "nudge-up", keys: [{ key: "ArrowUp" }], help: "… up" },
   { action: "nudge-down", keys: [{ key: "ArrowDown" }], help: "… down" },
+  {
+    action: "keyframe-add",
+    keys: [{ key: "n", shift: false }],
+    help: "Video: make the frame shown a key frame of the selected track (its box as interpolated there)",
+  },
+  {
+    action: "keyframe-delete",
+    keys: [{ key: "n", shift: true }],
+    help: "Video: delete the selected track's key frame on the frame shown (a track keeps one)",
+  },
+  { action: "keyframe-previous", keys: [{ key: "[" }], help: "Video: go to the selected track's previous key frame" },
+  { action: "keyframe-next", keys: [{ key: "]" }], help: "Video: go to its next key frame" },
+  {
+    action: "outside",
+    keys: [{ key: "o" }],
+    help: "Video: the selected track leaves view from the frame shown (again: it comes back)",
+  },
+  {
+    action: "zoom-in",
+    keys: [{ key: "+" }, { key: "=" }],
+    help: "Audio: zoom the waveforms in around the play cursor (Ctrl+wheel: around the pointer)",
+  },
+  { action: "zoom-out", keys: [{ key: "-" }], help: "Audio: zoom the waveforms out" },
+  { action: "zoom-fit", keys: [{ key: "0" }], help: "Audio: show the whole of each waveform" },
   { action: "review", keys: [{ key: "r" }], help: "Review mode on or off (reviewers)" },
   {
     action: "accept",

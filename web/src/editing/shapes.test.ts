@@ -71,3 +71,30 @@ describe("polygons", () => {
     expect(near([3, 4.1], [0, 0], 5)).toBe(false);
   });
 });
+
+describe("keypoints", () => {
+  it("move together as far as the image lets the points that are there go", () => {
+    const pose = {
+      type: "keypoints" as const,
+      points: [
+        [10, 20, 2],
+        [500, 30, 1],
+        [600, 900, 0],
+      ] as [number, number, number][],
+    };
+    expect(nudge(pose, 40.005, -25, size)).toEqual({
+      type: "keypoints",
+      points: [
+        [22, 0, 2],
+        [512, 10, 1],
+        [600, 900, 0],
+      ],
+    });
+    const absent = { ...pose, points: [[1, 1, 0]] as [number, number, number][] };
+    expect(nudge(absent, 5, 5, size)).toEqual(absent);
+  });
+
+  it("have no area", () => {
+    expect(area({ type: "keypoints", points: [[1, 1, 2]] })).toBe(0);
+  });
+});

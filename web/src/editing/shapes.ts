@@ -90,16 +90,26 @@ export function moveVertex(polygon: Polygon, index: number, point: Point, size: 
   return { ...polygon, points: polygon.points.map((p, i) => (i === index ? [moved[0], moved[1]] : p)) };
 }
 
-/** A box or polygon shifted by `dx, dy`, as far as the image lets it go (the whole shape
- * moves by the same amount); other geometries come back as they are. */
+/** A box, polygon or keypoints shifted by `dx, dy`, as far as the image lets it go (the
+ * whole shape moves by the same amount; absent keypoints stay); other geometries come back
+ * as they are. */
 export function nudge(geometry: Geometry, dx: number, dy: number, size: Size): Geometry {
   if (geometry.type === "box") return placeBox(geometry, geometry.x + dx, geometry.y + dy, size);
-  if (geometry.type !== "polygon") return geometry;
-  const xs = geometry.points.map((p) => p[0]);
-  const ys = geometry.points.map((p) => p[1]);
+  if (geometry.type !== "polygon" && geometry.type !== "keypoints") return geometry;
+  // a keypoint of visibility 0 is absent: it does not move and does not hold the others back
+  const moving = (point: readonly number[]): boolean => geometry.type === "polygon" || point[2] !== 0;
+  const there = geometry.points.filter(moving);
+  if (there.length === 0) return geometry;
+  const xs = there.map((p) => p[0]);
+  const ys = there.map((p) => p[1]);
   const mx = clamp(dx, -Math.min(...xs), size.width - Math.max(...xs));
   const my = clamp(dy, -Math.min(...ys), size.height - Math.max(...ys));
-  return { ...geometry, points: geometry.points.map(([x, y]) => [round(x + mx), round(y + my)]) };
+  if (geometry.type === "polygon")
+    return { ...geometry, points: geometry.points.map(([x, y]) => [round(x + mx), round(y + my)]) };
+  return {
+    ...geometry,
+    points: geometry.points.map(([x, y, v]) => (v === 0 ? [x, y, v] : [round(x + mx), round(y + my), v])),
+  };
 }
 
 /** Whether `point` is within `radius` of `other` (a click closing a polygon on its first vertex). */

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 
 import { mediaUrl } from "../app/api";
 import { useEditor } from "../editing/EditingProvider";
@@ -12,18 +12,19 @@ import { useStreamAnnotations } from "./useStreamAnnotations";
 
 type Loading = { state: "loading" } | { state: "done"; image: HTMLImageElement } | { state: "failed" };
 
-/** An image stream scaled to the pane's width with its boxes and polygons: drawn with the
- * box and polygon tools, selected, moved and resized with the select tool. */
+/** The geometries the image pane draws. */
+const DRAWN = new Set(["box", "polygon", "mask", "keypoints"]);
+
+/** An image stream scaled to the pane's width with its boxes, polygons, masks and
+ * keypoints: boxes and polygons drawn with the box and polygon tools; all of them selected
+ * with the select tool, boxes and polygons moved and resized, keypoints dragged. */
 export function ImagePane({ stream }: PaneProps) {
   const annotations = useStreamAnnotations(stream.id);
   const tool = useEditor((state) => state.tool);
   const frame = useRef<HTMLDivElement>(null);
   const width = useWidth(frame);
   const loading = useImage(mediaUrl(stream.id));
-  const shapes = annotations.filter((annotation) => {
-    const { type } = annotation.geometry;
-    return type === "box" || type === "polygon";
-  });
+  const shapes = useMemo(() => annotations.filter((a) => DRAWN.has(a.geometry.type)), [annotations]);
   const image = loading.state === "done" ? loading.image : undefined;
   const scale = image !== undefined && width > 0 ? width / image.naturalWidth : 0;
   return (
@@ -43,7 +44,7 @@ export function ImagePane({ stream }: PaneProps) {
         aria-label={`${stream.name} with ${plural(shapes.length, "shape")} drawn`}
       >
         {image !== undefined && scale > 0 && (
-          <ImagePaneStage streamId={stream.id} image={image} scale={scale} shapes={shapes} />
+          <ImagePaneStage streamId={stream.id} image={image} scale={scale} annotations={shapes} />
         )}
       </div>
       <Legend labels={shapes.map((shape) => shape.label)} what="shape" />

@@ -2,10 +2,20 @@
  * The Konva shapes of the image pane, in image pixels inside a layer scaled to the pane:
  * editable boxes and polygons (drag to move, a selected polygon's vertices to reshape),
  * their label tags (with a mark of their review state in review mode), and the shape
- * being drawn. Props only: the pane owns the stores.
+ * being drawn; and what the views of masks and keypoints share with them (`ViewProps`,
+ * `sameView`, `picking`, `bounded`). Props only: the pane owns the stores.
+ *
+ * Each annotation is drawn twice when it is selected or hovered: at rest on the big layer
+ * of every annotation, and lit (its look selected or hovered) on the small lit layer
+ * above it, so that a selection redraws the small layer alone. The lit copy does not take
+ * the pointer (a smaller shape under a selected one stays clickable); the copy at rest
+ * does, and the lit one follows it when it is dragged (the two nodes share the
+ * annotation's id, `ShapeHandlers.follow`), as the copy at rest follows the lit one when
+ * the transformer on the lit one resizes it.
  */
 import type Konva from "konva";
 import type { KonvaEventObject } from "konva/lib/Node";
+import { memo } from "react";
 import { Circle, Label, Line, Rect, Tag, Text } from "react-konva";
 
 import type { Point } from "../editing/editor";
@@ -32,62 +42,101 @@ export const REVIEW_LOOK: Readonly<Record<ReviewMark, { readonly colour: string;
 
 /** What a shape does when the person works on it (with the select tool). */
 export interface ShapeHandlers {
-  /** Pointer down on the shape (Shift: add to the selection). */
-  readonly pick: (id: string, additive: boolean) => void;
+  /** Pointer down on the shape (Shift: add to the selection); on a keypoint, its index. */
+  readonly pick: (id: string, additive: boolean, keypoint?: number) => void;
   /** The shape's new geometry (inside the image) after a drag or a vertex move (`live`: mid-drag). */
   readonly change: (id: string, geometry: Geometry, live: boolean) => void;
+  /** `node` was moved or resized by hand: its twin on the other layer takes its place. */
+  readonly follow: (node: Konva.Node) => void;
+  /** The pointer is over keypoint `index` of annotation `id` (`null`: it left). */
+  readonly point: (id: string, index: number | null) => void;
+}
+
+/** What every drawn annotation takes. */
+export interface ViewProps {
+  readonly annotation: Annotation;
+  readonly look: Look;
+  readonly scale: number;
+  readonly size: Size;
+  readonly editable: boolean;
+  readonly handlers: ShapeHandlers;
+}
+
+/** Whether a view's props draw the same (for `memo`: a look is a fresh object each time). */
+export function sameView(before: ViewProps, after: ViewProps): boolean {
+  return (
+    before.annotation === after.annotation &&
+    before.scale === after.scale &&
+    before.size === after.size &&
+    before.editable === after.editable &&
+    before.handlers === after.handlers &&
+    before.look.selected === after.look.selected &&
+    before.look.hovered === after.look.hovered &&
+    before.look.flagged === after.look.flagged &&
+    before.look.review === after.look.review
+  );
 }
 
 /** Keeps a dragged point inside the image (stage coordinates: pixels times `scale`). */
-function bounded(size: Size, scale: number, extent: Point = [0, 0]): (pos: Konva.Vector2d) => Konva.Vector2d {
+export function bounded(size: Size, scale: number, extent: Point = [0, 0]): (pos: Konva.Vector2d) => Konva.Vector2d {
   return (pos) => ({
     x: Math.min(Math.max(pos.x, 0), (size.width - extent[0]) * scale),
     y: Math.min(Math.max(pos.y, 0), (size.height - extent[1]) * scale),
   });
 }
 
+/** The glow of a shape in review mode (none outside it). */
+export function reviewGlow(look: Look, scale: number): Partial<Konva.ShapeConfig> {
+  return look.review === null
+    ? {}
+    : {
+        shadowColor: REVIEW_LOOK[look.review].colour,
+        shadowBlur: 8 / scale,
+        shadowOpacity: 1,
+      };
+}
+
+/** Pointer down on an annotation: picks it with the select tool, or with Shift+click under
+ * a drawing tool (which otherwise draws over shapes). */
+export function picking(
+  id: string,
+  editable: boolean,
+  handlers: ShapeHandlers,
+  keypoint?: number,
+): (event: KonvaEventObject<MouseEvent>) => void {
+  return (event) => {
+    if (!editable && !event.evt.shiftKey) return;
+    event.cancelBubble = true;
+    handlers.pick(id, event.evt.shiftKey, keypoint);
+  };
+}
+
 /** A box or polygon annotation, moved and reshaped when `editable` (the select tool). */
-export function ShapeView({
-  annotation,
-  look,
-  scale,
-  size,
-  editable,
-  handlers,
-}: {
-  annotation: Annotation;
-  look: Look;
-  scale: number;
-  size: Size;
-  editable: boolean;
-  handlers: ShapeHandlers;
-}) {
+export const ShapeView = memo(function ShapeView({ annotation, look, scale, size, editable, handlers }: ViewProps) {
   const geometry = annotation.geometry;
   const colour = labelColour(annotation.label);
+  const lit = look.selected || look.hovered;
   const style = {
     id: annotation.id,
     stroke: colour,
-    strokeWidth: (look.selected || look.hovered ? 3.5 : 2) / scale,
+    strokeWidth: (lit ? 3.5 : 2) / scale,
     dash: look.flagged ? [8 / scale, 5 / scale] : undefined,
     fill: look.hovered
       ? labelColour(annotation.label, 0.3)
       : look.selected
         ? labelColour(annotation.label, 0.14)
         : "transparent",
-    ...(look.review === null
-      ? {}
-      : { shadowColor: REVIEW_LOOK[look.review].colour, shadowBlur: 8 / scale, shadowOpacity: 1 }),
-    draggable: editable,
-    onMouseDown: (event: KonvaEventObject<MouseEvent>) => {
-      // a drawing tool draws over shapes, but Shift+click still adds one to the selection
-      if (!editable && !event.evt.shiftKey) return;
-      event.cancelBubble = true;
-      handlers.pick(annotation.id, event.evt.shiftKey);
-    },
+    ...reviewGlow(look, scale),
+    perfectDrawEnabled: false,
+    listening: !lit,
+    draggable: editable && !lit,
+    onMouseDown: picking(annotation.id, editable, handlers),
+    onDragMove: (event: KonvaEventObject<DragEvent>) => handlers.follow(event.target),
   };
   if (geometry.type === "box") {
     const moved = (event: KonvaEventObject<DragEvent>): void => {
       const node = event.target;
+      handlers.follow(node);
       handlers.change(annotation.id, placeBox(geometry, node.x(), node.y(), size), false);
     };
     return (
@@ -110,6 +159,7 @@ export function ShapeView({
     const node = event.target;
     const [dx, dy] = [node.x(), node.y()];
     node.position({ x: 0, y: 0 });
+    handlers.follow(node);
     handlers.change(annotation.id, nudge(geometry, dx, dy, size), false);
   };
   const xs = geometry.points.map((point) => point[0]);
@@ -128,7 +178,7 @@ export function ShapeView({
       )}
     </>
   );
-}
+}, sameView);
 
 /** The draggable vertices of a selected polygon. */
 function Vertices({
@@ -176,7 +226,7 @@ function Vertices({
 
 /** A shape's label on a coloured tag above its top-left corner (⚠ when a link of it is
  * stale; ✓, ✗ or ↻ when it is accepted, rejected or outdated in review). */
-function ShapeTag({
+export function ShapeTag({
   annotation,
   corner,
   scale,
@@ -192,7 +242,7 @@ function ShapeTag({
   const tagY = corner[1] >= tagHeight ? corner[1] - tagHeight : corner[1];
   return (
     <Label x={corner[0]} y={tagY} listening={false}>
-      <Tag fill={labelColour(annotation.label)} />
+      <Tag fill={labelColour(annotation.label)} perfectDrawEnabled={false} />
       <Text
         text={[look.review === null ? null : REVIEW_LOOK[look.review].sign, look.flagged ? "⚠" : null, annotation.label]
           .filter((part) => part !== null)
@@ -200,6 +250,7 @@ function ShapeTag({
         fontSize={size}
         padding={size * 0.25}
         fill="#fff"
+        perfectDrawEnabled={false}
       />
     </Label>
   );

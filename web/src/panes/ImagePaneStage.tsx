@@ -1,32 +1,39 @@
 /**
- * The image pane's Konva stage, one layer each for the image, the annotations' shapes
- * (with a transformer's handles on the selected boxes) and the shape being drawn. The
- * tools turn pointer events into image pixels for `editing/drawing`.
+ * The image pane's Konva stage, one layer each for the image, every annotation at rest,
+ * the lit copies of the selected and hovered ones (with a transformer's handles on the
+ * selected boxes and the name of the keypoint under the pointer), and the shape being
+ * drawn (see `ImagePaneLayers`). The tools turn pointer events into image pixels for
+ * `editing/drawing`; a click on no shape selects the mask under it, if any.
  */
 import type Konva from "konva";
 import type { KonvaEventObject } from "konva/lib/Node";
-import { useEffect, useMemo, useRef } from "react";
-import { Image as KonvaImage, Layer, Stage, Transformer } from "react-konva";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Image as KonvaImage, Label, Layer, Stage, Tag, Text, Transformer } from "react-konva";
 
 import type { Point } from "../editing/editor";
 import { finishPolygon, pointerDown, pointerMove, pointerUp } from "../editing/drawing";
 import { useCommandContext, useEditor, useReviewMarks } from "../editing/EditingProvider";
-import { area, MIN_SIZE, resizeBox, type Size } from "../editing/shapes";
+import { MIN_SIZE, resizeBox, type Size } from "../editing/shapes";
 import { useStaleLinks } from "../editing/useWorkViews";
+import { drawingOrder } from "../image/drawingOrder";
+import { pointName } from "../image/keypoints";
+import { maskAt, maskBitmap } from "../image/masks";
 import type { Annotation } from "../work/objects";
 import { useFocus } from "../workspace/Workspace";
-import { corners, ShapeView, Sketch, type ShapeHandlers } from "./ImagePaneShapes";
+import { LitAnnotations, RestingAnnotations, type ActivePoint } from "./ImagePaneLayers";
+import { corners, Sketch, type ShapeHandlers } from "./ImagePaneShapes";
 
 export function ImagePaneStage({
   streamId,
   image,
   scale,
-  shapes,
+  annotations,
 }: {
   streamId: string;
   image: HTMLImageElement;
   scale: number;
-  shapes: readonly Annotation[];
+  /** The stream's boxes, polygons, masks and keypoints. */
+  annotations: readonly Annotation[];
 }) {
   const context = useCommandContext();
   const tool = useEditor((state) => state.tool);
@@ -38,31 +45,50 @@ export function ImagePaneStage({
   const hovered = useFocus((state) => state.hovered);
   const stale = useStaleLinks();
   const marks = useReviewMarks();
-  const layer = useRef<Konva.Layer>(null);
+  const resting = useRef<Konva.Layer>(null);
+  const lit = useRef<Konva.Layer>(null);
   const transformer = useRef<Konva.Transformer>(null);
+  const drags = useRef(0);
+  const [pointed, setPointed] = useState<ActivePoint | null>(null);
+  const [active, setActive] = useState<ActivePoint | null>(null);
   const size: Size = useMemo(() => ({ width: image.naturalWidth, height: image.naturalHeight }), [image]);
   const editable = tool === "select";
-  const ordered = useMemo(() => [...shapes].sort((a, b) => area(b.geometry) - area(a.geometry)), [shapes]);
+  const ordered = useMemo(() => drawingOrder(annotations), [annotations]);
+  const masks = useMemo(
+    () =>
+      ordered.flatMap((a) => (a.geometry.type === "mask" ? [{ id: a.id, bitmap: maskBitmap(a.geometry.rle) }] : [])),
+    [ordered],
+  );
 
   const handlers = useMemo<ShapeHandlers>(
     () => ({
-      pick: (id, additive) => {
+      pick: (id, additive, keypoint) => {
         const focus = context.focus.getState();
         if (additive || !focus.selected.includes(id)) focus.select([id], additive);
+        setActive(keypoint === undefined ? null : { id, index: keypoint });
       },
+      // the moves of one drag undo as one step, the next drag is a step of its own
       change: (id, geometry, live) =>
-        context.work.getState().updateAnnotation(id, { geometry }, live ? { coalesce: `drag ${id}` } : {}),
+        context.work
+          .getState()
+          .updateAnnotation(id, { geometry }, live ? { coalesce: `drag ${drags.current} ${id}` } : {}),
+      follow: (node) => {
+        const other = node.getLayer() === resting.current ? lit.current : resting.current;
+        const twin = other?.findOne((candidate: Konva.Node) => candidate.id() === node.id());
+        twin?.setAttrs({ x: node.x(), y: node.y(), scaleX: node.scaleX(), scaleY: node.scaleY() });
+      },
+      point: (id, index) => setPointed(index === null ? null : { id, index }),
     }),
     [context],
   );
 
-  const boxes = shapes.filter((a) => a.geometry.type === "box" && selected.includes(a.id)).map((a) => a.id);
+  const boxes = annotations.filter((a) => a.geometry.type === "box" && selected.includes(a.id)).map((a) => a.id);
   const boxKey = editable ? boxes.join(" ") : "";
   useEffect(() => {
     const found =
-      boxKey === "" ? [] : (layer.current?.find((node: Konva.Node) => boxKey.split(" ").includes(node.id())) ?? []);
+      boxKey === "" ? [] : (lit.current?.find((node: Konva.Node) => boxKey.split(" ").includes(node.id())) ?? []);
     transformer.current?.nodes(found);
-  }, [boxKey, shapes]);
+  }, [boxKey, annotations]);
 
   const point = (event: KonvaEventObject<MouseEvent>): Point | null => {
     const pointer = event.target.getStage()?.getPointerPosition();
@@ -71,12 +97,17 @@ export function ImagePaneStage({
   const down = (event: KonvaEventObject<MouseEvent>): void => {
     const at = point(event);
     if (at === null || event.evt.button !== 0) return;
-    if (!editable) pointerDown(context, streamId, at, scale);
-    else if (event.target === event.target.getStage() && !event.evt.shiftKey) context.focus.getState().select([]);
+    const additive = event.evt.shiftKey;
+    // no shape took the click: the mask under it, if any (Shift+click under a drawing tool)
+    const onStage = event.target === event.target.getStage();
+    const mask = onStage && (editable || additive) ? maskAt(masks, at[0], at[1]) : null;
+    if (mask !== null) handlers.pick(mask, additive);
+    else if (!editable) pointerDown(context, streamId, at, scale);
+    else if (onStage && !additive) context.focus.getState().select([]);
   };
   const resized = (event: KonvaEventObject<Event>): void => {
     const node = event.target;
-    const annotation = shapes.find((a) => a.id === node.id());
+    const annotation = annotations.find((a) => a.id === node.id());
     if (annotation?.geometry.type !== "box") return;
     const box = resizeBox(
       annotation.geometry,
@@ -87,6 +118,7 @@ export function ImagePaneStage({
       size,
     );
     node.setAttrs({ scaleX: 1, scaleY: 1, x: box.x, y: box.y, width: box.w, height: box.h });
+    handlers.follow(node);
     handlers.change(annotation.id, box, false);
   };
 
@@ -100,34 +132,45 @@ export function ImagePaneStage({
         if (at !== null && !editable) pointerMove(context, streamId, at);
       }}
       onMouseUp={() => pointerUp(context, streamId)}
+      onDragStart={() => {
+        drags.current += 1;
+      }}
       onDblClick={() => finishPolygon(context)}
     >
       <Layer scaleX={scale} scaleY={scale} listening={false}>
         <KonvaImage image={image} />
       </Layer>
-      <Layer ref={layer} scaleX={scale} scaleY={scale}>
-        {ordered.map((annotation) => (
-          <ShapeView
-            key={annotation.id}
-            annotation={annotation}
-            look={{
-              selected: selected.includes(annotation.id),
-              hovered: hovered.includes(annotation.id),
-              flagged: stale.has(annotation.id),
-              review: marks.get(annotation.id) ?? null,
-            }}
-            scale={scale}
-            size={size}
-            editable={editable}
-            handlers={handlers}
-          />
-        ))}
+      <Layer ref={resting} scaleX={scale} scaleY={scale}>
+        <RestingAnnotations
+          annotations={ordered}
+          stale={stale}
+          marks={marks}
+          scale={scale}
+          size={size}
+          editable={editable}
+          handlers={handlers}
+        />
+      </Layer>
+      <Layer ref={lit} scaleX={scale} scaleY={scale}>
+        <LitAnnotations
+          annotations={ordered}
+          selected={selected}
+          hovered={hovered}
+          active={active}
+          stale={stale}
+          marks={marks}
+          scale={scale}
+          size={size}
+          editable={editable}
+          handlers={handlers}
+        />
         <Transformer
           ref={transformer}
           rotateEnabled={false}
           keepRatio={false}
           ignoreStroke
           flipEnabled={false}
+          onTransform={(event) => handlers.follow(event.target)}
           onTransformEnd={resized}
           boundBoxFunc={(old, next) =>
             next.width < MIN_SIZE * scale ||
@@ -140,6 +183,7 @@ export function ImagePaneStage({
               : next
           }
         />
+        {pointed !== null && <PointName annotations={annotations} pointed={pointed} scale={scale} />}
       </Layer>
       <Layer scaleX={scale} scaleY={scale} listening={false}>
         {drawing?.kind === "box" && (
@@ -152,6 +196,28 @@ export function ImagePaneStage({
         {pending?.type === "polygon" && <Sketch points={pending.points} closed pointer={null} scale={scale} />}
       </Layer>
     </Stage>
+  );
+}
+
+/** The name of the keypoint under the pointer, beside it. */
+function PointName({
+  annotations,
+  pointed,
+  scale,
+}: {
+  annotations: readonly Annotation[];
+  pointed: ActivePoint;
+  scale: number;
+}) {
+  const geometry = annotations.find((a) => a.id === pointed.id)?.geometry;
+  const at = geometry?.type === "keypoints" ? geometry.points[pointed.index] : undefined;
+  if (geometry?.type !== "keypoints" || at === undefined) return null;
+  const size = 12 / scale;
+  return (
+    <Label x={at[0] + 8 / scale} y={at[1] - 8 / scale - size * 1.5} listening={false}>
+      <Tag fill="rgba(16, 24, 40, 0.85)" cornerRadius={3 / scale} />
+      <Text text={pointName(geometry, pointed.index)} fontSize={size} padding={size * 0.3} fill="#fff" />
+    </Label>
   );
 }
 

@@ -1,3 +1,4 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useEffect, useMemo, useRef, type MouseEvent } from "react";
 
 import type { Schemas } from "../api/client";
@@ -8,15 +9,19 @@ import { useCommandContext, useEditor, useReviewMarks } from "../editing/Editing
 import type { ReviewMark } from "../editing/reviewing";
 import { useStaleLinks } from "../editing/useWorkViews";
 import { useActiveWords } from "../player/useActiveWords";
+import { rowAt, textRows, type TextRow } from "../text/rows";
 import { TextModel } from "../text/spans";
 import { labelColour } from "../ui/colour";
 import { LoadState } from "../ui/feedback";
 import { Legend } from "../ui/Legend";
-import type { Annotation } from "../work/objects";
+import type { Annotation, Link } from "../work/objects";
 import { useFocus } from "../workspace/Workspace";
+import { flagSigns, flagWords } from "./flagSigns";
 import type { PaneProps } from "./registry";
-import { runs, textOffset, type Highlight, type Run } from "./spans";
+import { runs, spansInRows, textOffset, type Highlight, type Run } from "./spans";
+import { useReveal } from "./useReveal";
 import { useStreamAnnotations } from "./useStreamAnnotations";
+import { reveal, useFollow, usePinnedRow } from "./virtualRows";
 
 type TextSpan = Schemas["TextSpan"];
 
@@ -24,11 +29,20 @@ type TextSpan = Schemas["TextSpan"];
 const PENDING = "";
 /** The id of the pseudo-spans marking the transcript words being spoken now. */
 const SPOKEN = " spoken";
+/** A line of the text in pixels (`.text-body`: 1.05rem × 1.9) and about how many UTF-16
+ * units fill one, to guess a row's height before it is drawn. */
+const LINE_HEIGHT = 32;
+const LINE_LENGTH = 70;
+/** The space above the first row and below the last, in pixels (room for the outlines of
+ * the spans selected or hovered there). */
+const EDGE = 4;
 
 /** A text stream with its span annotations highlighted in their labels' colours (ringed by
- * their review state in review mode). Selecting text (snapped to whole grapheme clusters,
+ * their review state in review mode, signed ✓ ✗ ↻ ⚠ like the image's tags). Only the rows
+ * in view are drawn (`text/rows`). Selecting text (snapped to whole grapheme clusters,
  * stored in code points) opens the label picker for a new span; a click on a span selects
- * its annotation (Shift: adds it). */
+ * its annotation (Shift: adds it); a span picked elsewhere is scrolled into view, and so
+ * are the transcript words being spoken while the sample plays. */
 export function TextPane({ stream }: PaneProps) {
   const annotations = useStreamAnnotations(stream.id);
   const text = useLoad(async (signal) => stream.text ?? (await fetchText(stream.id, signal)), [stream.id, stream.text]);
@@ -47,7 +61,8 @@ function TextBody({
 }) {
   const context = useCommandContext();
   const model = useMemo(() => new TextModel(text), [text]);
-  const root = useRef<HTMLParagraphElement>(null);
+  const rows = useMemo(() => textRows(model.offsets, model.graphemes), [model]);
+  const root = useRef<HTMLDivElement>(null);
   const selected = useFocus((state) => state.selected);
   const hovered = useFocus((state) => state.hovered);
   const stale = useStaleLinks();
@@ -72,18 +87,51 @@ function TextBody({
       ? [...found, { id: PENDING, label: "", start: pending.start, end: pending.end }]
       : found;
   }, [annotations, pending]);
+  const spoken = useActiveWords(streamId, text);
+  const annotatedRows = useMemo(() => spansInRows(rows, spans), [rows, spans]);
+  const spokenRows = useMemo(
+    () => spansInRows(rows, spoken.map((word): Highlight => ({ id: SPOKEN, label: "", start: word.start, end: word.end }))),
+    [rows, spoken],
+  );
 
-  // the press began in the text (its target), so its release, wherever it happens, ends a selection
+  const { rangeExtractor, pin } = usePinnedRow();
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => root.current,
+    estimateSize: (index) => estimateHeight(rows[index]),
+    paddingStart: EDGE,
+    paddingEnd: EDGE,
+    overscan: 3,
+    rangeExtractor,
+  });
+  useFollow(virtualizer, spoken[0] === undefined ? null : rowAt(rows, spoken[0].start));
+  const spanById = useMemo(() => new Map(spans.map((span) => [span.id, span])), [spans]);
+  useReveal(
+    (id) => id !== PENDING && spanById.has(id),
+    (id) => {
+      const span = spanById.get(id);
+      if (span !== undefined && root.current !== null) {
+        reveal(virtualizer, root.current, rowAt(rows, span.start), `mark[data-annotations~="${CSS.escape(id)}"]`);
+      }
+    },
+  );
+
+  // the press began in the text (its target), so its release, wherever it happens, ends a
+  // selection; the row it began in stays drawn meanwhile
   const pressed = useRef<Element | null>(null);
   const onMouseDown = (event: MouseEvent): void => {
-    pressed.current = event.target as Element;
+    const target = event.target as Element;
+    pressed.current = target;
+    const row = target.closest<HTMLElement>("[data-index]")?.dataset.index;
+    pin(row === undefined ? null : Number(row));
     // Shift+click on a span adds it to the selection; the browser would extend the text selection
-    if (event.shiftKey && (event.target as Element).closest("mark") !== null) event.preventDefault();
+    if (event.shiftKey && target.closest("mark") !== null) event.preventDefault();
   };
   useEffect(() => {
     const released = (event: globalThis.MouseEvent): void => {
       const began = pressed.current;
       pressed.current = null;
+      pin(null);
       const body = root.current;
       if (began === null || body === null) return;
       const span = selectedSpan(body, model);
@@ -100,47 +148,109 @@ function TextBody({
     };
     window.addEventListener("mouseup", released);
     return () => window.removeEventListener("mouseup", released);
-  }, [context, model, streamId]);
+  }, [context, model, streamId, pin]);
 
-  const spoken = useActiveWords(streamId, text);
-  const lit = useMemo(
-    () => [
-      ...spans,
-      ...spoken.map((word): Highlight => ({ id: SPOKEN, label: "", start: word.start, end: word.end })),
-    ],
-    [spans, spoken],
-  );
   const shown = spans.filter((span) => span.id !== PENDING);
-  const pieces = useMemo(() => runs(text, lit), [text, lit]);
   const selectedIds = useMemo(() => new Set(selected), [selected]);
   const hoveredIds = useMemo(() => new Set(hovered), [hovered]);
+  const looks = useMemo(() => ({ selectedIds, hoveredIds, stale, marks }), [selectedIds, hoveredIds, stale, marks]);
+  const { offsets } = model;
   return (
     <>
-      <p
+      <div
         ref={root}
         className="text-body"
         onMouseDown={onMouseDown}
-        data-active-word={spoken.map((word) => [...text].slice(word.start, word.end).join("")).join(" ")}
+        data-rows={rows.length}
+        data-active-word={spoken
+          .map((word) => text.slice(offsets.toUtf16(word.start), offsets.toUtf16(word.end)))
+          .join(" ")}
       >
-        {pieces.map((run) => {
-          const ids = annotatedIds(run);
-          const top = ids[0];
-          return (
-            <RunView
-              key={run.start}
-              run={run}
-              isSelected={ids.some((id) => selectedIds.has(id))}
-              isHovered={ids.some((id) => hoveredIds.has(id))}
-              isFlagged={ids.some((id) => stale.has(id))}
-              mark={top === undefined ? undefined : marks.get(top)}
-            />
-          );
-        })}
-      </p>
+        <div className="text-rows" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[item.index] as TextRow;
+            return (
+              <RowView
+                key={item.key}
+                index={item.index}
+                y={item.start}
+                measure={virtualizer.measureElement}
+                row={row}
+                text={text.slice(row.utf16Start, row.utf16End)}
+                annotated={annotatedRows.get(item.index)}
+                spoken={spokenRows.get(item.index)}
+                looks={looks}
+              />
+            );
+          })}
+        </div>
+      </div>
       <Legend labels={shown.map((span) => span.label)} what="span" />
     </>
   );
 }
+
+/** About how tall `row` is drawn, before it is measured. */
+function estimateHeight(row: TextRow | undefined): number {
+  const length = row === undefined ? 0 : row.utf16End - row.utf16Start;
+  return LINE_HEIGHT * Math.max(1, Math.ceil(length / LINE_LENGTH));
+}
+
+/** What the runs' looks depend on beyond the runs themselves. */
+interface Looks {
+  readonly selectedIds: ReadonlySet<string>;
+  readonly hoveredIds: ReadonlySet<string>;
+  /** The stale links by the annotations they concern. */
+  readonly stale: ReadonlyMap<string, readonly Link[]>;
+  /** The review marks shown, by annotation. */
+  readonly marks: ReadonlyMap<string, ReviewMark>;
+}
+
+interface RowViewProps {
+  readonly index: number;
+  /** Where the row is drawn in the list, in pixels from its top. */
+  readonly y: number;
+  readonly measure: (element: Element | null) => void;
+  readonly row: TextRow;
+  readonly text: string;
+  /** The spans crossing the row and the words being spoken in it, from its start. */
+  readonly annotated: readonly Highlight[] | undefined;
+  readonly spoken: readonly Highlight[] | undefined;
+  readonly looks: Looks;
+}
+
+/** One row of the text, its UTF-16 start in `data-offset` (for reading selections back,
+ * `spans.textOffset`), cut into runs by the spans and spoken words crossing it. */
+const RowView = memo(function RowView({ index, y, measure, row, text, annotated, spoken, looks }: RowViewProps) {
+  const pieces = useMemo(() => runs(text, [...(annotated ?? []), ...(spoken ?? [])]), [text, annotated, spoken]);
+  const { selectedIds, hoveredIds, stale, marks } = looks;
+  return (
+    <div
+      ref={measure}
+      className="text-row"
+      data-index={index}
+      data-offset={row.utf16Start}
+      style={{ transform: `translateY(${y}px)` }}
+    >
+      {pieces.map((run) => {
+        const ids = annotatedIds(run);
+        const top = ids[0];
+        const ending = run.spans.filter((span) => span.id !== SPOKEN && span.id !== PENDING && span.end === run.end);
+        return (
+          <RunView
+            key={run.start}
+            run={run}
+            isSelected={ids.some((id) => selectedIds.has(id))}
+            isHovered={ids.some((id) => hoveredIds.has(id))}
+            isFlagged={ids.some((id) => stale.has(id))}
+            mark={top === undefined ? undefined : marks.get(top)}
+            signs={ending.map((span) => flagSigns(marks.get(span.id), stale.has(span.id))).join("")}
+          />
+        );
+      })}
+    </div>
+  );
+});
 
 /** The ids of the annotations covering `run` (not the spoken words), innermost first. */
 function annotatedIds(run: Run): string[] {
@@ -155,11 +265,13 @@ interface RunViewProps {
   readonly isFlagged: boolean;
   /** The review state of its innermost annotation (the one a click selects). */
   readonly mark: ReviewMark | undefined;
+  /** The signs (`flagSigns`) of the annotations that end with it, drawn after it. */
+  readonly signs: string;
 }
 
 /** One run of the text, plain or marked; memoised so a selection change redraws only the
  * runs whose state it changes. */
-const RunView = memo(function RunView({ run, isSelected, isHovered, isFlagged, mark }: RunViewProps) {
+const RunView = memo(function RunView({ run, isSelected, isHovered, isFlagged, mark, signs }: RunViewProps) {
   const spoken = run.spans.some((span) => span.id === SPOKEN);
   const annotated = run.spans.filter((span) => span.id !== SPOKEN);
   const top = annotated[0];
@@ -178,7 +290,8 @@ const RunView = memo(function RunView({ run, isSelected, isHovered, isFlagged, m
   return (
     <mark
       data-annotations={ids.join(" ")}
-      title={labels.join(", ") + (isFlagged ? " (⚠ stale link)" : "") + (mark === undefined ? "" : ` (${mark})`)}
+      data-signs={signs === "" ? undefined : signs}
+      title={labels.join(", ") + flagWords(mark, isFlagged)}
       className={classes.length === 0 ? undefined : classes.join(" ")}
       style={
         top.id === PENDING
@@ -200,7 +313,7 @@ function selectedSpan(body: HTMLElement, model: TextModel): TextSpan | null {
   }
   const anchor = textOffset(body, selection.anchorNode, selection.anchorOffset);
   const focus = textOffset(body, selection.focusNode, selection.focusOffset);
-  return model.spanFromSelection(anchor, focus);
+  return anchor === null || focus === null ? null : model.spanFromSelection(anchor, focus);
 }
 
 async function fetchText(streamId: string, signal: AbortSignal): Promise<string> {

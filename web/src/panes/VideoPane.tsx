@@ -6,37 +6,34 @@ import type { FrameTable } from "../clock/frames";
 import type { Fraction } from "../clock/fraction";
 import type { SampleTimeline } from "../clock/timeline";
 import "../player/player.css";
+import type { KeyShape } from "../editing/keyframes";
 import { loadFrameTable } from "../player/loaders";
 import { shapeAt } from "../player/tracks";
 import { useClockListener, useMediaSync } from "../player/usePlayback";
-import { labelColour } from "../ui/colour";
 import { Legend } from "../ui/Legend";
-import { useFocus, useWorkspace } from "../workspace/Workspace";
+import type { Annotation } from "../work/objects";
+import { useWorkspace } from "../workspace/Workspace";
 import type { PaneProps } from "./registry";
-import type { Annotation } from "./sample";
 import { useStreamAnnotations } from "./useStreamAnnotations";
+import { KeyframeButtons, KeyframeStrip, useKeyframeKeys } from "./VideoKeyframes";
+import { VideoOverlay, type Outline } from "./VideoOverlay";
 
 /** A frame's time stamp is read this far (seconds) into the frame, clear of float error. */
 const INTO_FRAME = 1e-4;
-
-/** One outline drawn over the video on the frame shown. */
-interface Outline {
-  readonly annotation: Annotation;
-  readonly points: readonly (readonly [number, number])[];
-  /** Drawn on its own frame or a track's key frame (solid), else interpolated (dashed). */
-  readonly key: boolean;
-}
 
 /**
  * A video stream on the master clock, seeked frame-exactly while paused, with the boxes
  * and polygons of the frame on screen drawn over it: those drawn on that frame and the
  * tracks' shapes, key frames solid with a corner mark, interpolated ones dashed. The frame
- * is the one the browser presents (`requestVideoFrameCallback`). Its sound is off when the
- * sample has an audio stream of its own. For tests the root carries `data-frame` and
- * `data-time` (the sample time of the element's position).
+ * is the one the browser presents (`requestVideoFrameCallback`), and the one edited: a
+ * selected track's box moved or resized there gets a key frame there (`VideoOverlay`), the
+ * key-frame keys act there and the strip under the video shows the tracks' key frames
+ * (`VideoKeyframes`). Its sound is off when the sample has an audio stream of its own. For
+ * tests the root carries `data-frame` and `data-time` (the sample time of the element's
+ * position).
  */
 export function VideoPane({ stream }: PaneProps) {
-  const { sample, timeline } = useWorkspace();
+  const { sample, timeline, clock } = useWorkspace();
   const root = useRef<HTMLDivElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const frames = useLoad((signal) => loadFrameTable(stream.id, signal), [stream.id]);
@@ -47,6 +44,8 @@ export function VideoPane({ stream }: PaneProps) {
   const frame = usePresentedFrame(video, timeline, stream.id, table);
   const annotations = useStreamAnnotations(stream.id);
   const outlines = useMemo(() => (frame === null ? [] : outlinesOn(annotations, frame)), [annotations, frame]);
+  const tracks = useMemo(() => annotations.filter(({ geometry }) => geometry.type === "track"), [annotations]);
+  const count = stream.media?.frame_count ?? table?.count ?? timeline.length(stream.id) ?? 0;
   const hasAudio = (sample.streams ?? []).some((each) => each.modality === "audio");
   const [muted, setMuted] = useState(hasAudio);
 
@@ -59,14 +58,23 @@ export function VideoPane({ stream }: PaneProps) {
     [timeline, stream.id],
   );
   useClockListener(showPosition);
+  const seek = useCallback(
+    (target: number) => {
+      clock.pause();
+      clock.seek(timeline.timeOf(stream.id, target));
+    },
+    [clock, timeline, stream.id],
+  );
+  useKeyframeKeys(stream.id, frame, seek);
 
   const { width, height } = stream.media ?? {};
+  const size = useMemo(() => (width != null && height != null ? { width, height } : null), [width, height]);
   const shapes = annotations.filter(({ geometry }) => ["box", "polygon", "track"].includes(geometry.type));
   return (
     <div ref={root} className="player player-video" data-frame={frame ?? ""}>
-      <div className="video-frame" style={{ aspectRatio: width && height ? `${width} / ${height}` : "16 / 9" }}>
+      <div className="video-frame" style={{ aspectRatio: size !== null ? `${size.width} / ${size.height}` : "16 / 9" }}>
         <video ref={video} src={mediaUrl(stream.id)} preload="metadata" muted={muted} playsInline />
-        {width != null && height != null && <Overlay outlines={outlines} width={width} height={height} />}
+        {size !== null && <VideoOverlay streamId={stream.id} outlines={outlines} size={size} frame={frame} />}
       </div>
       {frames.state === "failed" && (
         <p className="error" role="alert">
@@ -80,7 +88,9 @@ export function VideoPane({ stream }: PaneProps) {
         <span className="muted">
           {frame === null ? "no frame" : `frame ${frame}`} · {outlines.length} shown
         </span>
+        <KeyframeButtons streamId={stream.id} tracks={tracks} frame={frame} seek={seek} />
       </div>
+      <KeyframeStrip tracks={tracks} frame={frame} count={count} seek={seek} />
       <Legend labels={shapes.map((shape) => shape.label)} what="shape" />
     </div>
   );
@@ -126,66 +136,17 @@ function outlinesOn(annotations: readonly Annotation[], frame: number): Outline[
   return annotations.flatMap((annotation): Outline[] => {
     const { geometry } = annotation;
     if (geometry.type === "box" && (geometry.frame == null || geometry.frame === frame)) {
-      return [{ annotation, points: rectangle(geometry.x, geometry.y, geometry.w, geometry.h), key: true }];
+      const { x, y, w, h } = geometry;
+      return [{ annotation, shape: { x, y, w, h }, key: true, track: false }];
     }
     if (geometry.type === "polygon" && (geometry.frame == null || geometry.frame === frame)) {
-      return [{ annotation, points: geometry.points, key: true }];
+      return [{ annotation, shape: { points: geometry.points }, key: true, track: false }];
     }
     if (geometry.type !== "track") return [];
     const shape = shapeAt(geometry, frame);
     if (shape === null || shape.type === "cuboid") return [];
-    const points = shape.type === "box" ? rectangle(shape.x, shape.y, shape.w, shape.h) : shape.points;
-    return [{ annotation, points, key: shape.key }];
+    const drawn: KeyShape =
+      shape.type === "box" ? { x: shape.x, y: shape.y, w: shape.w, h: shape.h } : { points: shape.points };
+    return [{ annotation, shape: drawn, key: shape.key, track: true }];
   });
-}
-
-function rectangle(x: number, y: number, w: number, h: number): [number, number][] {
-  return [
-    [x, y],
-    [x + w, y],
-    [x + w, y + h],
-    [x, y + h],
-  ];
-}
-
-/** The outlines in the video's pixel coordinates, scaled with the element. */
-function Overlay({ outlines, width, height }: { outlines: readonly Outline[]; width: number; height: number }) {
-  const select = useFocus((state) => state.select);
-  const hover = useFocus((state) => state.hover);
-  const selected = useFocus((state) => state.selected);
-  const hovered = useFocus((state) => state.hovered);
-  const stroke = Math.max(width, height) / 200;
-  return (
-    <svg className="video-overlay" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="xMidYMid meet">
-      {outlines.map(({ annotation, points, key }) => {
-        const colour = labelColour(annotation.label);
-        const emphasis = selected.includes(annotation.id) ? 2 : hovered.includes(annotation.id) ? 1.5 : 1;
-        const [x, y] = points[0] ?? [0, 0];
-        return (
-          <g
-            key={annotation.id}
-            data-annotation={annotation.id}
-            data-key={key}
-            data-selected={selected.includes(annotation.id) || undefined}
-          >
-            <polygon
-              className={key ? "shape key" : "shape interpolated"}
-              points={points.map((point) => point.join(",")).join(" ")}
-              stroke={colour}
-              strokeWidth={stroke * emphasis}
-              onClick={(event) => select([annotation.id], event.shiftKey)}
-              onMouseEnter={() => hover([annotation.id])}
-              onMouseLeave={() => hover([])}
-            >
-              <title>{`${annotation.label}${key ? " (key frame)" : " (interpolated)"}`}</title>
-            </polygon>
-            {key && <rect x={x - stroke * 2} y={y - stroke * 2} width={stroke * 4} height={stroke * 4} fill={colour} />}
-            <text x={x + stroke * 3} y={y + stroke * 6} stroke={colour} strokeWidth={stroke} paintOrder="stroke">
-              {annotation.label}
-            </text>
-          </g>
-        );
-      })}
-    </svg>
-  );
 }

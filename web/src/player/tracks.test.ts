@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { components } from "../api/schema";
-import { shapeAt } from "./tracks";
+import { inView, shapeAt } from "./tracks";
 
 type Track = components["schemas"]["Track"];
 
@@ -56,5 +56,17 @@ describe("shapeAt", () => {
       ],
     };
     expect(shapeAt(track, 5)).toMatchObject({ points: [[0, 0], [10, 0], [0, 10]], key: false });
+  });
+});
+
+describe("inView", () => {
+  it("gives the runs of frames where the object is shown, to the stream's end", () => {
+    expect(inView(BOXES, 99)).toEqual([
+      [10, 29],
+      [40, 99],
+    ]);
+    expect(inView(BOXES, 35)).toEqual([[10, 29]]);
+    const outsideFirst: Track = { type: "track", keyframes: [{ frame: 0, x: 0, y: 0, w: 1, h: 1, outside: true }] };
+    expect(inView(outsideFirst, 10)).toEqual([]);
   });
 });

@@ -90,3 +90,19 @@ function shapeOf(
     ...about,
   };
 }
+
+/** The runs of frames `[first, last]` (both in) where `track` shows its object, up to
+ * frame `end` (the stream's last): from each key frame that is not outside to the frame
+ * before the next key frame, the last one's to `end`. */
+export function inView(track: Track, end: number): [number, number][] {
+  const keys = track.keyframes.filter((key) => !key.interpolated);
+  const runs: [number, number][] = [];
+  keys.forEach((key, index) => {
+    const last = Math.min((keys[index + 1]?.frame ?? end + 1) - 1, end);
+    if (key.outside || key.frame > last) return;
+    const previous = runs.at(-1);
+    if (previous !== undefined && previous[1] + 1 === key.frame) previous[1] = last;
+    else runs.push([key.frame, last]);
+  });
+  return runs;
+}

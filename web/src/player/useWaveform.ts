@@ -1,54 +1,54 @@
 /**
  * A wavesurfer.js waveform bound to the pane's own `<audio>` element (`media`), drawn from
- * precomputed peaks so the file is never downloaded whole, with the stream's intervals and
- * transcript segments as regions (regions plugin). The element is kept on the master clock
- * by `PlaybackSync`; wavesurfer only draws it, and a click on the waveform seeks the clock.
+ * precomputed peaks so the file is never downloaded whole, with a regions plugin for the
+ * stream's intervals and transcript segments (`useRegions`). The element is kept on the
+ * master clock by `PlaybackSync`; wavesurfer only draws it, and a click on the waveform
+ * seeks the clock. `useZoom` zooms it (keys, Ctrl+wheel around the pointer); while playing
+ * the view follows the play cursor (wavesurfer's auto-scroll, centred).
  */
-import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
+import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import WaveSurfer from "wavesurfer.js";
-import RegionsPlugin, { type Region } from "wavesurfer.js/plugins/regions";
+import RegionsPlugin from "wavesurfer.js/plugins/regions";
 
-import { labelColour } from "../ui/colour";
-
-/** At most this many regions carry their label as text on the waveform. */
-const LABELLED_REGIONS = 200;
+import { actionOf } from "../editing/keymap";
+import { isShortcut } from "../ui/keys";
+import { fitOf, scrollKeeping, wheelFactor, zoomBy, zoomText, ZOOM_STEP } from "./zoom";
 
 /** Files up to this long (seconds) are decoded in the browser when they have no peaks. */
 export const DECODE_LIMIT = 600;
 
-/** One region to draw: an annotation's span in media seconds. */
-export interface RegionSpec {
-  readonly id: string;
-  readonly label: string;
-  readonly start: number;
-  readonly end: number;
-}
+/** The regions plugin of a waveform. */
+export type Regions = ReturnType<typeof RegionsPlugin.create>;
 
-type Regions = ReturnType<typeof RegionsPlugin.create>;
+/** A waveform ready to draw on: wavesurfer and its regions plugin. */
+export interface Waveform {
+  readonly wavesurfer: WaveSurfer;
+  readonly regions: Regions;
+}
 
 export interface WaveformOptions {
   /** The peaks (`null`: none prepared; `undefined`: still loading). */
   readonly peaks: Float32Array | null | undefined;
   /** The media's length in seconds, when probed. */
   readonly duration: number | null;
-  /** A click or drag on the waveform, at media seconds. */
+  /** A click on the waveform, at media seconds. */
   readonly onSeek: (seconds: number) => void;
 }
 
 /** The waveform in `container` for the element in `media` (see the module); `null` until
- * it is made, or when it cannot be (no peaks for a long file). */
+ * it is loaded, or when it cannot be (no peaks for a long file). */
 export function useWaveform(
   container: RefObject<HTMLDivElement | null>,
   media: RefObject<HTMLAudioElement | null>,
   { peaks, duration, onSeek }: WaveformOptions,
-): Regions | null {
-  const [regions, setRegions] = useState<Regions | null>(null);
+): Waveform | null {
+  const [waveform, setWaveform] = useState<Waveform | null>(null);
   useEffect(() => {
     const box = container.current;
     const element = media.current;
     if (box === null || element === null || peaks === undefined) return undefined;
     if (peaks === null && (duration === null || duration > DECODE_LIMIT)) return undefined;
-    const plugin = RegionsPlugin.create();
+    const regions = RegionsPlugin.create();
     const wavesurfer = WaveSurfer.create({
       container: box,
       media: element,
@@ -58,89 +58,119 @@ export function useWaveform(
       progressColor: "#2e5bff",
       cursorColor: "#d92d20",
       cursorWidth: 2,
-      dragToSeek: true,
-      plugins: [plugin],
+      // a drag draws a region (`useDragToDraw`); a click seeks
+      dragToSeek: false,
+      autoScroll: true,
+      autoCenter: true,
+      plugins: [regions],
       ...(peaks === null || duration === null ? {} : { peaks: [peaks], duration }),
     });
-    const stop = wavesurfer.on("interaction", (seconds) => onSeek(seconds));
-    setRegions(plugin);
+    const stops = [
+      wavesurfer.on("interaction", (seconds) => onSeek(seconds)),
+      wavesurfer.on("ready", () => setWaveform({ wavesurfer, regions })),
+    ];
     return () => {
-      stop();
-      setRegions(null);
+      stops.forEach((stop) => stop());
+      setWaveform(null);
       wavesurfer.destroy();
     };
   }, [container, media, peaks, duration, onSeek]);
-  return regions;
+  return waveform;
+}
+
+/** The zoom of a waveform and what changes it. */
+export interface Zoom {
+  /** Pixels per second of media; `0`: the whole file fits the pane. */
+  readonly level: number;
+  /** The zoom as it reads beside the waveform (`zoomText`). */
+  readonly text: string;
+  /** Zoom by `factor`, around the play cursor, or the time under `clientX` when given. */
+  by(factor: number, clientX?: number): void;
+  /** Back to the whole file. */
+  fit(): void;
 }
 
 /**
- * Draw `specs` as regions of `regions`, coloured by label, stronger where `selected` or
- * `hovered`; a click on one calls `onPick(id, additive)`, hovering `onHover([id])`. A
- * selection change restyles only the regions whose state it changes.
+ * Zoom for `waveform` in `container`: the zoom keys of `editing/keymap` (wherever the page
+ * has the keyboard) and Ctrl+wheel over the waveform, which zooms around the pointer. The
+ * zoom outlives the waveform being made again (new peaks).
  */
-export function useRegions(
-  regions: Regions | null,
-  specs: readonly RegionSpec[],
-  selected: readonly string[],
-  hovered: readonly string[],
-  onPick: (id: string, additive: boolean) => void,
-  onHover: (ids: readonly string[]) => void,
-): void {
-  const [drawn, setDrawn] = useState<ReadonlyMap<string, Region>>(new Map());
-  useEffect(() => {
-    if (regions === null) return undefined;
-    const made = new Map<string, Region>();
-    for (const spec of specs) {
-      const region = regions.addRegion({
-        id: spec.id,
-        start: spec.start,
-        end: spec.end,
-        color: labelColour(spec.label, 0.15),
-        drag: false,
-        resize: false,
-        // wavesurfer lays each labelled region out against every earlier one (quadratic
-        // layout reads); beyond a few hundred the labels are unreadable anyway: the colour
-        // and the tooltip name the class
-        content: specs.length <= LABELLED_REGIONS ? spec.label : undefined,
-      });
-      if (specs.length > LABELLED_REGIONS) region.element?.setAttribute("title", spec.label);
-      region.element?.setAttribute("data-annotation", spec.id);
-      region.on("click", (event) => onPick(spec.id, event.shiftKey));
-      region.on("over", () => onHover([spec.id]));
-      region.on("leave", () => onHover([]));
-      made.set(spec.id, region);
-    }
-    setDrawn(made);
-    return () => made.forEach((region) => region.remove());
-  }, [regions, specs, onPick, onHover]);
+export function useZoom(waveform: Waveform | null, container: RefObject<HTMLDivElement | null>): Zoom {
+  const [level, setLevel] = useState(0);
+  const [text, setText] = useState(zoomText(0, 0, 0));
+  // read by the wheel, which may turn faster than React renders
+  const current = useRef(0);
 
-  const selectedIds = useMemo(() => new Set(selected), [selected]);
-  const hoveredIds = useMemo(() => new Set(hovered), [hovered]);
-  // what was styled last: only regions whose state changes since are restyled
-  const styled = useRef<Styled>({ drawn: new Map(), selected: new Set(), hovered: new Set() });
-  useEffect(() => {
-    const before = styled.current;
-    // new regions are drawn plain: only the selected or hovered among them need restyling
-    const changed =
-      before.drawn === drawn
-        ? [...before.selected, ...before.hovered, ...selectedIds, ...hoveredIds]
-        : [...selectedIds, ...hoveredIds];
-    const labels = new Map(specs.map((spec) => [spec.id, spec.label]));
-    for (const id of new Set(changed)) {
-      const region = drawn.get(id);
-      if (region === undefined) continue;
-      const on = selectedIds.has(id);
-      const alpha = on ? 0.45 : hoveredIds.has(id) ? 0.32 : 0.15;
-      region.setOptions({ color: labelColour(labels.get(id) ?? "", alpha) });
-      region.element?.toggleAttribute("data-selected", on);
-    }
-    styled.current = { drawn, selected: selectedIds, hovered: hoveredIds };
-  }, [drawn, specs, selectedIds, hoveredIds]);
-}
+  const describe = useCallback(() => {
+    if (waveform === null) return;
+    const { wavesurfer } = waveform;
+    const width = wavesurfer.getWidth();
+    setText(zoomText(current.current, fitOf(width, wavesurfer.getDuration()), width));
+  }, [waveform]);
+  const apply = useCallback(
+    (next: number, clientX?: number) => {
+      if (waveform === null) return;
+      const { wavesurfer } = waveform;
+      const total = wavesurfer.getDuration();
+      const wrapper = wavesurfer.getWrapper();
+      const before = wrapper.getBoundingClientRect();
+      const view = wrapper.parentElement?.getBoundingClientRect() ?? before;
+      const x = clientX ?? null;
+      const seconds = x === null || before.width === 0 ? null : ((x - before.left) / before.width) * total;
+      wavesurfer.zoom(next);
+      if (seconds !== null && x !== null) {
+        wavesurfer.setScroll(scrollKeeping(seconds, x - view.left, wrapper.getBoundingClientRect().width / total));
+      }
+      current.current = next;
+      setLevel(next);
+      describe();
+    },
+    [waveform, describe],
+  );
+  const by = useCallback(
+    (factor: number, clientX?: number) => {
+      if (waveform === null) return;
+      const { wavesurfer } = waveform;
+      const next = zoomBy(current.current, factor, fitOf(wavesurfer.getWidth(), wavesurfer.getDuration()));
+      if (next !== current.current) apply(next, clientX);
+    },
+    [waveform, apply],
+  );
+  const fit = useCallback(() => apply(0), [apply]);
 
-/** The regions and the selection they were last styled for. */
-interface Styled {
-  readonly drawn: ReadonlyMap<string, Region>;
-  readonly selected: ReadonlySet<string>;
-  readonly hovered: ReadonlySet<string>;
+  // a waveform made again takes the zoom as it was; a wider pane fits more
+  useEffect(() => {
+    if (waveform === null) return undefined;
+    if (current.current > 0) apply(current.current);
+    else describe();
+    return waveform.wavesurfer.on("resize", describe);
+  }, [waveform, apply, describe]);
+
+  useEffect(() => {
+    const box = container.current;
+    if (box === null) return undefined;
+    const onKey = (event: KeyboardEvent): void => {
+      if (!isShortcut(event)) return;
+      const action = actionOf(event);
+      if (action === "zoom-in") by(ZOOM_STEP);
+      else if (action === "zoom-out") by(1 / ZOOM_STEP);
+      else if (action === "zoom-fit") fit();
+      else return;
+      event.preventDefault();
+    };
+    const onWheel = (event: WheelEvent): void => {
+      if (!(event.ctrlKey || event.metaKey)) return;
+      // not the browser's page zoom
+      event.preventDefault();
+      by(wheelFactor(event.deltaY, event.deltaMode), event.clientX);
+    };
+    window.addEventListener("keydown", onKey);
+    box.addEventListener("wheel", onWheel, { passive: false });
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      box.removeEventListener("wheel", onWheel);
+    };
+  }, [container, by, fit]);
+
+  return { level, text, by, fit };
 }

@@ -11,6 +11,9 @@ export interface FocusState {
   readonly selected: readonly string[];
   /** Hovered object ids (highlighted in every pane that shows them). */
   readonly hovered: readonly string[];
+  /** The ids the last `select` picked (a new list each time), for the panes that show
+   * them, or a link's ends, to bring them into view (`panes/useReveal`). */
+  readonly revealed: readonly string[];
   /** Select `ids`; `additive` adds them to the selection (toggling ones already in it). */
   select(ids: readonly string[], additive?: boolean): void;
   /** Hover `ids` (`[]`: nothing). */
@@ -23,9 +26,11 @@ export function createFocusStore(): StoreApi<FocusState> {
   return createStore<FocusState>()((set, get) => ({
     selected: [],
     hovered: [],
+    revealed: [],
     select(ids, additive = false) {
       if (!additive) {
-        set({ selected: [...new Set(ids)] });
+        const picked = [...new Set(ids)];
+        set({ selected: picked, revealed: picked });
         return;
       }
       const next = [...get().selected];
@@ -34,13 +39,13 @@ export function createFocusStore(): StoreApi<FocusState> {
         if (at >= 0) next.splice(at, 1);
         else next.push(id);
       }
-      set({ selected: next });
+      set({ selected: next, revealed: ids.filter((id) => next.includes(id)) });
     },
     hover(ids) {
       set({ hovered: [...ids] });
     },
     clear() {
-      set({ selected: [], hovered: [] });
+      set({ selected: [], hovered: [], revealed: [] });
     },
   }));
 }
