@@ -22,6 +22,7 @@ Each check raises `RuleViolation` naming the object, the field and the rule. Rul
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from rosetta.core.clock import compile_clock
 from rosetta.core.errors import RuleViolation
 from rosetta.core.geometry import (
     GEOMETRY_MODALITIES,
@@ -38,6 +39,7 @@ from rosetta.core.geometry import (
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import EndpointRule, Ontology
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
+from rosetta.core.timebase import exact
 
 EPSILON = 1e-6
 
@@ -112,13 +114,22 @@ def _check_rect(
 
 
 def _check_time(start: float, end: float, field: str, obj: str, stream: Stream) -> None:
+    """`[start, end)` (reference seconds) must fall inside the stream's media: mapped to the
+    media's own seconds (local time less the clock's offset, `rosetta.core.clock`) when the
+    stream has a clock of its own (an offset, a drift), else taken as they are."""
     duration = _need(stream.media, "duration", obj, stream)
-    if end > duration + EPSILON:
+    local_start, local_end = float(start), float(end)
+    if stream.clock is not None:
+        clock, offset = compile_clock(stream.clock), exact(stream.clock.offset)
+        local_start = float(clock.to_local(start) - offset)
+        local_end = float(clock.to_local(end) - offset)
+    if local_start < -EPSILON or local_end > duration + EPSILON:
+        where = "" if stream.clock is None else f" (its [{local_start:g}, {local_end:g}) s)"
         raise _fail(
             obj,
             field,
             "inside-bounds",
-            f"[{start}, {end}) s must lie inside the stream's duration ({duration} s)",
+            f"[{start}, {end}) s{where} must lie inside the stream's duration ({duration} s)",
         )
 
 

@@ -44,13 +44,14 @@ describe("StreamSegments.draw", () => {
     expect(mic.draw(4, 4 + 1 / 48000)).toBeNull();
   });
 
-  it("goes through the stream's clock to reference time and stays where the server checks", () => {
+  it("goes through the stream's clock to reference time and stays inside the stream", () => {
     const late = new StreamSegments(timeline, "late", 10);
-    // media 1 s is reference 3 s; the server refuses ends past the duration (10 s)
+    // media 1 s is reference 3 s; the stream covers reference [2, 12)
     expect(late.first.toNumber()).toBe(2);
-    expect(late.last.toNumber()).toBe(10);
+    expect(late.last.toNumber()).toBe(12);
     expect(late.draw(1, 3)).toEqual({ type: "interval", start: 3, end: 5 });
-    expect(late.draw(6, 9.5)).toEqual({ type: "interval", start: 8, end: 10 });
+    expect(late.draw(6, 9.5)).toEqual({ type: "interval", start: 8, end: 11.5 });
+    expect(late.draw(9, 11)).toEqual({ type: "interval", start: 11, end: 12 });
   });
 
   it("lands within half a sample of the pointer where boundaries are not decimals", () => {

@@ -6,8 +6,7 @@
  * timeline's clock of the stream and onto the stream's nearest sample boundary.
  *
  * What comes out is what the server accepts (`core/validation.py`): `0 <= start < end`,
- * `end` at most the stream's duration, and inside the stretch the stream covers on the
- * reference timeline. Arithmetic is exact (`Fraction`), so a moved segment keeps its
+ * inside the stretch the stream covers on the reference timeline. Arithmetic is exact (`Fraction`), so a moved segment keeps its
  * length and its words their places in it; a transcript's words must stay inside it
  * (`TranscriptSegment`'s rule), so a resize that would leave one out is refused with a
  * `WorkError` naming the word.
@@ -47,8 +46,7 @@ export class StreamSegments {
   ) {
     const length = Fraction.from(duration);
     this.first = max(Fraction.ZERO, timeline.sampleTime(streamId, Fraction.ZERO));
-    // the server checks the end against the duration itself, whatever the stream's offset
-    this.last = min(length, timeline.sampleTime(streamId, length));
+    this.last = timeline.sampleTime(streamId, length);
   }
 
   /** The reference time of media second `media`, on the stream's nearest sample boundary,
