@@ -1,13 +1,16 @@
-"""Loading ontologies (and the errors that name what is wrong), and the is-a rules."""
+"""Loading ontologies (and the errors that name what is wrong), the is-a rules, guidelines."""
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import DEMO_ONTOLOGY
 from rosetta.core.errors import OntologyError
-from rosetta.core.ontology import AttributeDef, AttributeType, Ontology, parse_ontology
+from rosetta.core.ontology import AttributeDef, AttributeType, MediaRef, Ontology, parse_ontology
+from rosetta.demo.build import demo_samples
 from rosetta.services.projects import load_ontology_file
 
 
@@ -92,6 +95,42 @@ def test_the_demo_ontology_loads(demo_ontology: Ontology) -> None:
             id="duplicate relation",
         ),
         pytest.param({"relations": []}, r"classes: Field required", id="no classes"),
+        pytest.param(
+            _classes({"name": "a", "guideline": {"text": ""}}),
+            r"classes\.0\.guideline\.text: String should have at least 1 character",
+            id="empty guideline text",
+        ),
+        pytest.param(
+            _classes(
+                {
+                    "name": "a",
+                    "guideline": {
+                        "text": "t",
+                        "negative": [{"note": "n", "media": {"url": "https://example.com/a.jpg"}}],
+                    },
+                }
+            ),
+            r"classes\.0\.guideline\.negative\.0\.media\.sample: Field required",
+            id="example media is not a url",
+        ),
+        pytest.param(
+            _classes(
+                {
+                    "name": "a",
+                    "guideline": {
+                        "text": "t",
+                        "clarifications": [{"date": "soon", "question": "q", "answer": "a"}],
+                    },
+                }
+            ),
+            r"classes\.0\.guideline\.clarifications\.0\.date: Input should be a valid date",
+            id="undated clarification",
+        ),
+        pytest.param(
+            _classes({"name": "a"}, relations=[{"name": "r", "guideline": {"examples": []}}]),
+            r"relations\.0\.guideline\.text: Field required",
+            id="relation guideline without text",
+        ),
     ],
 )
 def test_a_malformed_ontology_is_refused_naming_the_field(
@@ -115,6 +154,66 @@ def test_a_file_that_breaks_a_rule_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(OntologyError, match=r"cycle\.yaml: ontology: .*is-a cycle"):
         load_ontology_file(path)
     assert load_ontology_file(DEMO_ONTOLOGY).name == "rosetta-demo"
+
+
+def test_guidelines_round_trip_through_json_and_yaml(tmp_path: Path) -> None:
+    data = _classes(
+        {
+            "name": "cup",
+            "guideline": {
+                "text": "A drinking vessel with a handle.",
+                "positive": [{"note": "A mug", "media": {"sample": "s1", "select": "a1"}}],
+                "negative": [{"note": "A bowl"}],
+                "clarifications": [
+                    {"date": "2025-03-04", "question": "A jug?", "answer": "No: object."}
+                ],
+            },
+        },
+        relations=[{"name": "holds", "guideline": {"text": "From the hand to the cup."}}],
+    )
+    ontology = parse_ontology(data)
+    guideline = ontology.class_map["cup"].guideline
+    assert guideline is not None
+    assert guideline.positive[0].media == MediaRef(sample="s1", select="a1")
+    assert guideline.negative[0].media is None
+    assert guideline.clarifications[0].date == date(2025, 3, 4)
+    relation_guideline = ontology.relation_map["holds"].guideline
+    assert relation_guideline is not None
+    assert relation_guideline.text == "From the hand to the cup."
+
+    dumped = ontology.model_dump(mode="json", exclude_none=True)
+    assert dumped["classes"][0]["guideline"]["clarifications"][0]["date"] == "2025-03-04"
+    assert parse_ontology(dumped) == ontology
+    path = tmp_path / "cups.yaml"
+    path.write_text(yaml.safe_dump(dumped), encoding="utf-8")
+    assert load_ontology_file(path) == ontology
+
+
+def test_the_demo_guidelines_show_objects_of_the_demo(demo_ontology: Ontology) -> None:
+    guidelines = [
+        *(c.guideline for c in demo_ontology.classes),
+        *(r.guideline for r in demo_ontology.relations),
+    ]
+    examples = [
+        example
+        for guideline in guidelines
+        if guideline is not None
+        for example in (*guideline.positive, *guideline.negative)
+    ]
+    assert demo_ontology.relation_map["refers-to"].guideline is not None
+    for name in ("person", "cat", "spacecraft", "cup", "flag", "speech", "scene"):
+        guideline = demo_ontology.class_map[name].guideline
+        assert guideline is not None
+        assert guideline.positive
+        assert guideline.negative
+    objects = {
+        (sample.id, ident)
+        for sample in demo_samples()
+        for ident in (*(a.id for a in sample.annotations), *(link.id for link in sample.links))
+    }
+    shown = {(e.media.sample, e.media.select) for e in examples if e.media is not None}
+    assert len(shown) >= 10
+    assert shown <= objects
 
 
 def test_is_a_and_compatible(demo_ontology: Ontology) -> None:

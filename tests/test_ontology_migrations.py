@@ -1,6 +1,7 @@
 """Ontology migrations: the plan (pure) and applying it to a project's annotations, with a record."""
 
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import orjson
@@ -11,7 +12,7 @@ from builders import box, insert_sample, span, speech, streams_of
 from conftest import TESTER
 from rosetta.core.errors import ConflictError, OntologyError, RuleViolation
 from rosetta.core.geometry import Box
-from rosetta.core.ontology import ClassDef, Ontology, parse_ontology
+from rosetta.core.ontology import Clarification, ClassDef, Guideline, Ontology, parse_ontology
 from rosetta.core.ontology_migration import Migration, parse_migration, plan_migration
 from rosetta.core.schema import Annotation, Entity, Link, Project, Sample
 from rosetta.services.editing import create_annotation, create_link, update_annotation
@@ -490,6 +491,78 @@ def test_swapped_names_move_each_annotation_and_entity_once(engine: Engine, zoo:
     assert [_annotation(engine, i).label for i in ("car1", "rocket")] == ["spacecraft", "car"]
 
 
+def _guidelines(ontology: Ontology) -> dict[str, Guideline | None]:
+    classes = {c.name: c.guideline for c in ontology.classes}
+    return {**classes, **{r.name: r.guideline for r in ontology.relations}}
+
+
+def test_a_guideline_only_change_makes_a_version_and_touches_no_annotation(
+    engine: Engine, zoo: Project
+) -> None:
+    before = _sample(engine)
+    counted = _count(engine, events)
+    migration = _migration(
+        {"op": "set_guideline", "class": "cat", "guideline": {"text": "Any cat, big or small."}},
+        {
+            "op": "add_clarification",
+            "relation": "refers-to",
+            "clarification": {"date": "2025-04-01", "question": "A logo?", "answer": "No."},
+        },
+    )
+
+    report = migrate_ontology(engine, zoo.id, migration, TESTER)
+
+    assert asdict(report) == {
+        "from_version": 1,
+        "to_version": 2,
+        "relabelled": {},
+        "flagged": 0,
+        "stale_links": 0,
+    }
+    assert _sample(engine) == before
+    assert {link.status for link in before.links} == {"confirmed"}
+    assert _count(engine, events) == counted + 1
+    with engine.connect() as connection:
+        first, second = load_ontology(connection, zoo.id, 1), load_ontology(connection, zoo.id)
+        stored = connection.execute(
+            select(ontology_versions.c.migration).where(ontology_versions.c.version == 2)
+        ).scalar_one()
+    assert second.class_map["cat"].guideline == Guideline(text="Any cat, big or small.")
+    old_cat = first.class_map["cat"].guideline
+    assert old_cat is not None and old_cat.positive
+    refers = second.relation_map["refers-to"].guideline
+    old_refers = first.relation_map["refers-to"].guideline
+    assert refers is not None and old_refers is not None
+    assert refers.clarifications == [
+        *old_refers.clarifications,
+        Clarification(date=date(2025, 4, 1), question="A logo?", answer="No."),
+    ]
+    assert refers.model_copy(update={"clarifications": old_refers.clarifications}) == old_refers
+    unchanged = {name for name in _guidelines(first) if name not in {"cat", "refers-to"}}
+    assert {n: _guidelines(second)[n] for n in unchanged} == {
+        n: _guidelines(first)[n] for n in unchanged
+    }
+    assert parse_migration(orjson.loads(stored)) == migration
+
+
+def test_guidelines_survive_a_migration_that_renames_their_class(
+    engine: Engine, zoo: Project, demo_ontology: Ontology
+) -> None:
+    migrate_ontology(
+        engine, zoo.id, _migration({"op": "rename_class", "from": "person", "to": "human"}), TESTER
+    )
+
+    with engine.connect() as connection:
+        upgraded = load_ontology(connection, zoo.id)
+    expected = _guidelines(demo_ontology)
+    expected["human"] = expected.pop("person")
+    assert expected["human"] is not None
+    assert _guidelines(upgraded) == expected
+    speaker_of = upgraded.relation_map["speaker-of"]
+    assert speaker_of.source.classes == ["human"]
+    assert speaker_of.guideline == demo_ontology.relation_map["speaker-of"].guideline
+
+
 # --- planning (pure) -------------------------------------------------------------------------
 
 
@@ -605,6 +678,26 @@ def test_split_keeps_the_parent_and_children_follow_the_default() -> None:
             {"op": "add_relation", "relation": {"name": "r", "source": {"classes": ["q"]}}},
             "unknown",
         ),
+        (
+            {"op": "set_guideline", "relation": "q", "guideline": None},
+            "set_guideline: relation 'q' does not exist",
+        ),
+        (
+            {"op": "set_guideline", "class": "q", "guideline": {"text": "t"}},
+            "set_guideline: class 'q' does not exist",
+        ),
+        (
+            {"op": "set_guideline", "class": "a", "relation": "r", "guideline": None},
+            "operations.0.set_guideline: .*name either a 'class' or a 'relation'",
+        ),
+        (
+            {
+                "op": "add_clarification",
+                "class": "a",
+                "clarification": {"date": "2025-04-01", "question": "q", "answer": "a"},
+            },
+            "add_clarification: 'a' has no guideline to clarify",
+        ),
     ],
 )
 def test_impossible_operations_are_refused(operation: dict[str, Any], message: str | None) -> None:
@@ -616,6 +709,32 @@ def test_impossible_operations_are_refused(operation: dict[str, Any], message: s
         return
     with pytest.raises(OntologyError, match=message):
         plan_migration(ontology, _migration(operation))
+
+
+def test_set_guideline_replaces_or_removes_and_clarifications_append() -> None:
+    ontology = parse_ontology(
+        {
+            "classes": [{"name": "a", "guideline": {"text": "old", "negative": [{"note": "b"}]}}],
+            "relations": [{"name": "r", "guideline": {"text": "link"}}],
+        }
+    )
+    first = {"date": "2025-04-01", "question": "q1", "answer": "yes"}
+    second = {"date": "2025-04-02", "question": "q2", "answer": "no"}
+    migration = _migration(
+        {"op": "set_guideline", "relation": "r", "guideline": None},
+        {"op": "add_clarification", "class": "a", "clarification": first},
+        {"op": "add_clarification", "class": "a", "clarification": second},
+    )
+    upgraded, plan = plan_migration(ontology, migration)
+    assert upgraded.relation_map["r"].guideline is None
+    guideline = upgraded.class_map["a"].guideline
+    assert guideline is not None
+    assert (guideline.text, [e.note for e in guideline.negative]) == ("old", ["b"])
+    assert [c.question for c in guideline.clarifications] == ["q1", "q2"]
+    assert plan.affected() == set()
+    stored = migration.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert stored["operations"][0] == {"op": "set_guideline", "relation": "r"}
+    assert parse_migration(stored) == migration
 
 
 def test_a_migration_file_that_is_not_well_formed_names_the_field() -> None:

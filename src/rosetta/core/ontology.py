@@ -4,6 +4,7 @@ One ontology serves every modality of a project. An `Ontology` value is one immu
 version; changes are migrations (`rosetta.core.ontology_migration`).
 """
 
+import datetime
 import re
 from collections import Counter
 from enum import StrEnum
@@ -76,8 +77,66 @@ class AttributeDef(BaseModel):
         return None
 
 
+class MediaRef(BaseModel):
+    """Where an example can be seen: a sample of the project and, optionally, the annotation,
+    link or entity to select in it (ids, as the workspace's ``/app/s/{sample}?select=``).
+
+    Only a pointer into the project's own samples, never a URL: nothing is fetched from it,
+    and the workspace shows it as a link that opens the sample under the reader's own access.
+    It is not checked against the store (an ontology is written before its samples), so a
+    reference to a sample deleted since opens "not found".
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sample: str = Field(min_length=1, max_length=64)
+    select: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class GuidelineExample(BaseModel):
+    """One example of a guideline: a short note, and where it can be seen (optional)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: str = Field(min_length=1, max_length=500)
+    media: MediaRef | None = None
+
+
+class Clarification(BaseModel):
+    """A question about a guideline and its answer, added on ``date`` (after the text)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: datetime.date
+    question: str = Field(min_length=1, max_length=1000)
+    answer: str = Field(min_length=1, max_length=2000)
+
+
+class Guideline(BaseModel):
+    """How to annotate a class (or a relation type), as annotators read it in the workspace.
+
+    ``text`` is plain text (no Markdown; blank lines separate paragraphs): what the class
+    covers and how to draw it. ``positive`` examples are what it covers, ``negative`` ones
+    what it does not (often a neighbouring class). ``clarifications`` are questions answered
+    later, oldest first. It lives in the ontology, so it is versioned with it: a changed
+    guideline is a new ontology version (``set_guideline``, ``add_clarification``
+    migrations) that leaves annotations alone.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1, max_length=5000)
+    positive: list[GuidelineExample] = Field(default_factory=list)
+    negative: list[GuidelineExample] = Field(default_factory=list)
+    clarifications: list[Clarification] = Field(default_factory=list)
+
+
 class ClassDef(BaseModel):
-    """A class. ``geometries`` lists the geometry kinds it may label (``None``: inherit, else any)."""
+    """A class. ``geometries`` lists the geometry kinds it may label (``None``: inherit, else any).
+
+    ``guideline`` says how to annotate it; a class without one is shown its nearest
+    ancestor's in the workspace.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -86,6 +145,7 @@ class ClassDef(BaseModel):
     description: str | None = None
     geometries: list[GeometryKind] | None = None
     attributes: list[AttributeDef] = Field(default_factory=list)
+    guideline: Guideline | None = None
     deprecated: bool = False
 
 
@@ -101,7 +161,10 @@ class EndpointRule(BaseModel):
 
 
 class RelationType(BaseModel):
-    """A link type. A directed relation reads ``source → target``; an undirected one either way."""
+    """A link type. A directed relation reads ``source → target``; an undirected one either way.
+
+    ``guideline`` says when to draw it, shown in the workspace's relation menu.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -110,6 +173,7 @@ class RelationType(BaseModel):
     directed: bool = True
     source: EndpointRule = Field(default_factory=EndpointRule)
     target: EndpointRule = Field(default_factory=EndpointRule)
+    guideline: Guideline | None = None
     deprecated: bool = False
 
 

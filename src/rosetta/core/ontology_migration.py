@@ -8,10 +8,18 @@ to existing annotations. It is pure; the store carries the plan out with a recor
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rosetta.core.errors import OntologyError
-from rosetta.core.ontology import AttributeDef, ClassDef, EndpointRule, Ontology, RelationType
+from rosetta.core.ontology import (
+    AttributeDef,
+    Clarification,
+    ClassDef,
+    EndpointRule,
+    Guideline,
+    Ontology,
+    RelationType,
+)
 
 
 class _Op(BaseModel):
@@ -72,6 +80,34 @@ class DeprecateClass(_Op):
     name: str
 
 
+class _GuidelineOp(_Op):
+    """An operation on the guideline of one class or one relation type (exactly one named)."""
+
+    cls: str | None = Field(default=None, alias="class")
+    relation: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "_GuidelineOp":
+        if (self.cls is None) == (self.relation is None):
+            raise ValueError("name either a 'class' or a 'relation'")
+        return self
+
+
+class SetGuideline(_GuidelineOp):
+    """Set a class's or relation type's guideline (none or ``null`` removes it); annotations
+    and links are left as they are."""
+
+    op: Literal["set_guideline"] = "set_guideline"
+    guideline: Guideline | None = None
+
+
+class AddClarification(_GuidelineOp):
+    """Append a clarification to the guideline of a class or relation type (it must have one)."""
+
+    op: Literal["add_clarification"] = "add_clarification"
+    clarification: Clarification
+
+
 Operation = Annotated[
     AddClass
     | AddAttribute
@@ -79,7 +115,9 @@ Operation = Annotated[
     | RenameClass
     | MergeClasses
     | SplitClass
-    | DeprecateClass,
+    | DeprecateClass
+    | SetGuideline
+    | AddClarification,
     Field(discriminator="op"),
 ]
 
@@ -252,6 +290,36 @@ class _Draft:
         self.classes[op.name] = cls.model_copy(update={"deprecated": True})
         self.flag(op.name, f"deprecated-class:{op.name}")
 
+    def guided(self, op: _GuidelineOp, name: str) -> ClassDef | RelationType:
+        """The class or relation type whose guideline `op` (called `name`) changes."""
+        if op.cls is not None:
+            return self.need(op.cls, name)
+        for rel in self.relations:
+            if rel.name == op.relation:
+                return rel
+        raise OntologyError(f"{name}: relation {op.relation!r} does not exist")
+
+    def guide(self, target: ClassDef | RelationType, guideline: Guideline | None) -> None:
+        """Give `target` the guideline `guideline`, nothing else changing."""
+        updated = target.model_copy(update={"guideline": guideline})
+        if isinstance(updated, ClassDef):
+            self.classes[updated.name] = updated
+        else:
+            self.relations = [updated if r.name == updated.name else r for r in self.relations]
+
+    def set_guideline(self, op: SetGuideline) -> None:
+        self.guide(self.guided(op, "set_guideline"), op.guideline)
+
+    def add_clarification(self, op: AddClarification) -> None:
+        target = self.guided(op, "add_clarification")
+        if target.guideline is None:
+            raise OntologyError(
+                f"add_clarification: {target.name!r} has no guideline to clarify; "
+                "set one with set_guideline"
+            )
+        clarifications = [*target.guideline.clarifications, op.clarification]
+        self.guide(target, target.guideline.model_copy(update={"clarifications": clarifications}))
+
     def apply(self, op: Operation) -> None:
         match op:
             case AddClass():
@@ -268,6 +336,10 @@ class _Draft:
                 self.split_class(op)
             case DeprecateClass():
                 self.deprecate_class(op)
+            case SetGuideline():
+                self.set_guideline(op)
+            case AddClarification():
+                self.add_clarification(op)
 
     def result(self) -> tuple[Ontology, RelabelPlan]:
         try:

@@ -7,6 +7,7 @@ import { AttributeForm } from "./AttributeForm";
 import { annotationName, entityName, geometryDetail, linkName, objectName } from "./describe";
 import { useCommandContext, useEditing, useEditor } from "./EditingProvider";
 import { shownStatus } from "./flags";
+import { GuidelineDisclosure } from "./Guideline";
 import { LinksList } from "./LinksList";
 import { ReviewControls, ReviewNote } from "./ReviewPanel";
 import { useLinkStatuses, useStaleLinks } from "./useWorkViews";
@@ -24,10 +25,10 @@ function ObjectButton({ id }: { id: string }) {
   );
 }
 
-/** What is selected, in detail: an annotation's label, attributes, stale flags, review
- * decision, entity and links (accepted or rejected here in review mode); a link's ends and
- * status (likewise); an entity's members; or the list of a larger selection and what can
- * be done with it. */
+/** What is selected, in detail: an annotation's label (its class's guideline on demand),
+ * attributes, stale flags, review decision, entity and links (accepted or rejected here in
+ * review mode); a link's ends and status (likewise; its type's guideline on demand); an
+ * entity's members; or the list of a larger selection and what can be done with it. */
 export function Inspector() {
   const { canReview } = useEditing();
   const reviewing = useEditor((state) => state.review) && canReview;
@@ -76,6 +77,7 @@ function AnnotationDetails({ annotation }: { annotation: Annotation }) {
   const links = work.links.filter((l) => l.source === annotation.id || l.target === annotation.id);
   const entities = work.entities.filter((e) => (e.members ?? []).includes(annotation.id));
   const stream = annotation.stream === null ? undefined : streams.get(annotation.stream);
+  const guided = ontology?.guidelineOf(annotation.label) ?? null;
   return (
     <div className="details" data-annotation={annotation.id}>
       <h3>{annotationName(annotation, streams)}</h3>
@@ -85,6 +87,7 @@ function AnnotationDetails({ annotation }: { annotation: Annotation }) {
           Change label <kbd>E</kbd>
         </button>
       </p>
+      {guided !== null && <GuidelineDisclosure subject={annotation.label} {...guided} />}
       {stale.length > 0 && (
         <ul className="flags" aria-label="Flags">
           {stale.map((l) => (
@@ -111,9 +114,10 @@ function AnnotationDetails({ annotation }: { annotation: Annotation }) {
 
 function LinkDetails({ link }: { link: Link }) {
   const context = useCommandContext();
-  const { canReview } = useEditing();
+  const { canReview, ontology } = useEditing();
   const review = useEditor((state) => state.review);
   const status = shownStatus(link, useLinkStatuses());
+  const guideline = ontology?.relation(link.type)?.guideline ?? null;
   return (
     <div className="details" data-link={link.id}>
       <h3>{link.type} link</h3>
@@ -124,6 +128,7 @@ function LinkDetails({ link }: { link: Link }) {
         Status <span className={`badge link-${status.status}`}>{status.status}</span>
         {status.reason !== null && <span className="muted"> after saving: {status.reason}</span>}
       </p>
+      {guideline !== null && <GuidelineDisclosure subject={link.type} guideline={guideline} />}
       {canReview && review && (
         <p className="verdict">
           <button

@@ -9,6 +9,7 @@ import { digitOf } from "./keymap";
 import type { LabelRequest } from "./editor";
 import { useCommandContext, useEditing, useEditor } from "./EditingProvider";
 import { Dialog } from "./Dialog";
+import { GuidelineAside } from "./Guideline";
 
 interface Row {
   readonly node: ClassNode;
@@ -41,7 +42,8 @@ function rowsOf(ontology: OntologyIndex, kinds: readonly GeometryKind[], query: 
 }
 
 /** The label picker: the project's classes that may label the geometry (the is-a tree,
- * search, 1–9 hotkeys, ↑↓ and Enter), for a new annotation or to relabel the selection. */
+ * search, 1–9 hotkeys, ↑↓ and Enter), for a new annotation or to relabel the selection,
+ * with the guideline of the highlighted class beside them. */
 export function LabelPicker() {
   const request = useEditor((state) => state.labelling);
   const { ontology } = useEditing();
@@ -61,6 +63,7 @@ function Picker({ request, ontology }: { request: LabelRequest; ontology: Ontolo
   const rows = useMemo(() => rowsOf(ontology, kinds, query), [ontology, kinds, query]);
   const choices = rows.filter((row) => row.node.selectable);
   const chosen = choices[Math.min(highlight, choices.length - 1)];
+  const guided = chosen === undefined ? null : ontology.guidelineOf(chosen.node.name);
   const title =
     request.for === "new"
       ? `Label the new ${request.geometry.type}`
@@ -81,7 +84,7 @@ function Picker({ request, ontology }: { request: LabelRequest; ontology: Ontolo
   };
 
   return (
-    <Dialog title={title} className="picker" onClose={() => context.editor.getState().askLabel(null)}>
+    <Dialog title={title} className="picker guided" onClose={() => context.editor.getState().askLabel(null)}>
       <input
         autoFocus
         aria-label="Search the classes"
@@ -93,34 +96,42 @@ function Picker({ request, ontology }: { request: LabelRequest; ontology: Ontolo
         }}
         onKeyDown={onKey}
       />
-      <ul role="listbox" aria-label="Classes" className="choices">
-        {rows.map((row) => (
-          <li
-            key={row.node.path.join("/")}
-            role="option"
-            aria-selected={row.node === chosen?.node}
-            aria-disabled={!row.node.selectable}
-            className={row.node.selectable ? undefined : "context"}
-            style={{ paddingLeft: `${0.5 + row.depth * 1.1}rem` }}
-            onMouseDown={(event) => event.preventDefault()}
-            onClick={() => row.node.selectable && pick(row.node)}
-          >
-            <kbd className={row.hotkey === null ? "blank" : undefined}>{row.hotkey ?? ""}</kbd>
-            <span className="swatch" style={{ background: labelColour(row.node.name) }} />
-            {row.node.name}
-            {query.trim() !== "" && row.node.path.length > 1 && (
-              <span className="muted"> in {row.node.path.slice(0, -1).join(" › ")}</span>
-            )}
-            {row.node.description !== null && <span className="muted description"> {row.node.description}</span>}
-          </li>
-        ))}
-        {choices.length === 0 && (
-          <li className="muted">
-            No class of the ontology may label a {kinds.join(" or ")}
-            {query === "" ? "" : ` matching “${query}”`}.
-          </li>
-        )}
-      </ul>
+      <div className="with-guideline">
+        <ul role="listbox" aria-label="Classes" className="choices">
+          {rows.map((row) => (
+            <li
+              key={row.node.path.join("/")}
+              role="option"
+              aria-selected={row.node === chosen?.node}
+              aria-disabled={!row.node.selectable}
+              className={row.node.selectable ? undefined : "context"}
+              style={{ paddingLeft: `${0.5 + row.depth * 1.1}rem` }}
+              onMouseDown={(event) => event.preventDefault()}
+              onMouseEnter={() => row.node.selectable && setHighlight(choices.indexOf(row))}
+              onClick={() => row.node.selectable && pick(row.node)}
+            >
+              <kbd className={row.hotkey === null ? "blank" : undefined}>{row.hotkey ?? ""}</kbd>
+              <span className="swatch" style={{ background: labelColour(row.node.name) }} />
+              {row.node.name}
+              {query.trim() !== "" && row.node.path.length > 1 && (
+                <span className="muted"> in {row.node.path.slice(0, -1).join(" › ")}</span>
+              )}
+              {row.node.description !== null && <span className="muted description"> {row.node.description}</span>}
+            </li>
+          ))}
+          {choices.length === 0 && (
+            <li className="muted">
+              No class of the ontology may label a {kinds.join(" or ")}
+              {query === "" ? "" : ` matching “${query}”`}.
+            </li>
+          )}
+        </ul>
+        <GuidelineAside
+          subject={chosen?.node.name ?? null}
+          guideline={guided?.guideline ?? null}
+          from={guided?.from}
+        />
+      </div>
       <p className="hints muted">
         <kbd>1</kbd>–<kbd>9</kbd> pick · <kbd>↑</kbd> <kbd>↓</kbd> move · <kbd>Enter</kbd> pick · <kbd>Esc</kbd> cancel
       </p>

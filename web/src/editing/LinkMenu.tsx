@@ -7,11 +7,13 @@ import { attempt } from "./commands";
 import { objectName } from "./describe";
 import { Dialog } from "./Dialog";
 import { useCommandContext, useEditing, useEditor } from "./EditingProvider";
+import { GuidelineAside } from "./Guideline";
 import { digitOf } from "./keymap";
 import { linkChoices, linkOf } from "./linking";
 
 /** The relation menu for the two selected objects: only the types the ontology allows
- * between them (numbered: a digit or Enter picks), and why the others are not offered. */
+ * between them (numbered: a digit or Enter picks) with the highlighted one's guideline
+ * beside them, and why the others are not offered. */
 export function LinkMenu() {
   const ends = useEditor((state) => state.linking);
   const { ontology } = useEditing();
@@ -29,6 +31,7 @@ function Menu({ ends, ontology }: { ends: { source: string; target: string }; on
   const list = useRef<HTMLUListElement>(null);
   useEffect(() => list.current?.focus(), []);
   const close = (): void => context.editor.getState().askLink(null);
+  const highlighted = choices.allowed[highlight]?.relation;
 
   const pick = (choice: AllowedRelation | undefined): void => {
     if (choice === undefined) return;
@@ -52,30 +55,39 @@ function Menu({ ends, ontology }: { ends: { source: string; target: string }; on
 
   const name = (id: string): string => objectName(id, work, streams);
   return (
-    <Dialog title="Link" className="link-menu" onClose={close}>
+    <Dialog title="Link" className="link-menu guided" onClose={close}>
       <p className="ends">
         <span>{name(ends.source)}</span> <span aria-hidden="true">→</span> <span>{name(ends.target)}</span>
       </p>
-      <ul ref={list} role="listbox" aria-label="Relation types" className="choices" tabIndex={0} onKeyDown={onKey}>
-        {choices.allowed.map((choice, index) => (
-          <li key={choice.relation.name} role="option" aria-selected={index === highlight} onClick={() => pick(choice)}>
-            <kbd>{index < 9 ? index + 1 : ""}</kbd>
-            {choice.relation.name}
-            {choice.reversed && (
-              <span className="muted">
-                {" "}
-                (drawn the other way: {name(ends.target)} → {name(ends.source)})
-              </span>
-            )}
-            {choice.relation.description != null && (
-              <span className="muted description"> {choice.relation.description}</span>
-            )}
-          </li>
-        ))}
-        {choices.allowed.length === 0 && (
-          <li className="muted">The ontology allows no relation type between these two.</li>
-        )}
-      </ul>
+      <div className="with-guideline">
+        <ul ref={list} role="listbox" aria-label="Relation types" className="choices" tabIndex={0} onKeyDown={onKey}>
+          {choices.allowed.map((choice, index) => (
+            <li
+              key={choice.relation.name}
+              role="option"
+              aria-selected={index === highlight}
+              onMouseEnter={() => setHighlight(index)}
+              onClick={() => pick(choice)}
+            >
+              <kbd>{index < 9 ? index + 1 : ""}</kbd>
+              {choice.relation.name}
+              {choice.reversed && (
+                <span className="muted">
+                  {" "}
+                  (drawn the other way: {name(ends.target)} → {name(ends.source)})
+                </span>
+              )}
+              {choice.relation.description != null && (
+                <span className="muted description"> {choice.relation.description}</span>
+              )}
+            </li>
+          ))}
+          {choices.allowed.length === 0 && (
+            <li className="muted">The ontology allows no relation type between these two.</li>
+          )}
+        </ul>
+        <GuidelineAside subject={highlighted?.name ?? null} guideline={highlighted?.guideline ?? null} />
+      </div>
       {choices.refused.length > 0 && (
         <details className="refused">
           <summary>Not offered ({choices.refused.length})</summary>

@@ -41,6 +41,26 @@ describe("OntologyIndex", () => {
     expect(demo.compatible("speech", "thing")).toBe(false);
   });
 
+  it("gives a class its own guideline, else its nearest ancestor's", () => {
+    const ontology = new OntologyIndex(
+      classes(
+        cls("vehicle", { guideline: { text: "Box the whole vehicle." } }),
+        cls("car", { parent: "vehicle" }),
+        cls("cab", { parent: "car", guideline: { text: "A car for hire." } }),
+        cls("thing"),
+      ),
+    );
+    expect(ontology.guidelineOf("cab")).toEqual({ guideline: { text: "A car for hire." }, from: "cab" });
+    expect(ontology.guidelineOf("car")).toEqual({ guideline: { text: "Box the whole vehicle." }, from: "vehicle" });
+    expect(ontology.guidelineOf("thing")).toBeNull();
+    expect(ontology.guidelineOf("dragon")).toBeNull();
+    expect(demo.guidelineOf("cat")?.guideline.positive?.[0]?.media).toEqual({
+      sample: "slideshow",
+      select: "slideshow.still-2.cat",
+    });
+    expect(demo.guidelineOf("car")?.from).toBe("vehicle");
+  });
+
   it("inherits geometries from the nearest ancestor that names any", () => {
     const ontology = new OntologyIndex(
       classes(

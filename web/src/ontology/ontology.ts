@@ -4,7 +4,8 @@
  *
  * Mirrors `rosetta.core.ontology.Ontology`: a class's geometries are those of the nearest
  * class on its is-a chain that names any (none named: any geometry); its attributes are its
- * own and its ancestors', nearer definitions winning.
+ * own and its ancestors', nearer definitions winning; its guideline is the nearest one on
+ * its is-a chain (how to annotate it, shown in the label picker and the inspector).
  */
 import type { components } from "../api/schema";
 
@@ -13,7 +14,15 @@ export type OntologyJson = Schemas["Ontology"];
 export type ClassDef = Schemas["ClassDef"];
 export type AttributeDef = Schemas["AttributeDef"];
 export type RelationType = Schemas["RelationType"];
+export type Guideline = Schemas["Guideline"];
+export type GuidelineExample = Schemas["GuidelineExample"];
 export type GeometryKind = NonNullable<ClassDef["geometries"]>[number];
+
+/** The guideline a class is annotated by, and the class (it or an ancestor) that gives it. */
+export interface ClassGuideline {
+  readonly guideline: Guideline;
+  readonly from: string;
+}
 
 /** One version of a project's ontology, checked and indexed (see the module). */
 export class OntologyIndex {
@@ -124,6 +133,15 @@ export class OntologyIndex {
   allowsGeometry(name: string, kind: GeometryKind): boolean {
     const allowed = this.allowedGeometries(name);
     return allowed === null || allowed.has(kind);
+  }
+
+  /** The guideline of class `name`: its own, else its nearest ancestor's; `null`: none. */
+  guidelineOf(name: string): ClassGuideline | null {
+    for (const ancestor of this.ancestors(name)) {
+      const guideline = this.classMap.get(ancestor)?.guideline;
+      if (guideline !== undefined && guideline !== null) return { guideline, from: ancestor };
+    }
+    return null;
   }
 
   /** The attributes of class `name`, its own first, then inherited (nearer ones win). */
