@@ -6,33 +6,11 @@ cancelled."""
 
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from browser.conftest import log_in
+from browser.test_editing import drag_on_photo, on_photo, photo_frame
 from rosetta.demo.build import DEMO_PROJECT
-
-#: The photo's size in pixels.
-PHOTO = 512
-
-
-def photo_canvas(page: Page) -> Locator:
-    return page.get_by_role("region", name="photo").locator(".image-frame canvas").first
-
-
-def on_photo(page: Page, x: float, y: float) -> tuple[float, float]:
-    """The page coordinates of photo pixel (x, y)."""
-    box = photo_canvas(page).bounding_box()
-    assert box is not None
-    scale = box["width"] / PHOTO
-    return box["x"] + x * scale, box["y"] + y * scale
-
-
-def drag_on_photo(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """Drag from photo pixel `start` to `end`."""
-    page.mouse.move(*on_photo(page, *start))
-    page.mouse.down()
-    page.mouse.move(*on_photo(page, *end), steps=8)
-    page.mouse.up()
 
 
 def test_the_picker_shows_the_highlighted_class_guideline_and_the_inspector_on_demand(
@@ -45,7 +23,7 @@ def test_the_picker_shows_the_highlighted_class_guideline_and_the_inspector_on_d
     expect(page.get_by_role("region", name="photo").locator(".image-frame")).to_have_attribute(
         "data-state", "done"
     )
-    expect(photo_canvas(page)).to_be_visible()
+    expect(photo_frame(page).locator("canvas").first).to_be_visible()
 
     page.keyboard.press("b")
     drag_on_photo(page, (372, 330), (500, 500))
