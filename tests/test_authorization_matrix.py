@@ -26,14 +26,19 @@ from sqlalchemy import Engine, func, select
 from conftest import DEMO_ONTOLOGY, TESTER
 from rosetta.api import create_app
 from rosetta.api.auth import POLICIES
-from rosetta.core.policies import Role
+from rosetta.core.policies import Access, Assignment, Role, role_in
+from rosetta.core.workflow import AnnotateStage, ReviewStage, Workflow
 from rosetta.demo.build import DEMO_PASSWORD, MEDIA_DIR, build_demo
 from rosetta.services import accounts
 from rosetta.services.catalog import sample_revision
+from rosetta.services.escalations import answer, ask
 from rosetta.services.projects import load_ontology_file
 from rosetta.services.settings import Settings
+from rosetta.services.task_leases import next_task, submit_task
+from rosetta.services.workflow import enqueue, set_workflow
 from rosetta.store.engine import make_engine, open_store
-from rosetta.store.tables import annotations, entities, events, jobs, links
+from rosetta.store.events import Actor
+from rosetta.store.tables import annotations, assignments, entities, events, jobs, links
 
 #: The people, least privileged first, and the policies that admit each.
 PEOPLE = ("anonymous", "outsider", "ada", "grace", "mona", "adam", "admin")
@@ -67,6 +72,8 @@ class World:
     user_ids: dict[str, str]
     job: str
     revisions: dict[str, int]
+    tasks: dict[str, str]
+    escalations: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +93,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             accounts.set_role(engine, TESTER, project, user.id, roles[name])
         secret, info = accounts.create_token(engine, user.id, "matrix")
         tokens[name], token_ids[name], user_ids[name] = secret, info.id, user.id
+    tasks = _hold_tasks(engine, project)
+    asked = _escalations(engine, project)
     with engine.connect() as connection:
         job = connection.execute(select(jobs.c.id)).scalars().first()
         revisions = {
@@ -105,7 +114,53 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         }
     engine.dispose()
     assert job is not None
-    yield World(path, project, tokens, token_ids, user_ids, job, revisions)
+    yield World(path, project, tokens, token_ids, user_ids, job, revisions, tasks, asked)
+
+
+def _hold_tasks(engine: Engine, project: str) -> dict[str, str]:
+    """A workflow over the demo and a task held by each member: ada an annotate slot
+    (the others handed in), grace, mona, adam and admin a review slot each."""
+    set_workflow(engine, TESTER, project, Workflow(stages=(AnnotateStage(), ReviewStage())))
+    assert enqueue(engine, TESTER, project) == 5
+    access = {}
+    with engine.connect() as connection:
+        for name in ("ada", "grace", "mona", "adam", "admin"):
+            user = accounts.find_user(connection, name)
+            role = role_in(user.principal(), accounts.membership(connection, project, user.id))
+            access[name] = Access(user.principal(), project, role)
+    for _ in range(4):
+        task = next_task(engine, Actor("ada"), access["ada"], ("annotate",))
+        assert task is not None
+        submit_task(engine, Actor("ada"), access["ada"], task.id)
+    held = {}
+    for name, stage in [("ada", "annotate")] + [(n, "review") for n in list(access)[1:]]:
+        task = next_task(engine, Actor(name), access[name], (stage,))
+        assert task is not None
+        held[name] = task.id
+    return held
+
+
+def _escalations(engine: Engine, project: str) -> dict[str, str]:
+    """Questions about the sample: one each member asked (theirs to withdraw), one still
+    ``open`` (to answer) and one ``answered`` (to clarify)."""
+    asked = {}
+    with engine.connect() as connection:
+        for name in ("ada", "grace", "mona", "adam", "admin"):
+            user = accounts.find_user(connection, name)
+            role = role_in(user.principal(), accounts.membership(connection, project, user.id))
+            access = Access(user.principal(), project, role)
+            blind = connection.execute(
+                select(assignments.c.blind).where(
+                    assignments.c.sample_id == SAMPLE, assignments.c.user_id == user.id
+                )
+            ).scalar_one_or_none()
+            mine = None if blind is None else Assignment(SAMPLE, user.id, bool(blind))
+            for key in (name, "open", "answered") if name == "ada" else (name,):
+                question = f"{key}: is the helmet part of the person?"
+                asked[key] = ask(engine, Actor(name), access, mine, SAMPLE, question=question).id
+            if name == "grace":
+                answer(engine, Actor(name), access, asked["answered"], text="Yes.")
+    return asked
 
 
 def _ontology() -> dict[str, Any]:
@@ -117,6 +172,7 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
     rev = world.revisions
     tag = {name: {"If-Match": f'"{value}"'} for name, value in rev.items()}
     box = {"type": "box", "x": 1, "y": 1, "w": 5, "h": 5}
+    held = world.tasks.get(person, world.tasks["ada"])  # the task the person holds
     table: dict[str, dict[str, Any]] = {
         "login": {"json": {"name": "ada", "password": DEMO_PASSWORD}},
         "logout": {},
@@ -219,6 +275,28 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "get_entity": {},
         "update_entity": {"headers": tag[ENTITY], "json": {"label": "person"}},
         "delete_entity": {"headers": tag[ENTITY]},
+        "get_workflow": {},
+        "put_workflow": {"json": {"stages": [{"kind": "annotate"}]}},
+        "enqueue_tasks": {"json": {}},
+        "list_tasks": {},
+        "next_task": {},
+        "submit_task": {"path": {"task_id": held}},
+        "release_task": {"path": {"task_id": held}},
+        "review_task": {"path": {"task_id": held}, "json": {"decision": "accepted"}},
+        "escalate_sample": {"json": {"question": "Is a reflection a person?"}},
+        "list_sample_escalations": {},
+        "list_project_escalations": {"query": {"status": "open"}},
+        "answer_escalation": {
+            "path": {"escalation_id": world.escalations["open"]},
+            "json": {"answer": "No."},
+        },
+        "withdraw_escalation": {
+            "path": {"escalation_id": world.escalations.get(person, world.escalations["ada"])}
+        },
+        "clarify_escalation": {
+            "path": {"escalation_id": world.escalations["answered"]},
+            "json": {"class": "person", "expected_version": 1},
+        },
     }
     if operation not in table:
         raise AssertionError(f"route {operation!r} has no request in the matrix: add one")

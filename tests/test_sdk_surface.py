@@ -71,6 +71,20 @@ METHODS = {
     "job_files": "job_files",
     "job_file": "download_export",
     "upload_import": "upload_import",
+    "get_workflow": "workflow",
+    "put_workflow": "set_workflow",
+    "enqueue_tasks": "enqueue",
+    "list_tasks": "tasks",
+    "next_task": "next_task",
+    "submit_task": "submit_task",
+    "release_task": "release_task",
+    "review_task": "review_task",
+    "escalate_sample": "escalate",
+    "list_sample_escalations": "escalations",
+    "list_project_escalations": "project_escalations",
+    "answer_escalation": "answer_escalation",
+    "withdraw_escalation": "withdraw_escalation",
+    "clarify_escalation": "clarify_escalation",
 }
 
 #: Operations the SDK has no method for: the pages, the web app's files, and what the web UI

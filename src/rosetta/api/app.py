@@ -14,6 +14,7 @@ from rosetta.api import (
     account_routes,
     annotation_routes,
     clock_routes,
+    escalation_routes,
     job_routes,
     link_routes,
     media,
@@ -29,6 +30,7 @@ from rosetta.api import (
     spa,
     timeline_routes,
     track_routes,
+    workflow_routes,
 )
 from rosetta.api.admission import AdmissionControl, in_flight_limit
 from rosetta.api.errors import install_error_handlers
@@ -87,6 +89,8 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
         track_routes,
         projection_routes,
         job_routes,
+        workflow_routes,
+        escalation_routes,
         routes,
         media,
         page,

@@ -363,9 +363,7 @@ def demo(
         names = ", ".join(name for name, _ in DEMO_USERS)
         console.print(f"Log in as {names} (password [bold]{DEMO_PASSWORD}[/]).")
         if serve_it:
-            console.print(
-                f"Open the workspace at [bold]http://{host}:{port}/app[/] (Ctrl+C stops)"
-            )
+            console.print(f"Open the workspace at [bold]http://{host}:{port}/app[/] (Ctrl+C stops)")
             # plain HTTP on this machine only: development mode allows its cookies
             settings = Settings(media_roots=(MEDIA_DIR,), dev=True, cookie_secure=False)
             _serve(engine, settings, host, port)

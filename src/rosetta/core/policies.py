@@ -8,11 +8,15 @@ all a ``reviewer`` may, a reviewer all an ``annotator`` may. A site administrato
 role               may
 =================  =======================================================================
 annotator          read the project and its ontology; read and annotate the samples
-                   assigned to them, seeing only what `sees_work` allows
+                   assigned to them, seeing only what `sees_work` allows; lease, submit
+                   and release annotate tasks; escalate a question about such a sample
+                   and withdraw it while open
 reviewer           read every sample and all work on it; annotate; confirm and reject links;
-                   accept and reject annotations and give a sample its verdict
+                   accept and reject annotations and give a sample its verdict; lease
+                   review and adjudicate tasks; list every task; answer escalations
 manager            change the ontology, samples, streams and clocks; import and export;
-                   assign samples; run jobs
+                   assign samples; run jobs; set the workflow and queue samples; turn
+                   an escalation's answer into a guideline clarification
 admin              manage the project's members
 =================  =======================================================================
 
@@ -21,6 +25,10 @@ The functions take plain values and do no I/O; the API loads what they need.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: the policies need none of the workflow's code
+    from rosetta.core.workflow import TaskStage
 
 
 class Role(StrEnum):
@@ -171,3 +179,62 @@ def sees_verdict(access: Access, assignment: Assignment | None, *, gold: bool) -
     rejected sample comes back to them): reviewers and above always, an annotator on a
     sample assigned to them that is not gold."""
     return can_read_sample(access, assignment) and (sees_every_sample(access) or not gold)
+
+
+def can_work_stage(access: Access, stage: str) -> bool:
+    """Lease and work on task slots of the workflow stage `stage`: annotators annotate;
+    reviewers and above may also review and adjudicate."""
+    if stage == "annotate":
+        return access.has(Role.ANNOTATOR)
+    return stage in ("review", "adjudicate") and access.has(Role.REVIEWER)
+
+
+def default_stages(access: Access) -> tuple["TaskStage", ...]:
+    """The stages whose tasks the person is offered when they ask for the next without
+    naming one: annotators annotate, reviewers and above review and adjudicate."""
+    if access.has(Role.REVIEWER):
+        return ("review", "adjudicate")
+    return ("annotate",) if access.has(Role.ANNOTATOR) else ()
+
+
+def holds_task(access: Access, holder: str | None) -> bool:
+    """Submit, release or decide a task slot (`holder`: the name of the user holding it):
+    only its holder, whatever their role (a manager takes no one's task over)."""
+    return access.role is not None and holder == access.principal.name
+
+
+def can_escalate(access: Access, assignment: Assignment | None) -> bool:
+    """Ask a senior a question about a sample: whoever may annotate it."""
+    return can_annotate(access, assignment)
+
+
+def sees_escalation(
+    access: Access, assignment: Assignment | None, *, asker: str, gold: bool
+) -> bool:
+    """Whether the person sees a question `asker` escalated about a sample (`gold`: a gold
+    sample): as for work (`sees_work`), their own, and others' only where they see others'
+    work, so never another annotator's question on a blind or gold sample."""
+    return sees_work(access, assignment, author=asker, gold=gold)
+
+
+def sees_escalation_answer(access: Access, *, asker: str) -> bool:
+    """Whether the person sees the answer to a question `asker` escalated: reviewers and
+    above all, an annotator only the answers to their own questions (gold or not: holding
+    one back would tell them the sample is gold)."""
+    return sees_every_sample(access) or asker == access.principal.name
+
+
+def can_answer_escalation(access: Access) -> bool:
+    """Answer an escalated question: reviewers and above."""
+    return access.has(Role.REVIEWER)
+
+
+def can_withdraw_escalation(access: Access, asker: str) -> bool:
+    """Withdraw an escalated question: only the person who asked it."""
+    return access.role is not None and asker == access.principal.name
+
+
+def can_clarify_guideline(access: Access) -> bool:
+    """Add an answered question to a class's or relation type's guideline as a
+    clarification (a new ontology version): managers and above, as for any ontology change."""
+    return can_manage(access)

@@ -6,6 +6,7 @@ does (a notebook, a training job) without the server's dependencies being used.
 """
 
 from rosetta.sdk.client import Client
+from rosetta.sdk.escalations import Clarified, Escalation
 from rosetta.sdk.models import (
     AnnotationReview,
     Assignment,
@@ -35,13 +36,16 @@ from rosetta.sdk.models import (
 )
 from rosetta.sdk.pages import Pages
 from rosetta.sdk.work import KEEP
+from rosetta.sdk.workflow import Task, WorkflowVersion
 
 __all__ = [
     "KEEP",
     "AnnotationReview",
     "Assignment",
+    "Clarified",
     "Client",
     "Decision",
+    "Escalation",
     "Event",
     "FlaggedAnnotation",
     "Health",
@@ -62,7 +66,9 @@ __all__ = [
     "ShardFile",
     "StaleLink",
     "Submitted",
+    "Task",
     "Token",
     "User",
     "Verdict",
+    "WorkflowVersion",
 ]

@@ -7,18 +7,28 @@ import httpx
 from pydantic import TypeAdapter
 
 from rosetta.sdk.accounts import AccountMethods
+from rosetta.sdk.escalations import EscalationMethods
 from rosetta.sdk.jobs import JobMethods
 from rosetta.sdk.models import User
 from rosetta.sdk.projects import ProjectMethods
 from rosetta.sdk.samples import SampleMethods
 from rosetta.sdk.transport import Transport
 from rosetta.sdk.work import WorkMethods
+from rosetta.sdk.workflow import WorkflowMethods
 
 _LOGIN = TypeAdapter(dict[str, object])
 _USER = TypeAdapter(User)
 
 
-class Client(AccountMethods, ProjectMethods, SampleMethods, WorkMethods, JobMethods):
+class Client(
+    AccountMethods,
+    ProjectMethods,
+    SampleMethods,
+    WorkMethods,
+    JobMethods,
+    WorkflowMethods,
+    EscalationMethods,
+):
     """A client of the Rosetta server at `url`, acting as the owner of the API `token`.
 
     ::

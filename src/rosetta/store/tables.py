@@ -356,3 +356,82 @@ assignments = Table(
     UniqueConstraint("sample_id", "user_id"),
     Index(None, "user_id", "project_id", "sample_id"),
 )
+
+#: A project's workflow (`rosetta.core.workflow.Workflow` as JSON), one immutable row per
+#: version; the newest is the one in force.
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "version"),
+)
+
+#: One row per task slot of the workflow: a sample's slot in a stage (``slot`` counts the
+#: overlap annotators of the annotate stage from 0), its status (`core.workflow.TaskStatus`),
+#: who holds or held it and until when their lease lasts (seconds since the epoch).
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=True),
+    Column("lease_expires_at", Float, nullable=True),
+    # higher first; the hook an active-learning ranking sets
+    Column("priority", Float, nullable=False, server_default=literal_column("0")),
+    # the reviewer's, on a slot sent back to its annotator
+    Column("comment", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("sample_id", "stage", "slot"),
+    # a person's tasks in a project (the one they hold, the samples they worked on)
+    Index(None, "user_id", "project_id", "status"),
+    # the project's task listing, in insertion order
+    Index(None, "project_id", "pk"),
+)
+
+#: The next task of a stage: the waiting slot of highest priority, then the oldest.
+Index(
+    "ix_tasks_next",
+    tasks.c.project_id,
+    tasks.c.stage,
+    tasks.c.status,
+    tasks.c.priority.desc(),
+    tasks.c.pk,
+)
+
+#: Questions an annotator escalates about a sample (optionally one object of it) to a
+#: senior, and the answer (`rosetta.services.escalations`). ``status`` is ``open``,
+#: ``answered`` or ``withdrawn``; ``clarified`` (JSON text, null until then) names the class
+#: or relation whose guideline the answer was added to and the ontology version it made.
+#: ``object_id`` has no foreign key: the question outlives the object it was about.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("object_id", String(64), nullable=True),
+    Column("asked_by", String(200), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("asked_at", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("answered_by", String(200), nullable=True),
+    Column("answered_at", Float, nullable=True),
+    Column("clarified", Text, nullable=True),
+    # a project's queue by status (the open questions), oldest first
+    Index(None, "project_id", "status", "pk"),
+    # a sample's questions, oldest first
+    Index(None, "sample_id", "pk"),
+)

@@ -1144,6 +1144,249 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Workflow
+         * @description The project's workflow in force, with its version (404 before the first).
+         */
+        get: operations["get_workflow"];
+        /**
+         * Put Workflow
+         * @description Set the project's workflow, as its next version. Queued slots keep their stage; new
+         *     lease lengths apply to the next leases, the overlap to samples queued from now on.
+         */
+        put: operations["put_workflow"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tasks
+         * @description A page of the project's task slots in the order they were made, meeting every
+         *     filter given.
+         */
+        get: operations["list_tasks"];
+        put?: never;
+        /**
+         * Enqueue Tasks
+         * @description Queue samples for annotation: their annotate slots open (several on the workflow's
+         *     overlap share). Samples queued before are left alone.
+         */
+        post: operations["enqueue_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/tasks/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Next Task
+         * @description The caller's next task, leased to them: the one they hold, or the waiting one of
+         *     highest priority, then the oldest; 204 when none is waiting.
+         */
+        post: operations["next_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Task
+         * @description Hand in the work of an annotate or adjudicate task the caller holds; its sample
+         *     moves on when it was the last. Submitting again is a no-op.
+         */
+        post: operations["submit_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Task
+         * @description Give a leased task the caller holds back to the queue.
+         */
+        post: operations["release_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Task
+         * @description Decide a review task the caller holds: ``accepted`` finishes the sample,
+         *     ``rejected`` returns it to its annotators with the comment.
+         */
+        post: operations["review_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sample Escalations
+         * @description The questions about the sample the caller sees, oldest first (annotators: the
+         *     answers to their own only).
+         */
+        get: operations["list_sample_escalations"];
+        put?: never;
+        /**
+         * Escalate Sample
+         * @description Ask a senior a question about the sample (and one object of it); the open
+         *     escalation.
+         */
+        post: operations["escalate_sample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Escalations
+         * @description A page of the project's questions, oldest first, meeting every filter given;
+         *     annotators list their own only.
+         */
+        get: operations["list_project_escalations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/escalations/{escalation_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer Escalation
+         * @description Answer an open question (reviewers and above).
+         */
+        post: operations["answer_escalation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/escalations/{escalation_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Escalation
+         * @description Withdraw an open question the caller asked.
+         */
+        post: operations["withdraw_escalation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/escalations/{escalation_id}/clarify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clarify Escalation
+         * @description Add an answered question to the guideline of a class or relation type as a dated
+         *     clarification: a new ontology version (409 when the ontology is no longer at
+         *     ``expected_version``), which the escalation records (managers and above).
+         */
+        post: operations["clarify_escalation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1276,6 +1519,30 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AdjudicateStage
+         * @description Adjudication of overlap samples whose annotators agree less than `below_agreement`
+         *     (`agreement`, 0 to 1).
+         */
+        AdjudicateStage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "adjudicate";
+            /**
+             * Below Agreement
+             * @description Overlap samples agreeing less go here.
+             * @default 0.7
+             */
+            below_agreement: number;
+            /**
+             * Lease Seconds
+             * @description How long a lease lasts, in seconds.
+             * @default 3600
+             */
+            lease_seconds: number;
+        };
+        /**
          * AlignRequest
          * @description Which stream to align to which, and how far to search.
          */
@@ -1322,6 +1589,36 @@ export interface components {
             correlation: number;
             /** Analysis Rate */
             analysis_rate: number;
+        };
+        /**
+         * AnnotateStage
+         * @description Annotation: `overlap` independent annotators on the share `overlap_share` (0 to 1)
+         *     of samples, one on the others.
+         */
+        AnnotateStage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "annotate";
+            /**
+             * Overlap
+             * @description Annotators on an overlap sample.
+             * @default 1
+             */
+            overlap: number;
+            /**
+             * Overlap Share
+             * @description The share of samples that get `overlap` slots.
+             * @default 0
+             */
+            overlap_share: number;
+            /**
+             * Lease Seconds
+             * @description How long a lease lasts, in seconds.
+             * @default 3600
+             */
+            lease_seconds: number;
         };
         /**
          * Annotation
@@ -1475,8 +1772,47 @@ export interface components {
             frame?: number | null;
         };
         /**
+         * Clarification
+         * @description A question about a guideline and its answer, added on ``date`` (after the text).
+         */
+        Clarification: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
+        };
+        /**
+         * Clarified
+         * @description Where an escalation's answer went: the guideline of the class or relation type
+         *     (`kind`) `name`, in the ontology version `version` that adding it made; by whom and
+         *     when (seconds since the epoch).
+         */
+        Clarified: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "class" | "relation";
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /** By */
+            by: string;
+            /** At */
+            at: number;
+        };
+        /**
          * ClassDef
          * @description A class. ``geometries`` lists the geometry kinds it may label (``None``: inherit, else any).
+         *
+         *     ``guideline`` says how to annotate it; a class without one is shown its nearest
+         *     ancestor's in the workspace.
          */
         ClassDef: {
             /** Name */
@@ -1489,6 +1825,7 @@ export interface components {
             geometries?: ("span" | "box" | "polygon" | "mask" | "keypoints" | "interval" | "track" | "cuboid" | "classification" | "transcript")[] | null;
             /** Attributes */
             attributes?: components["schemas"]["AttributeDef"][];
+            guideline?: components["schemas"]["Guideline"] | null;
             /**
              * Deprecated
              * @default false
@@ -1565,6 +1902,17 @@ export interface components {
             ];
         };
         /**
+         * DoneStage
+         * @description The end of the workflow (implied when not declared).
+         */
+        DoneStage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "done";
+        };
+        /**
          * EndpointRule
          * @description What may sit at one end of a relation. ``None`` means no constraint.
          */
@@ -1580,6 +1928,28 @@ export interface components {
              * @default true
              */
             entity: boolean;
+        };
+        /**
+         * Enqueue
+         * @description Samples to queue (none: every sample of the project) and their tasks' priority
+         *     (higher first).
+         */
+        Enqueue: {
+            /** Samples */
+            samples?: string[] | null;
+            /**
+             * Priority
+             * @default 0
+             */
+            priority: number;
+        };
+        /**
+         * Enqueued
+         * @description How many task slots were made (samples queued before get none).
+         */
+        Enqueued: {
+            /** Created */
+            created: number;
         };
         /**
          * Entity
@@ -1610,6 +1980,78 @@ export interface components {
             label?: string | null;
             /** Members */
             members?: string[] | null;
+        };
+        /**
+         * Escalation
+         * @description A question about sample `sample` (and the annotation, link or entity `about`, if
+         *     any) asked by `asked_by` at `asked_at` (seconds since the epoch), its status, the
+         *     answer (``None`` while open, or where the reader may not see it), who answered and
+         *     when, and the clarification it became (``None``: none).
+         */
+        Escalation: {
+            /** Id */
+            id: string;
+            /** Project */
+            project: string;
+            /** Sample */
+            sample: string;
+            /** About */
+            about: string | null;
+            /** Asked By */
+            asked_by: string;
+            /** Question */
+            question: string;
+            /** Asked At */
+            asked_at: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "answered" | "withdrawn";
+            /** Answer */
+            answer: string | null;
+            /** Answered By */
+            answered_by: string | null;
+            /** Answered At */
+            answered_at: number | null;
+            clarified: components["schemas"]["Clarified"] | null;
+        };
+        /**
+         * EscalationAnswer
+         * @description A senior's answer to an open question.
+         */
+        EscalationAnswer: {
+            /** Answer */
+            answer: string;
+        };
+        /**
+         * EscalationClarification
+         * @description Which guideline an answered question goes to (exactly one of ``class`` and
+         *     ``relation``), the ontology version the caller saw (``expected_version``), and
+         *     optionally the clarification's own wording of the question and answer.
+         */
+        EscalationClarification: {
+            /** Class */
+            class?: string | null;
+            /** Relation */
+            relation?: string | null;
+            /** Expected Version */
+            expected_version: number;
+            /** Question */
+            question?: string | null;
+            /** Answer */
+            answer?: string | null;
+        };
+        /**
+         * EscalationPage
+         * @description A page of a project's escalations, oldest first; ``next_cursor`` is ``None`` on the
+         *     last.
+         */
+        EscalationPage: {
+            /** Items */
+            items: components["schemas"]["Escalation"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /**
          * Event
@@ -1651,6 +2093,36 @@ export interface components {
             /** Sample */
             sample: string;
             annotation: components["schemas"]["Annotation"];
+        };
+        /**
+         * Guideline
+         * @description How to annotate a class (or a relation type), as annotators read it in the workspace.
+         *
+         *     ``text`` is plain text (no Markdown; blank lines separate paragraphs): what the class
+         *     covers and how to draw it. ``positive`` examples are what it covers, ``negative`` ones
+         *     what it does not (often a neighbouring class). ``clarifications`` are questions answered
+         *     later, oldest first. It lives in the ontology, so it is versioned with it: a changed
+         *     guideline is a new ontology version (``set_guideline``, ``add_clarification``
+         *     migrations) that leaves annotations alone.
+         */
+        Guideline: {
+            /** Text */
+            text: string;
+            /** Positive */
+            positive?: components["schemas"]["GuidelineExample"][];
+            /** Negative */
+            negative?: components["schemas"]["GuidelineExample"][];
+            /** Clarifications */
+            clarifications?: components["schemas"]["Clarification"][];
+        };
+        /**
+         * GuidelineExample
+         * @description One example of a guideline: a short note, and where it can be seen (optional).
+         */
+        GuidelineExample: {
+            /** Note */
+            note: string;
+            media?: components["schemas"]["MediaRef"] | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1970,6 +2442,22 @@ export interface components {
             mime?: string | null;
         };
         /**
+         * MediaRef
+         * @description Where an example can be seen: a sample of the project and, optionally, the annotation,
+         *     link or entity to select in it (ids, as the workspace's ``/app/s/{sample}?select=``).
+         *
+         *     Only a pointer into the project's own samples, never a URL: nothing is fetched from it,
+         *     and the workspace shows it as a link that opens the sample under the reader's own access.
+         *     It is not checked against the store (an ontology is written before its samples), so a
+         *     reference to a sample deleted since opens "not found".
+         */
+        MediaRef: {
+            /** Sample */
+            sample: string;
+            /** Select */
+            select?: string | null;
+        };
+        /**
          * MemberOut
          * @description A member of a project and their role there.
          */
@@ -2084,6 +2572,17 @@ export interface components {
             label?: string | null;
             /** Members */
             members?: string[];
+        };
+        /**
+         * NewEscalation
+         * @description A question for a senior about the sample, optionally about one of its annotations,
+         *     links or entities (``about``).
+         */
+        NewEscalation: {
+            /** Question */
+            question: string;
+            /** About */
+            about?: string | null;
         };
         /**
          * NewLink
@@ -2265,6 +2764,17 @@ export interface components {
             ];
         };
         /**
+         * PrelabelStage
+         * @description Model candidates before annotation; a no-op until pre-labelling plugins exist.
+         */
+        PrelabelStage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "prelabel";
+        };
+        /**
          * ProjectOut
          * @description A project and the caller's role in it.
          */
@@ -2320,6 +2830,8 @@ export interface components {
         /**
          * RelationType
          * @description A link type. A directed relation reads ``source → target``; an undirected one either way.
+         *
+         *     ``guideline`` says when to draw it, shown in the workspace's relation menu.
          */
         RelationType: {
             /** Name */
@@ -2333,6 +2845,7 @@ export interface components {
             directed: boolean;
             source?: components["schemas"]["EndpointRule"];
             target?: components["schemas"]["EndpointRule"];
+            guideline?: components["schemas"]["Guideline"] | null;
             /**
              * Deprecated
              * @default false
@@ -2374,6 +2887,23 @@ export interface components {
             decision: "accepted" | "rejected";
             /** Reason */
             reason?: string | null;
+        };
+        /**
+         * ReviewStage
+         * @description Review of the annotated sample: accept (→ done) or reject back to its annotators.
+         */
+        ReviewStage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "review";
+            /**
+             * Lease Seconds
+             * @description How long a lease lasts, in seconds.
+             * @default 3600
+             */
+            lease_seconds: number;
         };
         /**
          * ReviewVerdict
@@ -2878,6 +3408,70 @@ export interface components {
             note?: string | null;
         };
         /**
+         * Task
+         * @description One task slot: a sample's `slot` in `stage` (overlap annotators count from 0), its
+         *     status, the name of the user who holds or held it, when their lease ends, its priority
+         *     (higher first), the reviewer's comment on a returned slot; times in seconds since the
+         *     epoch.
+         */
+        Task: {
+            /** Id */
+            id: string;
+            /** Project */
+            project: string;
+            /** Sample */
+            sample: string;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "annotate" | "review" | "adjudicate";
+            /** Slot */
+            slot: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "leased" | "submitted" | "returned" | "done";
+            /** User */
+            user: string | null;
+            /** Lease Expires At */
+            lease_expires_at: number | null;
+            /** Priority */
+            priority: number;
+            /** Comment */
+            comment: string | null;
+            /** Created At */
+            created_at: number;
+            /** Updated At */
+            updated_at: number;
+        };
+        /**
+         * TaskPage
+         * @description A page of a project's tasks in insertion order; ``next_cursor`` is ``None`` on the
+         *     last.
+         */
+        TaskPage: {
+            /** Items */
+            items: components["schemas"]["Task"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * TaskReview
+         * @description A review task's decision: ``accepted`` finishes the sample, ``rejected`` (a comment
+         *     saying what to fix required) returns it to its annotators.
+         */
+        TaskReview: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected";
+            /** Comment */
+            comment?: string | null;
+        };
+        /**
          * TextSpan
          * @description Half-open range ``[start, end)`` of Unicode code points of the stream's text.
          */
@@ -3085,6 +3679,27 @@ export interface components {
             start: number;
             /** End */
             end: number;
+        };
+        /**
+         * Workflow
+         * @description A project's stages, in `STAGE_ORDER`, each at most once, ``annotate`` among them.
+         */
+        Workflow: {
+            /** Stages */
+            stages: (components["schemas"]["PrelabelStage"] | components["schemas"]["AnnotateStage"] | components["schemas"]["ReviewStage"] | components["schemas"]["AdjudicateStage"] | components["schemas"]["DoneStage"])[];
+        };
+        /**
+         * WorkflowVersion
+         * @description One version of a project's workflow: who set it and when (seconds since the epoch).
+         */
+        WorkflowVersion: {
+            /** Version */
+            version: number;
+            workflow: components["schemas"]["Workflow"];
+            /** Actor */
+            actor: string;
+            /** Created At */
+            created_at: number;
         };
     };
     responses: never;
@@ -5320,6 +5935,494 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Workflow"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tasks: {
+        parameters: {
+            query?: {
+                /** @description In this stage. */
+                stage?: ("annotate" | "review" | "adjudicate") | null;
+                /** @description With this status. */
+                status?: ("open" | "leased" | "submitted" | "returned" | "done") | null;
+                /** @description Held by this user (name or id). */
+                user?: string | null;
+                /** @description At most this many. */
+                limit?: number;
+                /** @description The next_cursor of the previous page (none: the first). */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    enqueue_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Enqueue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enqueued"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    next_task: {
+        parameters: {
+            query?: {
+                /** @description Only this stage (none: annotate for annotators, else review and adjudicate). */
+                stage?: ("annotate" | "review" | "adjudicate") | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description No task is waiting. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    release_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sample_escalations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    escalate_sample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEscalation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_project_escalations: {
+        parameters: {
+            query?: {
+                /** @description With this status. */
+                status?: ("open" | "answered" | "withdrawn") | null;
+                /** @description Added to a guideline already (true) or not (false). */
+                clarified?: boolean | null;
+                /** @description At most this many. */
+                limit?: number;
+                /** @description The next_cursor of the previous page (none: the first). */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    answer_escalation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                escalation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscalationAnswer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_escalation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                escalation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clarify_escalation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                escalation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscalationClarification"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -52,6 +52,11 @@ export function HelpOverlay() {
         the one under it); drag a selected region to move it, its edges to resize it, <kbd>Esc</kbd> during a drag to
         put it back. A transcript segment keeps its words inside.
       </p>
+      <p className="muted">
+        Questions: unsure how to annotate something? Press <kbd>Q</kbd> (or &ldquo;Ask a senior&rdquo;) to ask about the
+        sample, or about the one object selected. Answers show under Questions in the side panel; a good one may become a
+        clarification of the class&apos;s guideline.
+      </p>
     </Dialog>
   );
 }

@@ -57,6 +57,12 @@ describe("actionOf", () => {
     expect(actionOf(press("F5"))).toBeNull();
   });
 
+  it("maps Q to asking a senior, not with Ctrl", () => {
+    expect(actionOf(press("q"))).toBe("escalate");
+    expect(actionOf(press("Q", { shiftKey: true }))).toBe("escalate");
+    expect(actionOf(press("q", { ctrlKey: true }))).toBeNull();
+  });
+
   it("binds no key twice", () => {
     const names = KEYMAP.flatMap((entry) => entry.keys.map(keyName));
     expect(new Set(names).size).toBe(names.length);

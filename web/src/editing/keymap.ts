@@ -37,6 +37,7 @@ export type Action =
   | "review"
   | "accept"
   | "reject"
+  | "escalate"
   | "help"
   | "back";
 
@@ -142,6 +143,11 @@ export const KEYMAP: readonly KeyHelp[] = [
     action: "reject",
     keys: [{ key: "x" }],
     help: "Review: reject the selected annotations (with the reason typed beside them) and links",
+  },
+  {
+    action: "escalate",
+    keys: [{ key: "q" }],
+    help: "Ask a senior about the sample (with one object selected: about it); answers show under Questions",
   },
   {
     action: "cancel",

@@ -6,6 +6,7 @@ import { BASE, projectPath, samplePath } from "../app/router";
 import { useLoad } from "../app/useLoad";
 import { unwrap, type Schemas } from "../api/client";
 import { LoadState } from "../ui/feedback";
+import { OpenQuestions } from "./OpenQuestions";
 import { plural } from "../ui/plural";
 
 type Review = Schemas["Review"];
@@ -13,9 +14,10 @@ type Review = Schemas["Review"];
 /** How many of each kind a page of the queue asks for. */
 const PAGE = 100;
 
-/** What waits for a reviewer in a project (`GET /api/projects/{project}/review`): links
- * turned stale because an end changed, and annotations carrying flags, oldest first, each
- * opening its sample with it selected; further pages on demand. */
+/** What waits for a reviewer in a project: annotators' open questions, answered inline
+ * (`OpenQuestions`); links turned stale because an end changed, and annotations carrying
+ * flags (`GET /api/projects/{project}/review`), oldest first, each opening its sample with
+ * it selected; further pages on demand. */
 export function ReviewQueuePage({ project }: { project: string }) {
   const info = useLoad(
     async (signal) => unwrap(await api.GET("/api/projects/{project}", { params: { path: { project } }, signal })),
@@ -62,6 +64,7 @@ export function ReviewQueuePage({ project }: { project: string }) {
           </span>
         )}
       </div>
+      {info.state === "done" && <OpenQuestions project={project} name={name} role={info.data.role} />}
       <LoadState loaded={first} what="the review queue" />
       {first.state === "done" && stale.length === 0 && flagged.length === 0 && (
         <p className="muted">Nothing waits for a reviewer: no stale links, no flagged annotations.</p>

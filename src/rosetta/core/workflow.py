@@ -1,0 +1,251 @@
+"""A project's workflow: the stages a sample goes through, as task slots people lease, and
+the rules that route a sample from one stage to the next. Pure: no I/O.
+
+Stages, in this order (each at most once; ``annotate`` required):
+
+``prelabel``    models propose candidates before annotation (declared now, a no-op until
+                pre-labelling plugins exist)
+``annotate``    one annotator per sample, or `AnnotateStage.overlap` independent ones on the
+                share `AnnotateStage.overlap_share` of samples (`annotate_slots`)
+``review``      a reviewer accepts the sample (→ done) or rejects it back to its
+                annotators' own slots with a comment
+``adjudicate``  a reviewer settles a sample whose annotators disagreed (→ done)
+``done``        the end (implied when not declared)
+
+Routing (`after_annotate`): once every annotate slot of a sample is submitted, a sample
+with more than one slot whose `agreement` is below `AdjudicateStage.below_agreement` goes
+to ``adjudicate`` (when declared); otherwise to ``review`` (when declared), else ``done``.
+Lease lengths are seconds.
+"""
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rosetta.core.geometry import Box, Interval, Polygon, TextSpan, TranscriptSegment
+from rosetta.core.schema import Annotation
+
+#: The stages a workflow may declare, in the order a sample passes them.
+StageKind = Literal["prelabel", "annotate", "review", "adjudicate", "done"]
+STAGE_ORDER: tuple[StageKind, ...] = ("prelabel", "annotate", "review", "adjudicate", "done")
+
+#: The stages that hold task slots, which people lease and work on.
+TaskStage = Literal["annotate", "review", "adjudicate"]
+TASK_STAGES: tuple[TaskStage, ...] = ("annotate", "review", "adjudicate")
+
+#: A task slot's status: ``open`` (waiting), ``leased`` (a person holds it until
+#: ``lease_expires_at``), ``submitted`` (its work is handed in), ``returned`` (a reviewer
+#: sent it back to its holder with a comment; theirs until they submit again), ``done``.
+TaskStatus = Literal["open", "leased", "submitted", "returned", "done"]
+TASK_STATUSES: tuple[TaskStatus, ...] = ("open", "leased", "submitted", "returned", "done")
+
+#: Where a sample goes after a stage: another stage with slots, or the end.
+Destination = Literal["review", "adjudicate", "done"]
+
+#: The default lease: an hour.
+DEFAULT_LEASE_SECONDS = 3600.0
+#: The longest lease: a week.
+MAX_LEASE_SECONDS = 7 * 86400.0
+
+LeaseSeconds = Annotated[
+    float, Field(gt=0, le=MAX_LEASE_SECONDS, description="How long a lease lasts, in seconds.")
+]
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PrelabelStage(_Config):
+    """Model candidates before annotation; a no-op until pre-labelling plugins exist."""
+
+    kind: Literal["prelabel"] = "prelabel"
+
+
+class AnnotateStage(_Config):
+    """Annotation: `overlap` independent annotators on the share `overlap_share` (0 to 1)
+    of samples, one on the others."""
+
+    kind: Literal["annotate"] = "annotate"
+    overlap: int = Field(default=1, ge=1, le=10, description="Annotators on an overlap sample.")
+    overlap_share: float = Field(
+        default=0.0, ge=0, le=1, description="The share of samples that get `overlap` slots."
+    )
+    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+
+
+class ReviewStage(_Config):
+    """Review of the annotated sample: accept (→ done) or reject back to its annotators."""
+
+    kind: Literal["review"] = "review"
+    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+
+
+class AdjudicateStage(_Config):
+    """Adjudication of overlap samples whose annotators agree less than `below_agreement`
+    (`agreement`, 0 to 1)."""
+
+    kind: Literal["adjudicate"] = "adjudicate"
+    below_agreement: float = Field(
+        default=0.7, ge=0, le=1, description="Overlap samples agreeing less go here."
+    )
+    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+
+
+class DoneStage(_Config):
+    """The end of the workflow (implied when not declared)."""
+
+    kind: Literal["done"] = "done"
+
+
+Stage = Annotated[
+    PrelabelStage | AnnotateStage | ReviewStage | AdjudicateStage | DoneStage,
+    Field(discriminator="kind"),
+]
+
+
+class Workflow(_Config):
+    """A project's stages, in `STAGE_ORDER`, each at most once, ``annotate`` among them."""
+
+    stages: tuple[Stage, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Workflow":
+        kinds = [stage.kind for stage in self.stages]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"each stage may appear once, got {kinds}")
+        if kinds != sorted(kinds, key=STAGE_ORDER.index):
+            raise ValueError(f"stages must come in the order {list(STAGE_ORDER)}, got {kinds}")
+        if "annotate" not in kinds:
+            raise ValueError("a workflow needs an annotate stage")
+        return self
+
+    def stage(self, kind: StageKind) -> Stage | None:
+        """The declared stage of `kind`, if any."""
+        return next((stage for stage in self.stages if stage.kind == kind), None)
+
+    @property
+    def annotate(self) -> AnnotateStage:
+        """The annotate stage."""
+        found = self.stage("annotate")
+        assert isinstance(found, AnnotateStage)
+        return found
+
+    def lease_seconds(self, stage: TaskStage) -> float:
+        """How long a lease of a slot in `stage` lasts (the default when not declared)."""
+        found = self.stage(stage)
+        if isinstance(found, AnnotateStage | ReviewStage | AdjudicateStage):
+            return found.lease_seconds
+        return DEFAULT_LEASE_SECONDS
+
+
+def overlap_point(project_id: str, sample_id: str) -> float:
+    """A number in [0, 1) fixed by the project and sample ids (BLAKE2b of both), uniform
+    over samples: the sample gets overlap slots when it falls below the overlap share."""
+    digest = hashlib.blake2b(f"{project_id}\x00{sample_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def annotate_slots(workflow: Workflow, project_id: str, sample_id: str) -> int:
+    """How many annotate slots the sample gets: `AnnotateStage.overlap` on the share
+    `AnnotateStage.overlap_share` of samples (chosen by `overlap_point`), else 1."""
+    stage = workflow.annotate
+    if stage.overlap > 1 and overlap_point(project_id, sample_id) < stage.overlap_share:
+        return stage.overlap
+    return 1
+
+
+def after_annotate(workflow: Workflow, *, slots: int, agreement: float) -> Destination:
+    """Where a sample goes once all its `slots` annotate slots are submitted, its
+    annotators agreeing `agreement` (1 for a single slot)."""
+    adjudicate = workflow.stage("adjudicate")
+    if (
+        slots > 1
+        and isinstance(adjudicate, AdjudicateStage)
+        and agreement < adjudicate.below_agreement
+    ):
+        return "adjudicate"
+    return "review" if workflow.stage("review") is not None else "done"
+
+
+# --- agreement ------------------------------------------------------------------------------
+
+#: The least intersection over union at which two boxes or polygons are the same object.
+MATCH_IOU = 0.5
+
+
+def agreement(work: Sequence[Sequence[Annotation]]) -> float:
+    """How much annotators agree on one sample, 0 to 1: the mean over pairs of annotators
+    of the F1 score of their annotations (`work`: each annotator's), 1 with fewer than two
+    annotators or when both of a pair drew nothing.
+
+    Two annotations match when they lie on the same stream with the same label and their
+    geometries match: boxes and polygons on the same frame with IoU of at least
+    `MATCH_IOU`; text spans, intervals and transcript segments overlapping; any other
+    geometries of the same type. Each annotation matches at most one of the other
+    annotator's (greedily, best match first). This is the routing measure of the
+    workflow; the full inter-annotator agreement suite will replace it behind this
+    function.
+    """
+    pairs = list(itertools.combinations(work, 2))
+    if not pairs:
+        return 1.0
+    return sum(_f1(first, second) for first, second in pairs) / len(pairs)
+
+
+def _f1(first: Sequence[Annotation], second: Sequence[Annotation]) -> float:
+    if not first and not second:
+        return 1.0
+    scored = sorted(
+        (
+            (score, i, j)
+            for i, a in enumerate(first)
+            for j, b in enumerate(second)
+            if a.stream == b.stream
+            and a.label == b.label
+            and (score := _similarity(a, b)) is not None
+        ),
+        reverse=True,
+    )
+    used_first: set[int] = set()
+    used_second: set[int] = set()
+    for _, i, j in scored:
+        if i not in used_first and j not in used_second:
+            used_first.add(i)
+            used_second.add(j)
+    return 2 * len(used_first) / (len(first) + len(second))
+
+
+def _similarity(a: Annotation, b: Annotation) -> float | None:
+    """How alike two geometries are (higher is more), ``None`` when they do not match."""
+    g, h = a.geometry, b.geometry
+    if g.type != h.type:
+        return None
+    if isinstance(g, Box | Polygon) and isinstance(h, Box | Polygon):
+        if g.frame != h.frame:
+            return None
+        iou = _iou(_shape(g), _shape(h))
+        return iou if iou >= MATCH_IOU else None
+    if isinstance(g, TextSpan | Interval | TranscriptSegment) and isinstance(
+        h, TextSpan | Interval | TranscriptSegment
+    ):
+        overlap = min(g.end, h.end) - max(g.start, h.start)
+        if overlap <= 0:
+            return None
+        return overlap / (max(g.end, h.end) - min(g.start, h.start))
+    return 1.0
+
+
+def _shape(geometry: Box | Polygon) -> shapely.Geometry:
+    if isinstance(geometry, Box):
+        return shapely.box(geometry.x, geometry.y, geometry.x + geometry.w, geometry.y + geometry.h)
+    return shapely.make_valid(shapely.Polygon(geometry.points))
+
+
+def _iou(first: shapely.Geometry, second: shapely.Geometry) -> float:
+    union = shapely.union(first, second).area
+    return 0.0 if union == 0 else float(shapely.intersection(first, second).area / union)

@@ -1,0 +1,159 @@
+"""Routing a sample from stage to stage as its task slots are handed in
+(`rosetta.core.workflow`): once all its annotate slots are submitted it goes to
+adjudication, review or the end (`after_annotate`, from its annotators' `agreement`); a
+review accepts it (the end) or returns its annotate slots to their own annotators with the
+reviewer's comment; an adjudication ends it.
+
+A sample's status follows: ``review`` while it waits for review or adjudication,
+``in_progress`` when returned, ``done`` at the end, each change the sample's ``update``
+event. Each function runs inside the transition's transaction (`Step`), which holds the
+sample's row locked.
+"""
+
+import orjson
+from sqlalchemy import insert, select, update
+
+from rosetta.core.schema import Annotation, SampleStatus
+from rosetta.core.workflow import Destination, after_annotate, agreement
+from rosetta.services.workflow import (
+    TASKS,
+    Step,
+    new_task_id,
+    read_task,
+    task_from,
+    workflow_of,
+)
+from rosetta.store import events
+from rosetta.store.records import annotation_from_row
+from rosetta.store.tables import annotations, samples, tasks
+
+
+def route_annotated(step: Step, sample_id: str, *, priority: float) -> None:
+    """Once every annotate slot of the sample is submitted, send it on: to an adjudicate
+    or review slot (opened with `priority`) or to the end."""
+    slots = step.connection.execute(
+        TASKS.where(tasks.c.sample_id == sample_id, tasks.c.stage == "annotate")
+    ).all()
+    if any(slot.status != "submitted" for slot in slots):
+        return
+    score = 1.0
+    if len(slots) > 1:
+        score = agreement([_annotations_by(step, sample_id, slot.holder) for slot in slots])
+    workflow = workflow_of(step.connection, step.project_id)
+    destination = after_annotate(workflow, slots=len(slots), agreement=score)
+    if destination == "done":
+        finish(step, sample_id)
+        return
+    _open(step, sample_id, destination, priority=priority, score=score)
+    _move_sample(step, sample_id, "review")
+
+
+def finish(step: Step, sample_id: str) -> None:
+    """Mark every slot of the sample done, and the sample."""
+    rows = step.connection.execute(
+        TASKS.where(tasks.c.sample_id == sample_id, tasks.c.status != "done")
+    ).all()
+    if rows:
+        step.connection.execute(
+            update(tasks)
+            .where(tasks.c.pk.in_([row.pk for row in rows]))
+            .values(status="done", lease_expires_at=None, updated_at=step.now)
+        )
+    for row in rows:
+        step.record("done", task_from(row), read_task(step.connection, row.pk))
+    _move_sample(step, sample_id, "done")
+
+
+def return_to_annotators(step: Step, sample_id: str, comment: str) -> None:
+    """Send the sample's submitted annotate slots back to their own annotators with the
+    reviewer's `comment`."""
+    rows = step.connection.execute(
+        TASKS.where(
+            tasks.c.sample_id == sample_id,
+            tasks.c.stage == "annotate",
+            tasks.c.status == "submitted",
+        )
+    ).all()
+    if rows:
+        step.connection.execute(
+            update(tasks)
+            .where(tasks.c.pk.in_([row.pk for row in rows]))
+            .values(status="returned", comment=comment, updated_at=step.now)
+        )
+    for row in rows:
+        step.record("return", task_from(row), read_task(step.connection, row.pk))
+    _move_sample(step, sample_id, "in_progress")
+
+
+def _annotations_by(step: Step, sample_id: str, author: str) -> list[Annotation]:
+    rows = step.connection.execute(
+        select(annotations).where(
+            annotations.c.sample_id == sample_id, annotations.c.author == author
+        )
+    )
+    return [annotation_from_row(row) for row in rows]
+
+
+def _open(step: Step, sample_id: str, stage: Destination, *, priority: float, score: float) -> None:
+    """Open the sample's slot of `stage` (reopened when an earlier round left one)."""
+    found = step.connection.execute(
+        select(tasks.c.pk).where(
+            tasks.c.sample_id == sample_id, tasks.c.stage == stage, tasks.c.slot == 0
+        )
+    ).scalar_one_or_none()
+    waiting = {
+        "status": "open",
+        "user_id": None,
+        "lease_expires_at": None,
+        "comment": None,
+        "priority": priority,
+        "updated_at": step.now,
+    }
+    if found is None:
+        before = None
+        pk = step.connection.execute(
+            insert(tasks)
+            .values(
+                id=new_task_id(),
+                project_id=step.project_id,
+                sample_id=sample_id,
+                stage=stage,
+                slot=0,
+                created_at=step.now,
+                **waiting,
+            )
+            .returning(tasks.c.pk)
+        ).scalar_one()
+    else:
+        before, pk = read_task(step.connection, found), found
+        step.connection.execute(update(tasks).where(tasks.c.pk == pk).values(**waiting))
+    after = read_task(step.connection, pk)
+    step.record("route", before, after, note=f"annotators' agreement {score:.3f}")
+
+
+def _move_sample(step: Step, sample_id: str, status: SampleStatus) -> None:
+    """Give the sample `status`, with its ``update`` event (status and metadata before and
+    after, as `services.samples.update_sample` writes it)."""
+    row = step.connection.execute(
+        select(samples.c.status, samples.c.metadata).where(samples.c.id == sample_id)
+    ).one()
+    if row.status == status:
+        return
+    step.connection.execute(update(samples).where(samples.c.id == sample_id).values(status=status))
+    kept = orjson.loads(row.metadata)
+    events.record(
+        step.connection,
+        [
+            events.event_row(
+                step.project_id,
+                step.actor,
+                "sample",
+                sample_id,
+                "update",
+                sample_id=sample_id,
+                before={"status": row.status, "metadata": kept},
+                after={"status": status, "metadata": kept},
+                at=step.now,
+            )
+        ],
+    )
