@@ -10,10 +10,14 @@ context (an empty HTTP cache). Per run it reports:
 
 - page ready: navigation start to the first frame in which every pane is ready (image
   pane ``data-state="done"`` with its canvas, the text's rows in view drawn with their
-  spans, the waveform ``data-state="done"`` and the transcript's segments in view drawn
-  (both lists are virtualised: ``data-rows`` says how many rows they hold), the video
-  showing frame 0 ``data-frame="0"``), each pane's own time, and the long tasks (> 50 ms)
-  before it;
+  spans, the waveform drawn from its peaks with its 2,000 regions (``data-regions``) and
+  the transcript's segments in view drawn (both lists are virtualised: ``data-rows`` says
+  how many rows they hold), the video showing frame 0 ``data-frame="0"``), each pane's
+  own time, and the long tasks (> 50 ms) before it;
+- the main thread's work from navigation until 2 s after ready (CDP
+  ``Performance.getMetrics``: ``TaskDuration``, ``ScriptDuration``, ``LayoutDuration`` and
+  ``LayoutCount``), which also counts work cut into many short tasks that the long-task
+  list misses (a layout forced per waveform region, say);
 - memory after a garbage collection (CDP ``Performance.getMetrics``): JS heap used and
   total, DOM nodes;
 - bytes of each media file received (Resource Timing ``transferSize``, and Chromium's
@@ -21,7 +25,9 @@ context (an empty HTTP cache). Per run it reports:
   and of the prepared artefacts (peaks, frame table, thumbnails) and the sample's JSON;
 - interactions timed in the page: a click on a box until the inspector shows it (and the
   next frame), and, from the top of its list, jumping to a late transcript segment and a
-  late text span until it is drawn and in the middle of the view, and the next frame.
+  late text span until it is drawn and in the middle of the view, and the next frame; the
+  waveform zoomed in `ZOOM_STEPS` times with its key and back out to the whole file, each
+  step until the next frame.
 
 ``--panes`` (of ``image,text,audio,video``, all by default) leaves the other streams out of
 the sample (``--panes image``: the image pane alone, for its own selection cost).
@@ -46,7 +52,7 @@ import httpx
 import numpy as np
 import soundfile
 from PIL import Image
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, ViewportSize, sync_playwright
 from playwright.sync_api import TimeoutError as PageTimeout
 
 from rosetta.core.geometry import Box, TextSpan, TranscriptSegment, Word
@@ -77,6 +83,8 @@ BOX_LABELS = ("person", "car", "cup", "cat", "flag")
 #: Which boxes are clicked and which segments and spans scrolled to.
 CLICKED = (0, 517, 999)
 SCROLLED = (1000, 1999)
+#: How many times the waveform is zoomed in (×2 each), then out again.
+ZOOM_STEPS = 8
 VIEWPORT: ViewportSize = {"width": 1360, "height": 860}
 PATIENCE_MS = 120_000
 
@@ -313,7 +321,10 @@ def serve(database_url: str, folder: Path) -> Iterator[str]:
 READY = {
     "image": f'section[data-stream="{IDS["image"]}"] .image-frame[data-state="done"] canvas',
     "text": f'section[data-stream="{IDS["text"]}"] .text-body[data-rows] mark[data-annotations]',
-    "waveform": f'section[data-stream="{IDS["audio"]}"] .waveform[data-state="done"]',
+    "waveform": (
+        f'section[data-stream="{IDS["audio"]}"] '
+        f'.waveform[data-state="done"][data-regions="{SEGMENTS}"]'
+    ),
     "transcript": (
         f'section[data-stream="{IDS["audio"]}"] '
         f'.transcript[data-rows="{SEGMENTS}"] p[data-annotation]'
@@ -407,6 +418,16 @@ async ([list, selector, key, target]) => {
 }
 """
 
+#: Presses the zoom key `key` (the page listens on the window); ms to the next frame.
+ZOOM = """
+async (key) => {
+  const began = performance.now();
+  window.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+  await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  return performance.now() - began;
+}
+"""
+
 RESOURCES = """
 () => performance.getEntriesByType("resource").map((e) => ({
   name: e.name, initiator: e.initiatorType, transfer: e.transferSize, body: e.encodedBodySize,
@@ -449,7 +470,10 @@ def one_run(browser: Browser, url: str, panes: tuple[str, ...] = PANES) -> dict[
         page = context.new_page()
         log_in(page, url)
         received = watch_network(page)
+        work = page.context.new_cdp_session(page)
+        work.send("Performance.enable")
         page.add_init_script(f"({WATCH})({json.dumps(ready_of(panes))})")
+        work_before = main_thread(work)
         page.goto(f"{url}/app/s/{SAMPLE}?project={PROJECT}", wait_until="commit")
         try:
             page.wait_for_function("() => window.__bench?.ready != null", timeout=PATIENCE_MS)
@@ -458,6 +482,7 @@ def one_run(browser: Browser, url: str, panes: tuple[str, ...] = PANES) -> dict[
             raise RuntimeError(f"not every pane was ready in {PATIENCE_MS} ms: {missing}") from None
         state = page.evaluate("() => window.__bench")
         page.wait_for_timeout(2000)  # let the media elements finish their metadata reads
+        work_after = main_thread(work)
         result: dict[str, Any] = {
             "ready_ms": state["ready"],
             "panes_ms": state["panes"],
@@ -467,10 +492,11 @@ def one_run(browser: Browser, url: str, panes: tuple[str, ...] = PANES) -> dict[
             ),
             "longest_task_ms": max((d for _, d in state["longTasks"]), default=0.0),
         }
+        result["main_thread"] = {k: work_after[k] - work_before[k] for k in work_after}
         result |= memory(page)
         result["resources"] = page.evaluate(RESOURCES)
         result["received"] = dict(received)
-        result["select_box_ms"] = [select_box(page, i) for i in CLICKED]
+        result["select_box_ms"] = [select_box(page, i) for i in CLICKED if "image" in panes]
         _, spans = script_text()
         scrolled = {
             "transcript": (
@@ -498,9 +524,26 @@ def one_run(browser: Browser, url: str, panes: tuple[str, ...] = PANES) -> dict[
             for what, (pane, targets) in scrolled.items()
             if pane in panes
         }
+        if "audio" in panes:
+            result["zoom_ms"] = {
+                way: [page.evaluate(ZOOM, key) for _ in range(ZOOM_STEPS)]
+                for way, key in (("in", "="), ("out", "-"))
+            }
         return result
     finally:
         context.close()
+
+
+def main_thread(session: CDPSession) -> dict[str, float]:
+    """The page's main-thread work so far (CDP, Performance enabled): ms in tasks, in
+    scripts and in layout, and the layouts done."""
+    metrics = {m["name"]: m["value"] for m in session.send("Performance.getMetrics")["metrics"]}
+    return {
+        "task_ms": metrics["TaskDuration"] * 1000,
+        "script_ms": metrics["ScriptDuration"] * 1000,
+        "layout_ms": metrics["LayoutDuration"] * 1000,
+        "layouts": metrics["LayoutCount"],
+    }
 
 
 def memory(page: Page) -> dict[str, float]:
@@ -574,6 +617,9 @@ def summary(runs: list[dict[str, Any]], built: Built) -> dict[str, Any]:
         "long_tasks_before_ready": median([r["long_tasks"] for r in runs]),
         "blocking_ms": median([r["blocking_ms"] for r in runs]),
         "longest_task_ms": median([r["longest_task_ms"] for r in runs]),
+        "main_thread_to_ready_plus_2s": {
+            part: median([r["main_thread"][part] for r in runs]) for part in runs[0]["main_thread"]
+        },
         "heap_used_mb": median([r["heap_used_mb"] for r in runs]),
         "heap_total_mb": median([r["heap_total_mb"] for r in runs]),
         "dom_nodes": median([r["dom_nodes"] for r in runs]),
@@ -582,11 +628,21 @@ def summary(runs: list[dict[str, Any]], built: Built) -> dict[str, Any]:
         "select_box_ms": {
             part: median([s[part] for r in runs for s in r["select_box_ms"]])
             for part in ("inspector", "frame")
+            if runs[0]["select_box_ms"]
         },
-        "select_box_worst_ms": round(max(s["frame"] for r in runs for s in r["select_box_ms"]), 1),
+        "select_box_worst_ms": max(
+            (round(s["frame"], 1) for r in runs for s in r["select_box_ms"]), default=None
+        ),
         "scroll_ms": {
             what: median([t for r in runs for t in r["scroll_ms"][what]])
             for what in runs[0]["scroll_ms"]
+        },
+        "zoom_step_ms": {
+            way: {
+                "median": median([t for r in runs for t in r["zoom_ms"][way]]),
+                "worst": round(max(t for r in runs for t in r["zoom_ms"][way]), 1),
+            }
+            for way in runs[0].get("zoom_ms", {})
         },
     }
 

@@ -5,6 +5,7 @@
  * annotation and the verdict on the sample (what to fix, when it came back).
  */
 import { StatusBadge } from "../ui/feedback";
+import { VirtualList } from "../ui/VirtualList";
 import { useWork } from "../workspace/Workspace";
 import { reviewSelection } from "./commands";
 import { annotationName } from "./describe";
@@ -88,7 +89,8 @@ export function VerdictNote({ review }: { review: SampleReview | null }) {
   );
 }
 
-/** Review mode's section: the sample's status and verdict bar, and each annotation's state. */
+/** Review mode's section: the sample's status and verdict bar, and each annotation's state
+ * (a list that draws only the rows in view). */
 export function ReviewPanel() {
   const context = useCommandContext();
   const { reviewer, streams } = useEditing();
@@ -127,9 +129,12 @@ export function ReviewPanel() {
           </button>
         </span>
       </div>
-      <ul className="object-list" aria-label="Annotations under review">
-        {annotations.map((annotation) => (
-          <li key={annotation.id} className="review-row" data-annotation={annotation.id}>
+      <VirtualList
+        items={annotations}
+        itemKey={(annotation) => annotation.id}
+        label="Annotations under review"
+        renderItem={(annotation, row) => (
+          <li {...row} className="review-row" data-annotation={annotation.id}>
             <button
               type="button"
               className="quiet object-button"
@@ -141,9 +146,9 @@ export function ReviewPanel() {
             </button>
             <ReviewBadge mark={marks.get(annotation.id)} title={reasons.get(annotation.id) ?? undefined} />
           </li>
-        ))}
-        {annotations.length === 0 && <li className="muted">No annotations.</li>}
-      </ul>
+        )}
+        empty={<li className="muted">No annotations.</li>}
+      />
     </section>
   );
 }

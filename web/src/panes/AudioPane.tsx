@@ -19,8 +19,7 @@ import { ZOOM_STEP } from "../player/zoom";
 import { Legend } from "../ui/Legend";
 import type { Annotation } from "../work/objects";
 import { useFocus, useWorkspace } from "../workspace/Workspace";
-import { flagSigns, flagWords } from "./flagSigns";
-import { REVIEW_LOOK } from "./ImagePaneShapes";
+import { flagWords, REVIEW_LOOK, signed } from "./flagSigns";
 import type { PaneProps } from "./registry";
 import { Transcript } from "./Transcript";
 import { useReveal } from "./useReveal";
@@ -38,7 +37,8 @@ const PENDING = " pending";
  * (`editing/segments` keeps the times valid on the stream's clock). The zoom keys and
  * Ctrl+wheel zoom the waveform. For tests the root carries `data-time` (the sample time of
  * the element's position) and `data-word` (the words being spoken at the clock's time),
- * both written on every clock notification.
+ * both written on every clock notification, and the waveform `data-regions`, the number
+ * of regions it shows, once it is drawn with them.
  */
 export function AudioPane({ stream }: PaneProps) {
   const { clock, timeline } = useWorkspace();
@@ -104,7 +104,7 @@ export function AudioPane({ stream }: PaneProps) {
     }),
     [select, hover, context, segments],
   );
-  useRegions(waveform?.regions ?? null, specs, selected, hovered, handlers);
+  useRegions(waveform, specs, selected, hovered, handlers);
   useRevealRegion(waveform, specs);
 
   const words = useActiveWords(stream.id);
@@ -128,7 +128,13 @@ export function AudioPane({ stream }: PaneProps) {
   return (
     <div ref={root} className="player player-audio">
       <audio ref={audio} src={mediaUrl(stream.id)} preload="metadata" />
-      <div ref={box} className="waveform" data-state={peaks.state} data-zoom={zoom.level} />
+      <div
+        ref={box}
+        className="waveform"
+        data-state={peaks.state}
+        data-zoom={zoom.level}
+        data-regions={waveform === null ? undefined : specs.length}
+      />
       {waveform !== null && (
         // a click leaves the focus where it was, so Space stays the transport's
         <div className="player-row waveform-zoom" onMouseDown={(event) => event.preventDefault()}>
@@ -179,7 +185,6 @@ function useRegionSpecs(streamId: string, annotations: readonly Annotation[]): R
       if (!isTimed(geometry)) return [];
       const mark = marks.get(id);
       const flagged = stale.has(id);
-      const signs = flagSigns(mark, flagged);
       const text = geometry.type === "transcript" ? `: “${geometry.text}”` : ` ${geometry.type}`;
       return [
         {
@@ -187,7 +192,7 @@ function useRegionSpecs(streamId: string, annotations: readonly Annotation[]): R
           label,
           start: media(geometry.start),
           end: media(geometry.end),
-          tag: signs === "" ? label : `${signs} ${label}`,
+          tag: signed(label, mark, flagged),
           title: `${label}${text}${flagWords(mark, flagged)}`,
           review: mark === undefined ? null : { state: mark, colour: REVIEW_LOOK[mark].colour },
           flagged,

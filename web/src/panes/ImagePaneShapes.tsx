@@ -23,6 +23,7 @@ import type { ReviewMark } from "../editing/reviewing";
 import { moveVertex, nudge, placeBox, type Box, type Geometry, type Polygon, type Size } from "../editing/shapes";
 import { labelColour } from "../ui/colour";
 import type { Annotation } from "../work/objects";
+import { REVIEW_LOOK, signed } from "./flagSigns";
 
 /** How a shape is drawn: selected, hovered (a link's end), flagged stale, its review state
  * (`null`: not reviewed, or not in review mode). */
@@ -32,13 +33,6 @@ export interface Look {
   readonly flagged: boolean;
   readonly review: ReviewMark | null;
 }
-
-/** The glow around a reviewed shape and the sign on its tag, by review state. */
-export const REVIEW_LOOK: Readonly<Record<ReviewMark, { readonly colour: string; readonly sign: string }>> = {
-  accepted: { colour: "#12b76a", sign: "✓" },
-  rejected: { colour: "#d92d20", sign: "✗" },
-  outdated: { colour: "#f79009", sign: "↻" },
-};
 
 /** What a shape does when the person works on it (with the select tool). */
 export interface ShapeHandlers {
@@ -244,9 +238,7 @@ export function ShapeTag({
     <Label x={corner[0]} y={tagY} listening={false}>
       <Tag fill={labelColour(annotation.label)} perfectDrawEnabled={false} />
       <Text
-        text={[look.review === null ? null : REVIEW_LOOK[look.review].sign, look.flagged ? "⚠" : null, annotation.label]
-          .filter((part) => part !== null)
-          .join(" ")}
+        text={signed(annotation.label, look.review ?? undefined, look.flagged)}
         fontSize={size}
         padding={size * 0.25}
         fill="#fff"

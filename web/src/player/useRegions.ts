@@ -1,22 +1,35 @@
 /**
- * A stream's annotations as regions of its waveform (wavesurfer's regions plugin), kept
- * cheap for thousands of them: a change of the annotations adds, removes and updates only
- * the regions whose spec changed, and a change of the selection or hover restyles only the
- * regions whose state it changes.
+ * A stream's annotations as regions of its waveform, kept cheap for thousands of them:
+ * every region but the selected ones is a plain element of one layer (`regionLayer`),
+ * drawn without reading layout; the selected ones are the regions plugin's, which moves
+ * them by dragging and resizes them by their edges. A change of the annotations draws,
+ * removes and changes only the regions whose spec changed; a change of the selection or
+ * hover only those whose state it changes (a region selected moves to the plugin, one
+ * left goes back to the layer).
  *
- * A region shows its label (up to `LABELLED_REGIONS` regions a stream), its review state
- * (a bar in the state's colour, `data-review`), a dashed outline when a stale link
- * concerns it (`data-flagged`), and a tooltip saying all of it. A click selects the shortest
- * region under the pointer, and clicks again there the ones over or under it (`pickAt`); the
- * selected ones (`data-selected`, the `EDITABLE` attribute) can be moved by dragging and
- * resized by their edges, and Escape puts one being dragged back where it was.
+ * A region shows its label (up to `LABELLED_REGIONS` regions a stream, in rows so that
+ * regions over each other keep theirs apart), its review state (a bar in the state's
+ * colour, `data-review`), a dashed outline when a stale link concerns it
+ * (`data-flagged`), and a tooltip saying all of it; each carries `data-annotation`. A
+ * click selects the shortest region under the pointer, and clicks again there the ones
+ * over or under it (`pickAt`); the selected ones (`data-selected`, the `EDITABLE`
+ * attribute) move and resize, and Escape puts one being dragged back where it was.
  */
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef } from "react";
 import type { Region } from "wavesurfer.js/plugins/regions";
 
 import type { Edge } from "../editing/segments";
-import { labelColour } from "../ui/colour";
-import type { Regions } from "./useWaveform";
+import {
+  dressRegion,
+  labelLanes,
+  regionColour,
+  RegionLayer,
+  tagElement,
+  type Look,
+  type RegionDress,
+  type Shown,
+} from "./regionLayer";
+import type { Waveform } from "./useWaveform";
 
 /** At most this many regions carry their label as text on the waveform. */
 const LABELLED_REGIONS = 200;
@@ -28,19 +41,10 @@ const MIN_SECONDS = 0.01;
 export const EDITABLE = "data-selected";
 
 /** One annotation's region: its span in media seconds and how it looks. */
-export interface RegionSpec {
+export interface RegionSpec extends RegionDress {
   readonly id: string;
-  readonly label: string;
   readonly start: number;
   readonly end: number;
-  /** The text on the region (its label, with the signs of its state). */
-  readonly tag: string;
-  /** The tooltip. */
-  readonly title: string;
-  /** Its review state and that state's colour, when it has been reviewed. */
-  readonly review: { readonly state: string; readonly colour: string } | null;
-  /** Whether a stale link concerns it. */
-  readonly flagged: boolean;
   /** Whether it can be selected and edited (not a new one waiting for its label). */
   readonly editable: boolean;
 }
@@ -55,29 +59,6 @@ export interface RegionHandlers {
    * whether the change was taken (else the region goes back). */
   readonly change: (id: string, start: number, end: number, edge: Edge | undefined) => boolean;
 }
-
-interface Drawn {
-  readonly region: Region;
-  spec: RegionSpec;
-  readonly labelled: boolean;
-}
-
-interface Look {
-  readonly selected: boolean;
-  readonly hovered: boolean;
-}
-
-const PLAIN: Look = { selected: false, hovered: false };
-
-const sameSpec = (a: RegionSpec, b: RegionSpec): boolean =>
-  a.start === b.start &&
-  a.end === b.end &&
-  a.label === b.label &&
-  a.tag === b.tag &&
-  a.title === b.title &&
-  a.review?.state === b.review?.state &&
-  a.flagged === b.flagged &&
-  a.editable === b.editable;
 
 /**
  * The region a click at media second `t` picks among `spans`: the shortest holding `t`;
@@ -99,161 +80,214 @@ export function pickAt(
   return holding[(at + 1) % holding.length]?.id ?? null;
 }
 
-/** Give `region` what `spec` says besides its span and colour, where it differs from
- * `before` (`null`: a new region, its tag already on it). */
-function dress(region: Region, spec: RegionSpec, labelled: boolean, before: RegionSpec | null): void {
-  const element = region.element;
-  if (element === null) return;
-  if (labelled && before !== null && spec.tag !== before.tag) region.setContent(spec.tag);
-  if (spec.title !== before?.title) element.title = spec.title;
-  if (spec.review?.state !== before?.review?.state) {
-    element.style.boxShadow = spec.review === null ? "" : `inset 0 -4px 0 ${spec.review.colour}`;
-    if (spec.review === null) element.removeAttribute("data-review");
-    else element.setAttribute("data-review", spec.review.state);
-  }
-  if (spec.flagged !== (before?.flagged ?? false)) {
-    element.style.outline = spec.flagged ? "2px dashed #b54708" : "";
-    element.style.outlineOffset = spec.flagged ? "-2px" : "";
-    element.toggleAttribute("data-flagged", spec.flagged);
-  }
-}
-
-/** Style `region` for `look`: stronger when selected or hovered; editable when selected. */
-function style(region: Region, spec: RegionSpec, look: Look): void {
-  const alpha = look.selected ? 0.45 : look.hovered ? 0.32 : 0.15;
-  const editable = look.selected && spec.editable;
-  region.setOptions({ color: labelColour(spec.label, alpha), drag: editable, resize: editable });
-  region.element?.toggleAttribute(EDITABLE, look.selected);
-  // over the regions it lies on, so that its edges can be taken
-  region.element?.style.setProperty("z-index", look.selected ? "1" : "");
-  // one not selected is drawn over: the waveform's cursor
-  if (!editable) region.element?.style.setProperty("cursor", "");
-}
-
 /**
- * Draw `specs` as regions of `regions` (see the module), `selected` and `hovered` as the
- * focus has them, with `handlers` for what the person does to them.
+ * Draw `specs` as regions of `waveform` (see the module), `selected` and `hovered` as the
+ * focus has them, with `handlers` for what the person does to them. They are drawn before
+ * the browser paints the render that gave them.
  */
 export function useRegions(
-  regions: Regions | null,
+  waveform: Waveform | null,
   specs: readonly RegionSpec[],
   selected: readonly string[],
   hovered: readonly string[],
   handlers: RegionHandlers,
 ): void {
-  const drawn = useRef(new Map<string, Drawn>());
-  // the looks given that are not plain, by id
-  const looks = useRef(new Map<string, Look>());
   const latest = useRef(handlers);
   useEffect(() => {
     latest.current = handlers;
   }, [handlers]);
 
-  // the regions go with their plugin
-  useEffect(() => {
-    const made = drawn.current;
-    const given = looks.current;
+  const views = useRef<RegionViews | null>(null);
+  useLayoutEffect(() => {
+    if (waveform === null) return undefined;
+    const made = new RegionViews(waveform, latest);
+    views.current = made;
     return () => {
-      made.forEach(({ region }) => region.remove());
-      made.clear();
-      given.clear();
+      made.destroy();
+      views.current = null;
     };
-  }, [regions]);
-
-  const labelled = specs.length <= LABELLED_REGIONS;
-  useEffect(() => {
-    if (regions === null) return;
-    const made = drawn.current;
-    const wanted = new Map(specs.map((spec) => [spec.id, spec]));
-    for (const [id, { region, labelled: was }] of made) {
-      // wavesurfer lays each labelled region out against every earlier one (quadratic
-      // layout reads): past a few hundred the colour and the tooltip name the class
-      if (wanted.has(id) && was === labelled) continue;
-      region.remove();
-      made.delete(id);
-      looks.current.delete(id);
-    }
-    for (const spec of specs) {
-      const known = made.get(spec.id);
-      if (known === undefined) {
-        made.set(spec.id, { region: addRegion(regions, spec, labelled, latest, made), spec, labelled });
-      } else if (known.spec !== spec && !sameSpec(known.spec, spec)) {
-        const { region } = known;
-        if (region.start !== spec.start || region.end !== spec.end) region.setOptions({ start: spec.start, end: spec.end });
-        dress(region, spec, labelled, known.spec);
-        known.spec = spec;
-        // plain in its (new) colour: restyled below if it is selected or hovered
-        looks.current.delete(spec.id);
-        style(region, spec, PLAIN);
-      } else {
-        known.spec = spec;
-      }
-    }
-  }, [regions, specs, labelled]);
+  }, [waveform]);
 
   const selectedIds = useMemo(() => new Set(selected), [selected]);
   const hoveredIds = useMemo(() => new Set(hovered), [hovered]);
-  useEffect(() => {
-    if (regions === null) return;
-    const given = looks.current;
-    for (const id of new Set([...given.keys(), ...selectedIds, ...hoveredIds])) {
-      const known = drawn.current.get(id);
-      if (known === undefined) continue;
-      const look = { selected: selectedIds.has(id), hovered: hoveredIds.has(id) };
-      const before = given.get(id) ?? PLAIN;
-      if (look.selected === before.selected && look.hovered === before.hovered) continue;
-      style(known.region, known.spec, look);
-      if (look.selected || look.hovered) given.set(id, look);
-      else given.delete(id);
+  useLayoutEffect(() => {
+    views.current?.show(specs, { selected: selectedIds, hovered: hoveredIds });
+  }, [waveform, specs, selectedIds, hoveredIds]);
+}
+
+interface Focus {
+  readonly selected: ReadonlySet<string>;
+  readonly hovered: ReadonlySet<string>;
+}
+
+/** A region drawn: by the plain layer, or by the plugin while it is selected. */
+interface Drawn extends Shown {
+  readonly spec: RegionSpec;
+  readonly view: { readonly plain: HTMLElement } | { readonly region: Region };
+}
+
+const sameLook = (a: Look, b: Look): boolean => a.selected === b.selected && a.hovered === b.hovered;
+
+const sameSpec = (a: RegionSpec, b: RegionSpec): boolean =>
+  a === b ||
+  (a.start === b.start &&
+    a.end === b.end &&
+    a.label === b.label &&
+    a.tag === b.tag &&
+    a.title === b.title &&
+    a.review?.state === b.review?.state &&
+    a.flagged === b.flagged &&
+    a.editable === b.editable);
+
+/** The regions of one waveform, drawn and listened to (see the module). */
+class RegionViews {
+  private readonly drawn = new Map<string, Drawn>();
+  private readonly layer: RegionLayer;
+  private readonly duration: number;
+  private specs: readonly RegionSpec[] = [];
+  private focus: Focus = { selected: new Set(), hovered: new Set() };
+  private readonly stops: (() => void)[];
+
+  constructor(
+    private readonly waveform: Waveform,
+    private readonly handlers: { readonly current: RegionHandlers },
+  ) {
+    const wrapper = waveform.wavesurfer.getWrapper();
+    this.duration = waveform.wavesurfer.getDuration();
+    this.layer = new RegionLayer(wrapper, this.duration);
+    this.stops = [...this.listenToLayer(), ...this.listenToEdits()];
+  }
+
+  /** Draw `specs` with `focus`: all of them when they changed, else those whose look did. */
+  show(specs: readonly RegionSpec[], focus: Focus): void {
+    const before = this.focus;
+    this.focus = focus;
+    if (specs === this.specs) {
+      for (const id of new Set([...before.selected, ...before.hovered, ...focus.selected, ...focus.hovered])) {
+        const known = this.drawn.get(id);
+        if (known !== undefined) this.put(known.spec, known.lane);
+      }
+      return;
     }
-  }, [regions, specs, selectedIds, hoveredIds]);
+    this.specs = specs;
+    const wanted = new Set(specs.map((spec) => spec.id));
+    for (const [id, known] of this.drawn) {
+      if (wanted.has(id)) continue;
+      this.erase(known);
+      this.drawn.delete(id);
+    }
+    const lanes = specs.length <= LABELLED_REGIONS ? labelLanes(specs) : null;
+    const fresh = document.createDocumentFragment();
+    for (const spec of specs) this.put(spec, lanes?.get(spec.id) ?? null, fresh);
+    this.layer.element.appendChild(fresh);
+  }
 
-  useRegionEdits(regions, drawn, looks, latest);
-}
+  destroy(): void {
+    this.stops.forEach((stop) => stop());
+    this.drawn.forEach((known) => this.erase(known));
+    this.drawn.clear();
+    this.layer.remove();
+  }
 
-function addRegion(
-  regions: Regions,
-  spec: RegionSpec,
-  labelled: boolean,
-  latest: { readonly current: RegionHandlers },
-  made: ReadonlyMap<string, Drawn>,
-): Region {
-  const region = regions.addRegion({
-    id: spec.id,
-    start: spec.start,
-    end: spec.end,
-    color: labelColour(spec.label, 0.15),
-    drag: false,
-    resize: false,
-    minLength: MIN_SECONDS,
-    content: labelled ? spec.tag : undefined,
-  });
-  region.element?.setAttribute("data-annotation", spec.id);
-  region.element?.style.setProperty("cursor", "");
-  dress(region, spec, false, null);
-  const hover = (ids: readonly string[]): void => {
-    if (made.get(spec.id)?.spec.editable) latest.current.hover(ids);
-  };
-  region.on("over", () => hover([spec.id]));
-  region.on("leave", () => hover([]));
-  return region;
-}
+  /** Draw `spec` as the focus has it, with its tag in row `lane`; new plain elements go into `fresh`. */
+  private put(spec: RegionSpec, lane: number | null, fresh?: ParentNode): void {
+    const look = { selected: this.focus.selected.has(spec.id), hovered: this.focus.hovered.has(spec.id) };
+    const editable = look.selected && spec.editable;
+    let known = this.drawn.get(spec.id);
+    if (known !== undefined && ("region" in known.view) !== editable) {
+      this.erase(known);
+      known = undefined;
+    }
+    const next = { spec, look, lane };
+    if (known === undefined) {
+      const view = editable ? { region: this.edit(next) } : { plain: this.layer.draw(next, fresh) };
+      this.drawn.set(spec.id, { ...next, view });
+      return;
+    }
+    if (!(sameSpec(known.spec, spec) && known.lane === lane && sameLook(known.look, look))) {
+      if ("plain" in known.view) this.layer.redraw(known.view.plain, next, known);
+      else restyle(known.view.region, next, known);
+    }
+    this.drawn.set(spec.id, { ...next, view: known.view });
+  }
 
-/**
- * Clicks, moves and resizes of the regions, through the plugin's events: a click picks, the
- * end of a move or resize asks `change`; Escape during one puts the region back and ends it.
- */
-function useRegionEdits(
-  regions: Regions | null,
-  drawn: { readonly current: ReadonlyMap<string, Drawn> },
-  looks: { readonly current: ReadonlyMap<string, Look> },
-  latest: { readonly current: RegionHandlers },
-): void {
-  useEffect(() => {
-    if (regions === null) return undefined;
+  /** The plugin's region for `shown`, selected: it moves and resizes. */
+  private edit({ spec, look, lane }: Shown): Region {
+    const made = this.waveform.regions.addRegion({
+      id: spec.id,
+      start: spec.start,
+      end: spec.end,
+      color: regionColour(spec.label, look),
+      drag: true,
+      resize: true,
+      minLength: MIN_SECONDS,
+      content: lane === null ? undefined : tagElement(spec.tag, lane),
+    });
+    const element = made.element;
+    if (element !== null) {
+      element.setAttribute("data-annotation", spec.id);
+      element.setAttribute(EDITABLE, "");
+      dressRegion(element, spec, null);
+    }
+    made.on("over", () => this.handlers.current.hover([spec.id]));
+    made.on("leave", () => this.handlers.current.hover([]));
+    return made;
+  }
+
+  private erase(known: Drawn): void {
+    if ("plain" in known.view) known.view.plain.remove();
+    else known.view.region.remove();
+  }
+
+  /** A click on region `id` at `clientX` picks the region there (`pickAt`). */
+  private pick(id: string, clientX: number, additive: boolean): void {
+    if (!this.drawn.get(id)?.spec.editable) return;
+    const { left, width } = this.waveform.wavesurfer.getWrapper().getBoundingClientRect();
+    const t = width > 0 ? ((clientX - left) / width) * this.duration : 0;
+    const drawn = [...this.drawn.values()];
+    const spans = drawn.filter(({ spec }) => spec.editable).map(({ spec }) => spec);
+    const selected = drawn.filter(({ look }) => look.selected).map(({ spec }) => spec.id);
+    this.handlers.current.pick(pickAt(spans, t, selected, additive) ?? id, additive);
+  }
+
+  /** Clicks on the plain regions, and the pointer over the editable ones. */
+  private listenToLayer(): (() => void)[] {
+    const element = this.layer.element;
+    const editableAt = (target: EventTarget | null): string | null => {
+      const id = this.layer.idAt(target);
+      return id !== null && this.drawn.get(id)?.spec.editable ? id : null;
+    };
+    const click = (event: MouseEvent): void => {
+      const id = this.layer.idAt(event.target);
+      if (id !== null) this.pick(id, event.clientX, event.shiftKey);
+    };
+    const over = (event: MouseEvent): void => {
+      const id = editableAt(event.target);
+      if (id !== null) this.handlers.current.hover([id]);
+    };
+    const out = (event: MouseEvent): void => {
+      const id = editableAt(event.target);
+      if (id !== null && this.layer.idAt(event.relatedTarget) !== id) this.handlers.current.hover([]);
+    };
+    element.addEventListener("click", click);
+    element.addEventListener("mouseover", over);
+    element.addEventListener("mouseout", out);
+    return [
+      () => element.removeEventListener("click", click),
+      () => element.removeEventListener("mouseover", over),
+      () => element.removeEventListener("mouseout", out),
+    ];
+  }
+
+  /**
+   * Clicks, moves and resizes of the plugin's (selected) regions: a click picks, the end of
+   * a move or resize asks `change`; Escape during one puts the region back and ends it.
+   */
+  private listenToEdits(): (() => void)[] {
+    const { regions } = this.waveform;
     let editing: Region | null = null;
     const restore = (region: Region): void => {
-      const known = drawn.current.get(region.id);
+      const known = this.drawn.get(region.id);
       if (known !== undefined) region.setOptions({ start: known.spec.start, end: known.spec.end });
     };
     const settle = (): void => {
@@ -271,34 +305,37 @@ function useRegionEdits(
       region.setOptions({ drag: false, resize: false });
       restore(region);
       const giveBack = (): void => {
-        const known = drawn.current.get(region.id);
-        if (known?.region === region) style(region, known.spec, looks.current.get(region.id) ?? PLAIN);
+        if (!region.isRemoved) region.setOptions({ drag: true, resize: true });
       };
       window.addEventListener("pointerup", giveBack, { once: true });
     }
-    const stops = [
-      regions.on("region-clicked", (region, event) => {
-        if (!drawn.current.get(region.id)?.spec.editable || region.element === null) return;
-        const { left, width } = region.element.getBoundingClientRect();
-        const t = region.start + (width > 0 ? (event.clientX - left) / width : 0) * (region.end - region.start);
-        const spans = [...drawn.current.values()].filter(({ spec }) => spec.editable).map(({ spec }) => spec);
-        const selected = [...looks.current].filter(([, look]) => look.selected).map(([id]) => id);
-        latest.current.pick(pickAt(spans, t, selected, event.shiftKey) ?? region.id, event.shiftKey);
-      }),
+    return [
+      regions.on("region-clicked", (region, event) => this.pick(region.id, event.clientX, event.shiftKey)),
       regions.on("region-update", (region) => {
-        if (editing === region || !drawn.current.has(region.id)) return;
+        if (editing === region || !this.drawn.has(region.id)) return;
         editing = region;
         window.addEventListener("keydown", escape, { capture: true });
       }),
       regions.on("region-updated", (region, edge) => {
         if (editing !== region) return;
         settle();
-        if (!latest.current.change(region.id, region.start, region.end, edge)) restore(region);
+        if (!this.handlers.current.change(region.id, region.start, region.end, edge)) restore(region);
       }),
+      settle,
     ];
-    return () => {
-      stops.forEach((stop) => stop());
-      settle();
-    };
-  }, [regions, drawn, looks, latest]);
+  }
+}
+
+/** Change the plugin's `region`, drawn as `before`, to show `shown`. */
+function restyle(region: Region, { spec, look, lane }: Shown, before: Shown): void {
+  // against the spec drawn, not the region's span, which a drag under way moves
+  if (spec.start !== before.spec.start || spec.end !== before.spec.end) {
+    region.setOptions({ start: spec.start, end: spec.end });
+  }
+  const colour = regionColour(spec.label, look);
+  if (colour !== regionColour(before.spec.label, before.look)) region.setOptions({ color: colour });
+  if (region.element !== null) dressRegion(region.element, spec, before.spec);
+  if (lane !== before.lane || spec.tag !== before.spec.tag) {
+    region.setContent(lane === null ? undefined : tagElement(spec.tag, lane));
+  }
 }
