@@ -1,9 +1,9 @@
 /**
  * A wavesurfer.js waveform bound to the pane's own `<audio>` element (`media`), drawn from
  * precomputed peaks so the file is never downloaded whole, with a regions plugin for the
- * stream's intervals and transcript segments (`useRegions`). The element is kept on the
- * master clock by `PlaybackSync`; wavesurfer only draws it, and a click on the waveform
- * seeks the clock. `useZoom` zooms it (keys, Ctrl+wheel around the pointer); while playing
+ * selected intervals and transcript segments (`useRegions` draws the others). The element
+ * is kept on the master clock by `PlaybackSync`; wavesurfer only draws it, and a click on
+ * the waveform seeks the clock. `useZoom` zooms it (keys, Ctrl+wheel around the pointer); while playing
  * the view follows the play cursor (wavesurfer's auto-scroll, centred).
  */
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
