@@ -1,6 +1,7 @@
 """Checkpoints of SQLite's write-ahead log on a thread of the server's, not in commits."""
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from rosetta.api.app import create_app
+from rosetta.store import checkpoints
 from rosetta.store.checkpoints import WalCheckpointer
 from rosetta.store.engine import open_store, write_transaction
 
@@ -96,3 +98,27 @@ def test_only_sqlite_files_have_a_checkpointer(engine: Engine, file_engine: Engi
     memory.dispose()
     assert WalCheckpointer(engine).applies == (engine.dialect.name == "sqlite")
     assert WalCheckpointer(file_engine).applies
+
+
+def test_a_long_log_starts_over_once_the_readers_of_old_snapshots_are_done(
+    file_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoints, "RESTART_FRAMES", 100)
+    checkpointer = WalCheckpointer(file_engine, every=3600)
+    checkpointer.start()
+    try:
+        _fill(file_engine, 300)
+        reader = file_engine.connect()
+        reader.exec_driver_sql("SELECT count(*) FROM filler").scalar_one()  # holds a snapshot
+        _fill(file_engine, 300)  # newer than the reader's snapshot: a passive round stops there
+        timer = threading.Timer(0.03, reader.close)  # the reader finishes meanwhile
+        timer.start()
+        checkpointer.round()
+        timer.join()
+        _fill(file_engine, 100)
+        # the log started over: it holds only the last 100 rows' pages, not 700
+        with file_engine.connect() as connection:
+            frames = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()[1]
+        assert 0 < frames < 300
+    finally:
+        checkpointer.stop()

@@ -28,3 +28,11 @@ Db = Annotated[Connection, Depends(_connection)]
 
 #: The engine, for services that open their own write transaction.
 Store = Annotated[Engine, Depends(_engine)]
+
+
+def end_read(db: Connection) -> None:
+    """End the request's read transaction before a write that may wait its turn: on SQLite
+    a snapshot held while waiting keeps the write-ahead log from ever starting over
+    (`rosetta.store.checkpoints`). Later reads on `db` begin a new one."""
+    if db.in_transaction():
+        db.rollback()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 from rosetta.api.auth import CurrentUser, SampleAccess, UserActor, policy, require, sample_access
-from rosetta.api.deps import Db, Store
+from rosetta.api.deps import Db, Store, end_read
 from rosetta.api.fast_json import OrjsonRoute
 from rosetta.api.lookup import SAMPLE_HEADERS, project_link
 from rosetta.api.preconditions import IfMatch, etag, expected_revision
@@ -125,6 +125,7 @@ def submit_sample_work(
     ``Link``, and counts."""
     found = sample_access(db, caller, sample_id)
     require(can_annotate(found.access, found.assignment), "annotate", f"sample {sample_id!r}")
+    end_read(db)
     done = submit_sample(
         store,
         sample_id,

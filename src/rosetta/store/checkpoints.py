@@ -6,8 +6,17 @@ lock, so one submission in a few dozen takes tens of milliseconds longer and eve
 queued behind it waits as long. `WalCheckpointer` turns the automatic checkpoints off on
 the engine's connections and runs a ``PASSIVE`` checkpoint on a thread of its own every
 `every` seconds instead, which blocks neither readers nor writers (it copies what no
-reader still needs; the rest waits for the next round). PostgreSQL engines are left as
-they are. Apps sharing an engine share its checkpointer (`checkpoint_while_serving`).
+reader still needs; the rest waits for the next round).
+
+A passive checkpoint never lets the log start over while readers come and go without
+pause (each holds a snapshot inside it), so under steady load the log grows without end
+(160 MB in a minute of eight clients submitting), and every read gets slower searching
+it. So when the log holds more than `RESTART_FRAMES` pages after the passive round, a
+``RESTART`` checkpoint follows: it waits (at most `RESTART_WAIT_MS`) for the readers of
+old snapshots to finish, holding new writers back meanwhile, so that the next writer
+starts the log from its beginning. The passive round has copied nearly everything by
+then, so the pause is short. PostgreSQL engines are left as they are. Apps sharing an
+engine share its checkpointer (`checkpoint_while_serving`).
 """
 
 import logging
@@ -19,10 +28,16 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 
+from rosetta.store.engine import BUSY_TIMEOUT_MS
+
 _log = logging.getLogger(__name__)
 
 #: Seconds between two checkpoints.
 EVERY = 1.0
+#: Pages the log may hold after a passive checkpoint before a restart follows (16 MB).
+RESTART_FRAMES = 4000
+#: How long a restart waits for readers (and for the writer) before giving up this round.
+RESTART_WAIT_MS = 100
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
@@ -66,23 +81,37 @@ class WalCheckpointer:
         event.remove(self._engine, "connect", _no_autocheckpoint)
         self._engine.dispose()
 
-    def checkpoint(self) -> tuple[int, int, int]:
-        """One passive checkpoint: SQLite's (busy, frames in the log, frames copied)."""
+    def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
+        """One checkpoint (``PASSIVE``, or ``RESTART`` waiting at most `RESTART_WAIT_MS`
+        for readers): SQLite's (busy, frames in the log, frames copied)."""
+        waits = mode != "PASSIVE"
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
-            row = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            cursor.close()
+            if waits:
+                cursor.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+            try:
+                row = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+            finally:
+                if waits:
+                    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.close()
         finally:
             connection.close()
         busy, frames, copied = row
         return int(busy), int(frames), int(copied)
 
+    def round(self) -> None:
+        """A passive checkpoint, then a restart when the log is still long (see the module)."""
+        _, frames, _ = self.checkpoint()
+        if frames > RESTART_FRAMES:
+            self.checkpoint("RESTART")
+
     def _run(self) -> None:
         while True:
             stopping = self._stopped.wait(self._every)
             try:
-                self.checkpoint()
+                self.round()
             except DBAPIError:  # the next round tries again; commits lose nothing meanwhile
                 _log.exception("checkpoint of %s failed", self._engine.url.database)
             if stopping:

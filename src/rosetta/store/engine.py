@@ -32,6 +32,9 @@ DEFAULT_URL = "sqlite:///./rosetta.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+#: How long a connection waits for a lock held outside Rosetta's writer queue.
+BUSY_TIMEOUT_MS = 30000
+
 #: The execution option `write_transaction` sets on its connection.
 WRITE = "rosetta_write"
 
@@ -74,7 +77,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
