@@ -29,7 +29,8 @@ SMALL = 400
 
 def disc(height: int, width: int, cx: float, cy: float, radius: float) -> Pixels:
     y, x = np.mgrid[0:height, 0:width]
-    return ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= radius**2).astype(np.uint8)
+    inside: Pixels = ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= radius**2).astype(np.uint8)
+    return inside
 
 
 def masks() -> dict[str, Pixels]:
@@ -76,11 +77,15 @@ def case(name: str, pixels: Pixels) -> dict[str, Any]:
     runs = Rle(size=(height, width), counts=counts).runs()
     assert runs == runs_of(pixels), name
     ys, xs = np.nonzero(pixels)
-    picks = np.random.default_rng(len(name)).integers(0, len(xs), 6) if len(xs) else []
+    picks: list[int] = (
+        np.random.default_rng(len(name)).integers(0, len(xs), 6).tolist() if len(xs) else []
+    )
     inside = [[int(xs[i]), int(ys[i])] for i in picks]
     clear_ys, clear_xs = np.nonzero(pixels == 0)
     picks = (
-        np.random.default_rng(len(name) + 1).integers(0, len(clear_xs), 6) if len(clear_xs) else []
+        np.random.default_rng(len(name) + 1).integers(0, len(clear_xs), 6).tolist()
+        if len(clear_xs)
+        else []
     )
     outside = [[int(clear_xs[i]), int(clear_ys[i])] for i in picks]
     small = pixels.size <= SMALL
