@@ -43,6 +43,9 @@ class among(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # a condition in itself: never rendered as ``(...) = 1`` where booleans are integers,
+    # which would hide the index from SQLite's planner
+    _is_implicitly_boolean = True
     # what the statement cache keys on (SQLAlchemy declares this attribute as a list)
     _traverse_internals = [  # noqa: RUF012
         ("column", InternalTraversal.dp_clauseelement),
