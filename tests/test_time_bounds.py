@@ -35,6 +35,16 @@ def _interval(start: float, end: float) -> Annotation:
         (None, [(0, 10), (9.5, 10)], [(9.5, 10.2)]),
         # the narration starts 2 s into the sample: its last second is [11, 12)
         (Clock(rate="16000", offset="2"), [(2, 12), (11, 12)], [(1, 3), (11, 12.5)]),
+        # hardware timestamps from 1,000 s (1 ms ticks) whose first is reference 0
+        (
+            Clock(
+                time_base="1/1000",
+                ticks=[1_000_000 + 10 * i for i in range(1000)],
+                sync=[SyncPoint(local="1000", reference="0")],
+            ),
+            [(0, 10), (1, 2.5)],
+            [(9.5, 10.5)],
+        ),
         # 1 % fast against the reference: 10 media seconds span 9.9 reference seconds
         (
             Clock(

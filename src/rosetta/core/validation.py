@@ -39,7 +39,6 @@ from rosetta.core.geometry import (
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import EndpointRule, Ontology
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
-from rosetta.core.timebase import exact
 
 EPSILON = 1e-6
 
@@ -115,14 +114,16 @@ def _check_rect(
 
 def _check_time(start: float, end: float, field: str, obj: str, stream: Stream) -> None:
     """`[start, end)` (reference seconds) must fall inside the stream's media: mapped to the
-    media's own seconds (local time less the clock's offset, `rosetta.core.clock`) when the
-    stream has a clock of its own (an offset, a drift), else taken as they are."""
+    media's own seconds (local time since its first index, `rosetta.core.clock`) when the
+    stream has a clock of its own (an offset, a drift, a timestamp table), else taken as
+    they are."""
     duration = _need(stream.media, "duration", obj, stream)
     local_start, local_end = float(start), float(end)
     if stream.clock is not None:
-        clock, offset = compile_clock(stream.clock), exact(stream.clock.offset)
-        local_start = float(clock.to_local(start) - offset)
-        local_end = float(clock.to_local(end) - offset)
+        clock = compile_clock(stream.clock)
+        origin = clock.to_local(clock.time_of(0))
+        local_start = float(clock.to_local(start) - origin)
+        local_end = float(clock.to_local(end) - origin)
     if local_start < -EPSILON or local_end > duration + EPSILON:
         where = "" if stream.clock is None else f" (its [{local_start:g}, {local_end:g}) s)"
         raise _fail(

@@ -45,31 +45,38 @@ export function reveal(rows: Rows, list: HTMLElement, index: number, selector: s
 }
 
 /**
- * Keeps row `index` (the row being spoken; `null`: none) in view while the clock plays.
- * Once the person scrolls the list so that the row spoken before is out of view, it stops
- * following until playback starts again or jumps (a seek).
+ * Keeps row `index` (the row being spoken; `null`: none) in view, while the clock plays and
+ * when it stops or jumps. Once the person scrolls the list themselves during playback
+ * (wheel, touch, or dragging its scroll bar), it stops following until playback starts
+ * again or jumps (a seek).
  */
 export function useFollow(rows: Rows, index: number | null): void {
   const { clock } = useWorkspace();
-  const previous = useRef<number | null>(null);
-  const jumped = useRef(true);
   const following = useRef(true);
   useEffect(
     () =>
       clock.subscribe((event) => {
-        if (event.type === "play" || event.type === "seek") jumped.current = true;
+        if (event.type === "play" || event.type === "seek") following.current = true;
       }),
     [clock],
   );
+  const list = rows.scrollElement;
   useEffect(() => {
-    const before = previous.current;
-    previous.current = index;
-    if (index === null || index === before || !clock.playing) return;
-    if (jumped.current) following.current = true;
-    else if (before !== null && !isInView(rows, before)) following.current = false;
-    jumped.current = false;
-    if (following.current && !isInView(rows, index)) rows.scrollToIndex(index, { align: "auto" });
-  }, [rows, index, clock]);
+    if (list === null) return;
+    const away = (event: Event): void => {
+      if (clock.playing && (event.type !== "pointerdown" || event.target === list)) following.current = false;
+    };
+    const kinds = ["wheel", "touchmove", "pointerdown"] as const;
+    for (const kind of kinds) list.addEventListener(kind, away, { passive: true });
+    return () => {
+      for (const kind of kinds) list.removeEventListener(kind, away);
+    };
+  }, [list, clock]);
+  useEffect(() => {
+    if (index !== null && following.current && !isInView(rows, index)) {
+      rows.scrollToIndex(index, { align: "auto" });
+    }
+  }, [rows, index]);
 }
 
 /**
