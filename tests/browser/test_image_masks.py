@@ -7,6 +7,7 @@ mouse is lit as the active point, saved where it was dropped (kept inside the im
 undone, one drag at a time."""
 
 import colorsys
+import time
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,15 @@ def layer_pixel(page: Page, layer: int, x: float, y: float) -> list[int]:
     """The RGBA of photo pixel (x, y) on the pane's Konva layer `layer` (0 the photo, 1 the
     annotations at rest, 2 the lit ones)."""
     return page.evaluate(PIXEL, [LAYERS, layer, x, y, PHOTO])  # type: ignore[no-any-return]
+
+
+def drawn_pixel(page: Page, layer: int, x: float, y: float, seconds: float = 5) -> list[int]:
+    """`layer_pixel` once something is drawn there: Konva draws a layer on the animation
+    frame after the change, which may come after the inspector shows it."""
+    deadline = time.monotonic() + seconds
+    while (found := layer_pixel(page, layer, x, y))[3] == 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
+    return found
 
 
 def close_to(found: list[int], wanted: tuple[int, ...], tolerance: int = 8) -> bool:
@@ -114,7 +124,7 @@ def test_a_mask_is_painted_on_its_pixels_and_selected_by_them(
     # a click on the ring selects the mask and lights it on the layer above
     page.mouse.click(*on_photo(page, *on_ring))
     expect(inspector.get_by_role("heading", name="object mask on photo")).to_be_visible()
-    lit = layer_pixel(page, 2, *on_ring)
+    lit = drawn_pixel(page, 2, *on_ring)
     assert close_to(lit[:3], colour)
     assert lit[3] >= 0.8 * 255  # 80 % opaque, and its glow under it
     assert layer_pixel(page, 2, *in_hole)[3] < 255  # only its glow reaches into the hole
