@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from queue import Empty
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import Engine, func, select, text
@@ -61,6 +61,8 @@ from rosetta.store.events import Actor
 from rosetta.store.tables import samples
 
 ACTOR = Actor("bench")
+#: A message a client process sends back.
+M = TypeVar("M")
 #: In the order run (submissions last: they are what may leave the server busy).
 OPERATIONS = ("fetch", "list", "submit")
 SAMPLES_PER_CLIENT = 4
@@ -279,10 +281,10 @@ def run_cell(
     ]
     for process in processes:
         process.start()
-    _gather(queue, processes)  # all warmed up
+    gather(queue, processes)  # all warmed up
     cpu = cpu_seconds(server)
     start.set()
-    finished = [item for item in _gather(queue, processes) if item is not None]
+    finished = [item for item in gather(queue, processes) if item is not None]
     cpu = cpu_seconds(server) - cpu
     for process in processes:
         process.join()
@@ -291,12 +293,12 @@ def run_cell(
     return times, rate, cpu / len(times)
 
 
-def _gather(
-    queue: "multiprocessing.Queue[tuple[Result, float] | None]",
+def gather(
+    queue: "multiprocessing.Queue[M | None]",
     processes: Sequence[multiprocessing.process.BaseProcess],
-) -> list[tuple[Result, float] | None]:
+) -> list[M | None]:
     """One message from each process (stopping them all if one fails)."""
-    out: list[tuple[Result, float] | None] = []
+    out: list[M | None] = []
     while len(out) < len(processes):
         try:
             out.append(queue.get(timeout=1))
@@ -304,17 +306,18 @@ def _gather(
             if any(process.exitcode for process in processes):
                 for process in processes:
                     process.kill()
-                raise SystemExit("a client failed") from None
+                raise SystemExit("a client process failed") from None
     return out
 
 
-def _percentiles(seconds: list[float]) -> tuple[float, float, float]:
+def percentiles(seconds: list[float]) -> tuple[float, float, float]:
     """p50, p95 and p99 in milliseconds."""
     cuts = statistics.quantiles([1000 * s for s in seconds], n=100, method="inclusive")
     return cuts[49], cuts[94], cuts[98]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on loopback now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -322,7 +325,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _store(pg: str | None, folder: Path) -> Iterator[str]:
+def fresh_store(pg: str | None, folder: Path) -> Iterator[str]:
     """The URL of a fresh store: an SQLite file in `folder`, or a new schema at `pg`
     (dropped after)."""
     if pg is None:
@@ -343,7 +346,7 @@ def _store(pg: str | None, folder: Path) -> Iterator[str]:
 def run(label: str, pg: str | None, workers: list[int], args: argparse.Namespace) -> None:
     """Build one backend's store, serve it with each count of `workers` and print the
     tables."""
-    with tempfile.TemporaryDirectory() as name, _store(pg, Path(name)) as url:
+    with tempfile.TemporaryDirectory() as name, fresh_store(pg, Path(name)) as url:
         started = time.perf_counter()
         engine = open_store(url)
         project_id, headers = populate(engine, args.n)
@@ -361,7 +364,7 @@ def run(label: str, pg: str | None, workers: list[int], args: argparse.Namespace
             last_pk,
         )
         for count in workers:
-            port = _free_port()
+            port = free_port()
             base = f"http://127.0.0.1:{port}"
             server = serve(url, count, port, Path(name))
             print(
@@ -396,7 +399,7 @@ def run(label: str, pg: str | None, workers: list[int], args: argparse.Namespace
 
 
 def _print_row(operation: str, clients: int, times: Result, rate: float, cpu: float) -> None:
-    p50, p95, p99 = _percentiles([seconds for _, seconds, _ in times])
+    p50, p95, p99 = percentiles([seconds for _, seconds, _ in times])
     errors = sum(not ok for _, _, ok in times)
     print(
         f"{operation:10} {clients:7} {p50:8.1f} {p95:8.1f} {p99:8.1f} {rate:7.1f} "
@@ -411,7 +414,7 @@ def _print_filters(lists: dict[int, Result]) -> None:
         cells = []
         for times in lists.values():
             seconds = [s for tag, s, _ in times if tag == name]
-            cells.append(f"{_percentiles(seconds)[1]:13.1f}" if len(seconds) > 1 else " " * 13)
+            cells.append(f"{percentiles(seconds)[1]:13.1f}" if len(seconds) > 1 else " " * 13)
         print(f"  {name:20} " + " ".join(cells))
 
 

@@ -19,28 +19,24 @@ which matters where cores are few.
 
 import argparse
 import multiprocessing
-import statistics
 import subprocess
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from queue import Empty
-from socket import socket
 
 import httpx
 from sqlalchemy import text
 
+from api_latency import free_port, fresh_store, gather, percentiles
 from bulk_submit import cpu_seconds, serve
 from list_samples import populate
 from rosetta.core.policies import Role
 from rosetta.core.workflow import AnnotateStage, ReviewStage, Workflow
 from rosetta.services.accounts import create_token, create_user, set_role
 from rosetta.services.workflow import enqueue, set_workflow
-from rosetta.store.engine import make_engine, open_store
+from rosetta.store.engine import open_store
 from rosetta.store.events import Actor
 
 ACTOR = Actor("bench")
@@ -128,56 +124,6 @@ def run_cell(
     times = [item for result, _ in finished for item in result]
     rate = sum(len(result) / elapsed for result, elapsed in finished)
     return times, rate, cpu / max(len(times), 1)
-
-
-def gather(
-    queue: "multiprocessing.Queue[tuple[Times, float] | None]",
-    processes: Sequence[multiprocessing.process.BaseProcess],
-) -> list[tuple[Times, float] | None]:
-    """One message from each process (stopping them all if one fails)."""
-    out: list[tuple[Times, float] | None] = []
-    while len(out) < len(processes):
-        try:
-            out.append(queue.get(timeout=1))
-        except Empty:
-            if any(process.exitcode for process in processes):
-                for process in processes:
-                    process.kill()
-                raise SystemExit("an annotator failed") from None
-    return out
-
-
-def percentiles(seconds: list[float]) -> tuple[float, float, float]:
-    """p50, p95 and p99 in milliseconds."""
-    cuts = statistics.quantiles([1000 * s for s in seconds], n=100, method="inclusive")
-    return cuts[49], cuts[94], cuts[98]
-
-
-@contextmanager
-def fresh_store(pg: str | None, folder: Path) -> Iterator[str]:
-    """The URL of a fresh store: an SQLite file in `folder`, or a new schema at `pg`
-    (dropped after)."""
-    if pg is None:
-        yield f"sqlite:///{folder / 'bench.db'}"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(pg)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{pg}{'&' if '?' in pg else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def free_port() -> int:
-    """A TCP port free on loopback now."""
-    with socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def run(label: str, pg: str | None, args: argparse.Namespace) -> None:

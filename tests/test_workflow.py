@@ -409,11 +409,10 @@ def test_the_task_listing_pages_and_filters(engine: Engine, project: Project, wh
     assert by_id == by_ann and reviews.items == []
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # reads SQLite's query plans
 def test_the_next_task_is_found_through_its_index(
     engine: Engine, project: Project, who: Who
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("reads SQLite's query plans")
     queued(engine, project, REVIEWED, "s1", "s2")
     seen: list[tuple[str, Any]] = []
 

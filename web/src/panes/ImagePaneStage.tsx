@@ -122,6 +122,8 @@ export function ImagePaneStage({
     handlers.change(annotation.id, box, false);
   };
 
+  // what both layers draw from (each shape compares these props one by one)
+  const drawn = { annotations: ordered, stale, marks, scale, size, editable, handlers };
   return (
     <Stage
       width={size.width * scale}
@@ -141,29 +143,10 @@ export function ImagePaneStage({
         <KonvaImage image={image} />
       </Layer>
       <Layer ref={resting} scaleX={scale} scaleY={scale}>
-        <RestingAnnotations
-          annotations={ordered}
-          stale={stale}
-          marks={marks}
-          scale={scale}
-          size={size}
-          editable={editable}
-          handlers={handlers}
-        />
+        <RestingAnnotations {...drawn} />
       </Layer>
       <Layer ref={lit} scaleX={scale} scaleY={scale}>
-        <LitAnnotations
-          annotations={ordered}
-          selected={selected}
-          hovered={hovered}
-          active={active}
-          stale={stale}
-          marks={marks}
-          scale={scale}
-          size={size}
-          editable={editable}
-          handlers={handlers}
-        />
+        <LitAnnotations {...drawn} selected={selected} hovered={hovered} active={active} />
         <Transformer
           ref={transformer}
           rotateEnabled={false}
