@@ -55,6 +55,7 @@ def test_managers_set_the_workflow_in_versions_and_queue_samples(
         "kind": "annotate",
         "overlap": 2,
         "overlap_share": 1.0,
+        "blind_share": 0.0,
         "lease_seconds": 120.0,
     }
     assert mona.get(f"{path}/workflow").json() == first.json()

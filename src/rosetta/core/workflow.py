@@ -16,6 +16,15 @@ Routing (`after_annotate`): once every annotate slot of a sample is submitted, a
 with more than one slot whose `agreement` is below `AdjudicateStage.below_agreement` goes
 to ``adjudicate`` (when declared); otherwise to ``review`` (when declared), else ``done``.
 Lease lengths are seconds.
+
+Workforce rules beside the stages (each optional): `SkillRules` (what a sample's slots
+require of the person who leases them), `GoldMixing` (gold samples mixed into the
+annotators' queues and scored), `Training` (a newcomer's first tasks are training tasks
+scored against gold with immediate feedback), `Qualification` tests (a person passes them
+before they get work that needs the skill), the blind-pass slice of the annotate stage
+(`candidates_hidden`: model candidates hidden from its annotators, so the effect of
+pre-labels can be measured), and the stratified second review of the review stage
+(`SecondReview`).
 """
 
 import hashlib
@@ -56,6 +65,20 @@ LeaseSeconds = Annotated[
 ]
 
 
+#: A skill: its kind and value, ``modality:audio``, ``language:de``, ``domain:medical``.
+Skill = Annotated[
+    str,
+    Field(
+        pattern=r"^(modality|language|domain):[A-Za-z0-9_.-]{1,80}$",
+        description="A skill as kind:value, kind one of modality, language, domain.",
+    ),
+]
+
+#: What a second review stratifies on: the sample's modalities, its annotations' classes,
+#: its annotators, and the confidence of its model candidates (in tenths).
+Stratum = Literal["modality", "class", "annotator", "confidence"]
+
+
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -75,14 +98,32 @@ class AnnotateStage(_Config):
     overlap_share: float = Field(
         default=0.0, ge=0, le=1, description="The share of samples that get `overlap` slots."
     )
+    blind_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="The share of samples whose annotators see no model candidates.",
+    )
     lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+
+
+class SecondReview(_Config):
+    """A second reviewer on a stratified slice of accepted samples: each stratum (a value of
+    each of `strata` the sample has) gets at least the share `rate` of its samples."""
+
+    rate: float = Field(default=0.1, gt=0, le=1, description="The share second-reviewed.")
+    strata: tuple[Stratum, ...] = Field(
+        default=("modality", "class", "annotator", "confidence"), min_length=1
+    )
 
 
 class ReviewStage(_Config):
-    """Review of the annotated sample: accept (→ done) or reject back to its annotators."""
+    """Review of the annotated sample: accept (→ done, or a second review) or reject back to
+    its annotators."""
 
     kind: Literal["review"] = "review"
     lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+    second_review: SecondReview | None = None
 
 
 class AdjudicateStage(_Config):
@@ -108,10 +149,52 @@ Stage = Annotated[
 ]
 
 
+class SkillRules(_Config):
+    """The skills a sample's slots require of whoever leases them: everything in
+    `required`, ``modality:<m>`` for each modality of the sample's streams when
+    `modalities`, and ``<key>:<value>`` for each key of `metadata` the sample's metadata
+    has (``language`` → ``language:de``)."""
+
+    required: tuple[Skill, ...] = ()
+    modalities: bool = False
+    metadata: tuple[Literal["language", "domain"], ...] = ()
+
+
+class GoldMixing(_Config):
+    """Gold samples mixed into each annotator's queue: their first `first` annotate tasks,
+    then each next one with probability `rate`; each scored against the reference."""
+
+    first: int = Field(default=0, ge=0, le=100)
+    rate: float = Field(default=0.0, ge=0, le=1)
+
+
+class Training(_Config):
+    """A newcomer's first `tasks` tasks are training samples, scored against their
+    reference at once, with the feedback shown to them."""
+
+    tasks: int = Field(default=3, ge=1, le=100)
+
+
+class Qualification(_Config):
+    """A test a person passes before they get work needing `skill`: `tests` qualification
+    samples of the skill whose mean score is at least `pass_score`, in at most `attempts`
+    tries."""
+
+    skill: Skill
+    tests: int = Field(default=5, ge=1, le=50)
+    pass_score: float = Field(default=0.8, ge=0, le=1)
+    attempts: int = Field(default=2, ge=1, le=10)
+
+
 class Workflow(_Config):
-    """A project's stages, in `STAGE_ORDER`, each at most once, ``annotate`` among them."""
+    """A project's stages, in `STAGE_ORDER`, each at most once, ``annotate`` among them,
+    and its workforce rules."""
 
     stages: tuple[Stage, ...] = Field(min_length=1)
+    skills: SkillRules = SkillRules()
+    gold: GoldMixing | None = None
+    training: Training | None = None
+    qualifications: tuple[Qualification, ...] = ()
 
     @model_validator(mode="after")
     def _ordered(self) -> "Workflow":
@@ -122,6 +205,9 @@ class Workflow(_Config):
             raise ValueError(f"stages must come in the order {list(STAGE_ORDER)}, got {kinds}")
         if "annotate" not in kinds:
             raise ValueError("a workflow needs an annotate stage")
+        tested = [test.skill for test in self.qualifications]
+        if len(set(tested)) != len(tested):
+            raise ValueError(f"each skill may have one qualification test, got {tested}")
         return self
 
     def stage(self, kind: StageKind) -> Stage | None:
@@ -157,6 +243,14 @@ def annotate_slots(workflow: Workflow, project_id: str, sample_id: str) -> int:
     if stage.overlap > 1 and overlap_point(project_id, sample_id) < stage.overlap_share:
         return stage.overlap
     return 1
+
+
+def candidates_hidden(workflow: Workflow, project_id: str, sample_id: str) -> bool:
+    """Whether the sample is in the blind-pass slice (`AnnotateStage.blind_share`): its
+    annotators see no model candidates. Chosen by `overlap_point` of a salted id, so the
+    slice is independent of the overlap share."""
+    share = workflow.annotate.blind_share
+    return share > 0 and overlap_point(project_id, f"blind\x00{sample_id}") < share
 
 
 def after_annotate(workflow: Workflow, *, slots: int, agreement: float) -> Destination:

@@ -392,6 +392,15 @@ tasks = Table(
     Column("comment", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # work (queued for the sample) | gold | training | qualification (one person's slot on a
+    # gold sample, made when it is leased to them and scored when they submit it)
+    Column("kind", String(20), nullable=False, server_default=literal_column("'work'")),
+    # the slot's holder sees no model candidates on the sample (the blind-pass slice)
+    Column("candidates_hidden", Boolean, nullable=False, server_default=literal_column("false")),
+    # a gold, training or qualification slot's score against the reference, 0 to 1, and
+    # its parts (JSON: per modality, links, the feedback shown)
+    Column("score", Float, nullable=True),
+    Column("score_detail", Text, nullable=True),
     UniqueConstraint("sample_id", "stage", "slot"),
     # a person's tasks in a project (the one they hold, the samples they worked on)
     Index(None, "user_id", "project_id", "status"),
@@ -434,4 +443,74 @@ escalations = Table(
     Index(None, "project_id", "status", "pk"),
     # a sample's questions, oldest first
     Index(None, "sample_id", "pk"),
+)
+
+#: A person's skills (`rosetta.core.workflow.Skill`): given on their profile (``source``
+#: ``profile``) or earned by passing a qualification test (``qualification``).
+user_skills = Table(
+    "user_skills",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False),
+    Column("skill", String(100), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("user_id", "skill"),
+)
+
+#: The skills a sample's slots require (`rosetta.core.workflow.SkillRules`), written when
+#: the sample is queued.
+sample_skills = Table(
+    "sample_skills",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("skill", String(100), nullable=False),
+    UniqueConstraint("sample_id", "skill"),
+)
+
+#: What a gold sample is used for: ``audit`` (mixed into queues), ``training`` or
+#: ``qualification`` (a test of ``skill``).
+gold_uses = Table(
+    "gold_uses",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("skill", String(100), nullable=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("sample_id", "purpose"),
+    Index(None, "project_id", "purpose", "pk"),
+)
+
+#: A person's result on a project's qualification test of a skill: ``pending`` (taking
+#: it), ``passed`` or ``failed``, the mean score of their tries so far and how many.
+qualifications = Table(
+    "qualifications",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False),
+    Column("skill", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("project_id", "user_id", "skill"),
+)
+
+#: The stratified second review (`rosetta.core.workflow.SecondReview`): per stratum of a
+#: project (``class:car``, ``annotator:ana``), how many accepted samples it has seen and
+#: how many it picked for a second reviewer.
+review_strata = Table(
+    "review_strata",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("stratum", String(300), nullable=False),
+    Column("seen", Integer, nullable=False),
+    Column("picked", Integer, nullable=False),
+    UniqueConstraint("project_id", "stratum"),
 )

@@ -1614,6 +1614,12 @@ export interface components {
              */
             overlap_share: number;
             /**
+             * Blind Share
+             * @description The share of samples whose annotators see no model candidates.
+             * @default 0
+             */
+            blind_share: number;
+            /**
              * Lease Seconds
              * @description How long a lease lasts, in seconds.
              * @default 3600
@@ -2093,6 +2099,23 @@ export interface components {
             /** Sample */
             sample: string;
             annotation: components["schemas"]["Annotation"];
+        };
+        /**
+         * GoldMixing
+         * @description Gold samples mixed into each annotator's queue: their first `first` annotate tasks,
+         *     then each next one with probability `rate`; each scored against the reference.
+         */
+        GoldMixing: {
+            /**
+             * First
+             * @default 0
+             */
+            first: number;
+            /**
+             * Rate
+             * @default 0
+             */
+            rate: number;
         };
         /**
          * Guideline
@@ -2828,6 +2851,34 @@ export interface components {
             confidence: number;
         };
         /**
+         * Qualification
+         * @description A test a person passes before they get work needing `skill`: `tests` qualification
+         *     samples of the skill whose mean score is at least `pass_score`, in at most `attempts`
+         *     tries.
+         */
+        Qualification: {
+            /**
+             * Skill
+             * @description A skill as kind:value, kind one of modality, language, domain.
+             */
+            skill: string;
+            /**
+             * Tests
+             * @default 5
+             */
+            tests: number;
+            /**
+             * Pass Score
+             * @default 0.8
+             */
+            pass_score: number;
+            /**
+             * Attempts
+             * @default 2
+             */
+            attempts: number;
+        };
+        /**
          * RelationType
          * @description A link type. A directed relation reads ``source → target``; an undirected one either way.
          *
@@ -2890,7 +2941,8 @@ export interface components {
         };
         /**
          * ReviewStage
-         * @description Review of the annotated sample: accept (→ done) or reject back to its annotators.
+         * @description Review of the annotated sample: accept (→ done, or a second review) or reject back to
+         *     its annotators.
          */
         ReviewStage: {
             /**
@@ -2904,6 +2956,7 @@ export interface components {
              * @default 3600
              */
             lease_seconds: number;
+            second_review?: components["schemas"]["SecondReview"] | null;
         };
         /**
          * ReviewVerdict
@@ -3241,6 +3294,29 @@ export interface components {
             }[];
         };
         /**
+         * SecondReview
+         * @description A second reviewer on a stratified slice of accepted samples: each stratum (a value of
+         *     each of `strata` the sample has) gets at least the share `rate` of its samples.
+         */
+        SecondReview: {
+            /**
+             * Rate
+             * @description The share second-reviewed.
+             * @default 0.1
+             */
+            rate: number;
+            /**
+             * Strata
+             * @default [
+             *       "modality",
+             *       "class",
+             *       "annotator",
+             *       "confidence"
+             *     ]
+             */
+            strata: ("modality" | "class" | "annotator" | "confidence")[];
+        };
+        /**
          * Sensor
          * @description A stream's sensor: its frame name, its pose on the rig and, for cameras, the optics.
          *
@@ -3315,6 +3391,30 @@ export interface components {
             index: number;
             /** Size */
             size: number;
+        };
+        /**
+         * SkillRules
+         * @description The skills a sample's slots require of whoever leases them: everything in
+         *     `required`, ``modality:<m>`` for each modality of the sample's streams when
+         *     `modalities`, and ``<key>:<value>`` for each key of `metadata` the sample's metadata
+         *     has (``language`` → ``language:de``).
+         */
+        SkillRules: {
+            /**
+             * Required
+             * @default []
+             */
+            required: string[];
+            /**
+             * Modalities
+             * @default false
+             */
+            modalities: boolean;
+            /**
+             * Metadata
+             * @default []
+             */
+            metadata: ("language" | "domain")[];
         };
         /**
          * Source
@@ -3593,6 +3693,18 @@ export interface components {
             interpolated?: boolean | null;
         };
         /**
+         * Training
+         * @description A newcomer's first `tasks` tasks are training samples, scored against their
+         *     reference at once, with the feedback shown to them.
+         */
+        Training: {
+            /**
+             * Tasks
+             * @default 3
+             */
+            tasks: number;
+        };
+        /**
          * Transcript
          * @description A transcript segment holding t and the word at t.
          */
@@ -3682,11 +3794,27 @@ export interface components {
         };
         /**
          * Workflow
-         * @description A project's stages, in `STAGE_ORDER`, each at most once, ``annotate`` among them.
+         * @description A project's stages, in `STAGE_ORDER`, each at most once, ``annotate`` among them,
+         *     and its workforce rules.
          */
         Workflow: {
             /** Stages */
             stages: (components["schemas"]["PrelabelStage"] | components["schemas"]["AnnotateStage"] | components["schemas"]["ReviewStage"] | components["schemas"]["AdjudicateStage"] | components["schemas"]["DoneStage"])[];
+            /**
+             * @default {
+             *       "required": [],
+             *       "modalities": false,
+             *       "metadata": []
+             *     }
+             */
+            skills: components["schemas"]["SkillRules"];
+            gold?: components["schemas"]["GoldMixing"] | null;
+            training?: components["schemas"]["Training"] | null;
+            /**
+             * Qualifications
+             * @default []
+             */
+            qualifications: components["schemas"]["Qualification"][];
         };
         /**
          * WorkflowVersion
