@@ -17,8 +17,8 @@ from rosetta.api.preconditions import etag
 from rosetta.core.modality import Modality
 from rosetta.core.policies import can_read_project
 from rosetta.core.schema import Sample, SampleStatus, Stream
-from rosetta.formats.native import dumps_sample
 from rosetta.services import catalog
+from rosetta.services.sample_snapshot import sample_json_as_seen
 
 router = APIRouter()
 
@@ -86,9 +86,9 @@ def get_sample(
         current = etag(catalog.sample_revision(db, sample_id))
         if _names(if_none_match, current):
             return Response(status_code=304, headers={"ETag": current, **_PER_PERSON})
-    seen = catalog.sample_as_seen(db, sample_id, found.access, found.assignment, gold=found.gold)
+    seen = sample_json_as_seen(db, sample_id, found.access, found.assignment, gold=found.gold)
     return Response(
-        dumps_sample(seen.sample),
+        seen.body,
         media_type="application/json",
         headers={
             "ETag": etag(seen.revision),

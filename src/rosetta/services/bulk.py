@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rosetta.core.errors import ConflictError, PermissionDenied, RuleViolation
 from rosetta.core.ontology import Ontology
-from rosetta.core.policies import Access, Assignment, can_review, sees_every_sample, sees_work
+from rosetta.core.policies import Access, Assignment, can_review
 from rosetta.core.schema import Annotation, Entity, Link
 from rosetta.core.validation import Endpoint, check_annotation, check_entity, check_link
 from rosetta.formats.native import field_path
@@ -61,7 +61,7 @@ from rosetta.services.sample_snapshot import (
     Work,
     load_snapshot,
     native_sample,
-    seen_ids,
+    seen_by,
 )
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
@@ -101,13 +101,7 @@ class Submitter:
 
     def seen(self, work: Sequence[Work]) -> set[str]:
         """The ids of the pieces of `work` the submitter sees."""
-        if sees_every_sample(self.access):
-            return {item.id for item in work}
-
-        def sees(author: str | None) -> bool:
-            return sees_work(self.access, self.assignment, author=author, gold=self.gold)
-
-        return seen_ids(sees, work)
+        return seen_by(self.access, self.assignment, work, gold=self.gold)
 
 
 @dataclass(frozen=True)

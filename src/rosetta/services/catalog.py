@@ -27,11 +27,11 @@ from sqlalchemy import (
 )
 
 from rosetta.core.errors import NotFoundError, RuleViolation
-from rosetta.core.policies import Access, Assignment, sees_every_sample
-from rosetta.core.schema import Sample, Stream
-from rosetta.services.visibility import SeenWork, visible_sample
+from rosetta.core.policies import Access, sees_every_sample
+from rosetta.core.schema import Stream
+from rosetta.services.visibility import SeenWork
 from rosetta.store.events import NEWEST_OF_SAMPLE, Event, history
-from rosetta.store.records import load_sample, stream_from_row
+from rosetta.store.records import stream_from_row
 from rosetta.store.tables import (
     annotations,
     assignments,
@@ -313,31 +313,6 @@ def _summaries(
         )
         for row in rows
     ]
-
-
-@dataclass(frozen=True)
-class SeenSample:
-    """A sample as one person sees it, and its revision (its ETag)."""
-
-    revision: int
-    sample: Sample
-
-
-def sample_as_seen(
-    connection: Connection,
-    sample_id: str,
-    access: Access,
-    assignment: Assignment | None,
-    *,
-    gold: bool,
-) -> SeenSample:
-    """The whole sample without the work the person of `access` may not see, and its
-    revision, read first: under READ COMMITTED a change committed in between makes the
-    revision older than the content, so a write based on it fails (409) instead of
-    overwriting what the reader never saw."""
-    revision = sample_revision(connection, sample_id)
-    sample = visible_sample(load_sample(connection, sample_id), access, assignment, gold=gold)
-    return SeenSample(revision=revision, sample=sample)
 
 
 def sample_streams(connection: Connection, sample_id: str) -> list[Stream]:
