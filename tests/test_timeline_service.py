@@ -20,9 +20,11 @@ from rosetta.core.errors import NotFoundError
 from rosetta.core.geometry import TranscriptSegment, Word
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
+from rosetta.core.policies import Role
 from rosetta.core.schema import Annotation, MediaInfo, Project, Sample, Stream
 from rosetta.core.sync import fit_rate_clock
 from rosetta.media.timeseries import read_sensor_file
+from rosetta.services.accounts import assign, find_user
 from rosetta.services.projects import create_project
 from rosetta.services.settings import Settings
 from rosetta.services.timeline import moments_at, overlap
@@ -162,6 +164,32 @@ def test_the_api_answers_at_a_time_and_for_a_range(engine: Engine, sample: Sampl
             params={"stream": "s-video", "target": "s-lidar", "start": 100, "stop": 110},
         ).json()
         assert span == {"stream": "s-lidar", "start": 39, "stop": 44}
+
+
+def test_the_transcript_at_t_is_only_what_the_caller_may_see(
+    engine: Engine, sample: Sample, project: Project
+) -> None:
+    # the narration's segment is the tester's; "ann" is on the sample blind (an overlap
+    # peer), so she sees no one's work but her own, here or anywhere else
+    with client_as(engine, settings=Settings(media_roots=(SHARED,))) as admin:
+        ann = client_as(
+            engine,
+            "ann",
+            admin=False,
+            project_id=project.id,
+            role=Role.ANNOTATOR,
+            settings=Settings(media_roots=(SHARED,)),
+        )
+        with engine.connect() as connection:
+            ann_id = find_user(connection, "ann").id
+        assign(engine, TESTER, "s", ann_id, blind=True)
+        t = {"t": str(_second_sentence().geometry.start + 0.1)}  # type: ignore[union-attr]
+        everyone = {m["stream"]: m for m in admin.get("/api/samples/s/at", params=t).json()}
+        with ann:
+            hers = {m["stream"]: m for m in ann.get("/api/samples/s/at", params=t).json()}
+    assert [hit["annotation"] for hit in everyone["s-audio"]["transcript"]] == ["chelsea-speech"]
+    assert hers["s-audio"]["transcript"] == []
+    assert hers["s-video"]["index"] == everyone["s-video"]["index"]
 
 
 def test_the_api_reads_sensor_files_only_inside_the_media_roots(

@@ -9,9 +9,11 @@ from rosetta.api.auth import CurrentUser, policy, sample_access
 from rosetta.api.deps import Db
 from rosetta.core.clock import Rounding
 from rosetta.core.errors import RosettaError
+from rosetta.core.schema import Sample
 from rosetta.core.timebase import exact, format_exact
 from rosetta.core.timeline import StreamMoment
 from rosetta.services.timeline import moments_at, overlap
+from rosetta.services.visibility import visible_sample
 
 router = APIRouter()
 
@@ -72,10 +74,15 @@ def sample_at(  # noqa: PLR0917 - FastAPI passes the parameters by name
     t: Annotated[str, Query(description="Reference time in seconds: 14.327 or 1001/30000.")],
     rounding: Rounding | None = None,
 ) -> list[Moment]:
-    """Every stream of the sample at reference time `t`."""
-    sample_access(db, user, sample_id)
+    """Every stream of the sample at reference time `t`, with the transcript segments there
+    that the caller may see."""
+    found = sample_access(db, user, sample_id)
+
+    def shown(sample: Sample) -> Sample:
+        return visible_sample(sample, found.access, found.assignment, gold=found.gold)
+
     settings = request.app.state.settings
-    moments = moments_at(db, sample_id, _time(t), rounding, settings=settings)
+    moments = moments_at(db, sample_id, _time(t), rounding, settings=settings, shown=shown)
     return [_moment(moment) for moment in moments]
 
 

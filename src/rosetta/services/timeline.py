@@ -10,6 +10,7 @@ per (path, size, modification time) and kept in a small cache. Given the server'
 """
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import Connection
@@ -34,10 +35,14 @@ def moments_at(
     rounding: Rounding | None = None,
     *,
     settings: Settings | None = None,
+    shown: Callable[[Sample], Sample] | None = None,
 ) -> list[StreamMoment]:
     """One moment per stream of the sample at reference time `t` (`core.timeline.what_is_at`),
-    with the interpolated values of its time-series streams."""
+    with the interpolated values of its time-series streams; its transcript segments are
+    those of the sample `shown` keeps (what the asking person may see), or all."""
     sample = load_sample(connection, sample_id)
+    if shown is not None:
+        sample = shown(sample)
     return what_is_at(sample, t, values=sensor_values(sample, settings), rounding=rounding)
 
 
