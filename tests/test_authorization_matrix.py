@@ -283,6 +283,13 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "submit_task": {"path": {"task_id": held}},
         "release_task": {"path": {"task_id": held}},
         "review_task": {"path": {"task_id": held}, "json": {"decision": "accepted"}},
+        "get_member_skills": {"path": {"user": "ada"}},
+        "put_member_skills": {"path": {"user": "ada"}, "json": {"skills": ["language:de"]}},
+        "list_gold": {},
+        "mark_gold": {"path": {"purpose": "audit"}, "json": {}},
+        "unmark_gold": {"path": {"purpose": "audit"}},
+        "list_gold_results": {},
+        "list_qualifications": {},
         "escalate_sample": {"json": {"question": "Is a reflection a person?"}},
         "list_sample_escalations": {},
         "list_project_escalations": {"query": {"status": "open"}},
@@ -293,6 +300,8 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "withdraw_escalation": {
             "path": {"escalation_id": world.escalations.get(person, world.escalations["ada"])}
         },
+        "annotator_metrics": {"query": {"since": 0}},
+        "annotator_metrics_of": {"path": {"user": "ada"}},
         "clarify_escalation": {
             "path": {"escalation_id": world.escalations["answered"]},
             "json": {"class": "person", "expected_version": 1},

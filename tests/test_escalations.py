@@ -216,6 +216,38 @@ def test_a_relation_guideline_takes_an_edited_wording(
     )
 
 
+def test_a_clarification_that_fails_after_the_migration_leaves_the_ontology_as_it_was(
+    engine: Engine, project: Project, sample: Sample
+) -> None:
+    done = answered(engine, project, ask_as(engine, project))
+    before = stored(engine)
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ESCALATIONS"):
+            raise RuntimeError("the disk is full")
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        with pytest.raises(RuntimeError, match="disk is full"):
+            clarify(
+                engine,
+                BOSS,
+                person(project.id, "boss", Role.MANAGER),
+                done.id,
+                kind="class",
+                name="person",
+                expected_version=1,
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    assert stored(engine) == before  # no ontology version 2, no events
+    with engine.connect() as connection:
+        assert find_escalation(connection, done.id).clarified is None
+        person_class = load_ontology(connection, project.id, 1).class_map["person"]
+    assert person_class.guideline is not None
+    assert all(c.answer != "Yes, box it too." for c in person_class.guideline.clarifications)
+
+
 def test_a_stale_version_an_open_question_or_a_class_without_guideline_changes_nothing(
     engine: Engine, project: Project, sample: Sample
 ) -> None:

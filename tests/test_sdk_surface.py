@@ -79,12 +79,21 @@ METHODS = {
     "submit_task": "submit_task",
     "release_task": "release_task",
     "review_task": "review_task",
+    "get_member_skills": "skills",
+    "put_member_skills": "set_skills",
+    "list_gold": "gold",
+    "mark_gold": "mark_gold",
+    "unmark_gold": "unmark_gold",
+    "list_gold_results": "gold_results",
+    "list_qualifications": "qualifications",
     "escalate_sample": "escalate",
     "list_sample_escalations": "escalations",
     "list_project_escalations": "project_escalations",
     "answer_escalation": "answer_escalation",
     "withdraw_escalation": "withdraw_escalation",
     "clarify_escalation": "clarify_escalation",
+    "annotator_metrics": "annotator_metrics",
+    "annotator_metrics_of": "annotator_metrics_of",
 }
 
 #: Operations the SDK has no method for: the pages, the web app's files, and what the web UI

@@ -441,7 +441,8 @@ def test_the_next_task_is_found_through_its_index(
 def test_the_next_task_index_sorts_priority_descending(engine: Engine) -> None:
     # the schema comparison of test_store_engine does not compare an index's sort order
     query = (
-        "select indexdef from pg_indexes where indexname = 'ix_tasks_next'"
+        "select indexdef from pg_indexes"
+        " where indexname = 'ix_tasks_next' and schemaname = current_schema()"
         if engine.dialect.name == "postgresql"
         else "select sql from sqlite_master where name = 'ix_tasks_next'"
     )

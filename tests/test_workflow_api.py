@@ -2,16 +2,20 @@
 reviewers lease, submit, release and review tasks, peers on an overlap sample never see
 each other's work, reviewers list the tasks and read their history."""
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api_clients import client_as
-from builders import empty_sample
+from builders import empty_sample, insert_sample
 from rosetta.core.policies import Role
-from rosetta.core.schema import Project
+from rosetta.core.schema import Project, Sample
+from rosetta.services.settings import Settings
 
 ROLES = {
     "ann": Role.ANNOTATOR,
@@ -41,6 +45,24 @@ def clients(engine: Engine, project: Project) -> Iterator[dict[str, TestClient]]
     yield made
     for client in made.values():
         client.close()
+
+
+def _queued_by_job(mona: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Queue with `body`, which the server answers with an ``enqueue`` job (202); the job's
+    result once the app's worker has run it."""
+    queued = mona.post(f"{path}/tasks", json=body)
+    assert queued.status_code == 202, queued.text
+    job = queued.json()
+    assert (job["kind"], queued.headers["Location"]) == ("enqueue", f"/api/jobs/{job['id']}")
+    with mona:  # the app's worker runs while the client is open
+        deadline = time.monotonic() + 60
+        while (done := mona.get(f"/api/jobs/{job['id']}").json())["status"] != "done":
+            assert done["status"] in ("queued", "running"), done
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert done["progress"] == 1.0
+    result: dict[str, Any] = done["result"]
+    return result
 
 
 def test_managers_set_the_workflow_in_versions_and_queue_samples(
@@ -179,3 +201,21 @@ def test_reviewers_review_list_and_read_the_history_of_tasks(
         ("submit", "ann"),
         ("return", "rev"),
     ]
+
+
+def test_queueing_more_than_a_request_takes_is_a_job(
+    clients: dict[str, TestClient], project: Project, engine: Engine, tmp_path: Path
+) -> None:
+    path = f"/api/projects/{project.id}"
+    settings = Settings(data_dir=tmp_path / "data", job_workers=1)
+    mona = client_as(engine, "mona", admin=False, settings=settings)
+    assert mona.put(f"{path}/workflow", json={"stages": [{"kind": "annotate"}]}).is_success
+    many = [f"b{i:04}" for i in range(1001)]
+    for sample_id in many:
+        insert_sample(engine, project.id, Sample(id=sample_id))
+    inline = mona.post(f"{path}/tasks", json={"samples": many[:1000], "priority": 2})
+    assert (inline.status_code, inline.json()) == (200, {"created": 1000})
+    assert _queued_by_job(mona, path, {"samples": many, "priority": 2}) == {"created": 1}
+    tasks = clients["rev"].get(f"{path}/tasks", params={"limit": 1000}).json()["items"]
+    assert {task["priority"] for task in tasks} == {2.0}
+    assert _queued_by_job(mona, path, {}) == {"created": 2}  # s1 and s2 of 1,003

@@ -20,6 +20,7 @@ from rosetta.api import (
     media,
     media_routes,
     member_routes,
+    metrics_routes,
     page,
     project_routes,
     projection_routes,
@@ -31,6 +32,7 @@ from rosetta.api import (
     timeline_routes,
     track_routes,
     workflow_routes,
+    workforce_routes,
 )
 from rosetta.api.admission import AdmissionControl, in_flight_limit
 from rosetta.api.errors import install_error_handlers
@@ -90,7 +92,9 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
         projection_routes,
         job_routes,
         workflow_routes,
+        workforce_routes,
         escalation_routes,
+        metrics_routes,
         routes,
         media,
         page,

@@ -33,6 +33,7 @@ from rosetta.services.accounts import (
     session_principal,
     token_principal,
 )
+from rosetta.services.visibility import hides_candidates
 from rosetta.store.events import Actor
 from rosetta.store.tables import assignments, memberships, projects, samples, streams
 
@@ -111,9 +112,16 @@ class SampleAccess:
 
 
 #: The sample ``:sample_id``'s project and gold flag with the role and assignment of user
-#: ``:user_id`` there (``NULL`` when none), in one query.
+#: ``:user_id`` there (``NULL`` when none) and whether they hold a slot of its blind pass,
+#: in one query.
 _SAMPLE_ACCESS = (
-    select(samples.c.project_id, samples.c.gold, memberships.c.role, assignments.c.blind)
+    select(
+        samples.c.project_id,
+        samples.c.gold,
+        memberships.c.role,
+        assignments.c.blind,
+        hides_candidates(samples.c.id, bindparam("user_id")).label("candidates_hidden"),
+    )
     .select_from(
         samples.outerjoin(
             memberships,
@@ -138,7 +146,10 @@ def sample_access(db: Connection, principal: Principal, sample_id: str) -> Sampl
         raise NotFoundError("sample", sample_id)
     role = role_in(principal, None if row.role is None else Role(row.role))
     access = Access(principal=principal, project_id=row.project_id, role=role)
-    assignment = None if row.blind is None else Assignment(sample_id, user, bool(row.blind))
+    assignment = None
+    if row.blind is not None:
+        hidden = bool(row.candidates_hidden)
+        assignment = Assignment(sample_id, user, bool(row.blind), candidates_hidden=hidden)
     if not can_read_sample(access, assignment):
         raise NotFoundError("sample", sample_id)
     return SampleAccess(access, sample_id, assignment, bool(row.gold))

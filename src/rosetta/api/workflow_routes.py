@@ -10,12 +10,13 @@ Only a task's holder submits, releases or reviews it (403 for anyone else in its
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from rosetta.api.auth import CurrentUser, UserActor, policy, require
 from rosetta.api.deps import Db, Store
+from rosetta.api.job_routes import submitted
 from rosetta.api.lookup import project_scope
 from rosetta.core.errors import NotFoundError
 from rosetta.core.policies import (
@@ -29,11 +30,15 @@ from rosetta.core.policies import (
     role_in,
 )
 from rosetta.core.workflow import TaskStage, TaskStatus, Workflow
-from rosetta.services import task_leases, workflow
+from rosetta.services import job_kinds, task_leases, workflow
 from rosetta.services.accounts import membership
+from rosetta.services.jobs import Job
 from rosetta.services.workflow import Task, TaskPage, WorkflowVersion
 
 router = APIRouter()
+
+#: The most samples a request queues itself; more, or all, are queued by a job.
+ENQUEUE_INLINE = 1000
 
 
 class Enqueue(BaseModel):
@@ -97,14 +102,37 @@ def put_workflow(
     return workflow.set_workflow(store, actor, scope.project.id, body)
 
 
-@router.post("/api/projects/{project}/tasks", openapi_extra=policy("manager"))
+@router.post(
+    "/api/projects/{project}/tasks",
+    responses={202: {"model": Job, "description": "Queued as an ``enqueue`` job."}},
+    openapi_extra=policy("manager"),
+)
 def enqueue_tasks(
-    *, db: Db, store: Store, caller: CurrentUser, actor: UserActor, project: str, body: Enqueue
-) -> Enqueued:
+    *,
+    db: Db,
+    store: Store,
+    caller: CurrentUser,
+    actor: UserActor,
+    request: Request,
+    response: Response,
+    project: str,
+    body: Enqueue,
+) -> Enqueued | Job:
     """Queue samples for annotation: their annotate slots open (several on the workflow's
-    overlap share). Samples queued before are left alone."""
+    overlap share). Samples queued before are left alone. More than `ENQUEUE_INLINE`
+    samples (named, or all of a project that has more) are queued by an ``enqueue`` job:
+    202 with the job (``Location``)."""
     scope = project_scope(db, caller, project)
     require(can_manage(scope.access), "queue samples of", f"project {project!r}")
+    if body.samples is None:
+        many = workflow.has_more_samples(db, scope.project.id, ENQUEUE_INLINE)
+    else:
+        many = len(body.samples) > ENQUEUE_INLINE
+    if many:
+        params = body.model_dump(mode="json")
+        job = job_kinds.submit(store, actor, "enqueue", scope.project.id, params)
+        response.status_code = status.HTTP_202_ACCEPTED
+        return submitted(request, response, job)
     made = workflow.enqueue(store, actor, scope.project.id, body.samples, priority=body.priority)
     return Enqueued(created=made)
 

@@ -10,10 +10,12 @@ role               may
 annotator          read the project and its ontology; read and annotate the samples
                    assigned to them, seeing only what `sees_work` allows; lease, submit
                    and release annotate tasks; escalate a question about such a sample
-                   and withdraw it while open
+                   and withdraw it while open; read their own annotator metrics
+                   (without audit gold scores or who their peers were)
 reviewer           read every sample and all work on it; annotate; confirm and reject links;
                    accept and reject annotations and give a sample its verdict; lease
-                   review and adjudicate tasks; list every task; answer escalations
+                   review and adjudicate tasks; list every task; answer escalations;
+                   read every person's annotator metrics
 manager            change the ontology, samples, streams and clocks; import and export;
                    assign samples; run jobs; set the workflow and queue samples; turn
                    an escalation's answer into a guideline clarification
@@ -73,11 +75,14 @@ class Access:
 
 @dataclass(frozen=True)
 class Assignment:
-    """A sample given to a person; on a ``blind`` one they see no one else's work."""
+    """A sample given to a person; on a ``blind`` one they see no one else's work, and
+    with ``candidates_hidden`` (they hold an annotate slot of its blind pass) no model
+    candidates."""
 
     sample_id: str
     user_id: str
     blind: bool = False
+    candidates_hidden: bool = False
 
 
 def role_in(principal: Principal, membership: Role | None) -> Role | None:
@@ -238,3 +243,15 @@ def can_clarify_guideline(access: Access) -> bool:
     """Add an answered question to a class's or relation type's guideline as a
     clarification (a new ontology version): managers and above, as for any ontology change."""
     return can_manage(access)
+
+
+def can_read_metrics_of(access: Access, person: str) -> bool:
+    """Read a person's annotator metrics (`person`: their name): reviewers and above
+    anyone's, an annotator only their own."""
+    return can_review(access) or (access.role is not None and person == access.principal.name)
+
+
+def sees_peer_metrics(access: Access) -> bool:
+    """See in annotator metrics who a person's overlap peers were and their scores on
+    audit gold (which an annotator must not recognise): reviewers and above."""
+    return can_review(access)

@@ -29,13 +29,13 @@ pre-labels can be measured), and the stratified second review of the review stag
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Literal
 
-import shapely
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rosetta.core.geometry import Box, Interval, Polygon, TextSpan, TranscriptSegment
+from rosetta.core.matching import greedy_pairs, similarity
 from rosetta.core.schema import Annotation
 
 #: The stages a workflow may declare, in the order a sample passes them.
@@ -51,6 +51,12 @@ TASK_STAGES: tuple[TaskStage, ...] = ("annotate", "review", "adjudicate")
 #: sent it back to its holder with a comment; theirs until they submit again), ``done``.
 TaskStatus = Literal["open", "leased", "submitted", "returned", "done"]
 TASK_STATUSES: tuple[TaskStatus, ...] = ("open", "leased", "submitted", "returned", "done")
+
+#: What a task slot is: ``work`` (queued for its sample), or one person's slot on a gold
+#: sample, made when it is leased to them and scored against the reference when they hand
+#: it in: ``gold`` (mixed into their queue), ``training`` (their score and feedback shown to
+#: them at once) or ``qualification`` (a test of a skill).
+TaskKind = Literal["work", "gold", "training", "qualification"]
 
 #: Where a sample goes after a stage: another stage with slots, or the end.
 Destination = Literal["review", "adjudicate", "done"]
@@ -253,6 +259,35 @@ def candidates_hidden(workflow: Workflow, project_id: str, sample_id: str) -> bo
     return share > 0 and overlap_point(project_id, f"blind\x00{sample_id}") < share
 
 
+def review_strata(
+    second: SecondReview,
+    *,
+    modalities: Iterable[str],
+    labels: Iterable[str],
+    annotators: Iterable[str],
+    confidences: Iterable[float],
+) -> list[str]:
+    """The strata of a reviewed sample: ``all`` (every sample), then those `second`
+    stratifies on, sorted, each once: ``modality:<m>`` per stream modality,
+    ``class:<label>`` per annotation label, ``annotator:<name>`` per annotate slot holder,
+    ``confidence:<tenth>`` per model candidate's confidence (0.0 to 0.9, its tenth)."""
+    values: dict[Stratum, Iterable[str]] = {
+        "modality": modalities,
+        "class": labels,
+        "annotator": annotators,
+        "confidence": (f"{min(int(c * 10), 9) / 10:.1f}" for c in confidences),
+    }
+    named = {f"{kind}:{value}" for kind in second.strata for value in values[kind]}
+    return ["all", *sorted(named)]
+
+
+def picks_second_review(rate: float, counts: Mapping[str, tuple[int, int]]) -> bool:
+    """Whether a sample goes to a second reviewer, given each of its strata's counts
+    ``(seen, picked)`` with the sample already counted as seen: when any stratum has fewer
+    picked than ``ceil(rate * seen)``, so every stratum gets at least the share `rate`."""
+    return any(picked < math.ceil(rate * seen - 1e-9) for seen, picked in counts.values())
+
+
 def after_annotate(workflow: Workflow, *, slots: int, agreement: float) -> Destination:
     """Where a sample goes once all its `slots` annotate slots are submitted, its
     annotators agreeing `agreement` (1 for a single slot)."""
@@ -268,9 +303,6 @@ def after_annotate(workflow: Workflow, *, slots: int, agreement: float) -> Desti
 
 # --- agreement ------------------------------------------------------------------------------
 
-#: The least intersection over union at which two boxes or polygons are the same object.
-MATCH_IOU = 0.5
-
 
 def agreement(work: Sequence[Sequence[Annotation]]) -> float:
     """How much annotators agree on one sample, 0 to 1: the mean over pairs of annotators
@@ -278,8 +310,8 @@ def agreement(work: Sequence[Sequence[Annotation]]) -> float:
     annotators or when both of a pair drew nothing.
 
     Two annotations match when they lie on the same stream with the same label and their
-    geometries match: boxes and polygons on the same frame with IoU of at least
-    `MATCH_IOU`; text spans, intervals and transcript segments overlapping; any other
+    geometries match (`rosetta.core.matching`): boxes and polygons on the same frame with
+    IoU of at least its `MATCH_IOU`; text spans, intervals and transcript segments overlapping; any other
     geometries of the same type. Each annotation matches at most one of the other
     annotator's (greedily, best match first). This is the routing measure of the
     workflow; the full inter-annotator agreement suite will replace it behind this
@@ -294,52 +326,11 @@ def agreement(work: Sequence[Sequence[Annotation]]) -> float:
 def _f1(first: Sequence[Annotation], second: Sequence[Annotation]) -> float:
     if not first and not second:
         return 1.0
-    scored = sorted(
-        (
-            (score, i, j)
-            for i, a in enumerate(first)
-            for j, b in enumerate(second)
-            if a.stream == b.stream
-            and a.label == b.label
-            and (score := _similarity(a, b)) is not None
-        ),
-        reverse=True,
-    )
-    used_first: set[int] = set()
-    used_second: set[int] = set()
-    for _, i, j in scored:
-        if i not in used_first and j not in used_second:
-            used_first.add(i)
-            used_second.add(j)
-    return 2 * len(used_first) / (len(first) + len(second))
+    matched = greedy_pairs(first, second, _same_object)
+    return 2 * len(matched) / (len(first) + len(second))
 
 
-def _similarity(a: Annotation, b: Annotation) -> float | None:
-    """How alike two geometries are (higher is more), ``None`` when they do not match."""
-    g, h = a.geometry, b.geometry
-    if g.type != h.type:
+def _same_object(a: Annotation, b: Annotation) -> float | None:
+    if a.stream != b.stream or a.label != b.label:
         return None
-    if isinstance(g, Box | Polygon) and isinstance(h, Box | Polygon):
-        if g.frame != h.frame:
-            return None
-        iou = _iou(_shape(g), _shape(h))
-        return iou if iou >= MATCH_IOU else None
-    if isinstance(g, TextSpan | Interval | TranscriptSegment) and isinstance(
-        h, TextSpan | Interval | TranscriptSegment
-    ):
-        overlap = min(g.end, h.end) - max(g.start, h.start)
-        if overlap <= 0:
-            return None
-        return overlap / (max(g.end, h.end) - min(g.start, h.start))
-    return 1.0
-
-
-def _shape(geometry: Box | Polygon) -> shapely.Geometry:
-    if isinstance(geometry, Box):
-        return shapely.box(geometry.x, geometry.y, geometry.x + geometry.w, geometry.y + geometry.h)
-    return shapely.make_valid(shapely.Polygon(geometry.points))
-
-
-def _iou(first: shapely.Geometry, second: shapely.Geometry) -> float:
-    union = shapely.union(first, second).area
-    return 0.0 if union == 0 else float(shapely.intersection(first, second).area / union)
+    return similarity(a.geometry, b.geometry)

@@ -7,6 +7,7 @@ does (a notebook, a training job) without the server's dependencies being used.
 
 from rosetta.sdk.client import Client
 from rosetta.sdk.escalations import Clarified, Escalation
+from rosetta.sdk.metrics import AnnotatorMetrics, ProjectMetrics
 from rosetta.sdk.models import (
     AnnotationReview,
     Assignment,
@@ -37,10 +38,12 @@ from rosetta.sdk.models import (
 from rosetta.sdk.pages import Pages
 from rosetta.sdk.work import KEEP
 from rosetta.sdk.workflow import Task, WorkflowVersion
+from rosetta.sdk.workforce import GoldResult, GoldUse, QualificationResult, UserSkill
 
 __all__ = [
     "KEEP",
     "AnnotationReview",
+    "AnnotatorMetrics",
     "Assignment",
     "Clarified",
     "Client",
@@ -48,6 +51,8 @@ __all__ = [
     "Escalation",
     "Event",
     "FlaggedAnnotation",
+    "GoldResult",
+    "GoldUse",
     "Health",
     "Job",
     "JobLog",
@@ -58,6 +63,8 @@ __all__ = [
     "OntologyVersion",
     "Pages",
     "ProjectInfo",
+    "ProjectMetrics",
+    "QualificationResult",
     "SampleHead",
     "SampleReview",
     "SampleSnapshot",
@@ -69,6 +76,7 @@ __all__ = [
     "Task",
     "Token",
     "User",
+    "UserSkill",
     "Verdict",
     "WorkflowVersion",
 ]

@@ -9,12 +9,14 @@ from pydantic import TypeAdapter
 from rosetta.sdk.accounts import AccountMethods
 from rosetta.sdk.escalations import EscalationMethods
 from rosetta.sdk.jobs import JobMethods
+from rosetta.sdk.metrics import MetricsMethods
 from rosetta.sdk.models import User
 from rosetta.sdk.projects import ProjectMethods
 from rosetta.sdk.samples import SampleMethods
 from rosetta.sdk.transport import Transport
 from rosetta.sdk.work import WorkMethods
 from rosetta.sdk.workflow import WorkflowMethods
+from rosetta.sdk.workforce import WorkforceMethods
 
 _LOGIN = TypeAdapter(dict[str, object])
 _USER = TypeAdapter(User)
@@ -27,7 +29,9 @@ class Client(
     WorkMethods,
     JobMethods,
     WorkflowMethods,
+    WorkforceMethods,
     EscalationMethods,
+    MetricsMethods,
 ):
     """A client of the Rosetta server at `url`, acting as the owner of the API `token`.
 

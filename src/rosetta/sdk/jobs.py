@@ -43,7 +43,7 @@ class JobMethods(MethodGroup):
 
     def submit_job(self, project: str, kind: str, params: Mapping[str, Any] | None = None) -> Job:
         """Queue a job of `kind` (``export``, ``import``, ``probe``, ``prepare``,
-        ``prepare-project``) in the project with its `params` (managers). The same work
+        ``prepare-project``, ``enqueue``) in the project with its `params` (managers). The same work
         queued or running already is returned instead."""
         body = {"kind": kind, "params": dict(params or {})}
         return self._http.parse(_JOB, "POST", f"/api/projects/{segment(project)}/jobs", json=body)

@@ -10,12 +10,13 @@ and the task slots people lease, submit, release and review.
 """
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal, cast
 
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from rosetta.core.workflow import TaskStage, TaskStatus, Workflow
+from rosetta.core.workflow import TaskKind, TaskStage, TaskStatus, Workflow
+from rosetta.sdk.jobs import JobMethods
 from rosetta.sdk.pages import Page, Pages
 from rosetta.sdk.transport import MethodGroup, segment
 
@@ -50,6 +51,12 @@ class Task(_Answer):
     comment: str | None
     created_at: float
     updated_at: float
+    #: ``work``, or a slot on a gold sample: ``gold``, ``training``, ``qualification``
+    kind: TaskKind = "work"
+    #: a handed-in training task's score (0 to 1) and feedback (what was missed, extra,
+    #: wrongly labelled; see `rosetta.core.gold_scoring`), else ``None``
+    score: float | None = None
+    feedback: list[dict[str, Any]] | None = None
 
 
 _VERSION = TypeAdapter(WorkflowVersion)
@@ -81,9 +88,13 @@ class WorkflowMethods(MethodGroup):
         self, project: str, samples: Iterable[str] | None = None, *, priority: float = 0.0
     ) -> int:
         """Queue `samples` of the project (none: all) for annotation with `priority`
-        (managers); how many task slots were made (samples queued before get none)."""
+        (managers); how many task slots were made (samples queued before get none). The
+        server queues more than 1,000 samples by an ``enqueue`` job; this waits for it."""
         body = {"samples": None if samples is None else list(samples), "priority": priority}
         answer = self._http.request("POST", f"{_project_path(project)}/tasks", json=body)
+        if answer.status_code == httpx.codes.ACCEPTED:
+            job = cast(JobMethods, self).wait(answer.json()["id"])  # the client is both
+            return int((job.result or {})["created"])
         return int(answer.json()["created"])
 
     def next_task(self, project: str, *, stage: TaskStage | None = None) -> Task | None:

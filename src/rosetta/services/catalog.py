@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     exists,
+    false,
     func,
     select,
     true,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.policies import Access, sees_every_sample
 from rosetta.core.schema import Stream
-from rosetta.services.visibility import SeenWork
+from rosetta.services.visibility import SeenWork, hides_candidates
 from rosetta.store.events import NEWEST_OF_SAMPLE, Event, history
 from rosetta.store.records import stream_from_row
 from rosetta.store.tables import (
@@ -167,15 +168,16 @@ def browse_samples(
     seen: SeenWork | None = None
     bound: int | None = None
     if sees_every_sample(access):
-        page = page.add_columns(true().label("sees_all"))
+        page = page.add_columns(true().label("sees_all"), false().label("hides"))
         if driver is None and filters.probes():
             bound = _scan_end(connection, access.project_id, after)
             if bound is not None:
                 page = page.where(samples.c.pk <= bound)
     else:  # the few samples assigned to the person drive the page
         open_ = and_(~samples.c.gold, ~assignments.c.blind)
-        seen = SeenWork(access.principal.name, open_)
-        page = page.add_columns(open_.label("sees_all")).join(
+        hides = hides_candidates(samples.c.id, access.principal.user_id)
+        seen = SeenWork(access.principal.name, open_, hides)
+        page = page.add_columns(open_.label("sees_all"), hides.label("hides")).join(
             assignments,
             and_(
                 assignments.c.sample_id == samples.c.id,
@@ -265,7 +267,8 @@ def _summaries(
 ) -> list[SampleSummary]:
     """The summaries of sample rows, counting all work and telling which are gold, or with
     `seen_by` the work that annotator sees (everyone's on the rows whose ``sees_all`` is
-    true, their own elsewhere) and no sample as gold."""
+    true, their own elsewhere, no model candidates where ``hides`` is) and no sample as
+    gold."""
     ids = [row.id for row in rows]
     if not ids:
         return []
@@ -280,10 +283,17 @@ def _summaries(
     seen_links: list[ColumnElement[bool]] = []
     if seen_by is not None:
         open_ids = [row.id for row in rows if row.sees_all]
-        seen_annotations.append(
-            SeenWork(seen_by, annotations.c.sample_id.in_(open_ids)).annotations()
+        hidden_ids = [row.id for row in rows if row.hides]
+        annotation_seen = SeenWork(
+            seen_by,
+            annotations.c.sample_id.in_(open_ids),
+            annotations.c.sample_id.in_(hidden_ids),
         )
-        seen_links.append(SeenWork(seen_by, links.c.sample_id.in_(open_ids)).links())
+        link_seen = SeenWork(
+            seen_by, links.c.sample_id.in_(open_ids), links.c.sample_id.in_(hidden_ids)
+        )
+        seen_annotations.append(annotation_seen.annotations())
+        seen_links.append(link_seen.links())
     annotation_counts = _count_by_sample(
         connection, annotations.c.sample_id, ids, *seen_annotations
     )

@@ -7,9 +7,9 @@ annotation, link or entity of it that they can see; it is ``open`` until a revie
 *answers* it (``answered``) or its asker *withdraws* it (``withdrawn``). A manager may then
 *clarify*: the question and answer (or an edited wording of them) become a dated
 clarification of the guideline of a class or relation type, through an
-``add_clarification`` migration (`rosetta.services.ontology_migrations.migrate_ontology`,
+``add_clarification`` migration (`rosetta.services.ontology_migrations.migrate_ontology_in`,
 the ontology version the manager saw checked), and the escalation records which class or
-relation and which ontology version (``clarified``).
+relation and which ontology version (``clarified``), both in one transaction.
 
 Every change is an event on the escalation (object kind ``escalation``; actions
 ``create``, ``answer``, ``withdraw``, ``clarify``; before and after the whole record), so
@@ -46,7 +46,7 @@ from rosetta.core.policies import (
     sees_work,
 )
 from rosetta.services.catalog import decode_cursor, encode_cursor
-from rosetta.services.ontology_migrations import migrate_ontology
+from rosetta.services.ontology_migrations import migrate_ontology_in
 from rosetta.store import events
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
@@ -307,34 +307,30 @@ def clarify(
     or was clarified already, or a wording the guideline cannot take (a question over 1,000
     characters: shorten it in `question`) is a `RuleViolation`.
 
-    The ontology changes in `migrate_ontology`'s transaction, the escalation in the next
-    one: should two managers clarify the same escalation at once, the second finds it
-    clarified (`RuleViolation`) only after its own migration, and the guideline holds the
-    clarification twice.
+    The ontology and the escalation change in one transaction, the escalation's row locked
+    first: a failure leaves neither changed, and of two managers clarifying the same
+    escalation at once the second finds it clarified (`RuleViolation`) and changes nothing.
     """
     obj = f"escalation {escalation_id!r}"
     if not can_clarify_guideline(access):
         raise PermissionDenied("clarify a guideline with", obj)
-    with engine.connect() as connection:
-        current = _in_project(connection, access, escalation_id)
-    _require_clarifiable(obj, current)
-    clarification = _clarification(
-        obj,
-        question=current.question if question is None else question,
-        answer=current.answer if text is None else text,
-        on=on or datetime.datetime.now(datetime.UTC).date(),
-    )
-    target = {"class": name} if kind == "class" else {"relation": name}
-    migration = Migration(
-        description=f"clarification from escalation {escalation_id}",
-        operations=[AddClarification.model_validate({**target, "clarification": clarification})],
-    )
-    report = migrate_ontology(
-        engine, access.project_id, migration, actor, expected_version=expected_version
-    )
     with write_transaction(engine) as connection:
         before = _locked(connection, access, escalation_id)
         _require_clarifiable(obj, before)
+        clarification = _clarification(
+            obj,
+            question=before.question if question is None else question,
+            answer=before.answer if text is None else text,
+            on=on or datetime.datetime.now(datetime.UTC).date(),
+        )
+        target = {"class": name} if kind == "class" else {"relation": name}
+        operation = AddClarification.model_validate({**target, "clarification": clarification})
+        migration = Migration(
+            description=f"clarification from escalation {escalation_id}", operations=[operation]
+        )
+        report = migrate_ontology_in(
+            connection, access.project_id, migration, actor, expected_version=expected_version
+        )
         done = Clarified(kind, name, report.to_version, actor.name, time.time())
         return _change(connection, actor, "clarify", before, {"clarified": dumps(asdict(done))})
 

@@ -17,6 +17,9 @@ kind                 target    does (params)
                                what changed (``only_missing``)
 ``prepare``          stream    waveform peaks, frame table and thumbnails of ``stream``
 ``prepare-project``  project   the same for every audio and video stream of the project
+``enqueue``          project   queues ``samples`` (none: all) for annotation with
+                               ``priority`` (`rosetta.services.workflow.enqueue`); a rerun
+                               skips the samples queued already
 ===================  ========  =======================================================
 
 Params are validated when the job is submitted (a `RuleViolation` names the field) and
@@ -46,6 +49,7 @@ from rosetta.services.media_prep import (
 from rosetta.services.probing import probe_project
 from rosetta.services.projects import find_project
 from rosetta.services.shards import Position, ShardFormat, export_shards
+from rosetta.services.workflow import enqueue, workflow_of
 from rosetta.store.events import Actor
 
 #: Where uploaded import files are kept, in the data folder.
@@ -107,6 +111,15 @@ class PrepareParams(_Params):
 
 class PrepareProjectParams(_Params):
     """Prepare every audio and video stream of the project."""
+
+
+class EnqueueParams(_Params):
+    """Queue samples of the project for annotation."""
+
+    samples: list[str] | None = Field(
+        default=None, max_length=100_000, description="The samples to queue; none: all."
+    )
+    priority: float = Field(default=0.0, description="Their tasks' priority (higher first).")
 
 
 def _project_target(project_id: str, _params: Any) -> str:
@@ -289,6 +302,32 @@ def _prepare_project(context: JobContext, _params: PrepareProjectParams) -> dict
     )
 
 
+def _has_workflow(connection: Connection, project_id: str, _params: EnqueueParams) -> None:
+    workflow_of(connection, project_id)
+
+
+def _enqueue(context: JobContext, params: EnqueueParams) -> dict[str, Any]:
+    project_id = _project(context)
+    if params.samples is None:
+        with context.engine.connect() as connection:
+            total = count_samples(connection, project_id)
+    else:
+        total = len(params.samples)
+
+    def progress(handled: int) -> None:
+        context.progress(handled / max(1, total), f"{handled} of {total} samples")
+
+    made = enqueue(
+        context.engine,
+        context.actor,
+        project_id,
+        params.samples,
+        priority=params.priority,
+        progress=progress,
+    )
+    return {"created": made}
+
+
 #: Every kind of job, by name.
 KINDS: dict[str, JobKind[Any]] = {
     kind.name: kind
@@ -309,6 +348,13 @@ KINDS: dict[str, JobKind[Any]] = {
             "Prepare every audio and video stream of the project.",
             PrepareProjectParams,
             _prepare_project,
+        ),
+        JobKind(
+            "enqueue",
+            "Queue samples of the project for annotation.",
+            EnqueueParams,
+            _enqueue,
+            check=_has_workflow,
         ),
     )
 }

@@ -228,76 +228,97 @@ def migrate_ontology(
     expected_version: int | None = None,
     chunk_size: int = CHUNK,
 ) -> MigrationReport:
-    """Take the project to the next ontology version by `migration`; what it did.
+    """Take the project to the next ontology version by `migration`, in a transaction of
+    its own; what it did (`migrate_ontology_in`)."""
+    with write_transaction(engine) as connection:
+        return migrate_ontology_in(
+            connection,
+            project_id,
+            migration,
+            actor,
+            expected_version=expected_version,
+            chunk_size=chunk_size,
+        )
+
+
+def migrate_ontology_in(
+    connection: Connection,
+    project_id: str,
+    migration: Migration,
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+    chunk_size: int = CHUNK,
+) -> MigrationReport:
+    """Take the project to the next ontology version by `migration` inside the caller's
+    write transaction `connection` (whatever fails after it rolls it back too); what it
+    did.
 
     Changes to annotations and entities are recorded with the tool ``ontology-migration``.
     """
     tool = Actor(actor.name, tool=TOOL, tool_version=rosetta.__version__)
     obj = f"project {project_id!r} ontology"
-    with write_transaction(engine) as connection:
-        version = _lock_version(connection, project_id)
-        if expected_version is not None and expected_version != version:
-            raise ConflictError(obj, expected_version, version)
-        current = load_ontology(connection, project_id, version)
-        upgraded, plan = plan_migration(current, migration)
-        bumped = connection.execute(
-            update(projects)
-            .where(projects.c.id == project_id, projects.c.ontology_version == version)
-            .values(ontology_version=upgraded.version)
+    version = _lock_version(connection, project_id)
+    if expected_version is not None and expected_version != version:
+        raise ConflictError(obj, expected_version, version)
+    current = load_ontology(connection, project_id, version)
+    upgraded, plan = plan_migration(current, migration)
+    bumped = connection.execute(
+        update(projects)
+        .where(projects.c.id == project_id, projects.c.ontology_version == version)
+        .values(ontology_version=upgraded.version)
+    )
+    if bumped.rowcount != 1:
+        raise ConflictError(obj, version, _lock_version(connection, project_id))
+    run = _Run(connection, project_id, tool, plan, upgraded)
+    labels = sorted(plan.affected())
+    for label in labels:
+        # rows this migration already moved into `label` carry the new version: skip them
+        where = [
+            annotations.c.project_id == project_id,
+            annotations.c.label == label,
+            annotations.c.ontology_version.is_distinct_from(upgraded.version),
+        ]
+        for rows in _in_chunks(connection, annotations, where, chunk_size):
+            run.annotations(rows)
+    if labels:
+        where = [entities.c.project_id == project_id, entities.c.label.in_(labels)]
+        for rows in _in_chunks(connection, entities, where, chunk_size):
+            run.entities(rows)
+    report = MigrationReport(
+        from_version=current.version,
+        to_version=upgraded.version,
+        relabelled=run.relabelled,
+        flagged=run.flagged,
+        stale_links=run.stale_links,
+    )
+    before = current.model_dump(mode="json", exclude_none=True)
+    after = upgraded.model_dump(mode="json", exclude_none=True)
+    connection.execute(
+        insert(ontology_versions).values(
+            project_id=project_id,
+            version=upgraded.version,
+            body=dumps(after),
+            migration=dumps(migration.model_dump(mode="json", by_alias=True, exclude_none=True)),
+            report=dumps(asdict(report)),
+            actor=actor.name,
+            created_at=datetime.now(UTC),
         )
-        if bumped.rowcount != 1:
-            raise ConflictError(obj, version, _lock_version(connection, project_id))
-        run = _Run(connection, project_id, tool, plan, upgraded)
-        labels = sorted(plan.affected())
-        for label in labels:
-            # rows this migration already moved into `label` carry the new version: skip them
-            where = [
-                annotations.c.project_id == project_id,
-                annotations.c.label == label,
-                annotations.c.ontology_version.is_distinct_from(upgraded.version),
-            ]
-            for rows in _in_chunks(connection, annotations, where, chunk_size):
-                run.annotations(rows)
-        if labels:
-            where = [entities.c.project_id == project_id, entities.c.label.in_(labels)]
-            for rows in _in_chunks(connection, entities, where, chunk_size):
-                run.entities(rows)
-        report = MigrationReport(
-            from_version=current.version,
-            to_version=upgraded.version,
-            relabelled=run.relabelled,
-            flagged=run.flagged,
-            stale_links=run.stale_links,
-        )
-        before = current.model_dump(mode="json", exclude_none=True)
-        after = upgraded.model_dump(mode="json", exclude_none=True)
-        connection.execute(
-            insert(ontology_versions).values(
-                project_id=project_id,
-                version=upgraded.version,
-                body=dumps(after),
-                migration=dumps(
-                    migration.model_dump(mode="json", by_alias=True, exclude_none=True)
-                ),
-                report=dumps(asdict(report)),
-                actor=actor.name,
-                created_at=datetime.now(UTC),
+    )
+    events.record(
+        connection,
+        [
+            events.event_row(
+                project_id,
+                tool,
+                "ontology",
+                project_id,
+                "migrate",
+                revision=upgraded.version,
+                before=before,
+                after=after,
+                note=migration.description or None,
             )
-        )
-        events.record(
-            connection,
-            [
-                events.event_row(
-                    project_id,
-                    tool,
-                    "ontology",
-                    project_id,
-                    "migrate",
-                    revision=upgraded.version,
-                    before=before,
-                    after=after,
-                    note=migration.description or None,
-                )
-            ],
-        )
+        ],
+    )
     return report

@@ -29,7 +29,7 @@ from rosetta.formats.native import (
     stream_record,
 )
 from rosetta.services.editing import Record, kind_of
-from rosetta.services.visibility import shown_ids
+from rosetta.services.visibility import candidate_ids, candidate_row, model_link_row, shown_ids
 from rosetta.store.events import NEWEST_OF_SAMPLE
 from rosetta.store.records import (
     annotation_from_row,
@@ -218,18 +218,38 @@ def load_snapshot(connection: Connection, sample_id: str) -> Snapshot:
     )
 
 
-def seen_ids(sees: Callable[[str | None], bool], work: Iterable[Work]) -> set[str]:
+def seen_ids(
+    sees: Callable[[str | None], bool], work: Iterable[Work], *, candidates_hidden: bool = False
+) -> set[str]:
     """The ids of the pieces of one sample's `work` (records and stored rows) a person
-    sees, given whose work they see (`sees`): `rosetta.services.visibility.shown_ids`."""
+    sees, given whose work they see (`sees`) and whether model candidates are hidden from
+    them: `rosetta.services.visibility.shown_ids`."""
     by_kind: dict[str, list[Work]] = {kind: [] for kind in KINDS}
     for item in work:
         by_kind[item.kind if isinstance(item, StoredObject) else kind_of(item)].append(item)
+    hidden: set[str] = set()
+    if candidates_hidden:
+        hidden = {item.id for item in by_kind["annotation"] if _candidate(item)}
+        hidden.update(item.id for item in by_kind["link"] if _model_link(item))
     return shown_ids(
         sees,
         ((item.id, _author(item)) for item in by_kind["annotation"]),
         ((item.id, _author(item), _members(item)) for item in by_kind["entity"]),
         ((item.id, _author(item), *_ends(item)) for item in by_kind["link"]),
+        hidden=hidden,
     )
+
+
+def _candidate(item: Work) -> bool:
+    if isinstance(item, StoredObject):
+        return candidate_row(item.row.source, item.revision)
+    return isinstance(item, Annotation) and bool(candidate_ids([item], []))
+
+
+def _model_link(item: Work) -> bool:
+    if isinstance(item, StoredObject):
+        return model_link_row(item.row.status, item.row.attributes)
+    return isinstance(item, Link) and bool(candidate_ids([], [item]))
 
 
 def seen_by(
@@ -243,7 +263,8 @@ def seen_by(
     def sees(author: str | None) -> bool:
         return sees_work(access, assignment, author=author, gold=gold)
 
-    return seen_ids(sees, work)
+    hidden = assignment is not None and assignment.candidates_hidden
+    return seen_ids(sees, work, candidates_hidden=hidden)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,12 @@
 reviewer returned to them), or else leases them the waiting slot of highest priority, then
 the oldest, in the stages asked for: an open one, or one whose lease expired (taken over).
 Never a slot of a sample on which they hold or held another slot of that stage, never one
-someone else holds with a live lease. On PostgreSQL the candidate is read ``FOR UPDATE
+someone else holds with a live lease, never one of a sample that requires a skill they
+lack (`rosetta.services.skills`; a skill the workflow tests counts once they passed its
+qualification test). Instead of work they may get a slot on a gold sample: a training
+task, a qualification test of a skill the work needs, or an audit sample mixed in
+(`rosetta.services.gold_tasks`); such a slot is theirs until they submit it, and its
+submit scores it instead of routing the sample. On PostgreSQL the candidate is read ``FOR UPDATE
 SKIP LOCKED`` (two people asking at once get different slots) under an advisory lock per
 person and project (one person asking twice at once gets one lease); on SQLite the
 writers' lock of `write_transaction` runs one at a time. Submits, releases and reviews
@@ -17,14 +22,16 @@ other's work), and a release, or a takeover of an expired lease, takes it back w
 person holds no other slot of the sample.
 
 Every transition is a ``task`` event (`rosetta.services.workflow`): a ``lease`` (its
-``before`` names the previous holder of an expired lease; ``blind`` beside the task), a
-``submit`` (``work`` beside the task: the ids and revisions of the holder's annotations,
-entities and links on the sample), a ``release``, a ``review`` (``decision`` beside it).
+``before`` names the previous holder of an expired lease; ``blind`` beside the task; the
+task names its ``kind``), a ``submit`` (``work`` beside the task: the ids and revisions of
+the holder's annotations, entities and links on the sample; on a gold slot its ``score``,
+and a qualification slot's result after), a ``release``, a ``review`` (``decision`` beside it).
 """
 
 import hashlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -43,12 +50,22 @@ from sqlalchemy import (
 
 from rosetta.core.errors import NotFoundError, PermissionDenied, RuleViolation
 from rosetta.core.policies import Access, holds_task
-from rosetta.core.workflow import TaskStage, Workflow
-from rosetta.services.task_routing import finish, return_to_annotators, route_annotated
+from rosetta.core.workflow import TaskKind, TaskStage, Workflow
+from rosetta.services import gold_tasks, qualifications
+from rosetta.services.skills import sample_skills_of
+from rosetta.services.task_routing import finish, route_annotated, route_reviewed
 from rosetta.services.workflow import TASKS, Step, Task, read_task, task_from, workflow_of
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
-from rosetta.store.tables import annotations, assignments, entities, links, samples, tasks
+from rosetta.store.tables import (
+    annotations,
+    assignments,
+    entities,
+    links,
+    samples,
+    tasks,
+    user_skills,
+)
 
 #: What a reviewer decides about a review task.
 ReviewDecision = Literal["accepted", "rejected"]
@@ -61,8 +78,8 @@ def next_task(
     engine: Engine, actor: Actor, access: Access, stages: Sequence[TaskStage]
 ) -> Task | None:
     """The task the person of `access` works on next, in one of `stages` (the caller
-    checks they may work them): the one they hold, or else a waiting slot leased to them
-    now (see the module); ``None`` when nothing is waiting."""
+    checks they may work them): the one they hold, or else a slot leased to them now (see
+    the module); ``None`` when nothing is waiting."""
     user_id = access.principal.user_id
     project_id = access.project_id
     with write_transaction(engine) as connection:
@@ -75,7 +92,10 @@ def next_task(
                 tasks.c.project_id == project_id,
                 or_(
                     tasks.c.status == "returned",
-                    and_(tasks.c.status == "leased", tasks.c.lease_expires_at > now),
+                    and_(
+                        tasks.c.status == "leased",
+                        or_(tasks.c.lease_expires_at > now, tasks.c.kind != "work"),
+                    ),
                 ),
             )
             .order_by(tasks.c.priority.desc(), tasks.c.pk)
@@ -84,10 +104,87 @@ def next_task(
         if held is not None:
             return task_from(held)
         workflow = workflow_of(connection, project_id)
-        found = _waiting(connection, user_id, project_id, stages, now)
+        step = Step(connection, actor, project_id, now)
+        annotating = "annotate" in stages
+        training = annotating and gold_tasks.training_sample(
+            connection, workflow, project_id, user_id
+        )
+        if training:
+            return _lease_gold(step, workflow, user_id, training, "training")
+        skills = _skills(connection, workflow, project_id, user_id)
+        testing = skills.testable if annotating else set()
+        found = _waiting(
+            connection, user_id, project_id, stages, now, skills=skills.held, testable=testing
+        )
         if found is None:
             return None
-        return _lease(Step(connection, actor, project_id, now), access, workflow, found)
+        if found.stage == "annotate":
+            return _instead_of_work(step, workflow, access, found, skills)
+        return _lease(step, access, workflow, found)
+
+
+@dataclass(frozen=True)
+class _Skills:
+    """A person's skills in a project: those they may work with (``held``: their skills,
+    less those the workflow tests that they have not passed) and the tested ones they may
+    still take a test of (``testable``)."""
+
+    held: set[str]
+    testable: set[str]
+
+
+def _skills(connection: Connection, workflow: Workflow, project_id: str, user_id: str) -> _Skills:
+    mine = set(
+        connection.execute(select(user_skills.c.skill).where(user_skills.c.user_id == user_id))
+        .scalars()
+        .all()
+    )
+    if not workflow.qualifications:
+        return _Skills(mine, set())
+    status = qualifications.standing(connection, project_id, user_id)
+    tested = {test.skill for test in workflow.qualifications}
+    passed = {skill for skill in tested if status.get(skill) == "passed"}
+    open_tests = [t for t in workflow.qualifications if status.get(t.skill, "pending") == "pending"]
+    return _Skills(
+        (mine - tested) | passed, gold_tasks.testable(connection, project_id, open_tests)
+    )
+
+
+def _instead_of_work(
+    step: Step, workflow: Workflow, access: Access, found: Row[Any], skills: _Skills
+) -> Task | None:
+    """Lease the person the annotate slot `found`, unless they get a gold slot instead: a
+    test of a skill it requires that they have not passed, or an audit sample mixed in."""
+    connection = step.connection
+    user_id = access.principal.user_id
+    untested = (
+        sorted(sample_skills_of(connection, found.sample_id) - skills.held)
+        if skills.testable
+        else []
+    )
+    if untested:
+        test = gold_tasks.qualification_sample(connection, step.project_id, user_id, untested[0])
+        if test is None:
+            return None
+        qualifications.start(connection, step.project_id, user_id, untested[0], step.now)
+        return _lease_gold(step, workflow, user_id, test, "qualification")
+    if gold_tasks.mixes_gold(connection, workflow, step.project_id, user_id):
+        audit = gold_tasks.audit_sample(connection, step.project_id, user_id, skills.held)
+        if audit is not None:
+            return _lease_gold(step, workflow, user_id, audit, "gold")
+    return _lease(step, access, workflow, found)
+
+
+def _lease_gold(
+    step: Step, workflow: Workflow, user_id: str, sample_id: str, kind: TaskKind
+) -> Task:
+    """Make and lease the person a slot of `kind` on the gold sample, assigned to them
+    blind."""
+    pk = gold_tasks.open_gold_slot(step, workflow, user_id, sample_id, kind)
+    _assign(step, sample_id, user_id, blind=True)
+    after = read_task(step.connection, pk)
+    step.record("lease", None, after, extra={"blind": True, "candidates": "hidden"})
+    return after
 
 
 def _lock_key(project_id: str, user_id: str) -> int:
@@ -102,11 +199,15 @@ def _waiting(
     project_id: str,
     stages: Sequence[TaskStage],
     now: float,
+    *,
+    skills: set[str],
+    testable: set[str],
 ) -> Row[Any] | None:
-    """The waiting slot of highest priority, then the oldest, in `stages` that the user may
-    take: open, or leased with an expired lease, and of no sample on which the user holds
-    or held another slot of the stage. Each stage and way of waiting is one probe of the
-    index ``ix_tasks_next``."""
+    """The waiting work slot of highest priority, then the oldest, in `stages` that the
+    user may take: open, or leased with an expired lease, of no sample on which the user
+    holds or held another slot of the stage, and of a sample requiring no skill beyond
+    `skills` (and `testable` ones, on annotate slots). Each stage and way of waiting is one
+    probe of the index ``ix_tasks_next``; the skills a probe of ``sample_skills``."""
     other = tasks.alias("other")
     theirs = exists().where(
         other.c.sample_id == tasks.c.sample_id,
@@ -120,9 +221,17 @@ def _waiting(
             tasks.c.status == "open",
             and_(tasks.c.status == "leased", tasks.c.lease_expires_at <= now),
         ):
+            usable = skills | testable if stage == "annotate" else skills
             query = (
                 select(tasks)
-                .where(tasks.c.project_id == project_id, tasks.c.stage == stage, waiting, ~theirs)
+                .where(
+                    tasks.c.project_id == project_id,
+                    tasks.c.stage == stage,
+                    waiting,
+                    tasks.c.kind == "work",
+                    ~theirs,
+                    ~gold_tasks.missing_skill(tasks.c.sample_id, usable),
+                )
                 .order_by(tasks.c.priority.desc(), tasks.c.pk)
                 .limit(1)
             )
@@ -158,7 +267,8 @@ def _lease(step: Step, access: Access, workflow: Workflow, row: Row[Any]) -> Tas
     _assign(step, row.sample_id, user_id, blind=blind)
     after = read_task(connection, row.pk)
     note = None if before.status == "open" else f"the lease of {before.user!r} had expired"
-    step.record("lease", before, after, extra={"blind": blind}, note=note)
+    candidates = "hidden" if row.candidates_hidden else "shown"
+    step.record("lease", before, after, extra={"blind": blind, "candidates": candidates}, note=note)
     return after
 
 
@@ -205,8 +315,9 @@ def _unassign_if_idle(connection: Connection, sample_id: str, user_id: str) -> N
 def submit_task(engine: Engine, actor: Actor, access: Access, task_id: str) -> Task:
     """Hand in the work of an annotate or adjudicate task the person of `access` holds
     (while their lease is live, or expired but not yet taken over; or returned to them),
-    routing its sample on when it was the last of its stage; the task after. Submitting a
-    submitted task again is a no-op, so a retry is harmless."""
+    routing its sample on when it was the last of its stage; the task after. A gold,
+    training or qualification slot is scored instead, and done (`gold_tasks.score_slot`).
+    Submitting a submitted task again is a no-op, so a retry is harmless."""
     with write_transaction(engine) as connection:
         row = _held(connection, access, task_id, "submit")
         if row.stage == "review":
@@ -216,16 +327,23 @@ def submit_task(engine: Engine, actor: Actor, access: Access, task_id: str) -> T
             return task_from(row)
         _expect_status(row, ("leased", "returned"), "submit")
         step = Step(connection, actor, access.project_id, time.time())
+        gold = row.kind != "work"
         connection.execute(
             update(tasks)
             .where(tasks.c.pk == row.pk)
-            .values(status="submitted", lease_expires_at=None, updated_at=step.now)
+            .values(
+                status="done" if gold else "submitted", lease_expires_at=None, updated_at=step.now
+            )
         )
-        work = _work_ids(connection, row.sample_id, access.principal.name)
-        step.record("submit", task_from(row), read_task(connection, row.pk), extra={"work": work})
-        if row.stage == "annotate":
+        extra: dict[str, Any] = {
+            "work": _work_ids(connection, row.sample_id, access.principal.name)
+        }
+        if gold:
+            extra |= gold_tasks.score_slot(step, row, access.principal.name)
+        step.record("submit", task_from(row), read_task(connection, row.pk), extra=extra)
+        if row.stage == "annotate" and not gold:
             route_annotated(step, row.sample_id, priority=row.priority)
-        else:
+        elif not gold:
             finish(step, row.sample_id)
         return read_task(connection, row.pk)
 
@@ -236,6 +354,9 @@ def release_task(engine: Engine, actor: Actor, access: Access, task_id: str) -> 
     release."""
     with write_transaction(engine) as connection:
         row = _held(connection, access, task_id, "release")
+        if row.kind != "work":
+            detail = f"a {row.kind} task is the holder's until they submit it"
+            raise RuleViolation(f"task {task_id!r}", "kind", "task-kind", detail)
         _expect_status(row, ("leased",), "release")
         step = Step(connection, actor, access.project_id, time.time())
         connection.execute(
@@ -258,10 +379,10 @@ def review_task(
     decision: ReviewDecision,
     comment: str | None = None,
 ) -> Task:
-    """Decide a review task the person of `access` holds: ``accepted`` finishes the
-    sample; ``rejected`` (with a `comment` saying what to fix) returns its annotate slots to
-    their own annotators with the comment. The task after; deciding a decided task again
-    is a no-op."""
+    """Decide a review task the person of `access` holds (`task_routing.route_reviewed`):
+    ``accepted`` finishes the sample or opens its second review; ``rejected`` (with a
+    `comment` saying what to fix) returns its annotate slots to their own annotators with
+    the comment. The task after; deciding a decided task again is a no-op."""
     _check_decision(f"task {task_id!r}", decision, comment)
     with write_transaction(engine) as connection:
         row = _held(connection, access, task_id, "review")
@@ -279,10 +400,7 @@ def review_task(
         )
         after = read_task(connection, row.pk)
         step.record("review", task_from(row), after, extra={"decision": decision})
-        if decision == "accepted":
-            finish(step, row.sample_id)
-        else:
-            return_to_annotators(step, row.sample_id, comment or "")
+        route_reviewed(step, row, decision, comment or "")
         return read_task(connection, row.pk)
 
 

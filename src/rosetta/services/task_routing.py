@@ -4,17 +4,31 @@ adjudication, review or the end (`after_annotate`, from its annotators' `agreeme
 review accepts it (the end) or returns its annotate slots to their own annotators with the
 reviewer's comment; an adjudication ends it.
 
+**Review decisions** (`route_reviewed`) are the sample's verdicts too: each is a row of
+``reviews`` (a ``sample`` verdict on the sample's revision, with its ``review`` event, as
+`rosetta.services.reviews` records them), so the review queue and the metrics see them.
+With a stratified second review (`rosetta.core.workflow.SecondReview`), an accepted sample
+that `rosetta.services.second_review.pick` picks opens the review slot 1 instead of ending;
+the first reviewer may not take it (`task_leases` gives no one two slots of a stage on a
+sample). Its accept ends the sample; its reject returns it to the annotators as any
+reject does, recording the reviewers' disagreement (a ``disagree`` event on the slot);
+when the annotators hand it in again, the first review is followed by the second again.
+
 A sample's status follows: ``review`` while it waits for review or adjudication,
 ``in_progress`` when returned, ``done`` at the end, each change the sample's ``update``
 event. Each function runs inside the transition's transaction (`Step`), which holds the
 sample's row locked.
 """
 
+from typing import Any, Literal
+
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 
 from rosetta.core.schema import Annotation, SampleStatus
-from rosetta.core.workflow import Destination, after_annotate, agreement
+from rosetta.core.workflow import Destination, ReviewStage, after_annotate, agreement
+from rosetta.services import second_review
+from rosetta.services.catalog import sample_revision
 from rosetta.services.workflow import (
     TASKS,
     Step,
@@ -25,7 +39,7 @@ from rosetta.services.workflow import (
 )
 from rosetta.store import events
 from rosetta.store.records import annotation_from_row
-from rosetta.store.tables import annotations, samples, tasks
+from rosetta.store.tables import annotations, reviews, samples, tasks
 
 
 def route_annotated(step: Step, sample_id: str, *, priority: float) -> None:
@@ -44,7 +58,9 @@ def route_annotated(step: Step, sample_id: str, *, priority: float) -> None:
     if destination == "done":
         finish(step, sample_id)
         return
-    _open(step, sample_id, destination, priority=priority, score=score)
+    _open(
+        step, sample_id, destination, priority=priority, note=f"annotators' agreement {score:.3f}"
+    )
     _move_sample(step, sample_id, "review")
 
 
@@ -85,6 +101,98 @@ def return_to_annotators(step: Step, sample_id: str, comment: str) -> None:
     _move_sample(step, sample_id, "in_progress")
 
 
+def route_reviewed(
+    step: Step, review: Row[Any], decision: Literal["accepted", "rejected"], comment: str
+) -> None:
+    """Route the sample of the review slot `review` (its row, with its holder) on its
+    reviewer's `decision`: record the verdict; on an accept, open a second review when it
+    is picked, else end the sample; on a reject, return it to its annotators."""
+    sample_id = review.sample_id
+    _verdict(step, sample_id, decision, comment or None)
+    if decision == "rejected":
+        if review.slot > 0:
+            _disagree(step, review)
+        return_to_annotators(step, sample_id, comment)
+        return
+    if review.slot == 0 and _second_review(step, sample_id, priority=review.priority):
+        return
+    finish(step, sample_id)
+
+
+def _second_review(step: Step, sample_id: str, *, priority: float) -> bool:
+    """Open the sample's second review slot when the workflow has one and the sample is
+    (or was, in an earlier round) picked for it; whether it was opened."""
+    stage = workflow_of(step.connection, step.project_id).stage("review")
+    if not isinstance(stage, ReviewStage) or stage.second_review is None:
+        return False
+    earlier = step.connection.execute(
+        select(tasks.c.pk).where(
+            tasks.c.sample_id == sample_id, tasks.c.stage == "review", tasks.c.slot == 1
+        )
+    ).first()
+    if earlier is not None:
+        _open(step, sample_id, "review", priority=priority, slot=1, note="second review again")
+        return True
+    strata = second_review.pick(step, sample_id, stage.second_review)
+    if not strata:
+        return False
+    note = f"second review of the strata {', '.join(strata)}"
+    _open(step, sample_id, "review", priority=priority, slot=1, note=note)
+    return True
+
+
+def _disagree(step: Step, review: Row[Any]) -> None:
+    """Record that the second reviewer rejected what the first accepted."""
+    first = step.connection.execute(
+        TASKS.where(
+            tasks.c.sample_id == review.sample_id, tasks.c.stage == "review", tasks.c.slot == 0
+        )
+    ).one()
+    task = read_task(step.connection, review.pk)
+    step.record(
+        "disagree",
+        task,
+        task,
+        extra={"first_reviewer": first.holder, "second_reviewer": review.holder},
+        note="the second reviewer rejected what the first accepted",
+    )
+
+
+def _verdict(step: Step, sample_id: str, decision: str, reason: str | None) -> None:
+    """The reviewer's verdict on the sample at its revision now: a ``reviews`` row and its
+    ``review`` event (as `rosetta.services.reviews.review_sample` writes them)."""
+    revision = sample_revision(step.connection, sample_id)
+    step.connection.execute(
+        insert(reviews).values(
+            project_id=step.project_id,
+            sample_id=sample_id,
+            object_kind="sample",
+            object_id=sample_id,
+            decision=decision,
+            reason=reason,
+            object_revision=revision,
+            reviewer=step.actor.name,
+            created_at=step.now,
+        )
+    )
+    events.record(
+        step.connection,
+        [
+            events.event_row(
+                step.project_id,
+                step.actor,
+                "sample",
+                sample_id,
+                "review",
+                sample_id=sample_id,
+                revision=revision,
+                after={"decision": decision, "reason": reason, "revision": revision},
+                at=step.now,
+            )
+        ],
+    )
+
+
 def _annotations_by(step: Step, sample_id: str, author: str) -> list[Annotation]:
     rows = step.connection.execute(
         select(annotations).where(
@@ -94,11 +202,13 @@ def _annotations_by(step: Step, sample_id: str, author: str) -> list[Annotation]
     return [annotation_from_row(row) for row in rows]
 
 
-def _open(step: Step, sample_id: str, stage: Destination, *, priority: float, score: float) -> None:
-    """Open the sample's slot of `stage` (reopened when an earlier round left one)."""
+def _open(
+    step: Step, sample_id: str, stage: Destination, *, priority: float, slot: int = 0, note: str
+) -> None:
+    """Open the sample's `slot` of `stage` (reopened when an earlier round left one)."""
     found = step.connection.execute(
         select(tasks.c.pk).where(
-            tasks.c.sample_id == sample_id, tasks.c.stage == stage, tasks.c.slot == 0
+            tasks.c.sample_id == sample_id, tasks.c.stage == stage, tasks.c.slot == slot
         )
     ).scalar_one_or_none()
     waiting = {
@@ -118,7 +228,7 @@ def _open(step: Step, sample_id: str, stage: Destination, *, priority: float, sc
                 project_id=step.project_id,
                 sample_id=sample_id,
                 stage=stage,
-                slot=0,
+                slot=slot,
                 created_at=step.now,
                 **waiting,
             )
@@ -128,7 +238,7 @@ def _open(step: Step, sample_id: str, stage: Destination, *, priority: float, sc
         before, pk = read_task(step.connection, found), found
         step.connection.execute(update(tasks).where(tasks.c.pk == pk).values(**waiting))
     after = read_task(step.connection, pk)
-    step.record("route", before, after, note=f"annotators' agreement {score:.3f}")
+    step.record("route", before, after, note=note)
 
 
 def _move_sample(step: Step, sample_id: str, status: SampleStatus) -> None:

@@ -6,6 +6,12 @@ annotator sees the work on a sample assigned to them, everyone's when the sample
 own otherwise. Beyond the author, an entity is hidden when any of its members is, and a
 link when either of its ends is, so what is shown never points at what is not.
 
+**Blind pass.** The holder of an annotate slot in the blind-pass slice
+(`rosetta.core.workflow.candidates_hidden`; `Assignment.candidates_hidden`) sees no model
+candidates, whoever their author: no annotation a model proposed that no person has changed
+yet (source ``model``, revision 1), and no ``proposed`` link whose attributes name a
+``model`` (as `rosetta.services.projection` proposes them). Reviewers and above see them.
+
 Two forms of the one rule live here side by side: `shown_ids` applies it to one sample's
 work in memory (`visible_sample` filters a loaded sample with it, and every read that
 returns work goes through that; whole-sample writes apply it to stored rows), and
@@ -13,14 +19,55 @@ returns work goes through that; whole-sample writes apply it to stored rows), an
 without loading it.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from rosetta.core.policies import Access, Assignment, sees_every_sample, sees_work
-from rosetta.core.schema import Sample
-from rosetta.store.tables import annotations, entities, entity_members, links
+from rosetta.core.schema import Annotation, Link, Sample
+from rosetta.store.events import dumps
+from rosetta.store.tables import annotations, entities, entity_members, links, tasks
+
+#: What a model candidate's stored source holds (`rosetta.store.records.annotation_row`).
+MODEL_SOURCE = '"kind":"model"'
+#: What a model's proposed link's stored attributes hold: a key ``model`` (at any depth;
+#: a quote in a string value is escaped, so no value can hold this).
+MODEL_ATTRIBUTE = '"model":'
+
+
+def candidate_row(source: str, revision: int) -> bool:
+    """Whether a stored annotation (its source's JSON text, its revision) is a model's
+    candidate no person has changed yet."""
+    return revision == 1 and MODEL_SOURCE in source
+
+
+def model_link_row(status: str, attributes: str) -> bool:
+    """Whether a stored link (its status, its attributes' JSON text) is a model's
+    proposal."""
+    return status == "proposed" and MODEL_ATTRIBUTE in attributes
+
+
+def hides_candidates(sample_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """The condition that the user (`user_id`, a value or column) holds or held an
+    annotate slot of the sample (`sample_id`, a column) on its blind pass (a probe of the
+    tasks' ``(sample_id, stage, slot)`` index)."""
+    return exists(
+        select(tasks.c.pk).where(
+            tasks.c.sample_id == sample_id,
+            tasks.c.stage == "annotate",
+            tasks.c.user_id == user_id,
+            tasks.c.candidates_hidden,
+        )
+    )
+
+
+def candidate_ids(annotations: Iterable[Annotation], links: Iterable[Link]) -> set[str]:
+    """The ids of the model candidates among a sample's annotations and links."""
+    found = {a.id for a in annotations if a.source.kind == "model" and a.revision == 1}
+    found.update(x.id for x in links if model_link_row(x.status, dumps(x.attributes)))
+    return found
 
 
 def shown_ids(
@@ -28,10 +75,13 @@ def shown_ids(
     annotations: Iterable[tuple[str, str | None]],
     entities: Iterable[tuple[str, str | None, Sequence[str]]],
     links: Iterable[tuple[str, str | None, str, str]],
+    *,
+    hidden: Collection[str] = frozenset(),
 ) -> set[str]:
     """The ids of the work on one sample a person sees, given whose work they see (`sees`:
     `sees_work` of an author): of its annotations (id, author), entities (id, author,
-    members) and links (id, author, source, target)."""
+    members) and links (id, author, source, target); the annotations and links in
+    `hidden` (model candidates on a blind pass) are not seen, whoever their author."""
     verdicts: dict[str | None, bool] = {}
 
     def seen(author: str | None) -> bool:
@@ -39,7 +89,7 @@ def shown_ids(
             verdicts[author] = sees(author)
         return verdicts[author]
 
-    shown = {ident for ident, author in annotations if seen(author)}
+    shown = {ident for ident, author in annotations if ident not in hidden and seen(author)}
     shown.update(
         [ident for ident, author, members in entities if seen(author) and shown.issuperset(members)]
     )
@@ -47,7 +97,7 @@ def shown_ids(
         [
             ident
             for ident, author, source, target in links
-            if seen(author) and source in shown and target in shown
+            if ident not in hidden and seen(author) and source in shown and target in shown
         ]
     )
     return shown
@@ -60,6 +110,9 @@ def visible_sample(
     to the sample, if any; `gold`: whether it is a gold sample)."""
     if sees_every_sample(access):
         return sample
+    hidden: set[str] = set()
+    if assignment is not None and assignment.candidates_hidden:
+        hidden = candidate_ids(sample.annotations, sample.links)
 
     def sees(author: str | None) -> bool:
         return sees_work(access, assignment, author=author, gold=gold)
@@ -69,6 +122,7 @@ def visible_sample(
         ((a.id, a.author) for a in sample.annotations),
         ((e.id, e.author, e.members) for e in sample.entities),
         ((x.id, x.author, x.source, x.target) for x in sample.links),
+        hidden=hidden,
     )
     return sample.model_copy(
         update={
@@ -84,14 +138,19 @@ class SeenWork:
     """The work annotator `author` sees, as SQL conditions on the ``annotations``,
     ``entities`` and ``links`` tables: everyone's on the samples where `open_` holds (a
     condition the enclosing query defines, such as "the sample is one of these" or "the
-    joined assignment is not blind and the sample not gold"), their own elsewhere."""
+    joined assignment is not blind and the sample not gold"), their own elsewhere; no
+    model candidates on the samples where `hides` holds (their blind pass)."""
 
     author: str
     open_: ColumnElement[bool]
+    hides: ColumnElement[bool] | None = None
 
     def annotations(self) -> ColumnElement[bool]:
         """The condition on an ``annotations`` row."""
-        return or_(self.open_, annotations.c.author == self.author)
+        seen = or_(self.open_, annotations.c.author == self.author)
+        if self.hides is None:
+            return seen
+        return and_(seen, ~and_(self.hides, _candidate(annotations)))
 
     def entities(self) -> ColumnElement[bool]:
         """The condition on an ``entities`` row."""
@@ -99,7 +158,7 @@ class SeenWork:
 
     def links(self) -> ColumnElement[bool]:
         """The condition on a ``links`` row."""
-        return or_(
+        seen = or_(
             self.open_,
             and_(
                 links.c.author == self.author,
@@ -107,6 +166,19 @@ class SeenWork:
                 self._own_end(links.c.target_id, links.c.sample_id),
             ),
         )
+        if self.hides is None:
+            return seen
+        end = annotations.alias()
+        candidate_end = exists(
+            select(end.c.pk).where(
+                end.c.id.in_([links.c.source_id, links.c.target_id]), _candidate(end)
+            )
+        )
+        model_link = and_(
+            links.c.status == "proposed",
+            links.c.attributes.contains(MODEL_ATTRIBUTE, autoescape=True),
+        )
+        return and_(seen, ~and_(self.hides, or_(model_link, candidate_end)))
 
     def _own_entity(
         self, entity_id: ColumnElement[str], author: ColumnElement[str]
@@ -141,3 +213,8 @@ class SeenWork:
                 )
             ),
         )
+
+
+def _candidate(table: Any) -> ColumnElement[bool]:
+    """`candidate_row` as a condition on a row of `table` (``annotations`` or an alias)."""
+    return and_(table.c.revision == 1, table.c.source.contains(MODEL_SOURCE, autoescape=True))

@@ -5,7 +5,8 @@ reviewing tasks: `rosetta.services.task_leases`; routing a sample from stage to 
 
 **Events.** Every transition of a task is an event of object kind ``task`` about the
 task's id (``create``, ``lease``, ``submit``, ``release``, ``review``, ``return``,
-``route``, ``done``) whose ``before`` and ``after`` hold the task as `Task` (with what
+``route``, ``done``, and ``disagree`` when a second reviewer rejects what the first
+accepted) whose ``before`` and ``after`` hold the task as `Task` (with what
 the transition adds beside it, such as the work submitted). They carry no sample id: a
 lease does not change the sample's revision, which an overlap peer's next save expects.
 A workflow change is an event of object kind ``workflow`` about the project's id.
@@ -13,17 +14,26 @@ A workflow change is an event of object kind ``workflow`` about the project's id
 
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, or_, select
+import orjson
+from sqlalchemy import Connection, Engine, Row, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rosetta.core.errors import NotFoundError, RuleViolation
-from rosetta.core.workflow import TaskStage, TaskStatus, Workflow, annotate_slots
+from rosetta.core.workflow import (
+    TaskKind,
+    TaskStage,
+    TaskStatus,
+    Workflow,
+    annotate_slots,
+    candidates_hidden,
+)
 from rosetta.services.catalog import decode_cursor, encode_cursor
+from rosetta.services.skills import write_sample_skills
 from rosetta.store import events
 from rosetta.store.engine import keyset_pages, write_transaction
 from rosetta.store.events import Actor
@@ -48,7 +58,7 @@ class Task:
     """One task slot: a sample's `slot` in `stage` (overlap annotators count from 0), its
     status, the name of the user who holds or held it, when their lease ends, its priority
     (higher first), the reviewer's comment on a returned slot; times in seconds since the
-    epoch."""
+    epoch; its `kind` (`rosetta.core.workflow.TaskKind`)."""
 
     id: str
     project: str
@@ -62,6 +72,12 @@ class Task:
     comment: str | None
     created_at: float
     updated_at: float
+    kind: TaskKind = "work"
+    #: a handed-in training task's score against the reference, 0 to 1, and the feedback
+    #: (`rosetta.core.gold_scoring`); ``None`` on every other kind (gold scores are never
+    #: told to the annotator)
+    score: float | None = None
+    feedback: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,11 +196,17 @@ def enqueue(
     *,
     priority: float = 0.0,
     batch: int = ENQUEUE_BATCH,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Queue samples of the project (`sample_ids`, or all) for annotation: their annotate
     slots (`core.workflow.annotate_slots`) open with `priority`; the number of slots made.
+    `progress` is told the number of samples handled after each batch (the ``enqueue`` job
+    of `rosetta.services.job_kinds` runs this in the background).
 
-    Samples that have slots already are left alone, so queueing again is harmless. The
+    Samples that have slots already are left alone, so queueing again is harmless; gold
+    samples are never queued (their slots are made per person, `rosetta.services.gold`).
+    The skills each queued sample's slots require are written with them
+    (`rosetta.services.skills`). The
     samples are read and written `batch` at a time, each batch its own transaction, so a
     project of any size is never held in memory; an id that is no sample of the project
     is a `NotFoundError` (the batches before it stay queued).
@@ -192,16 +214,31 @@ def enqueue(
     with engine.connect() as connection:
         workflow = workflow_of(connection, project_id)
     if sample_ids is None:
-        query = select(samples.c.pk, samples.c.id).where(samples.c.project_id == project_id)
+        query = select(samples.c.pk, samples.c.id).where(
+            samples.c.project_id == project_id, ~samples.c.gold
+        )
         chunks: Iterator[Sequence[str]] = (
             [row.id for row in page] for page in keyset_pages(engine, query, samples.c.pk, batch)
         )
     else:
         chunks = _chunks(sample_ids, batch)
-    return sum(
-        _enqueue_chunk(engine, actor, project_id, chunk, workflow=workflow, priority=priority)
-        for chunk in chunks
-    )
+    made = handled = 0
+    for chunk in chunks:
+        made += _enqueue_chunk(
+            engine, actor, project_id, chunk, workflow=workflow, priority=priority
+        )
+        handled += len(chunk)
+        if progress is not None:
+            progress(handled)
+    return made
+
+
+def has_more_samples(connection: Connection, project_id: str, count: int) -> bool:
+    """Whether the project has more than `count` samples (counting stops after one more,
+    on the ``samples(project_id, pk)`` index)."""
+    found = select(samples.c.pk).where(samples.c.project_id == project_id).limit(count + 1)
+    total = connection.execute(select(func.count()).select_from(found.subquery())).scalar_one()
+    return int(total) > count
 
 
 def _chunks(values: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -220,17 +257,18 @@ def _enqueue_chunk(
     priority: float,
 ) -> int:
     with write_transaction(engine) as connection:
-        known = set(
-            connection.execute(
-                select(samples.c.id).where(
+        known = {
+            row.id: row.gold
+            for row in connection.execute(
+                select(samples.c.id, samples.c.gold).where(
                     samples.c.project_id == project_id, samples.c.id.in_(sample_ids)
                 )
-            ).scalars()
-        )
+            )
+        }
         missing = next((ident for ident in sample_ids if ident not in known), None)
         if missing is not None:
             raise NotFoundError("sample", missing)
-        queued = set(
+        queued = {ident for ident, gold in known.items() if gold} | set(
             connection.execute(
                 select(tasks.c.sample_id).where(tasks.c.sample_id.in_(sample_ids)).distinct()
             ).scalars()
@@ -247,6 +285,7 @@ def _enqueue_chunk(
                 "priority": priority,
                 "created_at": now,
                 "updated_at": now,
+                "candidates_hidden": candidates_hidden(workflow, project_id, sample_id),
             }
             for sample_id in dict.fromkeys(sample_ids)
             if sample_id not in queued
@@ -254,6 +293,9 @@ def _enqueue_chunk(
         ]
         if not rows:
             return 0
+        write_sample_skills(
+            connection, workflow.skills, list(dict.fromkeys(str(row["sample_id"]) for row in rows))
+        )
         dialect_insert = (
             postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
         )
@@ -265,7 +307,15 @@ def _enqueue_chunk(
         events.record(
             connection,
             [
-                task_event(project_id, actor, "create", None, task_of(row, None), at=now)
+                task_event(
+                    project_id,
+                    actor,
+                    "create",
+                    None,
+                    task_of(row, None),
+                    extra={"candidates": "hidden" if row["candidates_hidden"] else "shown"},
+                    at=now,
+                )
                 for row in rows
                 if row["id"] in made
             ],
@@ -296,7 +346,17 @@ def task_of(columns: Mapping[Any, Any], holder: str | None) -> Task:
         comment=columns.get("comment"),
         created_at=columns["created_at"],
         updated_at=columns["updated_at"],
+        **_kind_of(columns),
     )
+
+
+def _kind_of(columns: Mapping[Any, Any]) -> dict[str, Any]:
+    """A row's kind, and a training task's score and feedback."""
+    kind = columns.get("kind", "work")
+    detail = columns.get("score_detail")
+    if kind != "training" or detail is None:
+        return {"kind": kind}
+    return {"kind": kind, "score": columns["score"], "feedback": orjson.loads(detail)["feedback"]}
 
 
 def task_from(row: Row[Any]) -> Task:

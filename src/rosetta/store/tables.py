@@ -406,6 +406,8 @@ tasks = Table(
     Index(None, "user_id", "project_id", "status"),
     # the project's task listing, in insertion order
     Index(None, "project_id", "pk"),
+    # a project's slots of a kind (its scored gold slots), in insertion order
+    Index(None, "project_id", "kind", "pk"),
 )
 
 #: The next task of a stage: the waiting slot of highest priority, then the oldest.

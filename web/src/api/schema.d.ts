@@ -841,7 +841,8 @@ export interface paths {
         };
         /**
          * Sample At
-         * @description Every stream of the sample at reference time `t`.
+         * @description Every stream of the sample at reference time `t`, with the transcript segments there
+         *     that the caller may see.
          */
         get: operations["sample_at"];
         put?: never;
@@ -1186,7 +1187,9 @@ export interface paths {
         /**
          * Enqueue Tasks
          * @description Queue samples for annotation: their annotate slots open (several on the workflow's
-         *     overlap share). Samples queued before are left alone.
+         *     overlap share). Samples queued before are left alone. More than `ENQUEUE_INLINE`
+         *     samples (named, or all of a project that has more) are queued by an ``enqueue`` job:
+         *     202 with the job (``Location``).
          */
         post: operations["enqueue_tasks"];
         delete?: never;
@@ -1272,6 +1275,119 @@ export interface paths {
          *     ``rejected`` returns it to its annotators with the comment.
          */
         post: operations["review_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/members/{user}/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Member Skills
+         * @description The skills of member `user` (a name or id), sorted, with where each comes from.
+         */
+        get: operations["get_member_skills"];
+        /**
+         * Put Member Skills
+         * @description Make `skills` the profile skills of member `user` (skills earned by passing a
+         *     qualification test stay); their skills after.
+         */
+        put: operations["put_member_skills"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/gold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Gold
+         * @description The project's gold samples' uses, in the order they were made.
+         */
+        get: operations["list_gold"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/gold/{purpose}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark Gold
+         * @description Use the sample as gold for `purpose` (``qualification`` names the skill it tests).
+         *     Its work becomes the reference answer, never shown to annotators; a sample queued as
+         *     work cannot be gold (422).
+         */
+        put: operations["mark_gold"];
+        post?: never;
+        /**
+         * Unmark Gold
+         * @description Stop using the sample as gold for `purpose` (nothing to do when it was not).
+         */
+        delete: operations["unmark_gold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/gold/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Gold Results
+         * @description The scored gold, training and qualification slots of the project with their scores
+         *     and parts, in the order the slots were made.
+         */
+        get: operations["list_gold_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/qualifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Qualifications
+         * @description The project's qualification results, by user then skill: everyone's for reviewers
+         *     and above, an annotator's own for them (asking for someone else's is refused).
+         */
+        get: operations["list_qualifications"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1381,6 +1497,49 @@ export interface paths {
          *     ``expected_version``), which the escalation records (managers and above).
          */
         post: operations["clarify_escalation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/metrics/annotators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Annotator Metrics
+         * @description Every person's metrics in the project and everyone's together, over the window:
+         *     throughput, accuracy against gold, agreement with peers, consistency findings,
+         *     first-pass acceptance, pre-label acceptance and edit size, blind vs shown slices.
+         */
+        get: operations["annotator_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/metrics/annotators/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Annotator Metrics Of
+         * @description One person's metrics in the project (`user`: a name or id) over the window; an
+         *     annotator may read their own only.
+         */
+        get: operations["annotator_metrics_of"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1519,6 +1678,18 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Accuracy
+         * @description Mean score against gold: overall, per modality, and for links.
+         */
+        Accuracy: {
+            overall: components["schemas"]["Mean"];
+            /** Modalities */
+            modalities: {
+                [key: string]: components["schemas"]["Mean"];
+            };
+            links: components["schemas"]["Mean"];
+        };
+        /**
          * AdjudicateStage
          * @description Adjudication of overlap samples whose annotators agree less than `below_agreement`
          *     (`agreement`, 0 to 1).
@@ -1541,6 +1712,18 @@ export interface components {
              * @default 3600
              */
             lease_seconds: number;
+        };
+        /**
+         * Agreement
+         * @description Mean agreement with peers over pairs, and per peer (their names; empty where the
+         *     reader may not see who the peers were).
+         */
+        Agreement: {
+            mean: components["schemas"]["Mean"];
+            /** Peers */
+            peers: {
+                [key: string]: components["schemas"]["Mean"];
+            };
         };
         /**
          * AlignRequest
@@ -1701,6 +1884,17 @@ export interface components {
             reviewer: string;
             /** At */
             at: number;
+        };
+        /**
+         * AnnotatorMetrics
+         * @description One person's metrics (`user`: their name) and their throughput over time.
+         */
+        AnnotatorMetrics: {
+            /** User */
+            user: string;
+            metrics: components["schemas"]["Metrics"];
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
         };
         /**
          * AssignmentChange
@@ -1867,6 +2061,18 @@ export interface components {
             offset: string;
             /** Sync */
             sync?: components["schemas"]["SyncPoint"][];
+        };
+        /**
+         * Consistency
+         * @description Findings (flagged annotations, stale links) per 100 annotations.
+         */
+        Consistency: {
+            /** Annotations */
+            annotations: number;
+            /** Findings */
+            findings: number;
+            /** Per 100 */
+            per_100: number | null;
         };
         /**
          * Cuboid
@@ -2092,6 +2298,19 @@ export interface components {
             note: string | null;
         };
         /**
+         * FirstPass
+         * @description Handed-in slots whose sample was reviewed, those accepted without a return first,
+         *     and the share.
+         */
+        FirstPass: {
+            /** Reviewed */
+            reviewed: number;
+            /** Accepted */
+            accepted: number;
+            /** Rate */
+            rate: number | null;
+        };
+        /**
          * FlaggedAnnotation
          * @description A flagged annotation and the sample it belongs to.
          */
@@ -2099,6 +2318,14 @@ export interface components {
             /** Sample */
             sample: string;
             annotation: components["schemas"]["Annotation"];
+        };
+        /**
+         * GoldMark
+         * @description How a sample is used as gold: a qualification sample names the skill it tests.
+         */
+        GoldMark: {
+            /** Skill */
+            skill?: string | null;
         };
         /**
          * GoldMixing
@@ -2116,6 +2343,71 @@ export interface components {
              * @default 0
              */
             rate: number;
+        };
+        /**
+         * GoldResult
+         * @description One person's scored slot on a gold sample: its task, kind, sample, who, the score
+         *     (0 to 1) and its parts (`rosetta.core.gold_scoring`), when it was handed in.
+         */
+        GoldResult: {
+            /** Task */
+            task: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "work" | "gold" | "training" | "qualification";
+            /** Sample */
+            sample: string;
+            /** User */
+            user: string;
+            /** Score */
+            score: number;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Submitted At */
+            submitted_at: number;
+        };
+        /**
+         * GoldResultPage
+         * @description A page of scored gold slots in the order they were made.
+         */
+        GoldResultPage: {
+            /** Items */
+            items: components["schemas"]["GoldResult"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * GoldUse
+         * @description A use of a gold sample (`skill`: the skill a qualification sample tests), since
+         *     when (seconds since the epoch).
+         */
+        GoldUse: {
+            /** Sample */
+            sample: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "audit" | "training" | "qualification";
+            /** Skill */
+            skill: string | null;
+            /** Created At */
+            created_at: number;
+        };
+        /**
+         * GoldUsePage
+         * @description A page of a project's gold uses in the order they were made; ``next_cursor`` is
+         *     ``None`` on the last.
+         */
+        GoldUsePage: {
+            /** Items */
+            items: components["schemas"]["GoldUse"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /**
          * Guideline
@@ -2291,7 +2583,7 @@ export interface components {
         JobRequest: {
             /**
              * Kind
-             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.
+             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.
              */
             kind: string;
             /**
@@ -2436,6 +2728,16 @@ export interface components {
             frame?: number | null;
         };
         /**
+         * Mean
+         * @description A mean (``None`` over nothing) and how many values it is over.
+         */
+        Mean: {
+            /** Value */
+            value: number | null;
+            /** Count */
+            count: number;
+        };
+        /**
          * MediaInfo
          * @description What probing the media found. Fields that do not apply to a modality stay ``None``.
          *
@@ -2490,6 +2792,20 @@ export interface components {
             /** Name */
             name: string;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * Metrics
+         * @description The metrics of a person, or of everyone together.
+         */
+        Metrics: {
+            throughput: components["schemas"]["Throughput"];
+            accuracy: components["schemas"]["Accuracy"];
+            agreement: components["schemas"]["Agreement"];
+            consistency: components["schemas"]["Consistency"];
+            first_pass: components["schemas"]["FirstPass"];
+            prelabels: components["schemas"]["Prelabels"];
+            blind: components["schemas"]["Slice"];
+            shown: components["schemas"]["Slice"];
         };
         /**
          * MigrationReport
@@ -2798,6 +3114,41 @@ export interface components {
             kind: "prelabel";
         };
         /**
+         * Prelabels
+         * @description Model candidates seen, those accepted unchanged and the share, and the mean edit
+         *     size of the edited ones: IoU distance (boxes, polygons), boundary shift in characters
+         *     (text spans) and in seconds (intervals, transcript segments).
+         */
+        Prelabels: {
+            /** Candidates */
+            candidates: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Acceptance */
+            acceptance: number | null;
+            iou_distance: components["schemas"]["Mean"];
+            span_shift: components["schemas"]["Mean"];
+            interval_shift: components["schemas"]["Mean"];
+        };
+        /**
+         * ProjectMetrics
+         * @description A project's metrics over the window [`since`, `until`]: everyone together
+         *     (`total`) and each person, by name.
+         */
+        ProjectMetrics: {
+            /** Project */
+            project: string;
+            /** Since */
+            since: number | null;
+            /** Until */
+            until: number | null;
+            /** Bucket Seconds */
+            bucket_seconds: number;
+            total: components["schemas"]["Metrics"];
+            /** Annotators */
+            annotators: components["schemas"]["AnnotatorMetrics"][];
+        };
+        /**
          * ProjectOut
          * @description A project and the caller's role in it.
          */
@@ -2877,6 +3228,29 @@ export interface components {
              * @default 2
              */
             attempts: number;
+        };
+        /**
+         * QualificationResult
+         * @description A person's result on a project's test of `skill`: its status, the mean score of
+         *     the current (or last) attempt so far, the number of that attempt, when it last
+         *     changed (seconds since the epoch).
+         */
+        QualificationResult: {
+            /** User */
+            user: string;
+            /** Skill */
+            skill: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "passed" | "failed";
+            /** Score */
+            score: number | null;
+            /** Attempts */
+            attempts: number;
+            /** Updated At */
+            updated_at: number;
         };
         /**
          * RelationType
@@ -3376,6 +3750,16 @@ export interface components {
             height?: number | null;
         };
         /**
+         * SeriesPoint
+         * @description Tasks handed in during the bucket starting at `start` (seconds since the epoch).
+         */
+        SeriesPoint: {
+            /** Start */
+            start: number;
+            /** Handed In */
+            handed_in: number;
+        };
+        /**
          * ShardFile
          * @description A finished shard file of an export.
          */
@@ -3415,6 +3799,22 @@ export interface components {
              * @default []
              */
             metadata: ("language" | "domain")[];
+        };
+        /**
+         * SkillsChange
+         * @description A person's profile skills, all of them (``kind:value``).
+         */
+        SkillsChange: {
+            /** Skills */
+            skills: string[];
+        };
+        /**
+         * Slice
+         * @description Accuracy and agreement on one slice (blind or shown).
+         */
+        Slice: {
+            accuracy: components["schemas"]["Mean"];
+            agreement: components["schemas"]["Mean"];
         };
         /**
          * Source
@@ -3512,7 +3912,7 @@ export interface components {
          * @description One task slot: a sample's `slot` in `stage` (overlap annotators count from 0), its
          *     status, the name of the user who holds or held it, when their lease ends, its priority
          *     (higher first), the reviewer's comment on a returned slot; times in seconds since the
-         *     epoch.
+         *     epoch; its `kind` (`rosetta.core.workflow.TaskKind`).
          */
         Task: {
             /** Id */
@@ -3545,6 +3945,18 @@ export interface components {
             created_at: number;
             /** Updated At */
             updated_at: number;
+            /**
+             * Kind
+             * @default work
+             * @enum {string}
+             */
+            kind: "work" | "gold" | "training" | "qualification";
+            /** Score */
+            score?: number | null;
+            /** Feedback */
+            feedback?: {
+                [key: string]: unknown;
+            }[] | null;
         };
         /**
          * TaskPage
@@ -3585,6 +3997,18 @@ export interface components {
             start: number;
             /** End */
             end: number;
+        };
+        /**
+         * Throughput
+         * @description Tasks handed in, active seconds, and tasks per active hour.
+         */
+        Throughput: {
+            /** Handed In */
+            handed_in: number;
+            /** Active Seconds */
+            active_seconds: number;
+            /** Per Hour */
+            per_hour: number | null;
         };
         /**
          * TokenOut
@@ -3766,6 +4190,24 @@ export interface components {
             is_admin: boolean;
             /** Active */
             active: boolean;
+        };
+        /**
+         * UserSkill
+         * @description One skill of a person: where it comes from, who granted it (a name, or
+         *     ``qualification:<project id>``) and when (seconds since the epoch).
+         */
+        UserSkill: {
+            /** Skill */
+            skill: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "profile" | "qualification";
+            /** Granted By */
+            granted_by: string;
+            /** Created At */
+            created_at: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -6204,7 +6646,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Enqueued"];
+                    "application/json": components["schemas"]["Enqueued"] | components["schemas"]["Job"];
+                };
+            };
+            /** @description Queued as an ``enqueue`` job. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Validation Error */
@@ -6343,6 +6794,252 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_member_skills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSkill"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_member_skills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkillsChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSkill"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_gold: {
+        parameters: {
+            query?: {
+                /** @description Only this use. */
+                purpose?: ("audit" | "training" | "qualification") | null;
+                /** @description At most this many. */
+                limit?: number;
+                /** @description The next_cursor of the previous page (none: the first). */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldUsePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mark_gold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+                purpose: "audit" | "training" | "qualification";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoldMark"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldUse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unmark_gold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+                purpose: "audit" | "training" | "qualification";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_gold_results: {
+        parameters: {
+            query?: {
+                /** @description Only slots of this kind. */
+                kind?: ("work" | "gold" | "training" | "qualification") | null;
+                /** @description Only this user's (a name or id). */
+                user?: string | null;
+                /** @description At most this many. */
+                limit?: number;
+                /** @description The next_cursor of the previous page (none: the first). */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldResultPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_qualifications: {
+        parameters: {
+            query?: {
+                /** @description Only this user's (a name or id). */
+                user?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualificationResult"][];
                 };
             };
             /** @description Validation Error */
@@ -6550,6 +7247,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    annotator_metrics: {
+        parameters: {
+            query?: {
+                /** @description From this time on (seconds since the epoch; none: all). */
+                since?: number | null;
+                /** @description Up to this time (seconds since the epoch; none: now). */
+                until?: number | null;
+                /** @description The throughput series' bucket, in seconds. */
+                bucket?: number;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMetrics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    annotator_metrics_of: {
+        parameters: {
+            query?: {
+                /** @description From this time on (seconds since the epoch; none: all). */
+                since?: number | null;
+                /** @description Up to this time (seconds since the epoch; none: now). */
+                until?: number | null;
+                /** @description The throughput series' bucket, in seconds. */
+                bucket?: number;
+            };
+            header?: never;
+            path: {
+                project: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotatorMetrics"];
                 };
             };
             /** @description Validation Error */

@@ -37,6 +37,7 @@ def upgrade() -> None:
     )
     op.add_column("tasks", sa.Column("score", sa.Float(), nullable=True))
     op.add_column("tasks", sa.Column("score_detail", sa.Text(), nullable=True))
+    op.create_index(op.f("ix_tasks_project_id_kind_pk"), "tasks", ["project_id", "kind", "pk"])
     op.create_table(
         "user_skills",
         sa.Column("pk", PK, autoincrement=True, nullable=False),
@@ -130,5 +131,6 @@ def downgrade() -> None:
     op.drop_table("gold_uses")
     op.drop_table("sample_skills")
     op.drop_table("user_skills")
+    op.drop_index(op.f("ix_tasks_project_id_kind_pk"), table_name="tasks")
     for column in ("score_detail", "score", "candidates_hidden", "kind"):
         op.drop_column("tasks", column)
