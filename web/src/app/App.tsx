@@ -11,6 +11,8 @@ import { useSession } from "./session";
 
 /** The workspace page (Konva and the panes) loads when a sample is first opened. */
 const SamplePage = lazy(() => import("../pages/SamplePage"));
+/** The metrics page (Observable Plot) loads when first opened. */
+const MetricsPage = lazy(() => import("../pages/MetricsPage"));
 
 /** The whole workspace: the login page, or the shell around the page the address names. */
 export function App() {
@@ -36,6 +38,8 @@ function title(route: Route): string {
       return route.project;
     case "review":
       return `review queue of ${route.project}`;
+    case "metrics":
+      return `annotator metrics of ${route.project}`;
     case "sample":
       return route.sample;
     case "not-found":
@@ -86,10 +90,16 @@ function Page({ route }: { route: Exclude<Route, { name: "login" }> }) {
       return <SamplesPage project={route.project} query={route.query} />;
     case "review":
       return <ReviewQueuePage project={route.project} />;
+    case "metrics":
+      return (
+        <Suspense fallback={<p className="muted page">Loading the metrics…</p>}>
+          <MetricsPage project={route.project} />
+        </Suspense>
+      );
     case "sample":
       return (
         <Suspense fallback={<p className="muted page">Loading the workspace…</p>}>
-          <SamplePage sample={route.sample} project={route.project} select={route.select} />
+          <SamplePage sample={route.sample} project={route.project} select={route.select} task={route.task} />
         </Suspense>
       );
     case "not-found":

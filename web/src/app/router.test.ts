@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { loginPath, parseRoute, projectPath, reviewPath, safeNext, samplePath } from "./router";
+import { loginPath, parseRoute, projectPath, reviewPath, safeNext, samplePath, taskPath } from "./router";
 
 describe("parseRoute", () => {
   it("names each page of the workspace", () => {
@@ -62,6 +62,13 @@ describe("paths", () => {
     const list = new URL(projectPath("p 1", new URLSearchParams({ stale: "true" })), "http://host");
     const route = parseRoute(list.pathname, list.search);
     expect(route.name === "samples" && [route.project, route.query.get("stale")]).toEqual(["p 1", "true"]);
+  });
+
+  it("opens a task's sample with the task named", () => {
+    const task = new URL(taskPath({ id: "t 1", sample: "a/b" }, "demo"), "http://host");
+    expect(parseRoute(task.pathname, task.search)).toMatchObject({ sample: "a/b", project: "demo", task: "t 1" });
+    expect(taskPath({ id: "t1", sample: "s" })).toBe("/app/s/s?task=t1");
+    expect(parseRoute("/app/s/s", "")).toMatchObject({ task: undefined });
   });
 
   it("login comes back where it was sent from", () => {

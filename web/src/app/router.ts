@@ -6,8 +6,10 @@
  *     /app                  the caller's projects
  *     /app/p/{project}      a project's samples (filters in the query string)
  *     /app/p/{project}/review   its review queue: stale links and flagged annotations
+ *     /app/p/{project}/metrics  its annotator metrics (a person's own for annotators)
  *     /app/s/{sample}       one sample's workspace (`?project=` names its project,
- *                           `?select=` an annotation, link or entity to select)
+ *                           `?select=` an annotation, link or entity to select,
+ *                           `?task=` the task slot it is worked as)
  *
  * `parseRoute` is pure; `navigate` changes the address and `useLocation` re-renders on it.
  */
@@ -21,7 +23,14 @@ export type Route =
   | { name: "projects" }
   | { name: "samples"; project: string; query: URLSearchParams }
   | { name: "review"; project: string }
-  | { name: "sample"; sample: string; project: string | undefined; select: string | undefined }
+  | { name: "metrics"; project: string }
+  | {
+      name: "sample";
+      sample: string;
+      project: string | undefined;
+      select: string | undefined;
+      task: string | undefined;
+    }
   | { name: "not-found"; path: string };
 
 function decoded(segment: string): string | undefined {
@@ -45,11 +54,13 @@ export function parseRoute(pathname: string, search: string): Route {
   const value = id === undefined ? undefined : decoded(id);
   if (value === undefined) return notFound;
   if (page === "p" && rest.length === 1 && rest[0] === "review") return { name: "review", project: value };
+  if (page === "p" && rest.length === 1 && rest[0] === "metrics") return { name: "metrics", project: value };
   if (rest.length > 0) return notFound;
   if (page === "p") return { name: "samples", project: value, query };
   if (page === "s") {
     const select = query.get("select") ?? undefined;
-    return { name: "sample", sample: value, project: query.get("project") ?? undefined, select };
+    const task = query.get("task") ?? undefined;
+    return { name: "sample", sample: value, project: query.get("project") ?? undefined, select, task };
   }
   return notFound;
 }
@@ -77,6 +88,11 @@ export function reviewPath(project: string): string {
   return `${BASE}/p/${encodeURIComponent(project)}/review`;
 }
 
+/** The project's annotator metrics. */
+export function metricsPath(project: string): string {
+  return `${BASE}/p/${encodeURIComponent(project)}/metrics`;
+}
+
 /** One sample's workspace; `project` (its name) lets the page link back to the list, and
  * `select` names an object of the sample to select when it opens. */
 export function samplePath(sample: string, project?: string, select?: string): string {
@@ -85,6 +101,12 @@ export function samplePath(sample: string, project?: string, select?: string): s
   if (select !== undefined) query.set("select", select);
   const search = query.toString();
   return `${BASE}/s/${encodeURIComponent(sample)}${search === "" ? "" : `?${search}`}`;
+}
+
+/** The sample of task slot `task` opened to work it (the workspace shows the task bar). */
+export function taskPath(task: { id: string; sample: string }, project?: string): string {
+  const path = samplePath(task.sample, project);
+  return `${path}${path.includes("?") ? "&" : "?"}task=${encodeURIComponent(task.id)}`;
 }
 
 const NAVIGATED = "rosetta:navigate";

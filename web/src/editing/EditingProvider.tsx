@@ -2,8 +2,8 @@
  * Editing in one sample's workspace, shared through React context inside the
  * `WorkspaceProvider`: the project's ontology and the caller's right to review, the
  * editor store (tool, drawing, open dialog), the autosaver of the work store, which
- * also saves when the page is hidden or left, and the reviewer of the sample (its review,
- * loaded with the workspace).
+ * also saves when the page is hidden or left, the reviewer of the sample (its review,
+ * loaded with the workspace), and the handlers parts of the workspace add for keys.
  */
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
 import { useStore, type StoreApi } from "zustand";
@@ -11,6 +11,7 @@ import { useStore, type StoreApi } from "zustand";
 import type { OntologyIndex } from "../ontology/ontology";
 import { isDirty } from "../work/store";
 import { useWorkspace } from "../workspace/Workspace";
+import { createActionKeys, type ActionKeys } from "./actionKeys";
 import { createAutosaver, type Autosaver, type SaveStatus } from "./autosave";
 import type { CommandContext } from "./commands";
 import type { StreamInfo } from "./describe";
@@ -27,6 +28,8 @@ export interface Editing {
   readonly reviewer: Reviewer;
   /** Every stream's name (and text, when inline), by id, for naming objects. */
   readonly streams: ReadonlyMap<string, StreamInfo>;
+  /** The actions parts of the workspace carry out, for the one key handler (`useEditingKeys`). */
+  readonly keys: ActionKeys;
 }
 
 const EditingContext = createContext<Editing | null>(null);
@@ -43,6 +46,7 @@ export function EditingProvider({
 }) {
   const { sample, work } = useWorkspace();
   const editor = useMemo(() => createEditorStore(), [sample]);
+  const keys = useMemo(() => createActionKeys(), [sample]);
   const saver = useMemo(() => createAutosaver(work, submitter(sample.id)), [work, sample.id]);
   const reviewer = useMemo(
     () =>
@@ -86,8 +90,8 @@ export function EditingProvider({
   }, [reviewer]);
 
   const editing = useMemo<Editing>(
-    () => ({ ontology, canReview, editor, saver, reviewer, streams }),
-    [ontology, canReview, editor, saver, reviewer, streams],
+    () => ({ ontology, canReview, editor, saver, reviewer, streams, keys }),
+    [ontology, canReview, editor, saver, reviewer, streams, keys],
   );
   return <EditingContext.Provider value={editing}>{children}</EditingContext.Provider>;
 }

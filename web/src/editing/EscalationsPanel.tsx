@@ -4,19 +4,21 @@
  * (or `Q`) to ask one about the sample or the one object selected, and withdrawing one's
  * own open question.
  */
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 
 import { api } from "../app/api";
 import { useSession } from "../app/session";
 import { useLoad } from "../app/useLoad";
 import { unwrap } from "../api/client";
-import { isShortcut } from "../ui/keys";
 import { useFocus, useWork, useWorkspace } from "../workspace/Workspace";
 import { objectName } from "./describe";
 import { Dialog } from "./Dialog";
 import { useCommandContext, useEditing } from "./EditingProvider";
 import { canWithdraw, escalationState, MAX_QUESTION, textProblem, type Escalation } from "./escalations";
-import { actionOf } from "./keymap";
+import type { Action } from "./keymap";
+import { useActionKey } from "./useEditingKeys";
+
+const ESCALATE: readonly Action[] = ["escalate"];
 
 /** The side panel's "Questions" section. */
 export function EscalationsPanel() {
@@ -203,21 +205,11 @@ function AskDialog({ onClose, onAsked }: { onClose: () => void; onAsked: () => v
   );
 }
 
-/** Runs `open` when `Q` (the keymap's "escalate") is pressed as a shortcut while no other
- * dialog of the workspace is open. */
+/** Runs `open` when `Q` (the keymap's "escalate") is pressed in the workspace (its one key
+ * handler keeps it from acting while another dialog is open). */
 function useEscalateKey(open: () => void): void {
-  const context = useCommandContext();
-  useEffect(() => {
-    function onKey(event: KeyboardEvent): void {
-      if (!isShortcut(event) || actionOf(event) !== "escalate") return;
-      const editor = context.editor.getState();
-      const busy =
-        editor.labelling !== null || editor.linking !== null || editor.help || context.work.getState().conflict !== null;
-      if (busy) return;
-      event.preventDefault();
-      open();
-    }
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [context, open]);
+  useActionKey(ESCALATE, () => {
+    open();
+    return true;
+  });
 }

@@ -57,6 +57,11 @@ export function HelpOverlay() {
         sample, or about the one object selected. Answers show under Questions in the side panel; a good one may become a
         clarification of the class&apos;s guideline.
       </p>
+      <p className="muted">
+        Tasks: a sample opened with &ldquo;Next task&rdquo; (<kbd>N</kbd> on the sample list) shows the task bar: its
+        stage, the time left on your lease and, when a reviewer sent it back, their comment. <kbd>Ctrl</kbd>+
+        <kbd>Enter</kbd> saves, hands it in and opens your next task.
+      </p>
     </Dialog>
   );
 }

@@ -63,6 +63,15 @@ describe("actionOf", () => {
     expect(actionOf(press("q", { ctrlKey: true }))).toBeNull();
   });
 
+  it("maps the task keys: Ctrl+Enter submits, with Shift rejects; Shift+T releases", () => {
+    expect(actionOf(press("Enter", { ctrlKey: true }))).toBe("task-submit");
+    expect(actionOf(press("Enter", { metaKey: true }))).toBe("task-submit");
+    expect(actionOf(press("Enter", { ctrlKey: true, shiftKey: true }))).toBe("task-reject");
+    expect(actionOf(press("Enter"))).toBe("finish");
+    expect(actionOf(press("T", { shiftKey: true }))).toBe("task-release");
+    expect(actionOf(press("t"))).toBeNull();
+  });
+
   it("binds no key twice", () => {
     const names = KEYMAP.flatMap((entry) => entry.keys.map(keyName));
     expect(new Set(names).size).toBe(names.length);

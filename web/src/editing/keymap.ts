@@ -38,6 +38,9 @@ export type Action =
   | "accept"
   | "reject"
   | "escalate"
+  | "task-submit"
+  | "task-reject"
+  | "task-release"
   | "help"
   | "back";
 
@@ -149,6 +152,17 @@ export const KEYMAP: readonly KeyHelp[] = [
     keys: [{ key: "q" }],
     help: "Ask a senior about the sample (with one object selected: about it); answers show under Questions",
   },
+  {
+    action: "task-submit",
+    keys: [{ key: "Enter", ctrl: true, shift: false }],
+    help: "Task: save and submit it (a review task: accept the sample), then open the next task",
+  },
+  {
+    action: "task-reject",
+    keys: [{ key: "Enter", ctrl: true, shift: true }],
+    help: "Review task: reject the sample back to its annotators, with a comment saying what to fix",
+  },
+  { action: "task-release", keys: [{ key: "t", shift: true }], help: "Task: give it back to the queue" },
   {
     action: "cancel",
     keys: [{ key: "Escape" }],

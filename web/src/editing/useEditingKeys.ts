@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 
 import { isShortcut, ownsKey } from "../ui/keys";
 import {
@@ -13,6 +13,7 @@ import {
 } from "./commands";
 import { dropVertex, finishPolygon } from "./drawing";
 import { useCommandContext, useEditing, type Editing } from "./EditingProvider";
+import type { ActionHandler } from "./actionKeys";
 import { actionOf, type Action } from "./keymap";
 
 const NUDGES: Partial<Record<Action, readonly [number, number]>> = {
@@ -90,8 +91,9 @@ function run(action: Action, shift: boolean, context: CommandContext, editing: E
   }
 }
 
-/** The workspace's keyboard (`KEYMAP`): tools, editing, undo, review, help; `back` leaves.
- * Keys typed in a field are the field's; while a dialog is open only Esc and ? act here. */
+/** The workspace's one keyboard handler (`KEYMAP`): tools, editing, undo, review, help,
+ * `back` to leave, and the actions parts of the workspace add (`useActionKey`). Keys typed
+ * in a field are the field's; while a dialog is open only Esc and ? act here. */
 export function useEditingKeys(back: () => void): void {
   const context = useCommandContext();
   const editing = useEditing();
@@ -108,9 +110,23 @@ export function useEditingKeys(back: () => void): void {
         editor.help ||
         context.work.getState().conflict !== null;
       if (open && action !== "cancel" && action !== "help") return;
-      if (run(action, event.shiftKey, context, editing, back)) event.preventDefault();
+      const done =
+        run(action, event.shiftKey, context, editing, back) || editing.keys.run(action, event.shiftKey);
+      if (done) event.preventDefault();
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [context, editing, back]);
+}
+
+/** Carry out `actions` (a constant list) with `handler` (the latest one given) when their
+ * keys are pressed in the workspace; it answers whether it did something (else the key goes
+ * on to others). */
+export function useActionKey(actions: readonly Action[], handler: ActionHandler): void {
+  const { keys } = useEditing();
+  const latest = useRef(handler);
+  useEffect(() => {
+    latest.current = handler;
+  }, [handler]);
+  useEffect(() => keys.add(actions, (action, shift) => latest.current(action, shift)), [keys, actions]);
 }

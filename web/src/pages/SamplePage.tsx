@@ -18,21 +18,25 @@ import { loadSample } from "../panes/sample";
 import { LoadState, StatusBadge } from "../ui/feedback";
 import { plural } from "../ui/plural";
 import { isDirty } from "../work/store";
+import { TaskBar } from "../workspace/TaskBar";
 import { useWork, useWorkspace, WorkspaceProvider } from "../workspace/Workspace";
 
 /** One sample's workspace (edited in the project its answer names; `project`, from the
  * address, names it in the breadcrumb until that project is loaded; `select`, from the
  * address too, an object selected on opening): a pane per stream with the work drawn on it and edited there,
  * the selection's details beside them, saved as it is edited (`?` lists the keys; `Esc`
- * with nothing to cancel, or `u`, goes back to the sample list once the work is saved). */
+ * with nothing to cancel, or `u`, goes back to the sample list once the work is saved;
+ * `task`, from the address, the task slot it is worked as: the task bar shows it). */
 export default function SamplePage({
   sample,
   project,
   select,
+  task,
 }: {
   sample: string;
   project: string | undefined;
   select: string | undefined;
+  task: string | undefined;
 }) {
   const loaded = useLoad((signal) => loadSample(sample, signal), [sample]);
   // the project the sample's answer names, whatever the address says
@@ -64,7 +68,11 @@ export default function SamplePage({
       )}
       {loaded.state === "done" && editing.state !== "loading" && (
         <WorkspaceProvider sample={loaded.data.sample} etag={loaded.data.etag}>
-          <Editor editing={editing} back={back} />
+          <Editor
+            editing={editing}
+            back={back}
+            task={task === undefined ? null : { id: task, project: shown ?? loaded.data.project }}
+          />
           <SelectOnOpen id={select} />
         </WorkspaceProvider>
       )}
@@ -84,11 +92,20 @@ function SelectOnOpen({ id }: { id: string | undefined }) {
   return null;
 }
 
-function Editor({ editing, back }: { editing: Loaded<EditingProject>; back: string }) {
+function Editor({
+  editing,
+  back,
+  task,
+}: {
+  editing: Loaded<EditingProject>;
+  back: string;
+  task: { id: string; project: string } | null;
+}) {
   const project = editing.state === "done" ? editing.data : null;
   return (
     <EditingProvider ontology={project?.ontology ?? null} canReview={project?.canReview ?? false}>
       <Head />
+      {task !== null && <TaskBar key={task.id} taskId={task.id} project={task.project} />}
       <Toolbar />
       <Transport />
       <Body back={back} />

@@ -1,14 +1,15 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 
 import { api } from "../app/api";
 import { Link } from "../app/Link";
-import { navigate, projectPath, reviewPath, samplePath } from "../app/router";
+import { metricsPath, navigate, projectPath, reviewPath, samplePath, taskPath } from "../app/router";
 import { useLoad } from "../app/useLoad";
 import { unwrap } from "../api/client";
 import { reviewsAs } from "../editing/project";
 import { LoadState, StatusBadge } from "../ui/feedback";
 import { isShortcut } from "../ui/keys";
+import { takeNextTask, useTaskFlow } from "../workspace/taskFlow";
 import { plural } from "../ui/plural";
 import { MODALITIES, STATUSES, filtersKey, parseFilters, withFilter, type FilterKey } from "./sampleFilters";
 import { useSamplePages, type SampleSummary } from "./useSamplePages";
@@ -18,7 +19,7 @@ const ROW_HEIGHT = 44;
 const PREFETCH = 40;
 
 /** A project's samples: filters, a virtualised list paged by cursor, keyboard navigation
- * (j/k or arrows move, Enter opens, n opens the next assigned task). */
+ * (j/k or arrows move, Enter opens, n takes the next task). */
 export function SamplesPage({ project, query }: { project: string; query: URLSearchParams }) {
   const info = useLoad(
     async (signal) => unwrap(await api.GET("/api/projects/{project}", { params: { path: { project } }, signal })),
@@ -46,17 +47,25 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
         {info.state === "done" && <span className="badge">{info.data.role}</span>}
         <span className="spacer" />
         {info.state === "done" && reviewsAs(info.data.role) && <Link href={reviewPath(project)}>Review queue</Link>}
-        {nextTask !== undefined && (
+        {info.state === "done" && (
+          <Link href={metricsPath(project)}>{reviewsAs(info.data.role) ? "Annotator metrics" : "My metrics"}</Link>
+        )}
+        {info.state === "done" && (
           <button
             type="button"
-            disabled={nextTask === null}
-            onClick={() => nextTask !== null && navigate(samplePath(nextTask, project))}
-            title="Open the next sample assigned to you (n)"
+            disabled={nextTask.busy}
+            onClick={nextTask.take}
+            title="Take your next task and open its sample (n)"
           >
-            {nextTask === null ? "No open tasks" : "Next task"}
+            Next task
           </button>
         )}
       </div>
+      {nextTask.notice !== null && (
+        <p className="muted task-notice" role="status">
+          {nextTask.notice}
+        </p>
+      )}
       <LoadState loaded={info} what="the project" />
       <form className="filters" aria-label="Filters" onSubmit={(event) => event.preventDefault()}>
         <Choice label="Status" value={filters.status ?? ""} options={STATUSES} onChange={(v) => setFilter("status", v)} />
@@ -89,29 +98,50 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
   );
 }
 
-/** The first sample assigned to the caller in `project` that is not in review or done
- * (`null`: none open; `undefined`: they have no assignments there, or not known yet). */
-function useNextTask(project: string): string | null | undefined {
-  const assignments = useLoad(
-    async (signal) => unwrap(await api.GET("/api/me/assignments", { params: { query: { project } }, signal })),
-    [project],
-  );
-  const next = useMemo(() => {
-    if (assignments.state !== "done" || assignments.data.length === 0) return undefined;
-    const open = assignments.data.find((item) => item.status === "new" || item.status === "in_progress");
-    return open?.sample ?? null;
-  }, [assignments]);
+/** The caller's next task in `project`, and a line saying how the last try went (or why the
+ * task bar sent them here): the workflow's next task slot (`POST …/tasks/next`, opened with
+ * the task bar), or, in a project without a workflow, the first sample assigned to them
+ * that is not in review or done. `n` takes it too. */
+function useNextTask(project: string): { take: () => void; busy: boolean; notice: string | null } {
+  const [busy, setBusy] = useState(false);
+  const [notice, tell] = useState(() => useTaskFlow.getState().notice);
+  useEffect(() => useTaskFlow.getState().tell(null), []);
+  const { keep } = useTaskFlow.getState();
+  const take = useCallback(() => {
+    if (busy) return;
+    setBusy(true);
+    tell(null);
+    void (async () => {
+      try {
+        const next = await takeNextTask(project);
+        if (next === "no-workflow") {
+          const assignments = unwrap(await api.GET("/api/me/assignments", { params: { query: { project } } }));
+          const open = assignments.find((item) => item.status === "new" || item.status === "in_progress");
+          if (open === undefined) tell("No open tasks: nothing assigned to you here waits for work.");
+          else navigate(samplePath(open.sample, project));
+        } else if (next === null) {
+          tell("No task is waiting for you in this project now.");
+        } else {
+          keep(next);
+          navigate(taskPath(next, project));
+        }
+      } catch (error) {
+        tell(`Could not take the next task: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        setBusy(false);
+      }
+    })();
+  }, [busy, project, keep]);
   useEffect(() => {
-    if (next === undefined || next === null) return undefined;
     function onKey(event: KeyboardEvent): void {
       if (event.key !== "n" || !isShortcut(event)) return;
       event.preventDefault();
-      if (next) navigate(samplePath(next, project));
+      take();
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [next, project]);
-  return next;
+  }, [take]);
+  return { take, busy, notice };
 }
 
 interface ChoiceProps {

@@ -5,16 +5,16 @@
  * track, and their keys (`editing/keymap`: N, Shift+N, O, [ and ]). Edits act on the frame
  * the pane shows, on a paused video; going to a key frame pauses.
  */
-import { memo, useCallback, useEffect, useRef, type MouseEvent } from "react";
+import { memo, useCallback, type MouseEvent } from "react";
 
 import type { MasterClock } from "../clock/master";
 import type { CommandContext } from "../editing/commands";
 import { useCommandContext } from "../editing/EditingProvider";
 import { adjacentKeyFrame, editKeyFrames, keyFrames, selectedTracks, type KeyFrameEdit } from "../editing/keyframes";
-import { actionOf, KEYMAP, keyName, type Action } from "../editing/keymap";
+import { KEYMAP, keyName, type Action } from "../editing/keymap";
+import { useActionKey } from "../editing/useEditingKeys";
 import { inView } from "../player/tracks";
 import { labelColour } from "../ui/colour";
-import { isShortcut } from "../ui/keys";
 import type { Annotation } from "../work/objects";
 import { useFocus, useWorkspace } from "../workspace/Workspace";
 
@@ -29,6 +29,8 @@ const ACTIONS: Readonly<Record<KeyframeAction, KeyFrameEdit | -1 | 1>> = {
   "keyframe-previous": -1,
   "keyframe-next": 1,
 };
+
+const KEYFRAME_ACTIONS = Object.keys(ACTIONS) as KeyframeAction[];
 
 const isKeyframeAction = (name: Action | null): name is KeyframeAction => name !== null && name in ACTIONS;
 
@@ -67,27 +69,15 @@ function act(
   return true;
 }
 
-/** The key-frame keys for video `streamId`, acting on `frame`, the frame it shows. */
+/** The key-frame keys for video `streamId`, acting on `frame`, the frame it shows (through
+ * the workspace's one key handler, `useActionKey`). */
 export function useKeyframeKeys(streamId: string, frame: number | null, seek: (frame: number) => void): void {
   const context = useCommandContext();
   const { clock } = useWorkspace();
-  const shown = useRef(frame);
-  useEffect(() => {
-    shown.current = frame;
-  }, [frame]);
-  useEffect(() => {
-    function onKey(event: KeyboardEvent): void {
-      const name = actionOf(event);
-      if (!isKeyframeAction(name) || !isShortcut(event) || shown.current === null) return;
-      const action = ACTIONS[name];
-      const editor = context.editor.getState();
-      const open = editor.labelling !== null || editor.linking !== null || editor.help;
-      if (open || context.work.getState().conflict !== null) return;
-      if (act(context, streamId, shown.current, action, seek, clock)) event.preventDefault();
-    }
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [context, streamId, seek, clock]);
+  useActionKey(KEYFRAME_ACTIONS, (name) => {
+    if (!isKeyframeAction(name) || frame === null) return false;
+    return act(context, streamId, frame, ACTIONS[name], seek, clock);
+  });
 }
 
 /** The buttons of the key-frame actions, shown while one of `tracks` (on `streamId`) is selected. */
