@@ -23,13 +23,16 @@ from rosetta.core.workflow import AnnotateStage, ReviewStage, Workflow
 from rosetta.services import accounts
 from rosetta.services.annotation_edits import delete_annotation, update_annotation
 from rosetta.services.annotator_metrics import (
+    MIN_RATE_SECONDS,
     AnnotatorMetrics,
     ProjectMetrics,
+    _Person,
     project_metrics,
 )
 from rosetta.services.editing import create_annotation
 from rosetta.services.metric_scope import Mean, MetricScope
 from rosetta.services.task_leases import next_task, review_task, submit_task
+from rosetta.services.work_time import WorkTime
 from rosetta.services.workflow import Task, enqueue, new_task_id, set_workflow
 from rosetta.store.events import Actor
 from rosetta.store.records import link_row
@@ -281,6 +284,13 @@ def test_one_persons_metrics_leave_others_out(engine: Engine, world: World) -> N
     assert mine.first_pass.reviewed == 2
     assert mine.prelabels.candidates == 2
     assert found.total.throughput.handed_in == 3
+
+
+def test_no_rate_of_tasks_an_hour_from_under_a_minute_of_work() -> None:
+    person = _Person(time=WorkTime(handed_in=2, active_seconds=0.5))
+    assert person.freeze(peers=False).throughput.per_hour is None
+    person.time.active_seconds = MIN_RATE_SECONDS
+    assert person.freeze(peers=False).throughput.per_hour == pytest.approx(120.0)
 
 
 def test_a_window_in_the_future_counts_nothing(engine: Engine, world: World) -> None:

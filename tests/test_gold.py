@@ -17,7 +17,7 @@ from builders import box, empty_sample, insert_sample, streams_of
 from conftest import TESTER
 from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.policies import Access, Role
-from rosetta.core.schema import Project, Sample
+from rosetta.core.schema import Project, Sample, Source
 from rosetta.core.workflow import (
     AnnotateStage,
     GoldMixing,
@@ -168,6 +168,24 @@ def test_the_first_tasks_are_gold_scored_on_submit_and_the_score_kept_from_the_a
     second = take(engine, ann)
     assert (second.kind, second.sample) == ("work", "w1")  # rate 0 after the first
     assert take(engine, bob).sample == "w2"  # still holding no work on w1
+
+
+def test_a_model_candidate_on_a_gold_sample_is_no_part_of_its_reference(
+    engine: Engine, project: Project
+) -> None:
+    gold_world(engine, project, MIXED, "g1")
+    proposed = box("g1-model-cup", "g1", "cup", x=405).model_copy(
+        update={"source": Source(kind="model", name="detector", version="1")}
+    )
+    create_annotation(engine, project.id, "g1", proposed, Actor("detector"))
+    ann = member(engine, project, "ann")
+    task = take(engine, ann)
+    draw(engine, project, "ann", "g1", "car", x=12)
+    draw(engine, project, "ann", "g1", "person", x=301)
+    submit(engine, ann, task)
+    with engine.connect() as connection:
+        (result,) = gold_results(connection, project.id).items
+    assert result.score == 1.0 and result.detail["feedback"] == []
 
 
 def test_after_the_first_gold_tasks_each_is_gold_by_a_seeded_draw(

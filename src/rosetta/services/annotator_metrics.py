@@ -45,10 +45,15 @@ KNOWN_TESTS = ("training", "qualification")
 #: The default bucket of the throughput series: an hour.
 DEFAULT_BUCKET = 3600.0
 
+#: The least active time that gives a rate of tasks per hour: over less, a few tasks
+#: handed in at once would read as hundreds of thousands an hour.
+MIN_RATE_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class Throughput:
-    """Tasks handed in, active seconds, and tasks per active hour."""
+    """Tasks handed in, active seconds, and tasks per active hour (``None`` under
+    `MIN_RATE_SECONDS` of active time)."""
 
     handed_in: int
     active_seconds: float
@@ -205,13 +210,15 @@ class _Person:
     def freeze(self, *, peers: bool) -> Metrics:
         """The metrics (`peers`: name each peer in agreement)."""
         time, accuracy, agreement, edits = self.time, self.accuracy, self.agreement, self.edits
-        hours = time.active_seconds / 3600
+        rated = time.active_seconds >= MIN_RATE_SECONDS
         count, findings = self.consistency
         reviewed, accepted = self.first_pass
         named = {name: tally.mean() for name, tally in sorted(agreement.peers.items())}
         return Metrics(
             throughput=Throughput(
-                time.handed_in, time.active_seconds, time.handed_in / hours if hours else None
+                time.handed_in,
+                time.active_seconds,
+                time.handed_in / (time.active_seconds / 3600) if rated else None,
             ),
             accuracy=accuracy.freeze(),
             agreement=Agreement(agreement.overall.mean(), named if peers else {}),

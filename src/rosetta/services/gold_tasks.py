@@ -22,8 +22,9 @@ reference work is never shown to them: `rosetta.core.policies.sees_work` on a go
 sample). Such a slot is theirs until they hand it in, however long: it is never taken
 over, nor released.
 
-**Scoring.** `score_slot` scores a handed-in slot against the sample's reference
-(`rosetta.core.gold_scoring`) into ``tasks.score`` and ``tasks.score_detail``, and for a
+**Scoring.** `score_slot` scores a handed-in slot against the sample's reference (its
+work by people holding no gold slot on it, model candidates left out;
+`rosetta.core.gold_scoring`) into ``tasks.score`` and ``tasks.score_detail``, and for a
 qualification slot updates the person's result (`rosetta.services.qualifications`).
 """
 
@@ -33,8 +34,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, select
 
 from rosetta.core import gold_scoring
+from rosetta.core.schema import Sample
 from rosetta.core.workflow import Qualification, TaskKind, Workflow
 from rosetta.services import qualifications
+from rosetta.services.visibility import candidate_ids
 from rosetta.services.workflow import Step, new_task_id, workflow_of
 from rosetta.store import events
 from rosetta.store.records import load_sample
@@ -193,7 +196,9 @@ def score_slot(step: Step, row: Any, person: str) -> dict[str, Any]:
             .where(tasks.c.sample_id == row.sample_id, tasks.c.kind != "work")
         ).scalars()
     )
-    result = gold_scoring.score(load_sample(connection, row.sample_id), person, scored)
+    result = gold_scoring.score(
+        _without_candidates(load_sample(connection, row.sample_id)), person, scored
+    )
     detail = result.detail()
     connection.execute(
         tasks.update()
@@ -211,6 +216,20 @@ def score_slot(step: Step, row: Any, person: str) -> dict[str, Any]:
             )
             noted["qualification"] = after.__dict__
     return noted
+
+
+def _without_candidates(sample: Sample) -> Sample:
+    """The gold sample without its model candidates and the links touching them: the
+    reference is what people drew, not what a model proposed."""
+    candidates = candidate_ids(sample.annotations, sample.links)
+    if not candidates:
+        return sample
+    return sample.model_copy(
+        update={
+            "annotations": [a for a in sample.annotations if a.id not in candidates],
+            "links": [x for x in sample.links if not {x.id, x.source, x.target} & candidates],
+        }
+    )
 
 
 def _test_of(connection: Connection, project_id: str, sample_id: str) -> str | None:
