@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -243,9 +244,7 @@ def run(label: str, pg: str | None, args: argparse.Namespace) -> None:
                 "one person": MetricScope(project, user_id=one, user=name_of),
             }
             for case, scope in cases.items():
-                median, slowest = _timed(
-                    lambda scope=scope: project_metrics(connection, scope), args.repeat
-                )
+                median, slowest = _timed(partial(project_metrics, connection, scope), args.repeat)
                 print(
                     f"  {case:<22} median {median * 1000:8.0f} ms   slowest {slowest * 1000:8.0f} ms"
                 )
