@@ -142,8 +142,6 @@ def test_the_first_tasks_are_gold_scored_on_submit_and_the_score_kept_from_the_a
     with engine.begin() as connection:  # a gold slot stays its holder's past its lease
         connection.execute(update(tasks).where(tasks.c.id == first.id).values(lease_expires_at=0))
     assert take(engine, ann).id == first.id
-    with pytest.raises(RuleViolation):
-        release_task(engine, Actor("ann"), ann, first.id)
     bobs = take(engine, bob)
     assert (bobs.sample, bobs.slot) == ("g1", 1)  # the same gold sample, a slot of his own
     draw(engine, project, "ann", "g1", "car", x=12)  # the car, not the person
@@ -168,6 +166,24 @@ def test_the_first_tasks_are_gold_scored_on_submit_and_the_score_kept_from_the_a
     second = take(engine, ann)
     assert (second.kind, second.sample) == ("work", "w1")  # rate 0 after the first
     assert take(engine, bob).sample == "w2"  # still holding no work on w1
+
+
+def test_a_released_gold_slot_ends_unscored_and_its_sample_is_not_given_again(
+    engine: Engine, project: Project
+) -> None:
+    gold_world(engine, project, MIXED, "g1")
+    ann = member(engine, project, "ann")
+    first = take(engine, ann)
+    assert (first.sample, first.kind) == ("g1", "gold")
+    draw(engine, project, "ann", "g1", "car", x=12)
+    released = release_task(engine, Actor("ann"), ann, first.id)
+    assert (released.status, released.user, released.score) == ("done", "ann", None)
+    with engine.connect() as connection:
+        assert accounts.assignment_of(connection, "g1", ann.principal.user_id) is None
+        assert gold_results(connection, project.id).items == []
+        events = [e.action for e in history(connection, first.id)]
+    assert events == ["lease", "release"]
+    assert take(engine, ann).sample == "w1"  # work now: the gold sample is not given again
 
 
 def test_a_model_candidate_on_a_gold_sample_is_no_part_of_its_reference(
@@ -268,7 +284,8 @@ def test_over_http_the_reference_never_reaches_the_annotator_and_scores_only_rev
     assert [u["sample"] for u in mona.get(f"{path}/gold").json()["items"]] == ["g1"]
 
     task = ann.post(f"{path}/tasks/next").json()
-    assert (task["kind"], task["sample"]) == ("gold", "g1")
+    assert (task["kind"], task["sample"]) == ("work", "g1")  # she must not tell it is gold
+    assert rev.get(f"{path}/tasks", params={"user": "ann"}).json()["items"][0]["kind"] == "gold"
     seen = ann.get("/api/samples/g1")
     assert seen.status_code == 200, seen.text
     assert seen.json()["annotations"] == []  # mona's reference car stays on the server

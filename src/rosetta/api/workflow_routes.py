@@ -188,7 +188,9 @@ def next_task(
     allowed = bool(stages) and all(can_work_stage(scope.access, s) for s in stages)
     require(allowed, f"take {' or '.join(stages)} tasks of", f"project {project!r}")
     task = task_leases.next_task(store, actor, scope.access, stages)
-    return Response(status_code=status.HTTP_204_NO_CONTENT) if task is None else task
+    if task is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return workflow.task_as_seen(task, scope.access)
 
 
 @router.post("/api/tasks/{task_id}/submit", openapi_extra=policy("annotator"))
@@ -199,17 +201,20 @@ def submit_task(
     moves on when it was the last. Submitting again is a no-op."""
     found = task_scope(db, caller, task_id)
     require(holds_task(found.access, found.task.user), "submit", f"task {task_id!r}")
-    return task_leases.submit_task(store, actor, found.access, task_id)
+    handed_in = task_leases.submit_task(store, actor, found.access, task_id)
+    return workflow.task_as_seen(handed_in, found.access)
 
 
 @router.post("/api/tasks/{task_id}/release", openapi_extra=policy("annotator"))
 def release_task(
     *, db: Db, store: Store, caller: CurrentUser, actor: UserActor, task_id: str
 ) -> Task:
-    """Give a leased task the caller holds back to the queue."""
+    """Give a leased task the caller holds back to the queue (not a training or
+    qualification task: those are theirs until they submit them)."""
     found = task_scope(db, caller, task_id)
     require(holds_task(found.access, found.task.user), "release", f"task {task_id!r}")
-    return task_leases.release_task(store, actor, found.access, task_id)
+    released = task_leases.release_task(store, actor, found.access, task_id)
+    return workflow.task_as_seen(released, found.access)
 
 
 @router.post("/api/tasks/{task_id}/review", openapi_extra=policy("reviewer"))

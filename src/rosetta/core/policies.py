@@ -105,6 +105,12 @@ def sees_every_sample(access: Access) -> bool:
     return access.has(Role.REVIEWER)
 
 
+def knows_gold(access: Access) -> bool:
+    """Know which samples and tasks are audit gold (reviewers and above): an annotator who
+    knew would work on them as on no other."""
+    return sees_every_sample(access)
+
+
 def can_read_sample(access: Access, assignment: Assignment | None) -> bool:
     """Read one sample: reviewers and above any; annotators those assigned to them."""
     if sees_every_sample(access):

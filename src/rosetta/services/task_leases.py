@@ -305,11 +305,15 @@ def _unassign_if_idle(connection: Connection, sample_id: str, user_id: str) -> N
         select(tasks.c.pk).where(tasks.c.sample_id == sample_id, tasks.c.user_id == user_id)
     ).first()
     if holds is None:
-        connection.execute(
-            delete(assignments).where(
-                assignments.c.sample_id == sample_id, assignments.c.user_id == user_id
-            )
+        _unassign(connection, sample_id, user_id)
+
+
+def _unassign(connection: Connection, sample_id: str, user_id: str) -> None:
+    connection.execute(
+        delete(assignments).where(
+            assignments.c.sample_id == sample_id, assignments.c.user_id == user_id
         )
+    )
 
 
 def submit_task(engine: Engine, actor: Actor, access: Access, task_id: str) -> Task:
@@ -351,20 +355,30 @@ def submit_task(engine: Engine, actor: Actor, access: Access, task_id: str) -> T
 def release_task(engine: Engine, actor: Actor, access: Access, task_id: str) -> Task:
     """Give a leased task the person of `access` holds back to the queue (its sample's
     assignment with it); the task after. A returned task is theirs to fix, not to
-    release."""
+    release; a training or qualification task theirs until they submit it. An audit gold
+    slot, which its holder must not tell from work, is released too: it ends unscored
+    (``done``, still theirs, so that sample is not given to them again)."""
     with write_transaction(engine) as connection:
         row = _held(connection, access, task_id, "release")
-        if row.kind != "work":
+        if row.kind in ("training", "qualification"):
             detail = f"a {row.kind} task is the holder's until they submit it"
             raise RuleViolation(f"task {task_id!r}", "kind", "task-kind", detail)
         _expect_status(row, ("leased",), "release")
         step = Step(connection, actor, access.project_id, time.time())
+        given_back = (
+            {"status": "open", "user_id": None}
+            if row.kind == "work"
+            else {"status": "done", "user_id": row.user_id}
+        )
         connection.execute(
             update(tasks)
             .where(tasks.c.pk == row.pk)
-            .values(status="open", user_id=None, lease_expires_at=None, updated_at=step.now)
+            .values(**given_back, lease_expires_at=None, updated_at=step.now)
         )
-        _unassign_if_idle(connection, row.sample_id, row.user_id)
+        if row.kind == "work":
+            _unassign_if_idle(connection, row.sample_id, row.user_id)
+        else:  # the gold sample leaves their list, as a released sample does
+            _unassign(connection, row.sample_id, row.user_id)
         after = read_task(connection, row.pk)
         step.record("release", task_from(row), after)
         return after

@@ -15,7 +15,7 @@ A workflow change is an event of object kind ``workflow`` about the project's id
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import islice
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, Row, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rosetta.core.errors import NotFoundError, RuleViolation
+from rosetta.core.policies import Access, knows_gold
 from rosetta.core.workflow import (
     TaskKind,
     TaskStage,
@@ -357,6 +358,14 @@ def _kind_of(columns: Mapping[Any, Any]) -> dict[str, Any]:
     if kind != "training" or detail is None:
         return {"kind": kind}
     return {"kind": kind, "score": columns["score"], "feedback": orjson.loads(detail)["feedback"]}
+
+
+def task_as_seen(task: Task, access: Access) -> Task:
+    """`task` as the person of `access` may see it: an audit gold slot is a work slot to
+    whoever may not know gold (`knows_gold`)."""
+    if task.kind == "gold" and not knows_gold(access):
+        return replace(task, kind="work")
+    return task
 
 
 def task_from(row: Row[Any]) -> Task:
