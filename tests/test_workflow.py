@@ -13,7 +13,7 @@ from builders import box, empty_sample
 from conftest import TESTER
 from rosetta.core.errors import NotFoundError, PermissionDenied, RuleViolation
 from rosetta.core.policies import Access, Role
-from rosetta.core.schema import Project
+from rosetta.core.schema import Project, Source
 from rosetta.core.workflow import (
     AdjudicateStage,
     AnnotateStage,
@@ -345,6 +345,36 @@ def test_overlap_annotators_who_agree_go_to_review(
         ("annotate", 1, "submitted"),
         ("review", 0, "open"),
     ]
+
+
+def propose(engine: Engine, project: Project, sample_id: str, model: str, x: float) -> None:
+    """A model's candidate box of a person on the sample."""
+    candidate = box(f"{sample_id}-{model}-{x}", sample_id, "person", x=x).model_copy(
+        update={"source": Source(kind="model", name=model, version="1")}
+    )
+    create_annotation(engine, project.id, sample_id, candidate, Actor(model))
+
+
+@pytest.mark.parametrize(("second_x", "stage"), [(300.0, "adjudicate"), (5.0, "review")])
+def test_a_sample_whose_models_disagree_goes_to_adjudication(
+    engine: Engine, project: Project, who: Who, second_x: float, stage: str
+) -> None:
+    models = Workflow(
+        stages=(AnnotateStage(), ReviewStage(), AdjudicateStage(below_model_agreement=0.5))
+    )
+    queued(engine, project, models, "s1")
+    propose(engine, project, "s1", "detector-a", 0)
+    propose(engine, project, "s1", "detector-b", second_x)  # far off, or nearly the same
+    task = take(engine, who("ann"))
+    draw(engine, project, who("ann"), "s1", 0)
+    submit(engine, who("ann"), task)
+    (opened,) = [slot for slot in slots_of(engine, "s1") if slot[0] != "annotate"]
+    assert opened[:3] == (stage, 0, "open")
+    if stage == "adjudicate":
+        found = take(engine, who("rev"), "review", "adjudicate")
+        with engine.connect() as connection:
+            (routed,) = [e for e in history(connection, found.id) if e.action == "route"]
+        assert routed.note == "annotators' agreement 1.000, models' agreement 0.000"
 
 
 def test_without_review_an_annotated_sample_is_done(

@@ -2,6 +2,8 @@
 sample goes after annotation, the agreement that decides it, and who may work which
 stage."""
 
+from typing import Literal
+
 import pytest
 from pydantic import ValidationError
 
@@ -14,7 +16,7 @@ from rosetta.core.policies import (
     default_stages,
     holds_task,
 )
-from rosetta.core.schema import Annotation
+from rosetta.core.schema import Annotation, Source
 from rosetta.core.workflow import (
     DEFAULT_LEASE_SECONDS,
     AdjudicateStage,
@@ -24,6 +26,7 @@ from rosetta.core.workflow import (
     after_annotate,
     agreement,
     annotate_slots,
+    model_agreement,
     overlap_point,
 )
 
@@ -96,6 +99,35 @@ def test_where_a_sample_goes_after_annotation(
     stages: tuple[AnnotateStage, ...], slots: int, score: float, expected: str
 ) -> None:
     assert after_annotate(Workflow(stages=stages), slots=slots, agreement=score) == expected
+
+
+@pytest.mark.parametrize(
+    ("threshold", "models", "expected"),
+    [
+        (0.5, 0.49, "adjudicate"),  # the models disagree
+        (0.5, 0.5, "review"),  # at the threshold
+        (0.5, None, "review"),  # fewer than two models proposed
+        (None, 0.0, "review"),  # not routed on the models
+    ],
+)
+def test_a_sample_whose_models_disagree_is_adjudicated(
+    threshold: float | None, models: float | None, expected: str
+) -> None:
+    workflow = Workflow(
+        stages=(AnnotateStage(), ReviewStage(), AdjudicateStage(below_model_agreement=threshold))
+    )
+    assert after_annotate(workflow, slots=1, agreement=1.0, model_agreement=models) == expected
+
+
+def test_model_agreement_compares_each_models_candidates() -> None:
+    def by(model: str | None, x: float, kind: Literal["model", "human"] = "model") -> Annotation:
+        source = Source(kind=kind, name=model)
+        return box(f"{model}-{x}", x).model_copy(update={"source": source})
+
+    assert model_agreement([by("a", 0), by("b", 2)]) == 1.0
+    assert model_agreement([by("a", 0), by("b", 300)]) == 0.0
+    assert model_agreement([by("a", 0), by("a", 300)]) is None  # one model
+    assert model_agreement([by("a", 0), by(None, 300, "human")]) is None  # a person's
 
 
 def note(ident: str, label: str, geometry: object, stream: str = "image") -> Annotation:

@@ -13,8 +13,10 @@ Stages, in this order (each at most once; ``annotate`` required):
 ``done``        the end (implied when not declared)
 
 Routing (`after_annotate`): once every annotate slot of a sample is submitted, a sample
-with more than one slot whose `agreement` is below `AdjudicateStage.below_agreement` goes
-to ``adjudicate`` (when declared); otherwise to ``review`` (when declared), else ``done``.
+with more than one slot whose `agreement` is below `AdjudicateStage.below_agreement`, or
+whose candidates from two or more models agree less than
+`AdjudicateStage.below_model_agreement` (`model_agreement`), goes to ``adjudicate`` (when
+declared); otherwise to ``review`` (when declared), else ``done``.
 Lease lengths are seconds.
 
 Workforce rules beside the stages (each optional): `SkillRules` (what a sample's slots
@@ -134,11 +136,19 @@ class ReviewStage(_Config):
 
 class AdjudicateStage(_Config):
     """Adjudication of overlap samples whose annotators agree less than `below_agreement`
-    (`agreement`, 0 to 1)."""
+    (`agreement`, 0 to 1), and, with `below_model_agreement`, of samples whose candidates
+    from two or more models agree less than that (`model_agreement`)."""
 
     kind: Literal["adjudicate"] = "adjudicate"
     below_agreement: float = Field(
         default=0.7, ge=0, le=1, description="Overlap samples agreeing less go here."
+    )
+    below_model_agreement: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Samples whose models' candidates agree less go here (none: not routed "
+        "on the models).",
     )
     lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
 
@@ -288,17 +298,33 @@ def picks_second_review(rate: float, counts: Mapping[str, tuple[int, int]]) -> b
     return any(picked < math.ceil(rate * seen - 1e-9) for seen, picked in counts.values())
 
 
-def after_annotate(workflow: Workflow, *, slots: int, agreement: float) -> Destination:
+def after_annotate(
+    workflow: Workflow, *, slots: int, agreement: float, model_agreement: float | None = None
+) -> Destination:
     """Where a sample goes once all its `slots` annotate slots are submitted, its
-    annotators agreeing `agreement` (1 for a single slot)."""
+    annotators agreeing `agreement` (1 for a single slot) and the candidates of its models
+    `model_agreement` (``None`` with candidates of fewer than two models)."""
     adjudicate = workflow.stage("adjudicate")
-    if (
-        slots > 1
-        and isinstance(adjudicate, AdjudicateStage)
-        and agreement < adjudicate.below_agreement
-    ):
-        return "adjudicate"
+    if isinstance(adjudicate, AdjudicateStage):
+        if slots > 1 and agreement < adjudicate.below_agreement:
+            return "adjudicate"
+        threshold = adjudicate.below_model_agreement
+        if threshold is not None and model_agreement is not None and model_agreement < threshold:
+            return "adjudicate"
     return "review" if workflow.stage("review") is not None else "done"
+
+
+def model_agreement(candidates: Sequence[Annotation]) -> float | None:
+    """How much the models that proposed `candidates` (annotations whose source is a
+    model) agree, as `agreement` of each model's set; ``None`` with fewer than two
+    models."""
+    by_model: dict[str, list[Annotation]] = {}
+    for candidate in candidates:
+        if candidate.source.kind == "model":
+            by_model.setdefault(candidate.source.name or "", []).append(candidate)
+    if len(by_model) < 2:
+        return None
+    return agreement([by_model[name] for name in sorted(by_model)])
 
 
 # --- agreement ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Routing a sample from stage to stage as its task slots are handed in
 (`rosetta.core.workflow`): once all its annotate slots are submitted it goes to
-adjudication, review or the end (`after_annotate`, from its annotators' `agreement`); a
-review accepts it (the end) or returns its annotate slots to their own annotators with the
-reviewer's comment; an adjudication ends it.
+adjudication, review or the end (`after_annotate`, from its annotators' `agreement` and
+its models' candidates' `model_agreement`); a review accepts it (the end) or returns its
+annotate slots to their own annotators with the reviewer's comment; an adjudication ends
+it.
 
 **Review decisions** (`route_reviewed`) are the sample's verdicts too: each is a row of
 ``reviews`` (a ``sample`` verdict on the sample's revision, with its ``review`` event, as
@@ -26,9 +27,16 @@ import orjson
 from sqlalchemy import Row, insert, select, update
 
 from rosetta.core.schema import Annotation, SampleStatus
-from rosetta.core.workflow import Destination, ReviewStage, after_annotate, agreement
+from rosetta.core.workflow import (
+    Destination,
+    ReviewStage,
+    after_annotate,
+    agreement,
+    model_agreement,
+)
 from rosetta.services import second_review
 from rosetta.services.catalog import sample_revision
+from rosetta.services.visibility import MODEL_SOURCE
 from rosetta.services.workflow import (
     TASKS,
     Step,
@@ -54,13 +62,17 @@ def route_annotated(step: Step, sample_id: str, *, priority: float) -> None:
     if len(slots) > 1:
         score = agreement([_annotations_by(step, sample_id, slot.holder) for slot in slots])
     workflow = workflow_of(step.connection, step.project_id)
-    destination = after_annotate(workflow, slots=len(slots), agreement=score)
+    models = model_agreement(_model_candidates(step, sample_id))
+    destination = after_annotate(
+        workflow, slots=len(slots), agreement=score, model_agreement=models
+    )
     if destination == "done":
         finish(step, sample_id)
         return
-    _open(
-        step, sample_id, destination, priority=priority, note=f"annotators' agreement {score:.3f}"
-    )
+    note = f"annotators' agreement {score:.3f}"
+    if models is not None:
+        note += f", models' agreement {models:.3f}"
+    _open(step, sample_id, destination, priority=priority, note=note)
     _move_sample(step, sample_id, "review")
 
 
@@ -191,6 +203,16 @@ def _verdict(step: Step, sample_id: str, decision: str, reason: str | None) -> N
             )
         ],
     )
+
+
+def _model_candidates(step: Step, sample_id: str) -> list[Annotation]:
+    """The sample's annotations whose source is a model."""
+    rows = step.connection.execute(
+        select(annotations).where(
+            annotations.c.sample_id == sample_id, annotations.c.source.contains(MODEL_SOURCE)
+        )
+    )
+    return [annotation_from_row(row) for row in rows]
 
 
 def _annotations_by(step: Step, sample_id: str, author: str) -> list[Annotation]:

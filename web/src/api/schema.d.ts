@@ -1251,7 +1251,8 @@ export interface paths {
         put?: never;
         /**
          * Release Task
-         * @description Give a leased task the caller holds back to the queue.
+         * @description Give a leased task the caller holds back to the queue (not a training or
+         *     qualification task: those are theirs until they submit them).
          */
         post: operations["release_task"];
         delete?: never;
@@ -1692,7 +1693,8 @@ export interface components {
         /**
          * AdjudicateStage
          * @description Adjudication of overlap samples whose annotators agree less than `below_agreement`
-         *     (`agreement`, 0 to 1).
+         *     (`agreement`, 0 to 1), and, with `below_model_agreement`, of samples whose candidates
+         *     from two or more models agree less than that (`model_agreement`).
          */
         AdjudicateStage: {
             /**
@@ -1706,6 +1708,11 @@ export interface components {
              * @default 0.7
              */
             below_agreement: number;
+            /**
+             * Below Model Agreement
+             * @description Samples whose models' candidates agree less go here (none: not routed on the models).
+             */
+            below_model_agreement?: number | null;
             /**
              * Lease Seconds
              * @description How long a lease lasts, in seconds.
@@ -4000,7 +4007,8 @@ export interface components {
         };
         /**
          * Throughput
-         * @description Tasks handed in, active seconds, and tasks per active hour.
+         * @description Tasks handed in, active seconds, and tasks per active hour (``None`` under
+         *     `MIN_RATE_SECONDS` of active time).
          */
         Throughput: {
             /** Handed In */
