@@ -278,6 +278,7 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "get_workflow": {},
         "put_workflow": {"json": {"stages": [{"kind": "annotate"}]}},
         "enqueue_tasks": {"json": {}},
+        "set_task_priorities": {"json": {"priorities": {"portrait": 2.0}}},
         "list_tasks": {},
         "next_task": {},
         "submit_task": {"path": {"task_id": held}},

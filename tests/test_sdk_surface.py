@@ -74,6 +74,7 @@ METHODS = {
     "get_workflow": "workflow",
     "put_workflow": "set_workflow",
     "enqueue_tasks": "enqueue",
+    "set_task_priorities": "set_priorities",
     "list_tasks": "tasks",
     "next_task": "next_task",
     "submit_task": "submit_task",

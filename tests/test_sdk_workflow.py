@@ -36,6 +36,9 @@ def test_the_workflow_from_the_sdk(engine: Engine, project: Project) -> None:
             assert mona.workflow(project.name) == version
             assert mona.enqueue(project.name, ["s2"], priority=1) == 1
             assert mona.enqueue(project.name) == 1
+            with pytest.raises(NotFoundError):
+                mona.set_priorities(project.name, {"s1": 3.0, "nope": 1.0})
+            assert mona.set_priorities(project.name, {"s2": 1.0}) == 0  # as it was
 
             task = ann.next_task(project.name)
             assert isinstance(task, Task) and (task.sample, task.status) == ("s2", "leased")

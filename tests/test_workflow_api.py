@@ -219,3 +219,30 @@ def test_queueing_more_than_a_request_takes_is_a_job(
     tasks = clients["rev"].get(f"{path}/tasks", params={"limit": 1000}).json()["items"]
     assert {task["priority"] for task in tasks} == {2.0}
     assert _queued_by_job(mona, path, {}) == {"created": 2}  # s1 and s2 of 1,003
+
+
+def test_managers_reorder_the_waiting_slots_all_or_nothing(
+    clients: dict[str, TestClient], project: Project
+) -> None:
+    mona, ann, path = clients["mona"], clients["ann"], f"/api/projects/{project.id}"
+    single = {"stages": [{"kind": "annotate"}, {"kind": "review"}]}
+    assert mona.put(f"{path}/workflow", json=single).status_code == 200
+    assert mona.post(f"{path}/tasks", json={"samples": ["s1", "s2"]}).json() == {"created": 2}
+    url = f"{path}/tasks/priorities"
+
+    def priorities() -> dict[str, float]:
+        items = mona.get(f"{path}/tasks").json()["items"]
+        return {task["sample"]: task["priority"] for task in items}
+
+    assert ann.put(url, json={"priorities": {"s2": 5}}).status_code == 403
+    unknown = mona.put(url, json={"priorities": {"s2": 5, "nope": 1}})
+    assert unknown.status_code == 404 and "nope" in unknown.json()["error"]["message"]
+    assert priorities() == {"s1": 0.0, "s2": 0.0}  # nothing changed
+    assert mona.put(url, json={"priorities": {"s2": 5}}).json() == {"changed": 1}
+    taken = ann.post(f"{path}/tasks/next").json()
+    assert taken["sample"] == "s2"  # now first
+    # a held slot keeps its priority; an unchanged one is not counted
+    assert mona.put(url, json={"priorities": {"s2": 0, "s1": 0}}).json() == {"changed": 0}
+    assert priorities() == {"s1": 0.0, "s2": 5.0}
+    logged = mona.get(f"/api/objects/{taken['id']}/history").json()["items"]
+    assert [event["action"] for event in logged] == ["create", "prioritize", "lease"]

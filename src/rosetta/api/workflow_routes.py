@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from rosetta.api.auth import CurrentUser, UserActor, policy, require
-from rosetta.api.deps import Db, Store
+from rosetta.api.deps import Db, Store, end_read
 from rosetta.api.job_routes import submitted
 from rosetta.api.lookup import project_scope
 from rosetta.core.errors import NotFoundError
@@ -48,6 +48,19 @@ class Enqueue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     samples: list[str] | None = Field(default=None, max_length=100_000)
     priority: float = 0.0
+
+
+class Priorities(BaseModel):
+    """New priorities of samples' waiting slots (sample id → priority, higher first)."""
+
+    model_config = ConfigDict(extra="forbid")
+    priorities: dict[str, float] = Field(min_length=1, max_length=100_000)
+
+
+class Prioritized(BaseModel):
+    """How many waiting slots took a new priority."""
+
+    changed: int
 
 
 class Enqueued(BaseModel):
@@ -135,6 +148,20 @@ def enqueue_tasks(
         return submitted(request, response, job)
     made = workflow.enqueue(store, actor, scope.project.id, body.samples, priority=body.priority)
     return Enqueued(created=made)
+
+
+@router.put("/api/projects/{project}/tasks/priorities", openapi_extra=policy("manager"))
+def set_task_priorities(
+    *, db: Db, store: Store, caller: CurrentUser, actor: UserActor, project: str, body: Priorities
+) -> Prioritized:
+    """Reorder the queue: the waiting slots of each named sample take its priority (the
+    hook an active-learning ranking uses); slots someone holds keep theirs. All or
+    nothing: an unknown sample is a 404 and changes nothing."""
+    scope = project_scope(db, caller, project)
+    require(can_manage(scope.access), "reorder the tasks of", f"project {project!r}")
+    end_read(db)
+    changed = workflow.set_priorities(store, actor, scope.project.id, body.priorities)
+    return Prioritized(changed=changed)
 
 
 @router.get("/api/projects/{project}/tasks", openapi_extra=policy("reviewer"))

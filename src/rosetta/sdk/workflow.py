@@ -9,7 +9,7 @@ and the task slots people lease, submit, release and review.
         rosetta.submit_task(task.id)
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, cast
 
 import httpx
@@ -83,6 +83,14 @@ class WorkflowMethods(MethodGroup):
         """Make `workflow` the project's, as its next version (managers)."""
         body = workflow.model_dump(mode="json")
         return self._http.parse(_VERSION, "PUT", f"{_project_path(project)}/workflow", json=body)
+
+    def set_priorities(self, project: str, priorities: Mapping[str, float]) -> int:
+        """Give the waiting slots of each sample its priority (sample id → priority,
+        higher first; managers): how an active-learning ranking reorders the queue. How
+        many slots changed; an unknown sample raises `NotFoundError` and changes nothing."""
+        body = {"priorities": dict(priorities)}
+        answer = self._http.request("PUT", f"{_project_path(project)}/tasks/priorities", json=body)
+        return int(answer.json()["changed"])
 
     def enqueue(
         self, project: str, samples: Iterable[str] | None = None, *, priority: float = 0.0

@@ -20,7 +20,7 @@ from itertools import islice
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, func, insert, or_, select
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rosetta.core.errors import NotFoundError, RuleViolation
@@ -322,6 +322,70 @@ def _enqueue_chunk(
             ],
         )
         return len(made)
+
+
+def set_priorities(
+    engine: Engine,
+    actor: Actor,
+    project_id: str,
+    priorities: Mapping[str, float],
+    *,
+    batch: int = ENQUEUE_BATCH,
+) -> int:
+    """Set the priority of the waiting (open) slots of each sample named in `priorities`
+    (sample id → priority, higher first): the hook an active-learning ranking uses to
+    reorder the queue. Slots someone holds, and those handed in, keep theirs. Each change
+    is a task ``prioritize`` event; the number of slots changed. All or nothing: a name
+    that is no sample of the project is a `NotFoundError` and changes nothing."""
+    changed = 0
+    with write_transaction(engine) as connection:
+        for chunk in _chunks(priorities, batch):
+            known = set(
+                connection.execute(
+                    select(samples.c.id).where(
+                        samples.c.project_id == project_id, samples.c.id.in_(chunk)
+                    )
+                ).scalars()
+            )
+            missing = next((ident for ident in chunk if ident not in known), None)
+            if missing is not None:
+                raise NotFoundError("sample", missing)
+            rows = connection.execute(
+                TASKS.where(tasks.c.sample_id.in_(chunk), tasks.c.status == "open")
+            ).all()
+            moved = [row for row in rows if row.priority != priorities[row.sample_id]]
+            if not moved:
+                continue
+            now = time.time()
+            connection.execute(
+                update(tasks)
+                .where(tasks.c.pk == bindparam("b_pk"))
+                .values(priority=bindparam("b_priority"), updated_at=now),
+                [{"b_pk": row.pk, "b_priority": priorities[row.sample_id]} for row in moved],
+            )
+            events.record(
+                connection,
+                [
+                    task_event(
+                        project_id,
+                        actor,
+                        "prioritize",
+                        task_of(row._mapping, row.holder),
+                        task_of(
+                            {
+                                **row._mapping,
+                                "priority": priorities[row.sample_id],
+                                "updated_at": now,
+                            },
+                            row.holder,
+                        ),
+                        at=now,
+                    )
+                    for row in moved
+                ],
+            )
+            changed += len(moved)
+    return changed
 
 
 # --- reading tasks ----------------------------------------------------------------------------

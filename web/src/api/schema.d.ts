@@ -1198,6 +1198,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/tasks/priorities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Task Priorities
+         * @description Reorder the queue: the waiting slots of each named sample take its priority (the
+         *     hook an active-learning ranking uses); slots someone holds keep theirs. All or
+         *     nothing: an unknown sample is a 404 and changes nothing.
+         */
+        put: operations["set_task_priorities"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/tasks/next": {
         parameters: {
             query?: never;
@@ -3136,6 +3158,24 @@ export interface components {
             iou_distance: components["schemas"]["Mean"];
             span_shift: components["schemas"]["Mean"];
             interval_shift: components["schemas"]["Mean"];
+        };
+        /**
+         * Priorities
+         * @description New priorities of samples' waiting slots (sample id → priority, higher first).
+         */
+        Priorities: {
+            /** Priorities */
+            priorities: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * Prioritized
+         * @description How many waiting slots took a new priority.
+         */
+        Prioritized: {
+            /** Changed */
+            changed: number;
         };
         /**
          * ProjectMetrics
@@ -6664,6 +6704,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_task_priorities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Priorities"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prioritized"];
                 };
             };
             /** @description Validation Error */
