@@ -17,7 +17,7 @@ from builders import box, empty_sample, insert_sample, streams_of
 from conftest import TESTER
 from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.policies import Access, Role
-from rosetta.core.schema import Project, Sample, Source
+from rosetta.core.schema import Annotation, Project, Sample, Source
 from rosetta.core.workflow import (
     AnnotateStage,
     GoldMixing,
@@ -27,12 +27,13 @@ from rosetta.core.workflow import (
     Workflow,
 )
 from rosetta.services import accounts
-from rosetta.services.editing import create_annotation
+from rosetta.services.editing import create_annotation, delete_annotation
 from rosetta.services.gold import gold_results, list_gold, mark_gold, unmark_gold
 from rosetta.services.skills import set_profile_skills
 from rosetta.services.task_leases import next_task, release_task, submit_task
 from rosetta.services.workflow import Task, enqueue, set_workflow
 from rosetta.store.events import Actor, history
+from rosetta.store.records import load_sample
 from rosetta.store.tables import samples, tasks
 
 MIXED = Workflow(stages=(AnnotateStage(), ReviewStage()), gold=GoldMixing(first=1, rate=0.0))
@@ -161,7 +162,7 @@ def test_the_first_tasks_are_gold_scored_on_submit_and_the_score_kept_from_the_a
         ("lease", "gold"),
         ("submit", "gold"),
     ]
-    assert ann_events[0].after["candidates"] == "hidden"
+    assert ann_events[0].after["candidates"] == "shown"  # no blind pass: as on work
     assert ann_events[1].after["score"] == results["ann"].score
     second = take(engine, ann)
     assert (second.kind, second.sample) == ("work", "w1")  # rate 0 after the first
@@ -186,22 +187,61 @@ def test_a_released_gold_slot_ends_unscored_and_its_sample_is_not_given_again(
     assert take(engine, ann).sample == "w1"  # work now: the gold sample is not given again
 
 
-def test_a_model_candidate_on_a_gold_sample_is_no_part_of_its_reference(
+def propose(engine: Engine, project: Project, sample_id: str, x: float) -> None:
+    """A detector's candidate cup on the sample."""
+    proposed = box(f"{sample_id}-model-cup-{x}", sample_id, "cup", x=x).model_copy(
+        update={"source": Source(kind="model", name="detector", version="1")}
+    )
+    create_annotation(engine, project.id, sample_id, proposed, Actor("detector"))
+
+
+def own_work(engine: Engine, sample_id: str, person: str) -> list[Annotation]:
+    with engine.connect() as connection:
+        return [a for a in load_sample(connection, sample_id).annotations if a.author == person]
+
+
+def test_shown_candidates_on_gold_are_the_persons_own_copies_and_no_part_of_the_reference(
     engine: Engine, project: Project
 ) -> None:
     gold_world(engine, project, MIXED, "g1")
-    proposed = box("g1-model-cup", "g1", "cup", x=405).model_copy(
-        update={"source": Source(kind="model", name="detector", version="1")}
-    )
-    create_annotation(engine, project.id, "g1", proposed, Actor("detector"))
-    ann = member(engine, project, "ann")
-    task = take(engine, ann)
+    propose(engine, project, "g1", x=405)
+    ann, bob = member(engine, project, "ann"), member(engine, project, "bob")
+    ann_task, bob_task = take(engine, ann), take(engine, bob)
+    (ann_copy,) = own_work(engine, "g1", "ann")  # her copy of the cup, at revision 1
+    assert (ann_copy.label, ann_copy.source.kind, ann_copy.revision) == ("cup", "model", 1)
+    assert [a.label for a in own_work(engine, "g1", "bob")] == ["cup"]  # his own copy
+    with engine.connect() as connection:  # the shared candidate is as it was
+        assert [a.author for a in load_sample(connection, "g1").annotations].count("detector") == 1
     draw(engine, project, "ann", "g1", "car", x=12)
     draw(engine, project, "ann", "g1", "person", x=301)
-    submit(engine, ann, task)
+    delete_annotation(engine, project.id, ann_copy.id, 1, Actor("ann"))  # she drops the cup
+    draw(engine, project, "bob", "g1", "car", x=12)
+    draw(engine, project, "bob", "g1", "person", x=301)  # he keeps the cup: an extra
+    submit(engine, ann, ann_task)
+    submit(engine, bob, bob_task)
     with engine.connect() as connection:
-        (result,) = gold_results(connection, project.id).items
-    assert result.score == 1.0 and result.detail["feedback"] == []
+        results = {r.user: r for r in gold_results(connection, project.id).items}
+    assert results["ann"].score == 1.0 and results["ann"].detail["feedback"] == []
+    assert results["bob"].score == 2 * 2 / (2 + 3)
+    assert [f["kind"] for f in results["bob"].detail["feedback"]] == ["extra"]
+
+
+def test_on_the_blind_pass_a_gold_slot_hides_the_candidates_and_copies_none(
+    engine: Engine, project: Project
+) -> None:
+    blind = Workflow(
+        stages=(AnnotateStage(blind_share=1.0), ReviewStage()), gold=GoldMixing(first=1)
+    )
+    gold_world(engine, project, blind, "g1")
+    propose(engine, project, "g1", x=405)
+    ann = member(engine, project, "ann")
+    task = take(engine, ann)
+    assert (task.kind, own_work(engine, "g1", "ann")) == ("gold", [])
+    with engine.connect() as connection:
+        (lease,) = [e for e in history(connection, task.id) if e.action == "lease"]
+        hidden = connection.execute(select(tasks.c.candidates_hidden).where(tasks.c.id == task.id))
+        assert hidden.scalar_one() is True
+    assert lease.after["candidates"] == "hidden"
 
 
 def test_after_the_first_gold_tasks_each_is_gold_by_a_seeded_draw(

@@ -261,6 +261,18 @@ def annotate_slots(workflow: Workflow, project_id: str, sample_id: str) -> int:
     return 1
 
 
+def gold_candidates_hidden(
+    workflow: Workflow, project_id: str, sample_id: str, user_id: str
+) -> bool:
+    """Whether a person's audit gold slot on the sample hides model candidates: drawn per
+    person and sample at the blind-pass share (`AnnotateStage.blind_share`), so each gold
+    sample is done both ways and accuracy against gold can be compared between the blind
+    and the shown slices."""
+    share = workflow.annotate.blind_share
+    point = overlap_point(project_id, f"blind\x00{sample_id}\x00{user_id}")
+    return share > 0 and point < share
+
+
 def candidates_hidden(workflow: Workflow, project_id: str, sample_id: str) -> bool:
     """Whether the sample is in the blind-pass slice (`AnnotateStage.blind_share`): its
     annotators see no model candidates. Chosen by `overlap_point` of a salted id, so the

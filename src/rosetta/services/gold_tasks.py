@@ -17,10 +17,14 @@ tasks, in this order:
    is given only when a work slot waits for them (which stays in the queue).
 
 **Slots.** `open_gold_slot` makes the chosen sample's next annotate slot of the kind, leased
-to the person at once, with model candidates hidden; it assigns them the sample blind (its
-reference work is never shown to them: `rosetta.core.policies.sees_work` on a gold
-sample). Such a slot is theirs until they hand it in, however long: it is never taken
-over, nor released.
+to the person at once. A training or qualification slot hides model candidates; an audit
+slot hides them by the blind-pass draw of the person and sample
+(`rosetta.core.workflow.gold_candidates_hidden`) and otherwise gives the person copies of
+them of their own (`_copy_candidates`), so that accuracy is measured as on work, with
+candidates shown or blind. The person is assigned the sample blind (its reference work is
+never shown to them: `rosetta.core.policies.sees_work` on a gold sample). Such a slot is
+theirs until they hand it in, however long: it is never taken over, and only an audit
+slot, which its holder must not tell from work, can be released (it ends unscored).
 
 **Scoring.** `score_slot` scores a handed-in slot against the sample's reference (its
 work by people holding no gold slot on it, model candidates left out;
@@ -29,19 +33,22 @@ qualification slot updates the person's result (`rosetta.services.qualifications
 """
 
 import hashlib
+import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, select
 
 from rosetta.core import gold_scoring
 from rosetta.core.schema import Sample
-from rosetta.core.workflow import Qualification, TaskKind, Workflow
+from rosetta.core.workflow import Qualification, TaskKind, Workflow, gold_candidates_hidden
 from rosetta.services import qualifications
-from rosetta.services.visibility import candidate_ids
+from rosetta.services.visibility import MODEL_SOURCE, candidate_ids
+from rosetta.services.work_store import log_event
 from rosetta.services.workflow import Step, new_task_id, workflow_of
 from rosetta.store import events
-from rosetta.store.records import load_sample
-from rosetta.store.tables import gold_uses, sample_skills, samples, tasks, users
+from rosetta.store.records import annotation_from_row, annotation_row, load_sample
+from rosetta.store.tables import annotations, gold_uses, sample_skills, samples, tasks, users
 
 
 def missing_skill(sample_id_column: Any, skills: set[str]) -> ColumnElement[bool]:
@@ -150,10 +157,12 @@ def audit_sample(
 
 def open_gold_slot(
     step: Step, workflow: Workflow, user_id: str, sample_id: str, kind: TaskKind
-) -> int:
+) -> tuple[int, bool]:
     """Make the sample's next annotate slot, of `kind`, leased to the person (see the
-    module); its row's primary key. The caller assigns the sample and records the lease."""
+    module); its row's primary key, and whether it hides model candidates. The caller
+    assigns the sample and records the lease."""
     connection = step.connection
+    hidden = kind != "gold" or gold_candidates_hidden(workflow, step.project_id, sample_id, user_id)
     # the sample's row locked (PostgreSQL): two people given it at once get slots in turn
     connection.execute(
         select(samples.c.pk).where(samples.c.id == sample_id).with_for_update(key_share=True)
@@ -178,26 +187,55 @@ def open_gold_slot(
             created_at=step.now,
             updated_at=step.now,
             kind=kind,
-            candidates_hidden=True,
+            candidates_hidden=hidden,
         )
         .returning(tasks.c.pk)
     ).scalar_one()
-    return pk
+    if not hidden:
+        _copy_candidates(step, sample_id)
+    return pk, hidden
+
+
+def _copy_candidates(step: Step, sample_id: str) -> None:
+    """Give the slot's holder their own copies of the gold sample's model candidates (at
+    revision 1, authored by them): on a sample they see blind these are the candidates
+    they are shown, and what they keep of them is their answer, as on work; the shared
+    candidates, and so the reference, stay as they were."""
+    rows = step.connection.execute(
+        select(annotations).where(
+            annotations.c.sample_id == sample_id,
+            annotations.c.revision == 1,
+            annotations.c.source.contains(MODEL_SOURCE),
+        )
+    )
+    holders = _gold_holders(step.connection, sample_id)  # copies are theirs, not shared
+    originals = [a for a in map(annotation_from_row, rows) if a.author not in holders]
+    person = step.actor.name
+    for original in originals:
+        copy = original.model_copy(update={"id": uuid.uuid4().hex, "author": person})
+        step.connection.execute(
+            insert(annotations).values(annotation_row(copy, step.project_id, sample_id))
+        )
+        log_event(
+            step.connection,
+            step.project_id,
+            step.actor,
+            "annotation",
+            copy.id,
+            "create",
+            sample_id=sample_id,
+            after=copy,
+            note=f"a copy of model candidate {original.id!r} for a gold task",
+        )
 
 
 def score_slot(step: Step, row: Any, person: str) -> dict[str, Any]:
     """Score the handed-in gold slot `row` of `person` (see the module); what its submit
     event notes beside the task: the score, and a qualification slot's result after."""
     connection = step.connection
-    scored = set(
-        connection.execute(
-            select(users.c.name)
-            .select_from(tasks.join(users, users.c.id == tasks.c.user_id))
-            .where(tasks.c.sample_id == row.sample_id, tasks.c.kind != "work")
-        ).scalars()
-    )
+    scored = _gold_holders(connection, row.sample_id)
     result = gold_scoring.score(
-        _without_candidates(load_sample(connection, row.sample_id)), person, scored
+        _without_candidates(load_sample(connection, row.sample_id), scored), person, scored
     )
     detail = result.detail()
     connection.execute(
@@ -218,10 +256,26 @@ def score_slot(step: Step, row: Any, person: str) -> dict[str, Any]:
     return noted
 
 
-def _without_candidates(sample: Sample) -> Sample:
-    """The gold sample without its model candidates and the links touching them: the
-    reference is what people drew, not what a model proposed."""
-    candidates = candidate_ids(sample.annotations, sample.links)
+def _gold_holders(connection: Connection, sample_id: str) -> set[str]:
+    """The names of the people holding (or who held) a gold, training or qualification
+    slot on the sample."""
+    return set(
+        connection.execute(
+            select(users.c.name)
+            .select_from(tasks.join(users, users.c.id == tasks.c.user_id))
+            .where(tasks.c.sample_id == sample_id, tasks.c.kind != "work")
+        ).scalars()
+    )
+
+
+def _without_candidates(sample: Sample, scored: Collection[str]) -> Sample:
+    """The gold sample without the model candidates of no one in `scored` (the shared ones,
+    not a slot holder's copies) and the links touching them: the reference is what people
+    drew, not what a model proposed."""
+    candidates = candidate_ids(
+        [a for a in sample.annotations if a.author not in scored],
+        [x for x in sample.links if x.author not in scored],
+    )
     if not candidates:
         return sample
     return sample.model_copy(

@@ -180,10 +180,11 @@ def _lease_gold(
 ) -> Task:
     """Make and lease the person a slot of `kind` on the gold sample, assigned to them
     blind."""
-    pk = gold_tasks.open_gold_slot(step, workflow, user_id, sample_id, kind)
+    pk, hidden = gold_tasks.open_gold_slot(step, workflow, user_id, sample_id, kind)
     _assign(step, sample_id, user_id, blind=True)
     after = read_task(step.connection, pk)
-    step.record("lease", None, after, extra={"blind": True, "candidates": "hidden"})
+    seen = "hidden" if hidden else "shown"
+    step.record("lease", None, after, extra={"blind": True, "candidates": seen})
     return after
 
 
