@@ -17,8 +17,10 @@ Each is computed by SQL aggregation or by streaming rows, never by loading the p
 - **first-pass acceptance**: of the person's handed-in annotate slots (kind ``work``)
   whose sample a reviewer decided, the share accepted without being returned first;
 - **pre-label acceptance and edit size** (`rosetta.services.prelabel_edits`);
-- **blind vs shown**: accuracy and agreement split by ``tasks.candidates_hidden``, the
-  blind-pass slice whose annotators saw no model candidates (anchoring).
+- **blind vs shown**: accuracy (on audit gold, whose slots follow the blind-pass draw;
+  training and qualification slots always hide candidates) and agreement split by
+  ``tasks.candidates_hidden``, the blind-pass slice whose annotators saw no model
+  candidates (anchoring).
 
 Windows apply to when a task was handed in (a slot's last update, a submit event's time).
 """
@@ -171,9 +173,10 @@ class _Accuracy:
     blind: Tally = field(default_factory=Tally)
     shown: Tally = field(default_factory=Tally)
 
-    def add(self, score: float, detail: str | None, hidden: bool) -> None:
+    def add(self, score: float, detail: str | None, *, hidden: bool, audit: bool) -> None:
         self.overall.add(score)
-        (self.blind if hidden else self.shown).add(score)
+        if audit:  # training and qualification slots hide candidates always: not a slice
+            (self.blind if hidden else self.shown).add(score)
         parts = orjson.loads(detail) if detail else {}
         for modality, counts in (parts.get("modalities") or {}).items():
             self.modalities[modality].add(counts["f1"])
@@ -320,7 +323,13 @@ def _plus(first: tuple[int, int], second: tuple[int, int]) -> tuple[int, int]:
 def _accuracy(connection: Connection, scope: MetricScope, *, audit: bool) -> dict[str, _Accuracy]:
     """Each person's accuracy against gold, streamed over their scored slots."""
     query = (
-        select(users.c.name, tasks.c.score, tasks.c.score_detail, tasks.c.candidates_hidden)
+        select(
+            users.c.name,
+            tasks.c.kind,
+            tasks.c.score,
+            tasks.c.score_detail,
+            tasks.c.candidates_hidden,
+        )
         .join(users, users.c.id == tasks.c.user_id)
         .where(
             tasks.c.project_id == scope.project_id,
@@ -333,7 +342,12 @@ def _accuracy(connection: Connection, scope: MetricScope, *, audit: bool) -> dic
         query = query.where(tasks.c.user_id == scope.user_id)
     found: defaultdict[str, _Accuracy] = defaultdict(_Accuracy)
     for row in connection.execution_options(yield_per=1000).execute(query):
-        found[row.name].add(row.score, row.score_detail, bool(row.candidates_hidden))
+        found[row.name].add(
+            row.score,
+            row.score_detail,
+            hidden=bool(row.candidates_hidden),
+            audit=row.kind == "gold",
+        )
     return dict(found)
 
 
