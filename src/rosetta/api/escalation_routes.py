@@ -24,6 +24,7 @@ from rosetta.api.auth import (
 )
 from rosetta.api.deps import Db, Store
 from rosetta.api.lookup import project_scope
+from rosetta.api.paging import Cursor, PageLimit
 from rosetta.core.errors import NotFoundError
 from rosetta.core.policies import (
     Principal,
@@ -143,10 +144,8 @@ def list_project_escalations(
     clarified: Annotated[
         bool | None, Query(description="Added to a guideline already (true) or not (false).")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
-    cursor: Annotated[
-        str | None, Query(description="The next_cursor of the previous page (none: the first).")
-    ] = None,
+    limit: PageLimit = 100,
+    cursor: Cursor = None,
 ) -> EscalationPage:
     """A page of the project's questions, oldest first, meeting every filter given;
     annotators list their own only."""

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from rosetta.api.auth import CurrentUser, UserActor, policy, require, sample_access
 from rosetta.api.deps import Db, Store
 from rosetta.api.lookup import project_scope
+from rosetta.api.paging import Cursor, PageLimit
 from rosetta.core.policies import Role, can_manage, can_manage_members
 from rosetta.services import accounts, catalog
 
@@ -88,10 +89,8 @@ def list_assignments(
     caller: CurrentUser,
     project: str,
     user: Annotated[str | None, Query(description="Only this user's (a name or id).")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
-    cursor: Annotated[
-        str | None, Query(description="The next_cursor of the previous page (none: the first).")
-    ] = None,
+    limit: PageLimit = 100,
+    cursor: Cursor = None,
 ) -> catalog.AssignmentPage:
     """The project's assignments in the order they were made."""
     scope = project_scope(db, caller, project)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rosetta.api.auth import CurrentUser, UserActor, policy, require, sample_access
 from rosetta.api.deps import Db, Store
 from rosetta.api.lookup import object_scope, project_scope
+from rosetta.api.paging import Cursor
 from rosetta.api.preconditions import IfMatch, etag, expected_revision
 from rosetta.core.policies import can_review
 from rosetta.core.schema import Annotation, Link
@@ -23,10 +24,6 @@ from rosetta.services import catalog, reviews
 from rosetta.services.review import review_queue
 
 router = APIRouter()
-
-Cursor = Annotated[
-    str | None, Query(description="The next_cursor of the previous page (none: the first).")
-]
 
 
 class StaleLink(BaseModel):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from rosetta.api.auth import CurrentUser, policy, require, sample_access, stream_access
 from rosetta.api.deps import Db
 from rosetta.api.lookup import SAMPLE_HEADERS, project_link, project_scope
+from rosetta.api.paging import Cursor
 from rosetta.api.preconditions import etag
 from rosetta.core.modality import Modality
 from rosetta.core.policies import can_read_project
@@ -23,9 +24,6 @@ from rosetta.services.sample_snapshot import sample_json_as_seen
 router = APIRouter()
 
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items.")]
-Cursor = Annotated[
-    str | None, Query(description="The next_cursor of the previous page (none: the first).")
-]
 
 
 @router.get("/api/projects/{project}/samples", openapi_extra=policy("annotator"))

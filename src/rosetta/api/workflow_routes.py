@@ -18,6 +18,7 @@ from rosetta.api.auth import CurrentUser, UserActor, policy, require
 from rosetta.api.deps import Db, Store, end_read
 from rosetta.api.job_routes import submitted
 from rosetta.api.lookup import project_scope
+from rosetta.api.paging import Cursor, PageLimit
 from rosetta.core.errors import NotFoundError
 from rosetta.core.policies import (
     Access,
@@ -173,10 +174,8 @@ def list_tasks(
     stage: Annotated[TaskStage | None, Query(description="In this stage.")] = None,
     status: Annotated[TaskStatus | None, Query(description="With this status.")] = None,
     user: Annotated[str | None, Query(description="Held by this user (name or id).")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
-    cursor: Annotated[
-        str | None, Query(description="The next_cursor of the previous page (none: the first).")
-    ] = None,
+    limit: PageLimit = 100,
+    cursor: Cursor = None,
 ) -> TaskPage:
     """A page of the project's task slots in the order they were made, meeting every
     filter given."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rosetta.api.auth import CurrentUser, UserActor, policy, require, sample_access
 from rosetta.api.deps import Db, Store
 from rosetta.api.lookup import project_scope
+from rosetta.api.paging import Cursor, PageLimit
 from rosetta.core.errors import NotFoundError
 from rosetta.core.policies import can_manage, can_review
 from rosetta.core.workflow import Skill, TaskKind
@@ -83,10 +84,8 @@ def list_gold(
     caller: CurrentUser,
     project: str,
     purpose: Annotated[GoldPurpose | None, Query(description="Only this use.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
-    cursor: Annotated[
-        str | None, Query(description="The next_cursor of the previous page (none: the first).")
-    ] = None,
+    limit: PageLimit = 100,
+    cursor: Cursor = None,
 ) -> GoldUsePage:
     """The project's gold samples' uses, in the order they were made."""
     scope = project_scope(db, caller, project)
@@ -144,10 +143,8 @@ def list_gold_results(
     project: str,
     kind: Annotated[TaskKind | None, Query(description="Only slots of this kind.")] = None,
     user: Annotated[str | None, Query(description="Only this user's (a name or id).")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
-    cursor: Annotated[
-        str | None, Query(description="The next_cursor of the previous page (none: the first).")
-    ] = None,
+    limit: PageLimit = 100,
+    cursor: Cursor = None,
 ) -> GoldResultPage:
     """The scored gold, training and qualification slots of the project with their scores
     and parts, in the order the slots were made."""

@@ -11,7 +11,7 @@ import re
 from array import array
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from rosetta.core.modality import Modality
 
@@ -356,6 +356,9 @@ Geometry = Annotated[
     | TranscriptSegment,
     Field(discriminator="type"),
 ]
+
+#: Parses a geometry from its JSON (text or objects), by its ``type``.
+GEOMETRY: TypeAdapter[Geometry] = TypeAdapter(Geometry)
 
 GeometryKind = Literal[
     "span",

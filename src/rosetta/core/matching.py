@@ -30,8 +30,8 @@ def similarity(g: Geometry, h: Geometry) -> float | None:
     if isinstance(g, Box | Polygon) and isinstance(h, Box | Polygon):
         if g.frame != h.frame:
             return None
-        iou = _iou(_shape(g), _shape(h))
-        return iou if iou >= MATCH_IOU else None
+        found = iou(g, h)
+        return found if found >= MATCH_IOU else None
     if isinstance(g, TextSpan | Interval | TranscriptSegment) and isinstance(
         h, TextSpan | Interval | TranscriptSegment
     ):
@@ -67,12 +67,21 @@ def greedy_pairs(
     return pairs
 
 
+def iou(first: Box | Polygon, second: Box | Polygon) -> float:
+    """The intersection over union of two regions (frames aside): two boxes by arithmetic,
+    far cheaper than shapely, which measures the rest (0 when both are empty)."""
+    if isinstance(first, Box) and isinstance(second, Box):
+        width = min(first.x + first.w, second.x + second.w) - max(first.x, second.x)
+        height = min(first.y + first.h, second.y + second.h) - max(first.y, second.y)
+        overlap = max(width, 0.0) * max(height, 0.0)
+        union = first.area() + second.area() - overlap
+        return 0.0 if union == 0 else overlap / union
+    a, b = _shape(first), _shape(second)
+    area = shapely.union(a, b).area
+    return 0.0 if area == 0 else float(shapely.intersection(a, b).area / area)
+
+
 def _shape(geometry: Box | Polygon) -> shapely.Geometry:
     if isinstance(geometry, Box):
         return shapely.box(geometry.x, geometry.y, geometry.x + geometry.w, geometry.y + geometry.h)
     return shapely.make_valid(shapely.Polygon(geometry.points))
-
-
-def _iou(first: shapely.Geometry, second: shapely.Geometry) -> float:
-    union = shapely.union(first, second).area
-    return 0.0 if union == 0 else float(shapely.intersection(first, second).area / union)

@@ -43,7 +43,7 @@ from rosetta.core import gold_scoring
 from rosetta.core.schema import Sample
 from rosetta.core.workflow import Qualification, TaskKind, Workflow, gold_candidates_hidden
 from rosetta.services import qualifications
-from rosetta.services.visibility import MODEL_SOURCE, candidate_ids
+from rosetta.services.visibility import candidate_ids, is_candidate
 from rosetta.services.work_store import log_event
 from rosetta.services.workflow import Step, new_task_id, workflow_of
 from rosetta.store import events
@@ -202,11 +202,7 @@ def _copy_candidates(step: Step, sample_id: str) -> None:
     they are shown, and what they keep of them is their answer, as on work; the shared
     candidates, and so the reference, stay as they were."""
     rows = step.connection.execute(
-        select(annotations).where(
-            annotations.c.sample_id == sample_id,
-            annotations.c.revision == 1,
-            annotations.c.source.contains(MODEL_SOURCE),
-        )
+        select(annotations).where(annotations.c.sample_id == sample_id, is_candidate(annotations))
     )
     holders = _gold_holders(step.connection, sample_id)  # copies are theirs, not shared
     originals = [a for a in map(annotation_from_row, rows) if a.author not in holders]

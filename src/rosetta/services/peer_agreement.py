@@ -14,10 +14,9 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import Connection, Row, case, func, select
 
-from rosetta.core.geometry import Geometry
+from rosetta.core.geometry import GEOMETRY
 from rosetta.core.schema import Annotation, Source
 from rosetta.core.workflow import agreement
 from rosetta.services.metric_scope import MetricScope, Tally
@@ -26,7 +25,6 @@ from rosetta.store.tables import annotations, tasks, users
 #: Overlap samples read per batch.
 BATCH = 500
 
-_GEOMETRY: TypeAdapter[Geometry] = TypeAdapter(Geometry)
 _SOURCE = Source()
 _NONE: dict[str, object] = {}
 
@@ -159,7 +157,7 @@ def _work(
                 id=row.id,
                 stream=row.stream_id,
                 label=row.label,
-                geometry=_GEOMETRY.validate_json(row.geometry),
+                geometry=GEOMETRY.validate_json(row.geometry),
                 author=row.author,
                 # every field given: a default would cost pydantic a signature lookup
                 attributes=_NONE,

@@ -20,21 +20,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
-import shapely
-from pydantic import TypeAdapter
 from sqlalchemy import Connection, func, select
 
-from rosetta.core.geometry import Box, Geometry, Interval, Polygon, TextSpan, TranscriptSegment
+from rosetta.core.geometry import (
+    GEOMETRY,
+    Box,
+    Geometry,
+    Interval,
+    Polygon,
+    TextSpan,
+    TranscriptSegment,
+)
+from rosetta.core.matching import iou
 from rosetta.services.metric_scope import MetricScope, Tally
+from rosetta.services.visibility import from_model
 from rosetta.store.tables import annotations, events, tasks, users
 
 #: Edited candidates whose first revision is read per query.
 BATCH = 500
-
-#: The source of a model's annotation as the store writes it (``source`` JSON text).
-MODEL_SOURCE = '%"kind":"model"%'
-
-_GEOMETRY: TypeAdapter[Geometry] = TypeAdapter(Geometry)
 
 
 @dataclass
@@ -52,7 +55,7 @@ class PrelabelEdits:
         """Count the edit of a candidate from geometry `first` to `now`."""
         if isinstance(first, Box | Polygon) and isinstance(now, Box | Polygon):
             same_frame = first.frame == now.frame
-            self.iou_distance.add(1.0 - _iou(first, now) if same_frame else 1.0)
+            self.iou_distance.add(1.0 - iou(first, now) if same_frame else 1.0)
         elif isinstance(first, TextSpan) and isinstance(now, TextSpan):
             self.span_shift.add(abs(first.start - now.start) + abs(first.end - now.end))
         elif isinstance(first, Interval | TranscriptSegment) and isinstance(
@@ -77,7 +80,7 @@ def prelabel_edits(connection: Connection, scope: MetricScope) -> dict[str, Prel
             tasks.c.status.in_(("submitted", "done")),
             tasks.c.candidates_hidden.is_(False),
             scope.within(tasks.c.updated_at),
-            annotations.c.source.like(MODEL_SOURCE),
+            from_model(annotations.c.source),
         )
         .order_by(annotations.c.pk)
     )
@@ -126,8 +129,8 @@ def _measure(
     for person, ident, now in edited:
         before = befores.get(ident)
         if before is not None:
-            was = _GEOMETRY.validate_python(orjson.loads(before)["geometry"])
-            found[person].add_edit(was, _GEOMETRY.validate_json(now))
+            was = GEOMETRY.validate_python(orjson.loads(before)["geometry"])
+            found[person].add_edit(was, GEOMETRY.validate_json(now))
 
 
 def _count_deleted(
@@ -141,7 +144,7 @@ def _count_deleted(
             events.c.object_kind == "annotation",
             events.c.action == "delete",
             scope.within(events.c.at),
-            events.c.before.like(MODEL_SOURCE),
+            from_model(events.c.before),
         )
         .group_by(events.c.actor)
     )
@@ -149,25 +152,3 @@ def _count_deleted(
         query = query.where(events.c.actor == scope.user)
     for actor, count in connection.execute(query):
         found[actor].candidates += int(count)
-
-
-def _iou(first: Box | Polygon, second: Box | Polygon) -> float:
-    if isinstance(first, Box) and isinstance(second, Box):
-        return _box_iou(first, second)
-    a, b = _shape(first), _shape(second)
-    union = shapely.union(a, b).area
-    return 0.0 if union == 0 else float(shapely.intersection(a, b).area / union)
-
-
-def _box_iou(first: Box, second: Box) -> float:
-    """The IoU of two boxes, by arithmetic (far cheaper than shapely)."""
-    width = min(first.x + first.w, second.x + second.w) - max(first.x, second.x)
-    height = min(first.y + first.h, second.y + second.h) - max(first.y, second.y)
-    inter = max(width, 0.0) * max(height, 0.0)
-    return inter / (first.area() + second.area() - inter)
-
-
-def _shape(geometry: Box | Polygon) -> shapely.Geometry:
-    if isinstance(geometry, Box):
-        return shapely.box(geometry.x, geometry.y, geometry.x + geometry.w, geometry.y + geometry.h)
-    return shapely.make_valid(shapely.Polygon(geometry.points))

@@ -36,7 +36,7 @@ from rosetta.core.workflow import (
 )
 from rosetta.services import second_review
 from rosetta.services.catalog import sample_revision
-from rosetta.services.visibility import MODEL_SOURCE
+from rosetta.services.visibility import from_model
 from rosetta.services.workflow import (
     TASKS,
     Step,
@@ -209,7 +209,7 @@ def _model_candidates(step: Step, sample_id: str) -> list[Annotation]:
     """The sample's annotations whose source is a model."""
     rows = step.connection.execute(
         select(annotations).where(
-            annotations.c.sample_id == sample_id, annotations.c.source.contains(MODEL_SOURCE)
+            annotations.c.sample_id == sample_id, from_model(annotations.c.source)
         )
     )
     return [annotation_from_row(row) for row in rows]

@@ -150,7 +150,7 @@ class SeenWork:
         seen = or_(self.open_, annotations.c.author == self.author)
         if self.hides is None:
             return seen
-        return and_(seen, ~and_(self.hides, _candidate(annotations)))
+        return and_(seen, ~and_(self.hides, is_candidate(annotations)))
 
     def entities(self) -> ColumnElement[bool]:
         """The condition on an ``entities`` row."""
@@ -171,7 +171,7 @@ class SeenWork:
         end = annotations.alias()
         candidate_end = exists(
             select(end.c.pk).where(
-                end.c.id.in_([links.c.source_id, links.c.target_id]), _candidate(end)
+                end.c.id.in_([links.c.source_id, links.c.target_id]), is_candidate(end)
             )
         )
         model_link = and_(
@@ -215,6 +215,12 @@ class SeenWork:
         )
 
 
-def _candidate(table: Any) -> ColumnElement[bool]:
+def from_model(json_text: ColumnElement[str]) -> ColumnElement[bool]:
+    """The condition that the JSON text `json_text` (an annotation's ``source``, or an
+    event's annotation) names a model as its source."""
+    return json_text.contains(MODEL_SOURCE, autoescape=True)
+
+
+def is_candidate(table: Any) -> ColumnElement[bool]:
     """`candidate_row` as a condition on a row of `table` (``annotations`` or an alias)."""
-    return and_(table.c.revision == 1, table.c.source.contains(MODEL_SOURCE, autoescape=True))
+    return and_(table.c.revision == 1, from_model(table.c.source))
