@@ -288,3 +288,63 @@ def test_attribute_values_are_checked_by_type(
     found = attribute.problem(bad)
     assert found is not None
     assert found.startswith(problem)
+
+
+_TONE = {"name": "tone", "type": "enum", "values": ["calm", "frustrated"]}
+_EXPRESSION = {"name": "expression", "type": "enum", "values": ["smile", "frown"]}
+
+
+def _rule(**overrides: Any) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "name": "frustrated-not-smiling",
+        "relations": ["synchronized-with"],
+        "when": {"class": "speech", "attribute": "tone", "values": ["frustrated"]},
+        "excludes": [{"class": "face", "attribute": "expression", "values": ["smile"]}],
+    }
+    return {**rule, **overrides}
+
+
+def _ruled(*rules: dict[str, Any]) -> dict[str, Any]:
+    return _classes(
+        {"name": "speech", "attributes": [_TONE]},
+        {"name": "face", "attributes": [_EXPRESSION]},
+        {"name": "smiling-face", "parent": "face"},
+        relations=[{"name": "synchronized-with", "directed": False}],
+        attribute_rules=list(rules),
+    )
+
+
+def test_attribute_rules_say_which_annotations_meet_their_conditions() -> None:
+    ontology = parse_ontology(_ruled(_rule()))
+    rule = ontology.attribute_rules[0]
+    assert rule.when.holds(ontology, "speech", {"tone": "frustrated"})
+    assert not rule.when.holds(ontology, "speech", {"tone": "calm"})
+    assert not rule.when.holds(ontology, "speech", {})
+    (excluded,) = rule.excludes
+    assert excluded.holds(ontology, "smiling-face", {"expression": "smile"})  # a subclass
+    assert not excluded.holds(ontology, "speech", {"expression": "smile"})
+    # The YAML key is `class`, and it is written back as `class`.
+    assert ontology.model_dump()["attribute_rules"][0]["when"]["class"] == "speech"
+    assert parse_ontology(ontology.model_dump()) == ontology
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (_rule(relations=["same-as"]), r"relation 'same-as' is unknown"),
+        (
+            _rule(when={"class": "voice", "attribute": "tone", "values": ["x"]}),
+            r"class 'voice' is unknown",
+        ),
+        (
+            _rule(excludes=[{"class": "face", "attribute": "tone", "values": ["x"]}]),
+            r"class 'face' has no attribute 'tone'",
+        ),
+        (_rule(excludes=[]), r"attribute_rules\.0\.excludes: List should have at least 1 item"),
+    ],
+)
+def test_a_malformed_attribute_rule_is_refused(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(OntologyError, match=message):
+        parse_ontology(_ruled(rule), source="team.yaml")
+    with pytest.raises(OntologyError, match="attribute rule names must be unique"):
+        parse_ontology(_ruled(_rule(), _rule()))

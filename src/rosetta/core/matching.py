@@ -3,6 +3,10 @@ object, and a greedy one-to-one pairing, best match first. Pure: no I/O. The wor
 agreement (`rosetta.core.workflow.agreement`) and gold scoring
 (`rosetta.core.gold_scoring`) both match this way.
 
+`optimal_pairs` is the maximum-weight one-to-one matching (scipy's
+`linear_sum_assignment`) that agreement measures use; `greedy_pairs` the cheaper best-first
+pairing of the workflow's routing and gold feedback.
+
 Two geometries match when they are of the same type and: boxes and polygons on the same
 frame with IoU of at least `MATCH_IOU`; text spans, intervals and transcript segments
 overlapping; any other geometries always.
@@ -11,7 +15,10 @@ overlapping; any other geometries always.
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+import numpy as np
 import shapely
+from numpy.typing import ArrayLike
+from scipy.optimize import linear_sum_assignment
 
 from rosetta.core.geometry import Box, Geometry, Interval, Polygon, TextSpan, TranscriptSegment
 
@@ -65,6 +72,40 @@ def greedy_pairs(
             used_second.add(j)
             pairs.append((i, j))
     return pairs
+
+
+def optimal_pairs(scores: ArrayLike, *, least: float = 0.0) -> list[tuple[int, int]]:
+    """The one-to-one pairs (row, column) of the `scores` matrix (rows × columns, NaN where
+    a pair may not match) that maximise the total score (scipy's `linear_sum_assignment`),
+    keeping only pairs scoring at least `least`; sorted by row."""
+    matrix = np.asarray(scores, dtype=float)
+    if matrix.ndim != 2:
+        raise ValueError("scores is a rows x columns matrix")
+    if matrix.size == 0:
+        return []
+    allowed = ~np.isnan(matrix) & (matrix >= least)
+    # A forbidden pair costs more than every allowed one together, so the assignment takes
+    # as many allowed pairs as it can before weighing scores; it is dropped afterwards.
+    floor = -(np.abs(np.where(allowed, matrix, 0.0)).sum() + 1.0)
+    rows, columns = linear_sum_assignment(np.where(allowed, matrix, floor), maximize=True)
+    return [
+        (int(row), int(column))
+        for row, column in zip(rows, columns, strict=True)
+        if allowed[row, column]
+    ]
+
+
+def similarity_matrix(
+    first: Sequence[T], second: Sequence[U], similar: Callable[[T, U], float | None]
+) -> np.ndarray:
+    """`similar` of every pair as a len(first) × len(second) matrix, NaN where it is ``None``."""
+    matrix = np.full((len(first), len(second)), np.nan)
+    for i, a in enumerate(first):
+        for j, b in enumerate(second):
+            score = similar(a, b)
+            if score is not None:
+                matrix[i, j] = score
+    return matrix
 
 
 def iou(first: Box | Polygon, second: Box | Polygon) -> float:

@@ -177,6 +177,45 @@ class RelationType(BaseModel):
     deprecated: bool = False
 
 
+class AttributeCondition(BaseModel):
+    """An annotation whose label is `class_` (or a subclass; any class when absent) and
+    whose attribute `attribute` holds one of `values`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    class_: str | None = Field(default=None, alias="class")
+    attribute: str = Field(min_length=1)
+    values: list[Any] = Field(min_length=1)
+
+    def holds(self, ontology: "Ontology", label: str, attributes: dict[str, Any]) -> bool:
+        """Whether an annotation with `label` and `attributes` meets this condition."""
+        if self.class_ is not None and not ontology.is_a(label, self.class_):
+            return False
+        return self.attribute in attributes and attributes[self.attribute] in self.values
+
+
+class AttributeRule(BaseModel):
+    """Attribute values that cannot go together on annotations that denote one moment or
+    thing: linked by one of `relations` (any relation when absent) or members of one
+    entity. An annotation meeting `when` conflicts with one meeting any of `excludes`
+    (e.g. speech with ``tone: frustrated`` synchronized with a face with ``expression:
+    smile``). The ``attribute-consistency`` QA check reports each conflict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    relations: list[str] | None = None
+    when: AttributeCondition
+    excludes: list[AttributeCondition] = Field(min_length=1)
+
+
 class Ontology(BaseModel):
     """One immutable version of a project's ontology."""
 
@@ -186,6 +225,7 @@ class Ontology(BaseModel):
     version: int = Field(default=1, ge=1)
     classes: list[ClassDef]
     relations: list[RelationType] = Field(default_factory=list)
+    attribute_rules: list[AttributeRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _coherent(self) -> "Ontology":
@@ -215,7 +255,29 @@ class Ontology(BaseModel):
                         raise ValueError(
                             f"relation {rel.name!r}: endpoint class {name!r} is unknown"
                         )
+        self._check_attribute_rules(known, set(relation_names))
         return self
+
+    def _check_attribute_rules(self, classes: set[str], relations: set[str]) -> None:
+        rule_names = [rule.name for rule in self.attribute_rules]
+        if len(set(rule_names)) != len(rule_names):
+            raise ValueError("attribute rule names must be unique")
+        for rule in self.attribute_rules:
+            for name in rule.relations or ():
+                if name not in relations:
+                    raise ValueError(f"attribute rule {rule.name!r}: relation {name!r} is unknown")
+            for condition in (rule.when, *rule.excludes):
+                if condition.class_ is None:
+                    continue
+                if condition.class_ not in classes:
+                    raise ValueError(
+                        f"attribute rule {rule.name!r}: class {condition.class_!r} is unknown"
+                    )
+                if condition.attribute not in self.attributes_of(condition.class_):
+                    raise ValueError(
+                        f"attribute rule {rule.name!r}: class {condition.class_!r} has no "
+                        f"attribute {condition.attribute!r}"
+                    )
 
     @cached_property
     def class_map(self) -> dict[str, ClassDef]:
