@@ -3,7 +3,10 @@ object, and a greedy one-to-one pairing, best match first. Pure: no I/O. The wor
 agreement (`rosetta.core.workflow.agreement`) and gold scoring
 (`rosetta.core.gold_scoring`) both match this way.
 
-`optimal_pairs` is the maximum-weight one-to-one matching (scipy's
+Agreement measures describe a matching as `Matching` (``first`` is the reference:
+precision is the share of ``second`` matched, recall the share of ``first``, so F1 ``=
+2·matches / (len(first) + len(second))`` is symmetric; a ratio whose denominator is 0 is
+NaN). `optimal_pairs` is the maximum-weight one-to-one matching (scipy's
 `linear_sum_assignment`) that agreement measures use; `greedy_pairs` the cheaper best-first
 pairing of the workflow's routing and gold feedback.
 
@@ -13,11 +16,12 @@ overlapping; any other geometries always.
 """
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import shapely
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
 from rosetta.core.geometry import Box, Geometry, Interval, Polygon, TextSpan, TranscriptSegment
@@ -93,6 +97,71 @@ def optimal_pairs(scores: ArrayLike, *, least: float = 0.0) -> list[tuple[int, i
         for row, column in zip(rows, columns, strict=True)
         if allowed[row, column]
     ]
+
+
+class Match(NamedTuple):
+    """One matched pair: indexes into ``first`` and ``second`` and their similarity."""
+
+    first: int
+    second: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Matching:
+    """A one-to-one matching of ``first_count`` reference items with ``second_count``
+    compared ones; ``matches`` sorted by their index in ``first``."""
+
+    matches: tuple[Match, ...]
+    first_count: int
+    second_count: int
+
+    @property
+    def unmatched_first(self) -> tuple[int, ...]:
+        """Indexes of ``first`` without a match (misses against a reference)."""
+        return _unmatched(self.first_count, [m.first for m in self.matches])
+
+    @property
+    def unmatched_second(self) -> tuple[int, ...]:
+        """Indexes of ``second`` without a match (false alarms against a reference)."""
+        return _unmatched(self.second_count, [m.second for m in self.matches])
+
+    @property
+    def precision(self) -> float:
+        """Share of ``second`` matched (NaN when ``second`` is empty)."""
+        return ratio(len(self.matches), self.second_count)
+
+    @property
+    def recall(self) -> float:
+        """Share of ``first`` matched (NaN when ``first`` is empty)."""
+        return ratio(len(self.matches), self.first_count)
+
+    @property
+    def f1(self) -> float:
+        """``2·matches / (first_count + second_count)`` (NaN when both are empty)."""
+        return ratio(2 * len(self.matches), self.first_count + self.second_count)
+
+    @property
+    def mean_score(self) -> float:
+        """Mean similarity of the matches (NaN without any)."""
+        return float(np.mean([m.score for m in self.matches])) if self.matches else np.nan
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN when the denominator is 0."""
+    return numerator / denominator if denominator else np.nan
+
+
+def _unmatched(count: int, matched: list[int]) -> tuple[int, ...]:
+    return tuple(np.setdiff1d(np.arange(count), matched).tolist())
+
+
+def optimal_matches(similarity: NDArray[np.float64], least: float) -> list[Match]:
+    """The largest one-to-one matching of `similarity` (rows × columns, NaN: may not
+    match; values in [0, 1]) keeping pairs of at least `least`, of greatest total
+    similarity among the largest; sorted by row."""
+    pairs = optimal_pairs(similarity, least=least)
+    return [Match(i, j, float(similarity[i, j])) for i, j in pairs]
 
 
 def similarity_matrix(
