@@ -1,33 +1,23 @@
-"""Cuboids seen by cameras: one annotation's projection, and proposed 3D box ↔ 2D box links.
+"""Cuboids seen by cameras: one stored annotation's projection, and proposed 3D box ↔ 2D
+box links.
 
-A cuboid on a point-cloud stream is projected into a camera stream of the same sample
-through both streams' sensors (`rosetta.core.projection.project_cuboid`); a camera
-sensor without an image size takes the stream's probed width and height.
-
-A single cuboid belongs to the point-cloud stream's sweep 0 and the camera image to its
-frame (0 for a still image); each instant is the stream clock's reference time of that
-index. A cuboid track is taken at the sweep nearest the camera frame's instant (the same
-index when either stream has no clock), its pose interpolated between key sweeps. When
-both streams have clocks and the sample has ego poses, the rig's motion between the two
-instants is compensated; otherwise both sensors are taken at one instant.
+The projection itself is pure (`rosetta.core.annotation_projection`, which states the
+rules for instants, tracks and ego motion); this module loads what it needs and writes
+the links it proposes.
 """
 
 import uuid
-from collections.abc import Sequence
-from fractions import Fraction
 
 from pydantic import TypeAdapter
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import Connection, Engine, select
 
-from rosetta.core.calibration import Pose, Sensor
-from rosetta.core.clock import compile_clock
-from rosetta.core.errors import NotFoundError, RosettaError
-from rosetta.core.geometry import Box, Cuboid, Track
-from rosetta.core.modality import Modality
-from rosetta.core.projection import Projection, box_iou, project_cuboid
+from rosetta.core.annotation_projection import cuboid_in_camera, project_into
+from rosetta.core.calibration import Pose
+from rosetta.core.errors import NotFoundError
+from rosetta.core.geometry import Box, Cuboid
+from rosetta.core.projection import Projection, box_iou
 from rosetta.core.schema import Annotation, Link, Sample, Stream
-from rosetta.core.tracks import shape_at
 from rosetta.core.validation import check_link
 from rosetta.services.catalog import sample_project
 from rosetta.services.editing import create_link, current_ontology
@@ -39,81 +29,6 @@ from rosetta.store.tables import annotations, samples, streams
 MODEL = "projection"
 
 _POSES = TypeAdapter(list[Pose])
-
-
-def _camera(stream: Stream) -> Sensor:
-    sensor = stream.sensor
-    if sensor is None or not sensor.is_camera():
-        raise RosettaError(
-            f"stream {stream.id!r} has no camera calibration (a sensor with a camera_matrix "
-            "or a projection)"
-        )
-    if sensor.width is None or sensor.height is None:
-        size = {
-            "width": sensor.width or stream.media.width,
-            "height": sensor.height or stream.media.height,
-        }
-        sensor = sensor.model_copy(update=size)
-    return sensor
-
-
-def _source(stream: Stream) -> Sensor:
-    if stream.sensor is None:
-        raise RosettaError(f"stream {stream.id!r} has no sensor calibration to project from")
-    return stream.sensor
-
-
-def _cuboid_at(
-    annotation: Annotation, source: Stream, camera: Stream, frame: int
-) -> tuple[Cuboid | None, int]:
-    """The annotation's cuboid seen from camera `frame` and the sweep it belongs to;
-    ``None`` for a cuboid track outside on that sweep."""
-    geometry = annotation.geometry
-    if isinstance(geometry, Cuboid):
-        return geometry, 0
-    if isinstance(geometry, Track) and geometry.kind == "cuboid":
-        sweep = frame
-        if source.clock is not None and camera.clock is not None:
-            instant = compile_clock(camera.clock).time_of(frame)
-            sweep = compile_clock(source.clock).index_at(instant, "nearest")
-        shape = shape_at(geometry, sweep)
-        assert shape is None or isinstance(shape, Cuboid)
-        return shape, sweep
-    raise RosettaError(
-        f"annotation {annotation.id!r} is a {geometry.type}, not a cuboid or a cuboid track"
-    )
-
-
-def _instant(stream: Stream, index: int) -> Fraction | None:
-    """The reference time of the stream's `index` (sweep or frame), when it has a clock."""
-    return None if stream.clock is None else compile_clock(stream.clock).time_of(index)
-
-
-def _project(
-    cuboid: Cuboid,
-    source: Stream,
-    camera: Stream,
-    poses: Sequence[Pose],
-    frame: int,
-    *,
-    sweep: int = 0,
-) -> Projection | None:
-    projection = project_cuboid(
-        cuboid,
-        _source(source),
-        _camera(camera),
-        poses=poses,
-        t_source=_instant(source, sweep),
-        t_camera=_instant(camera, frame),
-    )
-    if projection is None or camera.modality is not Modality.VIDEO:
-        return projection
-    return projection.model_copy(
-        update={
-            "box": projection.box.model_copy(update={"frame": frame}),
-            "polygon": projection.polygon.model_copy(update={"frame": frame}),
-        }
-    )
 
 
 def project_annotation(
@@ -146,10 +61,7 @@ def project_annotation(
     ).scalar_one()
     poses = _POSES.validate_json(poses_json) if poses_json else []
     source, camera = found[row.stream_id], found[camera_stream_id]
-    cuboid, sweep = _cuboid_at(annotation, source, camera, frame)
-    if cuboid is None:
-        return None
-    return _project(cuboid, source, camera, poses, frame, sweep=sweep)
+    return cuboid_in_camera(annotation, source, camera, poses=poses, frame=frame)
 
 
 def _proposals(
@@ -161,7 +73,7 @@ def _proposals(
     for annotation in sample.annotations:
         stream = by_id.get(annotation.stream or "")
         if isinstance(annotation.geometry, Cuboid) and stream is not None and stream.sensor:
-            seen = _project(annotation.geometry, stream, camera, sample.ego_poses, frame)
+            seen = project_into(annotation.geometry, stream, camera, sample.ego_poses, frame)
             if seen is not None:
                 projected.append((annotation, seen.box))
     drawn = [
