@@ -4,10 +4,12 @@ Two rules, over every link that is not rejected, between the annotations with a 
 its ends stand for (an entity end stands for its members; ends without a time, such as a
 text span, are skipped; spans as `rosetta.core.checks.time_spans` defines them):
 
-- a link whose type is one of `CheckSettings.synchronized_relations` says its ends run
-  together: their starts and their ends must each lie within
-  `CheckSettings.temporal_tolerance` seconds of each other. Further apart is a warning;
-  spans that do not overlap at all are an error.
+- a link whose type is one of `CheckSettings.synchronized_relations` says its ends happen
+  at the same moment: one span lies inside the other, give or take
+  `CheckSettings.temporal_tolerance` seconds at each end (a narrated line inside the shot
+  it describes; a transcript segment on the same words' interval). Neither inside the
+  other is a warning (a transcript shifted by half a second); spans that do not overlap at
+  all are an error (synchronized with the wrong segment).
 - any other link between a span on an audio stream and one on a video stream says the
   sound belongs to the pictures: the audio span must lie inside the video span, give or
   take the tolerance, else a warning.
@@ -40,12 +42,12 @@ def _describe(timed: Timed) -> str:
 
 
 class TemporalOverlap:
-    """Synchronized ends coincide in time; a linked audio event lies inside its video span."""
+    """Synchronized ends happen together; a linked audio event lies inside its video span."""
 
     name: ClassVar[str] = "temporal-overlap"
     description: ClassVar[str] = (
-        "synchronized links join spans that start and end together (within the temporal "
-        "tolerance); an audio span linked to a video span lies inside it"
+        "synchronized links join spans one of which lies inside the other (within the "
+        "temporal tolerance); an audio span linked to a video span lies inside it"
     )
     modalities: ClassVar[frozenset[Modality]] = frozenset()
     needs_embedder: ClassVar[bool] = False
@@ -70,13 +72,14 @@ class TemporalOverlap:
     def _synchronized(
         self, context: CheckContext, link: Link, first: Timed, second: Timed, tolerance: Fraction
     ) -> Finding | None:
+        if first.span.inside(second.span, tolerance) or second.span.inside(first.span, tolerance):
+            return None
         start_gap = abs(first.span.start - second.span.start)
         end_gap = abs(first.span.end - second.span.end)
-        if start_gap <= tolerance and end_gap <= tolerance:
-            return None
         apart = first.span.overlaps(second.span)
         what = (
-            f"start {_seconds(start_gap)} and end {_seconds(end_gap)} apart"
+            f"start {_seconds(start_gap)} and end {_seconds(end_gap)} apart, neither inside "
+            "the other"
             if apart
             else "do not overlap at all"
         )
