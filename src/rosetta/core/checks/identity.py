@@ -4,10 +4,6 @@ the annotations of one thing say (entity consistency, mentions)."""
 
 from collections.abc import Iterable, Iterator, Sequence
 
-import numpy as np
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
-
 from rosetta.core.checks.spec import SampleIndex
 
 
@@ -22,12 +18,22 @@ def entity_edges(index: SampleIndex) -> Iterator[tuple[str, str]]:
 
 def components(ids: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
     """The connected component of each of `ids` in the undirected graph of `edges` (both
-    ends must be in `ids`), numbered from 0."""
-    position = {ident: number for number, ident in enumerate(ids)}
-    pairs = np.array([(position[a], position[b]) for a, b in edges], dtype=np.int64).reshape(-1, 2)
-    graph = coo_array(
-        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
-        shape=(len(ids), len(ids)),
-    )
-    _, labels = connected_components(graph, directed=False)
-    return dict(zip(ids, labels.tolist(), strict=True))
+    ends must be in `ids`), numbered from 0 in the order of `ids`.
+
+    A union-find with path halving, not scipy's `connected_components`: a sample's graph
+    has tens of nodes, where building sparse matrices costs half a millisecond a call and
+    a batch pass makes hundreds of thousands of them."""
+    parent = {ident: ident for ident in ids}
+
+    def root(ident: str) -> str:
+        while parent[ident] != ident:
+            parent[ident] = parent[parent[ident]]
+            ident = parent[ident]
+        return ident
+
+    for first, second in edges:
+        a, b = root(first), root(second)
+        if a != b:
+            parent[b] = a
+    numbers: dict[str, int] = {}
+    return {ident: numbers.setdefault(root(ident), len(numbers)) for ident in ids}
