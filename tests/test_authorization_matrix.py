@@ -32,7 +32,9 @@ from rosetta.demo.build import DEMO_PASSWORD, MEDIA_DIR, build_demo
 from rosetta.services import accounts
 from rosetta.services.catalog import sample_revision
 from rosetta.services.escalations import answer, ask
+from rosetta.services.findings import project_findings
 from rosetta.services.projects import load_ontology_file
+from rosetta.services.qa_runs import catch_up
 from rosetta.services.settings import Settings
 from rosetta.services.task_leases import next_task, submit_task
 from rosetta.services.workflow import enqueue, set_workflow
@@ -74,6 +76,7 @@ class World:
     revisions: dict[str, int]
     tasks: dict[str, str]
     escalations: dict[str, str]
+    finding: str
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +98,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         tokens[name], token_ids[name], user_ids[name] = secret, info.id, user.id
     tasks = _hold_tasks(engine, project)
     asked = _escalations(engine, project)
+    catch_up(engine, project)
     with engine.connect() as connection:
         job = connection.execute(select(jobs.c.id)).scalars().first()
+        finding = project_findings(connection, project, limit=1).items[0].id
         revisions = {
             BOX: connection.execute(
                 select(annotations.c.revision).where(annotations.c.id == BOX)
@@ -114,7 +119,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         }
     engine.dispose()
     assert job is not None
-    yield World(path, project, tokens, token_ids, user_ids, job, revisions, tasks, asked)
+    yield World(path, project, tokens, token_ids, user_ids, job, revisions, tasks, asked, finding)
 
 
 def _hold_tasks(engine: Engine, project: str) -> dict[str, str]:
@@ -303,6 +308,18 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         },
         "annotator_metrics": {"query": {"since": 0}},
         "annotator_metrics_of": {"path": {"user": "ada"}},
+        "list_checks": {},
+        "list_project_findings": {"query": {"status": "open"}},
+        "get_findings_summary": {},
+        "get_quality_report": {},
+        "get_quality_report_page": {},
+        "list_sample_findings": {},
+        "update_finding": {
+            "path": {"finding_id": world.finding},
+            "headers": {"If-Match": '"1"'},
+            "json": {"status": "waived", "reason": "the demo shows it on purpose"},
+        },
+        "run_project_checks": {"json": {"checks": ["stale-links"]}},
         "clarify_escalation": {
             "path": {"escalation_id": world.escalations["answered"]},
             "json": {"class": "person", "expected_version": 1},

@@ -4,7 +4,6 @@ shuttle relabelled vehicle, a script mention linked to the wrong still, two shot
 by 125 ms, "flag" heard as "flat"), and a model's candidate that is nobody's work. Every
 number is checked by hand and against the core functions on the same records."""
 
-import itertools
 from typing import Any, TypeVar
 
 import krippendorff
@@ -13,106 +12,32 @@ import pytest
 from sqlalchemy import Engine
 
 from conftest import TESTER
-from rosetta.core.geometry import Box, Interval, Track, TranscriptSegment, Word
+from overlap_samples import CANDIDATE, SHIFT, with_bob
+from rosetta.core.geometry import Box, Track, TranscriptSegment
 from rosetta.core.link_agreement import sample_link_agreement, split_by_author, undirected_relations
 from rosetta.core.ontology import Ontology
-from rosetta.core.region_agreement import region_agreement
-from rosetta.core.reliability import coded, cohens_kappa
-from rosetta.core.schema import Annotation, Project, Sample, Source
-from rosetta.core.track_agreement import match_tracks
-from rosetta.core.transcript_agreement import text_errors, transcript_text
-from rosetta.demo.build import demo_samples, read_sentences
-from rosetta.services.importer import import_samples
-from rosetta.services.project_agreement import ProjectAgreement, _pooled_alpha, project_agreement
-from rosetta.services.quality_model import (
+from rosetta.core.quality_model import (
     ClassAgreement,
     LinkAgreementSummary,
     ModalityAgreement,
     RelationAgreement,
 )
+from rosetta.core.region_agreement import region_agreement
+from rosetta.core.reliability import coded, cohens_kappa
+from rosetta.core.schema import Project, Sample
+from rosetta.core.track_agreement import match_tracks
+from rosetta.core.transcript_agreement import text_errors, transcript_text
+from rosetta.demo.build import demo_samples, read_sentences
+from rosetta.services.importer import import_samples
+from rosetta.services.project_agreement import ProjectAgreement, _pooled_alpha, project_agreement
 
-SHIFT = 0.125
 G = TypeVar("G")
-#: A model's candidate on spoken-2: were it counted, spoken-2 would have three annotators.
-CANDIDATE = Annotation(
-    id="spoken-2.whisper",
-    stream="spoken-2.audio",
-    label="person",
-    geometry=Interval(start=0.5, end=1.5),
-    author="whisper",
-    source=Source(kind="model", name="whisper", version="3"),
-)
-
-
-def _perturbed(annotation: Annotation) -> Annotation:
-    """Bob's version of ada's annotation."""
-    geometry = annotation.geometry
-    if annotation.id == "portrait.flag":
-        return annotation.model_copy(update={"geometry": Box(x=380, y=0, w=124, h=512)})
-    if annotation.id == "portrait.shuttle":
-        return annotation.model_copy(update={"label": "vehicle"})
-    if annotation.id in {"slideshow.shot-2", "slideshow.shot-3"}:
-        assert isinstance(geometry, Interval)
-        shifted = Interval(start=geometry.start - SHIFT, end=geometry.end - SHIFT)
-        return annotation.model_copy(update={"geometry": shifted})
-    if annotation.id == "spoken-1.words":
-        assert isinstance(geometry, TranscriptSegment)
-        words = [
-            Word(text="flat." if w.text == "flag." else w.text, start=w.start, end=w.end)
-            for w in geometry.words or ()
-        ]
-        heard = geometry.model_copy(
-            update={"text": geometry.text.replace("flag.", "flat."), "words": words}
-        )
-        return annotation.model_copy(update={"geometry": heard})
-    return annotation
-
-
-def _with_bob(sample: Sample) -> Sample:
-    """`sample` with a perturbed copy of its work by bob (ids prefixed ``bob.``)."""
-    ids = {
-        ident: f"bob.{ident}"
-        for ident in itertools.chain(
-            (a.id for a in sample.annotations),
-            (e.id for e in sample.entities),
-            (k.id for k in sample.links),
-        )
-    }
-    bob = [
-        _perturbed(a).model_copy(update={"id": ids[a.id], "author": "bob"})
-        for a in sample.annotations
-    ]
-    entities = [
-        e.model_copy(
-            update={"id": ids[e.id], "author": "bob", "members": [ids[m] for m in e.members]}
-        )
-        for e in sample.entities
-    ]
-    links = [
-        k.model_copy(
-            update={
-                "id": ids[k.id],
-                "author": "bob",
-                "source": ids[k.source],
-                "target": ids["slideshow.still-2.cat" if k.id == "slideshow.names-1" else k.target],
-            }
-        )
-        for k in sample.links
-    ]
-    extra = [CANDIDATE] if sample.id == "spoken-2" else []
-    return sample.model_copy(
-        update={
-            "annotations": [*sample.annotations, *bob, *extra],
-            "entities": [*sample.entities, *entities],
-            "links": [*sample.links, *links],
-        }
-    )
 
 
 @pytest.fixture
 def doubled(engine: Engine, project: Project) -> list[Sample]:
     """The demo's samples with bob's copies, imported."""
-    found = [_with_bob(sample) for sample in demo_samples(project.ontology_version)]
+    found = [with_bob(sample) for sample in demo_samples(project.ontology_version)]
     import_samples(engine, project.id, found, TESTER)
     return found
 
@@ -317,7 +242,7 @@ def test_a_project_without_overlap(
 def test_link_alpha_pools_samples_of_different_annotators(demo_ontology: Ontology) -> None:
     """Nominal α counts the values each unit got, not who gave them: the pooled rows by
     position (each sample's i-th annotator) give the α of one row per annotator's name."""
-    samples = {s.id: _with_bob(s) for s in demo_samples()}
+    samples = {s.id: with_bob(s) for s in demo_samples()}
     slideshow = split_by_author(samples["slideshow"])
     spoken = split_by_author(samples["spoken-1"])
     works = [

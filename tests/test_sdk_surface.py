@@ -95,6 +95,13 @@ METHODS = {
     "clarify_escalation": "clarify_escalation",
     "annotator_metrics": "annotator_metrics",
     "annotator_metrics_of": "annotator_metrics_of",
+    "list_checks": "checks",
+    "list_project_findings": "findings",
+    "get_findings_summary": "findings_summary",
+    "get_quality_report": "quality_report",
+    "list_sample_findings": "sample_findings",
+    "update_finding": "set_finding_status",
+    "run_project_checks": "run_checks",
 }
 
 #: Operations the SDK has no method for: the pages, the web app's files, and what the web UI
@@ -117,6 +124,7 @@ NOT_IN_THE_SDK = {
     "track_proposals",
     "add_track_keyframe",
     "annotation_projection",
+    "get_quality_report_page",
 }
 
 

@@ -32,6 +32,7 @@ from rosetta.cli import render
 from rosetta.cli.clocks import clock_app
 from rosetta.cli.common import actor, open_url, project_of, sqlite_path, store
 from rosetta.cli.media import media_app
+from rosetta.cli.qa import qa_app
 from rosetta.cli.users import user_app
 from rosetta.cli.worker import worker
 from rosetta.core.errors import RosettaError
@@ -89,6 +90,7 @@ ontology_app = typer.Typer(help="Show the ontology or migrate it to a new versio
 app.add_typer(ontology_app, name="ontology")
 app.add_typer(clock_app, name="clock")
 app.add_typer(media_app, name="media")
+app.add_typer(qa_app, name="qa")
 app.add_typer(user_app, name="user")
 app.command()(worker)
 

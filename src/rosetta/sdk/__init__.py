@@ -5,6 +5,7 @@ It speaks the records of `rosetta.core.schema`, raises the errors of
 does (a notebook, a training job) without the server's dependencies being used.
 """
 
+from rosetta.core.quality_model import QualityReport
 from rosetta.sdk.client import Client
 from rosetta.sdk.escalations import Clarified, Escalation
 from rosetta.sdk.metrics import AnnotatorMetrics, ProjectMetrics
@@ -36,6 +37,7 @@ from rosetta.sdk.models import (
     Verdict,
 )
 from rosetta.sdk.pages import Pages
+from rosetta.sdk.quality import CheckInfo, FindingRecord, FindingSummary
 from rosetta.sdk.work import KEEP
 from rosetta.sdk.workflow import Task, WorkflowVersion
 from rosetta.sdk.workforce import GoldResult, GoldUse, QualificationResult, UserSkill
@@ -45,11 +47,14 @@ __all__ = [
     "AnnotationReview",
     "AnnotatorMetrics",
     "Assignment",
+    "CheckInfo",
     "Clarified",
     "Client",
     "Decision",
     "Escalation",
     "Event",
+    "FindingRecord",
+    "FindingSummary",
     "FlaggedAnnotation",
     "GoldResult",
     "GoldUse",
@@ -65,6 +70,7 @@ __all__ = [
     "ProjectInfo",
     "ProjectMetrics",
     "QualificationResult",
+    "QualityReport",
     "SampleHead",
     "SampleReview",
     "SampleSnapshot",

@@ -12,6 +12,7 @@ from rosetta.sdk.jobs import JobMethods
 from rosetta.sdk.metrics import MetricsMethods
 from rosetta.sdk.models import User
 from rosetta.sdk.projects import ProjectMethods
+from rosetta.sdk.quality import QualityMethods
 from rosetta.sdk.samples import SampleMethods
 from rosetta.sdk.transport import Transport
 from rosetta.sdk.work import WorkMethods
@@ -32,6 +33,7 @@ class Client(
     WorkforceMethods,
     EscalationMethods,
     MetricsMethods,
+    QualityMethods,
 ):
     """A client of the Rosetta server at `url`, acting as the owner of the API `token`.
 

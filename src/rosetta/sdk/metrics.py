@@ -1,6 +1,6 @@
 """Annotator metrics: throughput, accuracy against gold, agreement with peers,
-consistency findings, first-pass acceptance, pre-label acceptance and edit size, and the
-blind vs shown slices, per person and for the whole project (the server's
+consistency findings, open QA findings, first-pass acceptance, pre-label acceptance and
+edit size, and the blind vs shown slices, per person and for the whole project (the server's
 `rosetta.services.annotator_metrics` says how each is computed).
 
 ::
@@ -91,6 +91,8 @@ class Metrics(_Answer):
     accuracy: Accuracy
     agreement: Agreement
     consistency: Consistency
+    #: QA findings still open about the person's work (everyone's: the project's)
+    open_findings: int
     first_pass: FirstPass
     prelabels: Prelabels
     blind: Slice

@@ -14,6 +14,9 @@ Each is computed by SQL aggregation or by streaming rows, never by loading the p
   annotations on the samples of their handed-in annotate slots), a finding being an
   annotation with flags (rule violations, `rosetta.store.tables.FLAGGED`) or a link of
   theirs there that went stale (`rosetta.services.stale_links`);
+- **open findings**: the QA findings (`rosetta.services.findings`) still open about the
+  person's work (annotations, entities and links they authored; ``finding_authors``),
+  first seen in the window; everyone's: the project's open findings;
 - **first-pass acceptance**: of the person's handed-in annotate slots (kind ``work``)
   whose sample a reviewer decided, the share accepted without being returned first;
 - **pre-label acceptance and edit size** (`rosetta.services.prelabel_edits`);
@@ -38,7 +41,16 @@ from rosetta.services.peer_agreement import AgreementTotals, PeerAgreement, peer
 from rosetta.services.prelabel_edits import PrelabelEdits, prelabel_edits
 from rosetta.services.work_time import WorkTime, work_time
 from rosetta.services.workflow import current_workflow
-from rosetta.store.tables import FLAGGED, annotations, events, links, tasks, users
+from rosetta.store.tables import (
+    FLAGGED,
+    annotations,
+    events,
+    finding_authors,
+    findings,
+    links,
+    tasks,
+    users,
+)
 
 #: The kinds of task slot scored against gold, and those an annotator knows are tests.
 SCORED_KINDS = ("gold", "training", "qualification")
@@ -137,6 +149,7 @@ class Metrics:
     accuracy: Accuracy
     agreement: Agreement
     consistency: Consistency
+    open_findings: int
     first_pass: FirstPass
     prelabels: Prelabels
     blind: Slice
@@ -207,6 +220,7 @@ class _Person:
     accuracy: _Accuracy = field(default_factory=_Accuracy)
     agreement: PeerAgreement = field(default_factory=PeerAgreement)
     consistency: tuple[int, int] = (0, 0)
+    open_findings: int = 0
     first_pass: tuple[int, int] = (0, 0)
     edits: PrelabelEdits = field(default_factory=PrelabelEdits)
 
@@ -226,6 +240,7 @@ class _Person:
             accuracy=accuracy.freeze(),
             agreement=Agreement(agreement.overall.mean(), named if peers else {}),
             consistency=Consistency(count, findings, 100 * findings / count if count else None),
+            open_findings=self.open_findings,
             first_pass=FirstPass(reviewed, accepted, accepted / reviewed if reviewed else None),
             prelabels=Prelabels(
                 edits.candidates,
@@ -267,6 +282,8 @@ def project_metrics(
         people[name].agreement = agreed
     for name, counts in _consistency(connection, scope).items():
         people[name].consistency = counts
+    for name, count in _open_findings(connection, scope).items():
+        people[name].open_findings = count
     for name, counts in _first_pass(connection, scope).items():
         people[name].first_pass = counts
     for name, edits in prelabel_edits(connection, scope).items():
@@ -281,12 +298,14 @@ def project_metrics(
         )
         for name, person in sorted(people.items())
     ]
+    total = _total(people.values(), agreement)
+    total.open_findings = _open_total(connection, scope)
     return ProjectMetrics(
         project=scope.project_id,
         since=scope.since,
         until=scope.until,
         bucket_seconds=bucket,
-        total=_total(people.values(), agreement).freeze(peers=False),
+        total=total.freeze(peers=False),
         annotators=annotators,
     )
 
@@ -393,6 +412,39 @@ def _consistency(connection: Connection, scope: MetricScope) -> dict[str, tuple[
         count, findings = found.get(row.name, (0, 0))
         found[row.name] = (count, findings + int(row.stale))
     return found
+
+
+def _open_findings(connection: Connection, scope: MetricScope) -> dict[str, int]:
+    """Each person's open findings: ``finding_authors`` by author (its index), joined to
+    the findings of the project and to the users (an author that is no user, a model,
+    is no person)."""
+    query = (
+        select(finding_authors.c.author, func.count().label("found"))
+        .join(findings, findings.c.pk == finding_authors.c.finding_pk)
+        .join(users, users.c.name == finding_authors.c.author)
+        .where(
+            findings.c.project_id == scope.project_id,
+            findings.c.status == "open",
+            scope.within(findings.c.first_seen),
+        )
+        .group_by(finding_authors.c.author)
+    )
+    if scope.user is not None:
+        query = query.where(finding_authors.c.author == scope.user)
+    return {row.author: int(row.found) for row in connection.execute(query)}
+
+
+def _open_total(connection: Connection, scope: MetricScope) -> int:
+    """The project's open findings first seen in the window."""
+    return int(
+        connection.execute(
+            select(func.count()).where(
+                findings.c.project_id == scope.project_id,
+                findings.c.status == "open",
+                scope.within(findings.c.first_seen),
+            )
+        ).scalar_one()
+    )
 
 
 def _first_pass(connection: Connection, scope: MetricScope) -> dict[str, tuple[int, int]]:

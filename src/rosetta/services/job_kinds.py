@@ -20,6 +20,10 @@ kind                 target    does (params)
 ``enqueue``          project   queues ``samples`` (none: all) for annotation with
                                ``priority`` (`rosetta.services.workflow.enqueue`); a rerun
                                skips the samples queued already
+``qa``               project   runs the QA checks ``checks`` (none: every installed
+                               one) with ``settings`` over every sample and stores
+                               their findings (`rosetta.services.qa_runs`); a resumed
+                               run goes on after the last recorded chunk
 ===================  ========  =======================================================
 
 Params are validated when the job is submitted (a `RuleViolation` names the field) and
@@ -48,6 +52,7 @@ from rosetta.services.media_prep import (
 )
 from rosetta.services.probing import probe_project
 from rosetta.services.projects import find_project
+from rosetta.services.qa_runs import QA_KIND, QaParams, known_checks, qa_job
 from rosetta.services.shards import Position, ShardFormat, export_shards
 from rosetta.services.workflow import enqueue, workflow_of
 from rosetta.store.events import Actor
@@ -355,6 +360,13 @@ KINDS: dict[str, JobKind[Any]] = {
             EnqueueParams,
             _enqueue,
             check=_has_workflow,
+        ),
+        JobKind(
+            QA_KIND,
+            "Run QA checks over every sample of the project.",
+            QaParams,
+            qa_job,
+            check=known_checks,
         ),
     )
 }

@@ -1,5 +1,5 @@
 """A project's inter-annotator agreement, pooled over its overlap samples: the agreement
-part of the quality report (`rosetta.services.quality_model`).
+part of the quality report (`rosetta.core.quality_model`).
 
 **Overlap samples** are those on which two or more people (distinct ``annotations.author``)
 drew annotations; a model's candidates (source kind ``model``) are nobody's work here, nor
@@ -53,6 +53,13 @@ from rosetta.core.link_agreement import (
 )
 from rosetta.core.matching import Match, Matching
 from rosetta.core.ontology import Ontology
+from rosetta.core.quality_model import (
+    ClassAgreement,
+    Confusion,
+    LinkAgreementSummary,
+    ModalityAgreement,
+    RelationAgreement,
+)
 from rosetta.core.region_agreement import Region, per_class, region_agreement
 from rosetta.core.reliability import cohens_kappa
 from rosetta.core.schema import Annotation, Sample, Stream
@@ -63,13 +70,6 @@ from rosetta.core.transcript_agreement import (
     text_errors,
     transcript_agreement,
     transcript_text,
-)
-from rosetta.services.quality_model import (
-    ClassAgreement,
-    Confusion,
-    LinkAgreementSummary,
-    ModalityAgreement,
-    RelationAgreement,
 )
 from rosetta.services.visibility import from_model, model_link_row
 from rosetta.store.id_lists import among

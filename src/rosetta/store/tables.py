@@ -516,3 +516,60 @@ review_strata = Table(
     Column("picked", Integer, nullable=False),
     UniqueConstraint("project_id", "stratum"),
 )
+
+#: What QA checks found (`rosetta.services.findings`): one row per problem of a sample,
+#: identified by ``key`` (the SHA-256 hex digest of `rosetta.core.checks.Finding.key`: the
+#: check and its subjects), re-found or resolved as the checks run again. ``status`` is
+#: ``open``, ``resolved`` or ``waived``; ``status_by`` is who changed it last (null: the
+#: checks), ``reason`` why. ``subjects`` and ``detail`` are JSON text.
+findings = Table(
+    "findings",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("check", String(100), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("fix", Text, nullable=True),
+    Column("subjects", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("status_changed_at", Float, nullable=True),
+    Column("status_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    UniqueConstraint("project_id", "sample_id", "key"),
+    # a project's findings by status, and by check, in insertion order
+    Index(None, "project_id", "status", "pk"),
+    Index(None, "project_id", "check", "pk"),
+    # a sample's findings, in insertion order
+    Index(None, "sample_id", "pk"),
+)
+
+#: The authors of the annotations, entities and links a finding is about: one row per
+#: (finding, author), for counting and filtering findings per annotator.
+finding_authors = Table(
+    "finding_authors",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("finding_pk", PK, ForeignKey("findings.pk"), nullable=False),
+    Column("author", String(200), nullable=False),
+    UniqueConstraint("finding_pk", "author"),
+    Index(None, "author", "finding_pk"),
+)
+
+#: How far the incremental QA checks of a project got: every sample named by an event up
+#: to ``event_pk`` has been checked since (`rosetta.services.qa_runs.catch_up`).
+qa_cursors = Table(
+    "qa_cursors",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False, unique=True),
+    Column("event_pk", PK, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

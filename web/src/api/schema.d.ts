@@ -1526,6 +1526,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Checks
+         * @description The installed QA checks, by name.
+         */
+        get: operations["list_checks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Findings
+         * @description A page of the project's findings, oldest first, meeting every filter given
+         *     (reviewers and above).
+         */
+        get: operations["list_project_findings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/findings/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Findings Summary
+         * @description The project's findings counted: by check × severity × status, by annotator, by the
+         *     day first seen, and the hierarchy drift pairs (reviewers and above).
+         */
+        get: operations["get_findings_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sample Findings
+         * @description The findings on the sample the caller sees, oldest first (annotators: those about
+         *     work they see, none on a gold sample).
+         */
+        get: operations["list_sample_findings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/findings/{finding_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Finding
+         * @description Set the finding's status (``If-Match``: the revision it was read at; a stale one is
+         *     409): ``waived`` (with the reason why: the checks will not raise it again),
+         *     ``resolved`` or ``open`` again (reviewers and above). The finding after, with its
+         *     ``ETag``.
+         */
+        patch: operations["update_finding"];
+        trace?: never;
+    };
+    "/api/projects/{project}/qa/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Project Checks
+         * @description Queue a ``qa`` job that runs the checks named (none: every installed one) over
+         *     every sample of the project and stores their findings (``Location``: the job;
+         *     managers and above). The same run queued or running already is returned instead.
+         */
+        post: operations["run_project_checks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/qa/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Quality Report
+         * @description The project's quality at three levels: agreement within and across modalities, the
+         *     checks' findings and drift, and reviewers' whole-sample verdicts (reviewers and above).
+         */
+        get: operations["get_quality_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/qa/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Quality Report Page
+         * @description The same report as an HTML page with its plots (reviewers and above).
+         */
+        get: operations["get_quality_report_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/metrics/annotators": {
         parameters: {
             query?: never;
@@ -1915,6 +2084,34 @@ export interface components {
             at: number;
         };
         /**
+         * AnnotatorCount
+         * @description Findings with one status about the work of one annotator (a finding about the work
+         *     of several counts for each).
+         */
+        AnnotatorCount: {
+            /** Annotator */
+            annotator: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "resolved" | "waived";
+            /** Count */
+            count: number;
+        };
+        /**
+         * AnnotatorFindings
+         * @description Findings involving one annotator's work.
+         */
+        AnnotatorFindings: {
+            /** Annotator */
+            annotator: string;
+            /** Open */
+            open: number;
+            /** Total */
+            total: number;
+        };
+        /**
          * AnnotatorMetrics
          * @description One person's metrics (`user`: their name) and their throughput over time.
          */
@@ -1948,6 +2145,19 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * AttributeCondition
+         * @description An annotation whose label is `class_` (or a subclass; any class when absent) and
+         *     whose attribute `attribute` holds one of `values`.
+         */
+        AttributeCondition: {
+            /** Class */
+            class?: string | null;
+            /** Attribute */
+            attribute: string;
+            /** Values */
+            values: unknown[];
+        };
+        /**
          * AttributeDef
          * @description An attribute a class carries, with the constraints on its values.
          */
@@ -1970,6 +2180,25 @@ export interface components {
              * @default false
              */
             required: boolean;
+        };
+        /**
+         * AttributeRule
+         * @description Attribute values that cannot go together on annotations that denote one moment or
+         *     thing: linked by one of `relations` (any relation when absent) or members of one
+         *     entity. An annotation meeting `when` conflicts with one meeting any of `excludes`
+         *     (e.g. speech with ``tone: frustrated`` synchronized with a face with ``expression:
+         *     smile``). The ``attribute-consistency`` QA check reports each conflict.
+         */
+        AttributeRule: {
+            /** Name */
+            name: string;
+            /** Description */
+            description?: string | null;
+            /** Relations */
+            relations?: string[] | null;
+            when: components["schemas"]["AttributeCondition"];
+            /** Excludes */
+            excludes: components["schemas"]["AttributeCondition"][];
         };
         /**
          * AttributeType
@@ -1999,6 +2228,80 @@ export interface components {
             h: number;
             /** Frame */
             frame?: number | null;
+        };
+        /**
+         * CheckCount
+         * @description Findings of one check with one severity and status.
+         */
+        CheckCount: {
+            /** Check */
+            check: string;
+            severity: components["schemas"]["Severity"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "resolved" | "waived";
+            /** Count */
+            count: number;
+        };
+        /**
+         * CheckInfo
+         * @description An installed QA check: its name, what it finds, the modalities a sample must have
+         *     for it to run, and whether it needs an embedder.
+         */
+        CheckInfo: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Modalities */
+            modalities: components["schemas"]["Modality"][];
+            /** Needs Embedder */
+            needs_embedder: boolean;
+        };
+        /**
+         * CheckSettings
+         * @description Tolerances the built-in checks use; a project or a batch run may change them.
+         */
+        CheckSettings: {
+            /**
+             * Temporal Tolerance
+             * @default 0.2
+             */
+            temporal_tolerance: number;
+            /**
+             * Synchronized Relations
+             * @default [
+             *       "synchronized-with"
+             *     ]
+             */
+            synchronized_relations: string[];
+            /**
+             * Mention Relations
+             * @default [
+             *       "refers-to"
+             *     ]
+             */
+            mention_relations: string[];
+            /**
+             * Identity Relations
+             * @default [
+             *       "same-as",
+             *       "refers-to"
+             *     ]
+             */
+            identity_relations: string[];
+            /**
+             * Projection Iou
+             * @default 0.3
+             */
+            projection_iou: number;
+            /**
+             * Embedding Similarity
+             * @default 0.2
+             */
+            embedding_similarity: number;
         };
         /**
          * Clarification
@@ -2035,6 +2338,23 @@ export interface components {
             by: string;
             /** At */
             at: number;
+        };
+        /**
+         * ClassAgreement
+         * @description Agreement on one class in one modality: matched pairs that both gave it, and the
+         *     annotations of it left unmatched or labelled otherwise by the other annotator.
+         */
+        ClassAgreement: {
+            /** Modality */
+            modality: string;
+            /** Label */
+            label: string;
+            /** Agreed */
+            agreed: number;
+            /** Disagreed */
+            disagreed: number;
+            /** F1 */
+            f1: number | null;
         };
         /**
          * ClassDef
@@ -2092,6 +2412,19 @@ export interface components {
             sync?: components["schemas"]["SyncPoint"][];
         };
         /**
+         * Confusion
+         * @description Labels of matched pairs in one modality: ``counts[i][j]`` pairs where one annotator
+         *     said ``labels[i]`` and the other ``labels[j]`` (each pair counted both ways).
+         */
+        Confusion: {
+            /** Modality */
+            modality: string;
+            /** Labels */
+            labels: string[];
+            /** Counts */
+            counts: number[][];
+        };
+        /**
          * Consistency
          * @description Findings (flagged annotations, stale links) per 100 annotations.
          */
@@ -2141,6 +2474,19 @@ export interface components {
                 number,
                 number
             ];
+        };
+        /**
+         * DayCount
+         * @description Findings first seen on one day (UTC, ``YYYY-MM-DD``), and how many of them are still
+         *     open.
+         */
+        DayCount: {
+            /** Day */
+            day: string;
+            /** Found */
+            found: number;
+            /** Open */
+            open: number;
         };
         /**
          * DoneStage
@@ -2327,6 +2673,135 @@ export interface components {
             note: string | null;
         };
         /**
+         * FindingCount
+         * @description Findings of one check at one severity in one status.
+         */
+        FindingCount: {
+            /** Check */
+            check: string;
+            /** Severity */
+            severity: string;
+            /** Status */
+            status: string;
+            /** Count */
+            count: number;
+        };
+        /**
+         * FindingPage
+         * @description A page of a project's findings, oldest first; ``next_cursor`` is ``None`` on the
+         *     last.
+         */
+        FindingPage: {
+            /** Items */
+            items: components["schemas"]["FindingRecord"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * FindingRecord
+         * @description A stored finding: what check found what on which sample (`subjects`: the ids of
+         *     the annotations, entities and links involved, the first the one to look at first;
+         *     `detail`: the numbers behind the message), its status, who changed that last
+         *     (``None``: the checks) and why, when it was first and last found and when its status
+         *     changed (seconds since the epoch), and its revision.
+         */
+        FindingRecord: {
+            /** Id */
+            id: string;
+            /** Project */
+            project: string;
+            /** Sample */
+            sample: string;
+            /** Check */
+            check: string;
+            severity: components["schemas"]["Severity"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "resolved" | "waived";
+            /** Message */
+            message: string;
+            /** Fix */
+            fix: string | null;
+            /** Subjects */
+            subjects: string[];
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Revision */
+            revision: number;
+            /** First Seen */
+            first_seen: number;
+            /** Last Seen */
+            last_seen: number;
+            /** Status Changed At */
+            status_changed_at: number | null;
+            /** Status By */
+            status_by: string | null;
+            /** Reason */
+            reason: string | null;
+        };
+        /**
+         * FindingStatusChange
+         * @description A finding's new status and why (required to waive it).
+         */
+        FindingStatusChange: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "resolved" | "waived";
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
+         * FindingSummary
+         * @description A project's findings counted: all and open ones, by check × severity × status, by
+         *     annotator × status, by the day first seen, and the drift pairs, most frequent first.
+         */
+        FindingSummary: {
+            /** Project */
+            project: string;
+            /** Total */
+            total: number;
+            /** Open */
+            open: number;
+            /** Checks */
+            checks: components["schemas"]["CheckCount"][];
+            /** Annotators */
+            annotators: components["schemas"]["AnnotatorCount"][];
+            /** Days */
+            days: components["schemas"]["DayCount"][];
+            /** Drift */
+            drift: components["schemas"]["rosetta__services__findings__DriftPair"][];
+        };
+        /**
+         * FindingsOnDay
+         * @description Findings of one check first seen on one day (UTC, ISO date).
+         */
+        FindingsOnDay: {
+            /** Day */
+            day: string;
+            /** Check */
+            check: string;
+            /** Count */
+            count: number;
+        };
+        /**
+         * FindingsSummary
+         * @description The findings of the project, counted.
+         */
+        FindingsSummary: {
+            /** By Check */
+            by_check: components["schemas"]["FindingCount"][];
+            /** Over Time */
+            over_time: components["schemas"]["FindingsOnDay"][];
+            /** Per Annotator */
+            per_annotator: components["schemas"]["AnnotatorFindings"][];
+        };
+        /**
          * FirstPass
          * @description Handed-in slots whose sample was reviewed, those accepted without a return first,
          *     and the share.
@@ -2494,6 +2969,20 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * HolisticSummary
+         * @description Whole-sample verdicts of reviewers (the latest per sample).
+         */
+        HolisticSummary: {
+            /** Reviewed */
+            reviewed: number;
+            /** Verdicts */
+            verdicts: {
+                [key: string]: number;
+            };
+            /** Reasons */
+            reasons: components["schemas"]["ReasonCount"][];
+        };
+        /**
          * IndexRange
          * @description Indices ``start`` (included) to ``stop`` (excluded) of a stream.
          */
@@ -2612,7 +3101,7 @@ export interface components {
         JobRequest: {
             /**
              * Kind
-             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.
+             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.
              */
             kind: string;
             /**
@@ -2695,6 +3184,30 @@ export interface components {
             target_revision?: number | null;
             /** Author */
             author?: string | null;
+        };
+        /**
+         * LinkAgreementSummary
+         * @description Cross-modal agreement: the link sets and entity groupings of annotators who worked
+         *     on the same samples.
+         */
+        LinkAgreementSummary: {
+            /** Samples */
+            samples: number;
+            /** Pairs */
+            pairs: number;
+            /** F1 */
+            f1: number | null;
+            /**
+             * Alpha
+             * @description Krippendorff's α (nominal) over link units
+             */
+            alpha: number | null;
+            /** Per Type */
+            per_type: components["schemas"]["RelationAgreement"][];
+            /** Entity F1 */
+            entity_f1: number | null;
+            /** Entity Alpha */
+            entity_alpha: number | null;
         };
         /**
          * LinkChange
@@ -2831,6 +3344,8 @@ export interface components {
             accuracy: components["schemas"]["Accuracy"];
             agreement: components["schemas"]["Agreement"];
             consistency: components["schemas"]["Consistency"];
+            /** Open Findings */
+            open_findings: number;
             first_pass: components["schemas"]["FirstPass"];
             prelabels: components["schemas"]["Prelabels"];
             blind: components["schemas"]["Slice"];
@@ -2863,6 +3378,49 @@ export interface components {
          * @enum {string}
          */
         Modality: "text" | "image" | "audio" | "video" | "pointcloud" | "timeseries";
+        /**
+         * ModalityAgreement
+         * @description Agreement of annotators on one kind of annotation in one modality, pooled over every
+         *     pair of annotators on every sample both annotated.
+         *
+         *     ``family`` is how the annotations are compared: ``region`` (boxes, polygons, masks by
+         *     IoU), ``segment`` (intervals by boundaries), ``span`` (text spans by overlap),
+         *     ``transcript`` (WER/CER of the words), ``track`` (per-frame IoU).
+         */
+        ModalityAgreement: {
+            /** Modality */
+            modality: string;
+            /** Family */
+            family: string;
+            /** Samples */
+            samples: number;
+            /** Pairs */
+            pairs: number;
+            /** Matched */
+            matched: number;
+            /** Unmatched */
+            unmatched: number;
+            /** F1 */
+            f1: number | null;
+            /** Mean Iou */
+            mean_iou?: number | null;
+            /**
+             * Boundary Deviation
+             * @description median seconds
+             */
+            boundary_deviation?: number | null;
+            /** Wer */
+            wer?: number | null;
+            /** Cer */
+            cer?: number | null;
+            /**
+             * Label Agreement
+             * @description share of matched pairs
+             */
+            label_agreement?: number | null;
+            /** Label Kappa */
+            label_kappa?: number | null;
+        };
         /**
          * Moment
          * @description One stream at time t: its index (frame, sample, sweep, row) and that index's start
@@ -3052,6 +3610,8 @@ export interface components {
             classes: components["schemas"]["ClassDef"][];
             /** Relations */
             relations?: components["schemas"]["RelationType"][];
+            /** Attribute Rules */
+            attribute_rules?: components["schemas"]["AttributeRule"][];
         };
         /**
          * OntologyVersion
@@ -3249,6 +3809,25 @@ export interface components {
             confidence: number;
         };
         /**
+         * QaParams
+         * @description Run QA checks over every sample of the project.
+         */
+        QaParams: {
+            /**
+             * Checks
+             * @description The checks to run, by name; none: every installed one.
+             */
+            checks?: string[] | null;
+            /** @description The checks' tolerances. */
+            settings?: components["schemas"]["CheckSettings"];
+            /**
+             * Chunk
+             * @description Samples per transaction.
+             * @default 500
+             */
+            chunk: number;
+        };
+        /**
          * Qualification
          * @description A test a person passes before they get work needing `skill`: `tests` qualification
          *     samples of the skill whose mean score is at least `pass_score`, in at most `attempts`
@@ -3298,6 +3877,54 @@ export interface components {
             attempts: number;
             /** Updated At */
             updated_at: number;
+        };
+        /**
+         * QualityReport
+         * @description A project's quality at three levels: within modalities, across them, whole samples.
+         */
+        QualityReport: {
+            /** Project */
+            project: string;
+            /** Name */
+            name: string;
+            /** Ontology Version */
+            ontology_version: number;
+            /** Generated At */
+            generated_at: string;
+            totals: components["schemas"]["Totals"];
+            /** Within */
+            within: components["schemas"]["ModalityAgreement"][];
+            /** Classes */
+            classes: components["schemas"]["ClassAgreement"][];
+            /** Confusions */
+            confusions: components["schemas"]["Confusion"][];
+            links: components["schemas"]["LinkAgreementSummary"];
+            findings: components["schemas"]["FindingsSummary"];
+            /** Drift */
+            drift: components["schemas"]["rosetta__core__quality_model__DriftPair"][];
+            holistic: components["schemas"]["HolisticSummary"];
+        };
+        /**
+         * ReasonCount
+         * @description How often reviewers gave one reason.
+         */
+        ReasonCount: {
+            /** Reason */
+            reason: string;
+            /** Count */
+            count: number;
+        };
+        /**
+         * RelationAgreement
+         * @description Link agreement for one relation type.
+         */
+        RelationAgreement: {
+            /** Type */
+            type: string;
+            /** Links */
+            links: number;
+            /** F1 */
+            f1: number | null;
         };
         /**
          * RelationType
@@ -3807,6 +4434,13 @@ export interface components {
             handed_in: number;
         };
         /**
+         * Severity
+         * @description How much a finding matters: ``error`` is wrong data, ``warning`` probably wrong,
+         *     ``info`` worth a look (coverage, drift at a coarser level).
+         * @enum {string}
+         */
+        Severity: "info" | "warning" | "error";
+        /**
          * ShardFile
          * @description A finished shard file of an export.
          */
@@ -4087,6 +4721,20 @@ export interface components {
             expires_in_days?: number | null;
         };
         /**
+         * Totals
+         * @description What the project holds.
+         */
+        Totals: {
+            /** Samples */
+            samples: number;
+            /** Annotations */
+            annotations: number;
+            /** Links */
+            links: number;
+            /** Entities */
+            entities: number;
+        };
+        /**
          * Track
          * @description An object followed over the frames of a video (boxes or polygons, pixels) or over
          *     the sweeps of a point cloud (cuboids, metres): key frames in increasing frame order.
@@ -4318,6 +4966,35 @@ export interface components {
             actor: string;
             /** Created At */
             created_at: number;
+        };
+        /**
+         * DriftPair
+         * @description One entity labelled at two levels of the is-a tree (``finer`` is-a ``coarser``).
+         */
+        rosetta__core__quality_model__DriftPair: {
+            /** Finer */
+            finer: string;
+            /** Coarser */
+            coarser: string;
+            /** Count */
+            count: number;
+            /** Samples */
+            samples: number;
+        };
+        /**
+         * DriftPair
+         * @description Hierarchy drift: open findings where one entity is labelled with the class `finer`
+         *     in one modality and its ancestor `coarser` in another, and on how many samples.
+         */
+        rosetta__services__findings__DriftPair: {
+            /** Finer */
+            finer: string;
+            /** Coarser */
+            coarser: string;
+            /** Findings */
+            findings: number;
+            /** Samples */
+            samples: number;
         };
     };
     responses: never;
@@ -7330,6 +8007,269 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_checks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInfo"][];
+                };
+            };
+        };
+    };
+    list_project_findings: {
+        parameters: {
+            query?: {
+                /** @description With this status. */
+                status?: ("open" | "resolved" | "waived") | null;
+                /** @description Found by this check. */
+                check?: string | null;
+                /** @description With this severity. */
+                severity?: components["schemas"]["Severity"] | null;
+                /** @description On this sample. */
+                sample?: string | null;
+                /** @description About work by this user (their name). */
+                annotator?: string | null;
+                /** @description At most this many. */
+                limit?: number;
+                /** @description The next_cursor of the previous page (none: the first). */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_findings_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingSummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sample_findings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingRecord"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_finding: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The revision the change is based on, as the ETag gave it: "<n>". */
+                "if-match": string;
+            };
+            path: {
+                finding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FindingStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingRecord"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_project_checks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QaParams"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_quality_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_quality_report_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Validation Error */

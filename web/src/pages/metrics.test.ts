@@ -25,6 +25,7 @@ function metrics(handedIn: number, accuracy: number | null, extra: Partial<Metri
     accuracy: { overall: { value: accuracy, count: accuracy === null ? 0 : 1 }, modalities: {}, links: none },
     agreement: { mean: none, peers: {} },
     consistency: { annotations: 0, findings: 0, per_100: null },
+    open_findings: 0,
     first_pass: { reviewed: 0, accepted: 0, rate: null },
     prelabels: {
       candidates: 0,
