@@ -7,6 +7,7 @@ drift pair, and annotator metrics count each person's open findings."""
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -96,6 +97,13 @@ def test_found_again_updates_and_found_no_more_resolves(engine: Engine, project:
     assert (again.id, again.revision, again.status) == (first.id, 1, "open")
     assert (again.message, again.detail) == ("box thin is 0.5 px wide", {"width": 0.5})
     assert again.first_seen == first.first_seen < again.last_seen
+
+    # found again unchanged: only the time it was last seen moves
+    assert run(engine, project, "s1") == Recorded(found=1)
+    unchanged = stored(engine, "s1")["thin"]
+    assert unchanged.last_seen > again.last_seen
+    assert replace(unchanged, last_seen=again.last_seen) == again
+    again = unchanged
 
     update_annotation(engine, project.id, "thin", 2, ANN, geometry=Box(x=5, y=5, w=30, h=40))
     assert run(engine, project, "s1") == Recorded(resolved=1)

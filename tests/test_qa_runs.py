@@ -10,18 +10,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import orjson
 import pytest
 from sqlalchemy import Engine, func, select
 
 from builders import box, empty_sample
 from conftest import TESTER
+from overlap_samples import with_bob
 from qa_checks import GATED_ENTRY_POINTS, Gated, LinkedLabels, NarrowBox, installed
 from rosetta.core.checks import Check, CheckContext, Finding, Severity
 from rosetta.core.errors import RuleViolation
 from rosetta.core.geometry import Box
 from rosetta.core.schema import Project
+from rosetta.demo.build import demo_samples
+from rosetta.services.check_registry import select_checks
 from rosetta.services.editing import create_annotation, update_annotation
 from rosetta.services.findings import Recorded, sample_findings, set_finding_status
+from rosetta.services.importer import import_samples
 from rosetta.services.job_kinds import submit
 from rosetta.services.job_worker import Worker
 from rosetta.services.jobs import cancel_job, retry_job
@@ -30,9 +35,9 @@ from rosetta.services.qa_runs import (
     BatchPosition,
     catch_up,
     check_project,
-    check_sample,
     qa_cursor,
 )
+from rosetta.services.sample_checks import check_sample
 from rosetta.store.events import Actor
 from rosetta.store.records import load_sample
 from rosetta.store.tables import events, findings
@@ -294,3 +299,31 @@ def test_a_check_reporting_on_another_sample_failed(engine: Engine, project: Pro
         ("astray", Severity.ERROR, (), {"kind": "check-failed"}),
     ]
     assert checked.ran == ["narrow-box"]
+
+
+def test_worker_processes_find_what_this_process_finds(engine: Engine, project: Project) -> None:
+    """A batch run with two checking processes records, chunk by chunk, the findings
+    `check_sample` gives each sample here (every installed check, the demo's samples with a
+    second annotator's perturbed copy)."""
+    import_samples(engine, project.id, [with_bob(s) for s in demo_samples()], TESTER)
+    with engine.connect() as connection:
+        ontology = load_ontology(connection, project.id)
+        expected = {
+            (finding.sample, finding.check, finding.subjects, finding.message)
+            for sample in demo_samples()
+            for finding in check_sample(
+                load_sample(connection, sample.id), ontology, select_checks()
+            ).found
+        }
+    end = check_project(engine, project.id, chunk=2, workers=2)
+    assert end.samples == len(demo_samples())
+    with engine.connect() as connection:
+        stored = {
+            (row.sample_id, row.check, tuple(orjson.loads(row.subjects)), row.message)
+            for row in connection.execute(
+                select(
+                    findings.c.sample_id, findings.c.check, findings.c.subjects, findings.c.message
+                )
+            )
+        }
+    assert stored == expected and len(expected) == 3

@@ -162,24 +162,47 @@ def record_findings(
     what becomes of each stored finding), in the caller's transaction, at time `at`
     (default: now). Findings of checks that did not run are left as they are. Two findings
     with one key are one (the first is kept); a finding about another sample is an error."""
+    return record_many(connection, project_id, [(sample_id, found, checks_run)], at=at)
+
+
+#: One sample's findings to record: the sample, what was found, the checks that ran.
+SampleFindings = tuple[str, Iterable[Finding], Collection[str]]
+
+
+def record_many(
+    connection: Connection,
+    project_id: str,
+    checked: Sequence[SampleFindings],
+    *,
+    at: float | None = None,
+) -> Recorded:
+    """`record_findings` of several samples at once, with a handful of statements for all
+    of them (a batch run records hundreds of samples per transaction)."""
     now = time.time() if at is None else at
-    wanted: dict[str, Finding] = {}
-    for finding in found:
-        if finding.sample != sample_id:
-            raise RosettaError(
-                f"check {finding.check!r} reported a finding on sample {finding.sample!r} "
-                f"while checking sample {sample_id!r}"
-            )
-        wanted.setdefault(finding_key(finding), finding)
-    bound = {"sample_id": sample_id, "project_id": project_id}
-    stored = {row.key: row for row in connection.execute(_STORED, bound)}
+    wanted: dict[tuple[str, str], Finding] = {}
+    ran: dict[str, set[str]] = {}
+    for sample_id, found, checks_run in checked:
+        ran[sample_id] = set(checks_run)
+        for finding in found:
+            if finding.sample != sample_id:
+                raise RosettaError(
+                    f"check {finding.check!r} reported a finding on sample {finding.sample!r} "
+                    f"while checking sample {sample_id!r}"
+                )
+            wanted.setdefault((sample_id, finding_key(finding)), finding)
+    if not ran:
+        return Recorded()
+    sample_ids = sorted(ran)
+    stored = {
+        (row.sample_id, row.key): row
+        for row in connection.execute(_STORED, {"project_id": project_id, "sample_ids": sample_ids})
+    }
     if not wanted and not stored:
         return Recorded()
-    ran = set(checks_run)
     gone = [
         row.pk
-        for key, row in stored.items()
-        if key not in wanted and row.status == "open" and row.check in ran
+        for where, row in stored.items()
+        if where not in wanted and row.status == "open" and row.check in ran[where[0]]
     ]
     if gone:
         connection.execute(
@@ -193,61 +216,67 @@ def record_findings(
                 revision=findings.c.revision + 1,
             )
         )
-    new = [key for key in wanted if key not in stored]
+    new = [where for where in wanted if where not in stored]
     if new:
         connection.execute(
             insert(findings),
-            [_new_row(project_id, sample_id, key, wanted[key], now) for key in new],
+            [_new_row(project_id, sample, key, wanted[sample, key], now) for sample, key in new],
         )
-    again = [(key, row) for key, row in stored.items() if key in wanted]
+    again = [(where, row) for where, row in stored.items() if where in wanted]
     reopened = sum(1 for _, row in again if row.status == "resolved")
-    if again:
-        connection.execute(_REFRESH, [_refresh(row, wanted[key], now) for key, row in again])
-    pks = {key: row.pk for key, row in again}
+    changed = [_refresh(row, wanted[where], now) for where, row in again]
+    same = [row.pk for (_, row), values in zip(again, changed, strict=True) if values is None]
+    if same:
+        connection.execute(update(findings).where(findings.c.pk.in_(same)).values(last_seen=now))
+    if len(same) < len(changed):
+        connection.execute(_REFRESH, [values for values in changed if values is not None])
+    pks = {where: row.pk for where, row in again}
     if new:
         made = set(new)
-        pks.update((key, pk) for key, pk in connection.execute(_KEYS, bound) if key in made)
-    _set_authors(connection, sample_id, {pks[key]: wanted[key].subjects for key in wanted})
+        keys = connection.execute(_KEYS, {"project_id": project_id, "sample_ids": sample_ids})
+        pks.update(((sample, key), pk) for sample, key, pk in keys if (sample, key) in made)
+    _set_authors(connection, sample_ids, {pks[where]: wanted[where].subjects for where in wanted})
     return Recorded(len(wanted), len(new), reopened, len(gone))
 
 
-#: The stored findings of the sample ``:sample_id`` in the project ``:project_id``.
+#: The stored findings of the samples ``:sample_ids`` in the project ``:project_id``.
 _STORED = select(
+    findings.c.sample_id,
     findings.c.pk,
     findings.c.key,
     findings.c.check,
     findings.c.status,
+    findings.c.severity,
+    findings.c.message,
+    findings.c.fix,
+    findings.c.subjects,
+    findings.c.detail,
     findings.c.revision,
     findings.c.status_changed_at,
     findings.c.status_by,
     findings.c.reason,
-).where(
-    findings.c.sample_id == bindparam("sample_id"),
-    findings.c.project_id == bindparam("project_id"),
+).where(among(findings.c.sample_id, "sample_ids"), findings.c.project_id == bindparam("project_id"))
+
+#: The sample, key and row key of every finding of the samples ``:sample_ids`` in
+#: ``:project_id``.
+_KEYS = select(findings.c.sample_id, findings.c.key, findings.c.pk).where(
+    among(findings.c.sample_id, "sample_ids"), findings.c.project_id == bindparam("project_id")
 )
 
-#: The key and row key of every finding of the sample ``:sample_id`` in ``:project_id``.
-_KEYS = select(findings.c.key, findings.c.pk).where(
-    findings.c.sample_id == bindparam("sample_id"),
-    findings.c.project_id == bindparam("project_id"),
-)
-
-#: The author of each annotation, entity and link of the sample ``:sample_id`` among the
-#: ids ``:ids`` (built once: a sample's findings are recorded thousands of times a batch).
+#: The author of each annotation, entity and link among the ids ``:ids`` (ids are unique
+#: across the store; built once: findings are recorded thousands of times a batch).
 _AUTHORS = union_all(
     *(
-        select(table.c.id, table.c.author).where(
-            table.c.sample_id == bindparam("sample_id"), among(table.c.id, "ids")
-        )
+        select(table.c.id, table.c.author).where(among(table.c.id, "ids"))
         for table in (annotations, entities, links)
     )
 )
 
-#: The authors recorded for the findings of the sample ``:sample_id``.
+#: The authors recorded for the findings of the samples ``:sample_ids``.
 _HAVE = (
     select(finding_authors.c.finding_pk, finding_authors.c.author)
     .join(findings, findings.c.pk == finding_authors.c.finding_pk)
-    .where(findings.c.sample_id == bindparam("sample_id"))
+    .where(among(findings.c.sample_id, "sample_ids"))
 )
 
 
@@ -298,17 +327,24 @@ _REFRESH = (
 )
 
 
-def _refresh(row: Any, finding: Finding, now: float) -> dict[str, Any]:
+def _refresh(row: Any, finding: Finding, now: float) -> dict[str, Any] | None:
     """The bound values of `_REFRESH` for the stored finding `row` found again as
-    `finding`: its new content and, when it was resolved, open again (by the checks)."""
+    `finding`: its new content and, when it was resolved, open again (by the checks);
+    ``None`` when only its ``last_seen`` moves (what a batch pass over unchanged samples
+    finds for nearly every finding)."""
     reopen = row.status == "resolved"
-    values = {
-        "pk": row.pk,
+    content = {
         "severity": finding.severity.value,
         "message": finding.message,
         "fix": finding.fix,
         "subjects": dumps(list(finding.subjects)),
         "detail": dumps(finding.detail),
+    }
+    if not reopen and all(getattr(row, name) == value for name, value in content.items()):
+        return None
+    values = {
+        "pk": row.pk,
+        **content,
         "last_seen": now,
         "status": "open" if reopen else row.status,
         "revision": row.revision + 1 if reopen else row.revision,
@@ -320,16 +356,16 @@ def _refresh(row: Any, finding: Finding, now: float) -> dict[str, Any]:
 
 
 def _set_authors(
-    connection: Connection, sample_id: str, subjects: dict[int, Sequence[str]]
+    connection: Connection, sample_ids: Sequence[str], subjects: dict[int, Sequence[str]]
 ) -> None:
     """Make ``finding_authors`` of the findings `subjects` (by pk) name the authors of
-    their subjects on the sample, as they are now."""
+    their subjects, as they are now (the findings are on `sample_ids`)."""
     if not subjects:
         return
     ids = sorted({ident for found in subjects.values() for ident in found})
     author_of: dict[str, str] = {}
     if ids:
-        for ident, author in connection.execute(_AUTHORS, {"sample_id": sample_id, "ids": ids}):
+        for ident, author in connection.execute(_AUTHORS, {"ids": ids}):
             if author is not None:
                 author_of[ident] = author
     wanted = {
@@ -340,7 +376,7 @@ def _set_authors(
     }
     have = {
         (pk, author)
-        for pk, author in connection.execute(_HAVE, {"sample_id": sample_id})
+        for pk, author in connection.execute(_HAVE, {"sample_ids": list(sample_ids)})
         if pk in subjects
     }
     if wanted - have:

@@ -44,21 +44,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from rosetta.core.checks import (
     Check,
-    CheckContext,
     CheckSettings,
     Embedder,
-    Finding,
-    Severity,
-    run_checks,
 )
 from rosetta.core.errors import RosettaError
-from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Sample
 from rosetta.services.check_registry import select_checks
 from rosetta.services.exporter import CHUNK, count_samples, sample_lines
-from rosetta.services.findings import Recorded, record_findings
+from rosetta.services.findings import Recorded, record_many
 from rosetta.services.jobs import Job, JobContext, ProgressFn, run_here
 from rosetta.services.projects import load_ontology
+from rosetta.services.sample_checks import (
+    Checked,
+    CheckPool,
+    PoolRun,
+    check_lines,
+    check_sample,
+    default_workers,
+    poolable,
+)
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.records import load_sample
@@ -70,56 +73,12 @@ QA_KIND = "qa"
 #: Samples a catch-up checks per transaction.
 BATCH = 100
 
+#: The fewest samples for which a batch run starts worker processes by default (starting
+#: them takes about a second).
+POOL_FROM = 4 * CHUNK
+
 #: Events a catch-up reads per query while it gathers a batch of samples.
 _EVENT_PAGE = 5000
-
-#: The detail kind of the finding `run_checks` gives for a check that raised.
-_FAILED = "check-failed"
-
-
-@dataclass(frozen=True)
-class Checked:
-    """What the checks found on one sample, and the checks that count as run there."""
-
-    sample: str
-    found: list[Finding]
-    ran: list[str]
-
-
-def check_sample(
-    sample: Sample,
-    ontology: Ontology,
-    checks: Sequence[Check],
-    *,
-    settings: CheckSettings | None = None,
-    embedder: Embedder | None = None,
-) -> Checked:
-    """Run `checks` on `sample` (see the module for which count as run). A check that
-    reports a finding on another sample failed: its findings give way to one
-    ``check-failed`` finding, as for a check that raised."""
-    context = CheckContext(sample, ontology, settings or CheckSettings(), embedder)
-    found = run_checks(checks, context)
-    stray = sorted({finding.check for finding in found if finding.sample != sample.id})
-    if stray:
-        found = [finding for finding in found if finding.check not in stray]
-        found.extend(
-            context.finding(
-                name,
-                Severity.ERROR,
-                (),
-                "the check failed: it reported a finding on another sample",
-                fix="report it to the check's authors; its other findings are missing",
-                kind=_FAILED,
-            )
-            for name in stray
-        )
-    failed = {finding.check for finding in found if finding.detail.get("kind") == _FAILED}
-    ran = [
-        check.name
-        for check in checks
-        if (embedder is not None or not check.needs_embedder) and check.name not in failed
-    ]
-    return Checked(sample.id, found, ran)
 
 
 def _chosen(checks: Sequence[Check] | None) -> list[Check]:
@@ -219,10 +178,9 @@ def catch_up(
         with write_transaction(engine) as connection:
             if _lock_cursor(connection, project_id) != cursor:
                 continue  # another caller recorded this batch meanwhile: read again
-            for result in results:
-                recorded += record_findings(
-                    connection, project_id, result.sample, result.found, result.ran
-                )
+            recorded += record_many(
+                connection, project_id, [(r.sample, r.found, r.ran) for r in results]
+            )
             _move_cursor(connection, project_id, bound)
         checked += len(results)
         if limit is not None and checked >= limit:
@@ -311,42 +269,58 @@ def check_project(
     embedder: Embedder | None = None,
     start: BatchPosition | None = None,
     chunk: int = CHUNK,
+    workers: int = 1,
     on_chunk: Callable[[BatchPosition], None] | None = None,
 ) -> BatchPosition:
     """Check every sample of the project after `start` with `checks` (every installed one
     by default) and record their findings, `chunk` samples per transaction, calling
-    `on_chunk` with the position after each; the position at the end. A pass of every
-    installed check (`checks` ``None``) then moves the cursor to the newest event at its
-    start."""
+    `on_chunk` with the position after each; the position at the end. With `workers` > 1
+    (and checks a `CheckPool` can run) worker processes check each chunk while this one
+    reads the next and records the last. A pass of every installed check (`checks` ``None``)
+    then moves the cursor to the newest event at its start."""
     chosen = _chosen(checks)
     position = start or BatchPosition()
     if position.head is None:
         with engine.connect() as connection:
             position = BatchPosition(head=_newest_event(connection, project_id))
-    while True:
-        with engine.connect() as connection:
-            head = _newest_event(connection, project_id)
-            ontology = load_ontology(connection, project_id)
-        lines = list(
-            itertools.islice(sample_lines(engine, project_id, after=position.after), chunk)
-        )
-        if not lines:
-            break
-        results = [
-            check_sample(
-                Sample.model_validate_json(line),
-                ontology,
-                chosen,
-                settings=settings,
-                embedder=embedder,
-            )
-            for _, line in lines
-        ]
-        position = _record_chunk(
-            engine, project_id, position, results, last=lines[-1][0], head=head
-        )
+    pool = (
+        CheckPool(workers, chosen, settings) if workers > 1 and poolable(chosen, embedder) else None
+    )
+    # the chunk being checked: its last row key, the newest event before it was read, and
+    # its findings (or the pool's run that gives them)
+    # with a pool, the chunk its workers are checking while this process reads the next
+    # one: its last row key, the newest event before it was read, and the pool's run
+    pending: tuple[int, int, PoolRun] | None = None
+
+    def record(last: int, read_at: int, results: list[Checked]) -> None:
+        nonlocal position
+        position = _record_chunk(engine, project_id, position, results, last=last, head=read_at)
         if on_chunk is not None:
             on_chunk(position)
+
+    try:
+        while True:
+            with engine.connect() as connection:
+                head = _newest_event(connection, project_id)
+                ontology = load_ontology(connection, project_id)
+            after = position.after if pending is None else pending[0]
+            rows = list(itertools.islice(sample_lines(engine, project_id, after=after), chunk))
+            lines = [line for _, line in rows]
+            if pool is None:
+                if not rows:
+                    break
+                checked = check_lines(lines, ontology, chosen, settings=settings, embedder=embedder)
+                record(rows[-1][0], head, checked)
+                continue
+            current = (rows[-1][0], head, pool.submit(lines, ontology)) if rows else None
+            if pending is not None:
+                record(pending[0], pending[1], pending[2].results())
+            if current is None:
+                break
+            pending = current
+    finally:
+        if pool is not None:
+            pool.close()
     if checks is None and position.head:
         with write_transaction(engine) as connection:
             _lock_cursor(connection, project_id)
@@ -380,12 +354,9 @@ def _record_chunk(
                 .distinct()
             ).scalars()
         )
-        for result in results:
-            if result.sample in changed:
-                continue
-            recorded += record_findings(
-                connection, project_id, result.sample, result.found, result.ran
-            )
+        kept = [result for result in results if result.sample not in changed]
+        recorded += record_many(connection, project_id, [(r.sample, r.found, r.ran) for r in kept])
+        for result in kept:
             counts.update((finding.check, finding.severity.value) for finding in result.found)
     nested: dict[str, dict[str, int]] = {}
     for (check, severity), count in sorted(counts.items()):
@@ -412,6 +383,15 @@ class QaParams(BaseModel):
         default_factory=CheckSettings, description="The checks' tolerances."
     )
     chunk: int = Field(default=CHUNK, ge=1, le=10_000, description="Samples per transaction.")
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description=(
+            "Worker processes that check samples; none: one per core (at most 4) for a "
+            f"project of {POOL_FROM} samples or more, else the job's own."
+        ),
+    )
 
     @field_validator("checks")
     @classmethod
@@ -441,6 +421,7 @@ def qa_job(context: JobContext, params: QaParams) -> dict[str, Any]:
         context.checkpoint_to(position.to_json())
         context.progress(position.samples / max(1, total), f"{position.samples} of {total}")
 
+    workers = params.workers or (default_workers() if total - start.samples >= POOL_FROM else 1)
     end = check_project(
         context.engine,
         project_id,
@@ -448,6 +429,7 @@ def qa_job(context: JobContext, params: QaParams) -> dict[str, Any]:
         settings=params.settings,
         start=start,
         chunk=params.chunk,
+        workers=workers,
         on_chunk=chunk_done,
     )
     return {
