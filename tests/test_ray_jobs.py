@@ -1,5 +1,6 @@
 """The same job code on a real Ray cluster: a local head started by the test, an export
-job run as a Ray task against an SQLite store file, its shards, progress and logs."""
+job run as a Ray task against an SQLite store file, its shards, progress and logs, and a
+batch run of the QA checks."""
 
 import contextlib
 import io
@@ -21,13 +22,20 @@ from sqlalchemy import Engine
 
 from conftest import TESTER
 from jobtools import add_samples, shard_bytes
+from overlap_samples import with_bob
 from rosetta.core.ontology import Ontology
+from rosetta.demo.build import demo_samples
+from rosetta.services.check_registry import select_checks
 from rosetta.services.exporter import export_jsonl
+from rosetta.services.findings import project_findings
+from rosetta.services.importer import import_samples
 from rosetta.services.job_kinds import export_dir, submit
 from rosetta.services.job_worker import Worker
 from rosetta.services.jobs import read_log
-from rosetta.services.projects import create_project
+from rosetta.services.projects import create_project, load_ontology
+from rosetta.services.sample_checks import check_sample
 from rosetta.store.engine import open_store
+from rosetta.store.records import load_sample
 
 RAY = Path(sys.executable).with_name("ray")
 
@@ -130,3 +138,31 @@ def test_a_failing_ray_task_fails_its_job(
         "failed",
         "uploads/missing.jsonl: no such file in the data folder",
     )
+
+
+def test_a_batch_qa_run_runs_as_a_ray_task(
+    ray_address: str, store: Engine, demo_ontology: Ontology, tmp_path: Path
+) -> None:
+    """The ``qa`` job on Ray records what the checks find here (every installed check,
+    the demo's samples with a second annotator's perturbed copy)."""
+    project = create_project(store, "qa-on-ray", demo_ontology, TESTER)
+    import_samples(store, project.id, [with_bob(s) for s in demo_samples()], TESTER)
+    job = submit(store, TESTER, "qa", project.id, {"chunk": 2})
+    [done] = Worker(store, data_dir=tmp_path / "data", ray_address=ray_address).run_until_idle()
+    assert (done.id, done.status, done.error) == (job.id, "done", None)
+    with store.connect() as connection:
+        ontology = load_ontology(connection, project.id)
+        expected = sorted(
+            (finding.sample, finding.check, finding.message)
+            for sample in demo_samples()
+            for finding in check_sample(
+                load_sample(connection, sample.id), ontology, select_checks()
+            ).found
+        )
+        stored = sorted(
+            (f.sample, f.check, f.message) for f in project_findings(connection, project.id).items
+        )
+        messages = [line.message for line in read_log(connection, job.id)]
+    assert stored == expected and len(expected) == 3
+    assert done.result is not None and done.result["samples"] == len(demo_samples())
+    assert any(m.startswith("running as a Ray task") for m in messages)
