@@ -12,6 +12,7 @@ installed checks by name and send back what they found. Only installed checks (t
 registry's, found by name in every process) and no embedder can go to a pool.
 """
 
+import gc
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -153,13 +154,21 @@ class PoolRun:
 def _check_part(
     lines: list[bytes], ontology: str, names: list[str], settings: str
 ) -> list[Checked]:
-    """A worker's share of a chunk (runs in the worker process)."""
-    return check_lines(
-        lines,
-        _ontology(ontology),
-        select_checks(names),
-        settings=CheckSettings.model_validate_json(settings),
-    )
+    """A worker's share of a chunk (runs in the worker process, which does nothing else).
+
+    The cyclic garbage collector is paused meanwhile: parsing a sample makes hundreds of
+    objects, none in a cycle (reference counting frees them), and the collections their
+    number set off took two thirds of the parsing time."""
+    gc.disable()
+    try:
+        return check_lines(
+            lines,
+            _ontology(ontology),
+            select_checks(names),
+            settings=CheckSettings.model_validate_json(settings),
+        )
+    finally:
+        gc.enable()
 
 
 @lru_cache(maxsize=4)
