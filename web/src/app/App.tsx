@@ -13,6 +13,8 @@ import { useSession } from "./session";
 const SamplePage = lazy(() => import("../pages/SamplePage"));
 /** The metrics page (Observable Plot) loads when first opened. */
 const MetricsPage = lazy(() => import("../pages/MetricsPage"));
+/** The quality page loads when first opened. */
+const QualityPage = lazy(() => import("../pages/QualityPage"));
 
 /** The whole workspace: the login page, or the shell around the page the address names. */
 export function App() {
@@ -40,6 +42,8 @@ function title(route: Route): string {
       return `review queue of ${route.project}`;
     case "metrics":
       return `annotator metrics of ${route.project}`;
+    case "quality":
+      return `quality of ${route.project}`;
     case "sample":
       return route.sample;
     case "not-found":
@@ -94,6 +98,12 @@ function Page({ route }: { route: Exclude<Route, { name: "login" }> }) {
       return (
         <Suspense fallback={<p className="muted page">Loading the metrics…</p>}>
           <MetricsPage project={route.project} />
+        </Suspense>
+      );
+    case "quality":
+      return (
+        <Suspense fallback={<p className="muted page">Loading the quality page…</p>}>
+          <QualityPage project={route.project} />
         </Suspense>
       );
     case "sample":

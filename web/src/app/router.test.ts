@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { loginPath, parseRoute, projectPath, reviewPath, safeNext, samplePath, taskPath } from "./router";
+import { loginPath, parseRoute, projectPath, qualityPath, reviewPath, safeNext, samplePath, taskPath } from "./router";
 
 describe("parseRoute", () => {
   it("names each page of the workspace", () => {
@@ -59,6 +59,8 @@ describe("paths", () => {
     expect(parseRoute(selected.pathname, selected.search)).toMatchObject({ sample: "s&1", select: "a b&c" });
     const review = new URL(reviewPath("p/1 x"), "http://host");
     expect(parseRoute(review.pathname, review.search)).toEqual({ name: "review", project: "p/1 x" });
+    const quality = new URL(qualityPath("p/1 x"), "http://host");
+    expect(parseRoute(quality.pathname, quality.search)).toEqual({ name: "quality", project: "p/1 x" });
     const list = new URL(projectPath("p 1", new URLSearchParams({ stale: "true" })), "http://host");
     const route = parseRoute(list.pathname, list.search);
     expect(route.name === "samples" && [route.project, route.query.get("stale")]).toEqual(["p 1", "true"]);

@@ -7,6 +7,7 @@
  *     /app/p/{project}      a project's samples (filters in the query string)
  *     /app/p/{project}/review   its review queue: stale links and flagged annotations
  *     /app/p/{project}/metrics  its annotator metrics (a person's own for annotators)
+ *     /app/p/{project}/quality  its quality: the QA checks' findings and agreement
  *     /app/s/{sample}       one sample's workspace (`?project=` names its project,
  *                           `?select=` an annotation, link or entity to select,
  *                           `?task=` the task slot it is worked as)
@@ -24,6 +25,7 @@ export type Route =
   | { name: "samples"; project: string; query: URLSearchParams }
   | { name: "review"; project: string }
   | { name: "metrics"; project: string }
+  | { name: "quality"; project: string }
   | {
       name: "sample";
       sample: string;
@@ -55,6 +57,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (value === undefined) return notFound;
   if (page === "p" && rest.length === 1 && rest[0] === "review") return { name: "review", project: value };
   if (page === "p" && rest.length === 1 && rest[0] === "metrics") return { name: "metrics", project: value };
+  if (page === "p" && rest.length === 1 && rest[0] === "quality") return { name: "quality", project: value };
   if (rest.length > 0) return notFound;
   if (page === "p") return { name: "samples", project: value, query };
   if (page === "s") {
@@ -91,6 +94,11 @@ export function reviewPath(project: string): string {
 /** The project's annotator metrics. */
 export function metricsPath(project: string): string {
   return `${BASE}/p/${encodeURIComponent(project)}/metrics`;
+}
+
+/** The project's quality page. */
+export function qualityPath(project: string): string {
+  return `${BASE}/p/${encodeURIComponent(project)}/quality`;
 }
 
 /** One sample's workspace; `project` (its name) lets the page link back to the list, and

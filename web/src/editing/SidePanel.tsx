@@ -2,6 +2,7 @@ import { VirtualList } from "../ui/VirtualList";
 import { useWork } from "../workspace/Workspace";
 import { entityName } from "./describe";
 import { EscalationsPanel } from "./EscalationsPanel";
+import { FindingsPanel } from "./FindingsPanel";
 import { useCommandContext, useEditing, useEditor, useReviewer } from "./EditingProvider";
 import { Inspector } from "./Inspector";
 import { LinksList } from "./LinksList";
@@ -10,7 +11,8 @@ import { ReviewPanel, VerdictNote } from "./ReviewPanel";
 /** Beside the panes: in review mode the sample's review (its verdict and each annotation's
  * state), else the verdict it got, if any; the selection in detail, every link of the
  * sample (where review mode accepts and rejects them), and its entities, the two lists
- * drawing only the rows in view; the questions asked about it (and asking one). */
+ * drawing only the rows in view; the QA checks' findings on it; the questions asked about
+ * it (and asking one). */
 export function SidePanel() {
   const context = useCommandContext();
   const { canReview } = useEditing();
@@ -30,6 +32,7 @@ export function SidePanel() {
         )
       )}
       <Inspector />
+      <FindingsPanel />
       <EscalationsPanel />
       <section className="side-section" aria-label="Links of the sample">
         <h2>

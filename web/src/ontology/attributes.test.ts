@@ -114,6 +114,12 @@ describe("attributeInputs", () => {
         options: ["astronaut", "speaker", "bystander"],
       },
       { name: "occluded", required: false, type: "bool" },
+      {
+        name: "expression",
+        required: false,
+        type: "enum",
+        options: ["neutral", "smile", "frown"],
+      },
     ]);
     expect(attributeInputs(demo, "scene")).toEqual([
       { name: "quality", required: false, type: "number", min: 0, max: 1 },
@@ -125,6 +131,12 @@ describe("attributeInputs", () => {
         type: "text",
         maxLength: null,
         pattern: "[a-z]{2}(-[A-Z]{2})?",
+      },
+      {
+        name: "tone",
+        required: false,
+        type: "enum",
+        options: ["neutral", "happy", "frustrated"],
       },
     ]);
     expect(attributeInputs(demo, "car")).toEqual([]);

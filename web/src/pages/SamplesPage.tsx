@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } fro
 
 import { api } from "../app/api";
 import { Link } from "../app/Link";
-import { metricsPath, navigate, projectPath, reviewPath, samplePath, taskPath } from "../app/router";
+import { metricsPath, navigate, projectPath, qualityPath, reviewPath, samplePath, taskPath } from "../app/router";
 import { useLoad } from "../app/useLoad";
 import { unwrap } from "../api/client";
 import { reviewsAs } from "../editing/project";
@@ -47,6 +47,7 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
         {info.state === "done" && <span className="badge">{info.data.role}</span>}
         <span className="spacer" />
         {info.state === "done" && reviewsAs(info.data.role) && <Link href={reviewPath(project)}>Review queue</Link>}
+        {info.state === "done" && reviewsAs(info.data.role) && <Link href={qualityPath(project)}>Quality</Link>}
         {info.state === "done" && (
           <Link href={metricsPath(project)}>{reviewsAs(info.data.role) ? "Annotator metrics" : "My metrics"}</Link>
         )}
