@@ -86,4 +86,5 @@ bench: $(STAMP) system-tools web
 	$(BIN)/python bench/clocks.py
 	$(BIN)/python bench/align.py
 	$(BIN)/python bench/media.py
+	$(BIN)/python bench/qa_batch.py --n 100000
 	$(BIN)/python bench/workspace_scale.py --runs 3

@@ -55,6 +55,8 @@ def build(workdir: Path, n: int) -> Path:
     print(f"built {n:,} samples in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     engine.dispose()
     partial.rename(db)
+    for lock in workdir.glob(partial.name + "*"):
+        lock.unlink()  # the writers' lock file the store left beside it
     source.unlink()
     return db
 
