@@ -83,6 +83,16 @@ def test_findings_through_the_sdk(engine: Engine, project: Project, tmp_path: Pa
         metrics = rev.annotator_metrics(project.name)
         (person,) = [p for p in metrics.annotators if p.user == "ann"]
         assert person.metrics.open_findings == 1
+        # a new narrow box counts at once: the metrics check what changed first
+        create_annotation(
+            engine,
+            project.id,
+            "s2",
+            box("b3", "s2", "person").model_copy(update={"geometry": Box(x=1, y=1, w=1, h=9)}),
+            Actor("ann"),
+        )
+        (person,) = [p for p in rev.annotator_metrics(project.name).annotators if p.user == "ann"]
+        assert person.metrics.open_findings == 2
 
         with pytest.raises(PermissionDenied):
             rev.run_checks(project.name)
@@ -92,5 +102,5 @@ def test_findings_through_the_sdk(engine: Engine, project: Project, tmp_path: Pa
         assert done.result is not None
         assert (done.result["samples"], done.result["findings"]) == (
             3,
-            {"narrow-box": {"warning": 2}},
+            {"narrow-box": {"warning": 3}},  # b0, b1 and b3
         )

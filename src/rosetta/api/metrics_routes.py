@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rosetta.api.auth import CurrentUser, policy, require
-from rosetta.api.deps import Db
+from rosetta.api.deps import Db, Store
+from rosetta.api.finding_routes import bring_up_to_date
 from rosetta.api.lookup import project_scope
 from rosetta.core.errors import RuleViolation
 from rosetta.core.policies import can_read_metrics_of, can_review, sees_peer_metrics
@@ -49,6 +50,7 @@ def _window(since: float | None, until: float | None) -> None:
 def annotator_metrics(
     *,
     db: Db,
+    store: Store,
     caller: CurrentUser,
     project: str,
     since: Since = None,
@@ -61,6 +63,7 @@ def annotator_metrics(
     scope = project_scope(db, caller, project)
     require(can_review(scope.access), "read the annotator metrics of", f"project {project!r}")
     _window(since, until)
+    bring_up_to_date(db, store, scope.project.id)  # the open findings count
     return project_metrics(
         db, MetricScope(scope.project.id, since, until), bucket=bucket, audit=True, peers=True
     )
@@ -70,6 +73,7 @@ def annotator_metrics(
 def annotator_metrics_of(
     *,
     db: Db,
+    store: Store,
     caller: CurrentUser,
     project: str,
     user: str,
@@ -83,6 +87,7 @@ def annotator_metrics_of(
     person = find_user(db, user)
     require(can_read_metrics_of(scope.access, person.name), "read the metrics of", f"{user!r}")
     _window(since, until)
+    bring_up_to_date(db, store, scope.project.id)
     found = project_metrics(
         db,
         MetricScope(scope.project.id, since, until, user_id=person.id, user=person.name),
