@@ -130,6 +130,7 @@ def test_a_manager_migrates_the_ontology_against_the_version_they_read(
         "relabelled": {"cat": 1},
         "flagged": 0,
         "stale_links": 0,
+        "dropped_rules": [],
     }
     assert clients["ann"].get("/api/samples/s1").status_code == 404  # not assigned
     labels = [a["label"] for a in clients["rev"].get("/api/samples/s1").json()["annotations"]]

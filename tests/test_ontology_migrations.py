@@ -123,6 +123,7 @@ def test_add_class_changes_no_annotation_and_new_ones_may_use_it(
         "relabelled": {},
         "flagged": 0,
         "stale_links": 0,
+        "dropped_rules": [],
     }
     assert _sample(engine) == before
     created = create_annotation(engine, zoo.id, "s1", box("r2", "s1", "robot"), TESTER)
@@ -204,6 +205,7 @@ def test_rename_relabels_annotations_and_entities_and_keeps_the_old_version(
         "relabelled": {"cat": 2},
         "flagged": 0,
         "stale_links": 0,
+        "dropped_rules": [],
     }
     kitty = _annotation(engine, "kitty")
     assert (kitty.label, kitty.revision, kitty.ontology_version, kitty.flags) == (
@@ -518,6 +520,7 @@ def test_a_guideline_only_change_makes_a_version_and_touches_no_annotation(
         "relabelled": {},
         "flagged": 0,
         "stale_links": 0,
+        "dropped_rules": [],
     }
     assert _sample(engine) == before
     assert {link.status for link in before.links} == {"confirmed"}
@@ -744,3 +747,76 @@ def test_a_migration_file_that_is_not_well_formed_names_the_field() -> None:
         parse_migration({"operations": [{"op": "rename_class", "from": "a"}]}, source="m.yaml")
     with pytest.raises(OntologyError, match="operations: List should have at least 1 item"):
         parse_migration({"operations": []})
+
+
+def _ruled() -> Ontology:
+    tone = {"name": "tone", "type": "enum", "values": ["calm", "frustrated"]}
+    face = {"name": "expression", "type": "enum", "values": ["smile", "frown"]}
+    return parse_ontology(
+        {
+            "classes": [
+                {"name": "speech", "attributes": [tone]},
+                {"name": "face", "attributes": [face]},
+            ],
+            "relations": [{"name": "synchronized-with", "directed": False}],
+            "attribute_rules": [
+                {
+                    "name": "frustrated-not-smiling",
+                    "when": {"class": "speech", "attribute": "tone", "values": ["frustrated"]},
+                    "excludes": [{"class": "face", "attribute": "expression", "values": ["smile"]}],
+                }
+            ],
+        }
+    )
+
+
+def test_attribute_rules_survive_migrations_and_follow_their_classes() -> None:
+    unrelated, _ = plan_migration(_ruled(), _migration({"op": "add_class", "class": {"name": "x"}}))
+    assert unrelated.attribute_rules == _ruled().attribute_rules
+    renamed, plan = plan_migration(
+        _ruled(), _migration({"op": "rename_class", "from": "face", "to": "visage"})
+    )
+    (rule,) = renamed.attribute_rules
+    assert [c.class_ for c in (rule.when, *rule.excludes)] == ["speech", "visage"]
+    assert plan.relabel == {"face": "visage"}
+
+
+def test_attribute_rules_are_set_replaced_and_removed_by_migrations() -> None:
+    stricter = {
+        "name": "frustrated-not-smiling",
+        "relations": ["synchronized-with"],
+        "when": {"class": "speech", "attribute": "tone", "values": ["frustrated"]},
+        "excludes": [{"class": "face", "attribute": "expression", "values": ["smile", "frown"]}],
+    }
+    replaced, plan = plan_migration(
+        _ruled(), _migration({"op": "set_attribute_rule", "rule": stricter})
+    )
+    assert [r.model_dump() for r in replaced.attribute_rules] == [{"description": None, **stricter}]
+    assert plan.affected() == set()  # no annotation changes
+    removed, _ = plan_migration(
+        _ruled(), _migration({"op": "remove_attribute_rule", "name": "frustrated-not-smiling"})
+    )
+    assert removed.attribute_rules == []
+    with pytest.raises(OntologyError, match="remove_attribute_rule: there is no rule 'nope'"):
+        plan_migration(_ruled(), _migration({"op": "remove_attribute_rule", "name": "nope"}))
+    bad = {**stricter, "when": {"class": "speech", "attribute": "pitch", "values": [1]}}
+    with pytest.raises(OntologyError, match="rule 'frustrated-not-smiling' names a class that"):
+        plan_migration(_ruled(), _migration({"op": "set_attribute_rule", "rule": bad}))
+
+
+def test_a_rule_whose_class_cannot_keep_it_is_dropped_and_reported() -> None:
+    """A split moves the rule to the default class; without the attribute the rule reads,
+    the rule cannot follow: the new version leaves it out and the plan names it."""
+    split, plan = plan_migration(
+        _ruled(),
+        _migration(
+            {
+                "op": "split_class",
+                "source": "face",
+                "into": [{"name": "adult-face"}, {"name": "child-face"}],
+                "default": "adult-face",
+            }
+        ),
+    )
+    assert split.attribute_rules == []
+    assert plan.dropped_rules == ["frustrated-not-smiling"]

@@ -204,4 +204,6 @@ def migration_summary(report: MigrationReport) -> Table:
         table.add_row(f"relabelled from {label}", str(count))
     table.add_row("annotations flagged for review", str(report.flagged))
     table.add_row("links turned stale", str(report.stale_links))
+    for rule in report.dropped_rules:
+        table.add_row(f"attribute rule dropped: {rule}", "1")
     return table

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from rosetta.core.errors import OntologyError
 from rosetta.core.ontology import (
     AttributeDef,
+    AttributeRule,
     Clarification,
     ClassDef,
     EndpointRule,
@@ -108,6 +109,21 @@ class AddClarification(_GuidelineOp):
     clarification: Clarification
 
 
+class SetAttributeRule(_Op):
+    """Add an attribute compatibility rule, or replace the rule of the same name;
+    annotations are left as they are (the ``attribute-consistency`` check applies it)."""
+
+    op: Literal["set_attribute_rule"] = "set_attribute_rule"
+    rule: AttributeRule
+
+
+class RemoveAttributeRule(_Op):
+    """Remove the attribute compatibility rule `name`."""
+
+    op: Literal["remove_attribute_rule"] = "remove_attribute_rule"
+    name: str
+
+
 Operation = Annotated[
     AddClass
     | AddAttribute
@@ -117,7 +133,9 @@ Operation = Annotated[
     | SplitClass
     | DeprecateClass
     | SetGuideline
-    | AddClarification,
+    | AddClarification
+    | SetAttributeRule
+    | RemoveAttributeRule,
     Field(discriminator="op"),
 ]
 
@@ -137,12 +155,15 @@ class RelabelPlan(BaseModel):
     ``relabel`` maps every label that changes to its final label (chained operations are
     composed); ``flags`` lists, per label, why its annotations need a person's review;
     ``stale_links`` holds the labels whose meaning changed, so links touching their
-    annotations must be confirmed again.
+    annotations must be confirmed again. ``dropped_rules`` names the attribute rules that
+    could not follow their classes (a class merged or split into classes without the
+    attribute the rule reads): the new version no longer has them.
     """
 
     relabel: dict[str, str] = Field(default_factory=dict)
     flags: dict[str, list[str]] = Field(default_factory=dict)
     stale_links: set[str] = Field(default_factory=set)
+    dropped_rules: list[str] = Field(default_factory=list)
 
     def final(self, label: str) -> str:
         """The label an annotation labelled `label` carries after the migration."""
@@ -170,6 +191,7 @@ class _Draft:
     base: Ontology
     classes: dict[str, ClassDef]
     relations: list[RelationType]
+    rules: dict[str, AttributeRule]
     #: every class of the base version -> the name its annotations carry now
     current: dict[str, str]
     flags: dict[str, list[str]] = field(default_factory=dict)
@@ -181,6 +203,7 @@ class _Draft:
             base=ontology,
             classes={c.name: c for c in ontology.classes},
             relations=list(ontology.relations),
+            rules={rule.name: rule for rule in ontology.attribute_rules},
             current={c.name: c.name for c in ontology.classes},
         )
 
@@ -216,6 +239,16 @@ class _Draft:
                     ends[side] = rule.model_copy(update={"classes": list(dict.fromkeys(renamed))})
             if ends:
                 self.relations[index] = rel.model_copy(update=ends)
+        for rule_name, attribute_rule in self.rules.items():
+            conditions = [attribute_rule.when, *attribute_rule.excludes]
+            if any(c.class_ == old for c in conditions):
+                when, *excludes = (
+                    c.model_copy(update={"class_": new}) if c.class_ == old else c
+                    for c in conditions
+                )
+                self.rules[rule_name] = attribute_rule.model_copy(
+                    update={"when": when, "excludes": excludes}
+                )
 
     def add_class(self, op: AddClass) -> None:
         if op.cls.name in self.classes:
@@ -320,6 +353,19 @@ class _Draft:
         clarifications = [*target.guideline.clarifications, op.clarification]
         self.guide(target, target.guideline.model_copy(update={"clarifications": clarifications}))
 
+    def set_attribute_rule(self, op: SetAttributeRule) -> None:
+        self.rules[op.rule.name] = op.rule
+        if not self.followed(op.rule):
+            raise OntologyError(
+                f"set_attribute_rule: rule {op.rule.name!r} names a class that does not exist "
+                "or lacks the attribute it reads"
+            )
+
+    def remove_attribute_rule(self, op: RemoveAttributeRule) -> None:
+        if op.name not in self.rules:
+            raise OntologyError(f"remove_attribute_rule: there is no rule {op.name!r}")
+        del self.rules[op.name]
+
     def apply(self, op: Operation) -> None:
         match op:
             case AddClass():
@@ -340,14 +386,33 @@ class _Draft:
                 self.set_guideline(op)
             case AddClarification():
                 self.add_clarification(op)
+            case SetAttributeRule():
+                self.set_attribute_rule(op)
+            case RemoveAttributeRule():
+                self.remove_attribute_rule(op)
+
+    def followed(self, rule: AttributeRule) -> bool:
+        """Whether every class `rule` names still exists with the attribute it reads."""
+        lookup = Ontology.model_construct(classes=list(self.classes.values()))
+        for condition in (rule.when, *rule.excludes):
+            if condition.class_ is None:
+                continue
+            if condition.class_ not in self.classes:
+                return False
+            if condition.attribute not in lookup.attributes_of(condition.class_):
+                return False
+        return True
 
     def result(self) -> tuple[Ontology, RelabelPlan]:
+        kept = [rule for rule in self.rules.values() if self.followed(rule)]
+        dropped = [rule.name for rule in self.rules.values() if not self.followed(rule)]
         try:
             upgraded = Ontology(
                 name=self.base.name,
                 version=self.base.version + 1,
                 classes=list(self.classes.values()),
                 relations=self.relations,
+                attribute_rules=kept,
             )
         except ValidationError as exc:
             raise OntologyError(
@@ -357,6 +422,7 @@ class _Draft:
             relabel={old: now for old, now in self.current.items() if old != now},
             flags=self.flags,
             stale_links=self.stale_links,
+            dropped_rules=dropped,
         )
         return upgraded, plan
 

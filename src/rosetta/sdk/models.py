@@ -90,13 +90,15 @@ class OntologyVersion(_Answer):
 
 class MigrationReport(_Answer):
     """What an ontology migration did: annotations relabelled (per label they had),
-    annotations flagged, and links that turned stale."""
+    annotations flagged, links that turned stale, and attribute rules dropped because
+    their classes could not keep them."""
 
     from_version: int
     to_version: int
     relabelled: dict[str, int]
     flagged: int
     stale_links: int
+    dropped_rules: list[str] = []
 
 
 class Member(_Answer):

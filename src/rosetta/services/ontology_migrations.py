@@ -57,7 +57,8 @@ class MigrationReport:
     """What a migration did.
 
     ``relabelled`` counts relabelled annotations per label they had before; ``flagged``
-    counts annotations that got a new flag; ``stale_links`` the links that turned stale.
+    counts annotations that got a new flag; ``stale_links`` the links that turned stale;
+    ``dropped_rules`` names the attribute rules that could not follow their classes.
     """
 
     from_version: int
@@ -65,6 +66,7 @@ class MigrationReport:
     relabelled: dict[str, int]
     flagged: int
     stale_links: int
+    dropped_rules: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -291,6 +293,7 @@ def migrate_ontology_in(
         relabelled=run.relabelled,
         flagged=run.flagged,
         stale_links=run.stale_links,
+        dropped_rules=plan.dropped_rules,
     )
     before = current.model_dump(mode="json", exclude_none=True)
     after = upgraded.model_dump(mode="json", exclude_none=True)

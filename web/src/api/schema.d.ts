@@ -3356,7 +3356,8 @@ export interface components {
          * @description What a migration did.
          *
          *     ``relabelled`` counts relabelled annotations per label they had before; ``flagged``
-         *     counts annotations that got a new flag; ``stale_links`` the links that turned stale.
+         *     counts annotations that got a new flag; ``stale_links`` the links that turned stale;
+         *     ``dropped_rules`` names the attribute rules that could not follow their classes.
          */
         MigrationReport: {
             /** From Version */
@@ -3371,6 +3372,8 @@ export interface components {
             flagged: number;
             /** Stale Links */
             stale_links: number;
+            /** Dropped Rules */
+            dropped_rules?: string[];
         };
         /**
          * Modality
@@ -3826,6 +3829,11 @@ export interface components {
              * @default 500
              */
             chunk: number;
+            /**
+             * Workers
+             * @description Worker processes that check samples; none: one per core (at most 4) for a project of 2000 samples or more, else the job's own.
+             */
+            workers?: number | null;
         };
         /**
          * Qualification
