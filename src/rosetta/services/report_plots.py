@@ -71,7 +71,7 @@ def class_agreement(classes: Sequence[ClassAgreement]) -> str | None:
         axes.set_yticks(range(len(rows)), [f"{c.label} ({c.modality})" for c in rows])
         axes.set_xlim(0, 1)
         axes.set_xlabel("F1 between annotators")
-        axes.legend(loc="lower right", frameon=False)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return _svg(figure)
 
 
@@ -129,7 +129,7 @@ def findings_by_check(counts: Sequence[FindingCount]) -> str | None:
             left += values
         axes.set_yticks(range(len(checks)), checks)
         axes.set_xlabel("open findings")
-        axes.legend(loc="lower right", frameon=False)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return _svg(figure)
 
 
@@ -150,7 +150,7 @@ def findings_over_time(days: Sequence[FindingsOnDay]) -> str | None:
         ticks = list(range(0, len(all_days), step))
         axes.set_xticks(ticks, [all_days[i] for i in ticks], rotation=30, ha="right")
         axes.set_ylabel("new findings")
-        axes.legend(loc="upper left", frameon=False, fontsize=7)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7)
         return _svg(figure)
 
 
