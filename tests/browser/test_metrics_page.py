@@ -124,6 +124,8 @@ def test_the_dashboard_shows_the_apis_numbers(
     assert _cells(page, "grace")["handed_in"] == "2"
     agreement = people["ada"]["agreement"]["mean"]["value"]
     assert ada["agreement"] == f"{round(agreement * 100)}%"
+    # the demo's stale link and the unmentioned shuttle are about ada's work
+    assert ada["open_findings"] == str(people["ada"]["open_findings"]) == "2"
 
     # sorting: by tasks, most first, then flipped; the headers say so
     tasks_header = table.locator('th[data-column="handed_in"]')

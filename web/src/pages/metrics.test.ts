@@ -75,6 +75,7 @@ describe("the table", () => {
     expect(cell(column("accuracy"), first.metrics)).toBe("90%");
     expect(cell(column("active"), first.metrics)).toBe("0.5");
     expect(cell(column("first_pass"), first.metrics)).toBe("–");
+    expect(cell(column("open_findings"), { ...first.metrics, open_findings: 3 })).toBe("3");
   });
 });
 

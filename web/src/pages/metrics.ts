@@ -82,6 +82,13 @@ export const COLUMNS: readonly Column[] = [
     format: fixed(1),
   },
   {
+    key: "open_findings",
+    label: "QA findings",
+    title: "Open findings of the QA checks about the person's work",
+    value: (m) => m.open_findings,
+    format: count,
+  },
+  {
     key: "first_pass",
     label: "First pass",
     title: "Reviewed samples accepted without a return first",
