@@ -44,7 +44,7 @@ def test_the_picker_shows_the_highlighted_class_guideline_and_the_inspector_on_d
         "A human being, wherever they appear: seen (box the whole visible body with what they "
         "wear, a helmet or a suit included), heard (an interval over their whole speaking "
         "turn) or named (a span over the words that name them). Set role; set occluded when "
-        "something hides part of the body."
+        "something hides part of the body; set expression when the face shows."
     )
     examples = guideline.get_by_role("list", name="Examples", exact=True)
     expect(examples.get_by_role("link").first).to_have_attribute(
