@@ -11,7 +11,8 @@ LAYERS = [
     "rosetta.api",
     "rosetta.demo",
     "rosetta.services",
-    "rosetta.store | rosetta.formats | rosetta.media",
+    "rosetta.store | rosetta.formats",
+    "rosetta.media",
     "rosetta.core",
 ]
 

@@ -31,6 +31,7 @@ from rosetta.api.app import ENVIRONMENT_FACTORY, server_app
 from rosetta.cli import render
 from rosetta.cli.clocks import clock_app
 from rosetta.cli.common import actor, open_url, project_of, sqlite_path, store
+from rosetta.cli.formats import format_app
 from rosetta.cli.media import media_app
 from rosetta.cli.qa import qa_app
 from rosetta.cli.users import user_app
@@ -91,6 +92,7 @@ app.add_typer(ontology_app, name="ontology")
 app.add_typer(clock_app, name="clock")
 app.add_typer(media_app, name="media")
 app.add_typer(qa_app, name="qa")
+app.add_typer(format_app, name="format")
 app.add_typer(user_app, name="user")
 app.command()(worker)
 

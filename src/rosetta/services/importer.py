@@ -135,10 +135,12 @@ def import_samples(
     actor: Actor,
     *,
     batch_size: int = 500,
+    new_ids: bool = False,
     settings: Settings | None = None,
 ) -> ImportReport:
     """Import sample records (validated and written like the lines of a file, in batches;
-    media probed as `import_jsonl` probes it under `settings`).
+    media probed as `import_jsonl` probes it under `settings`); `new_ids` gives every
+    record a fresh id as `import_jsonl` does.
 
     Errors name the file ``<samples>`` and the 1-based position of the sample.
     """
@@ -151,7 +153,7 @@ def import_samples(
         ontology,
         actor,
         file=SAMPLES_SOURCE,
-        new_ids=False,
+        new_ids=new_ids,
         tracker=None,
         settings=settings,
     )

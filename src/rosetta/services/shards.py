@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
 from rosetta.core.errors import NotFoundError
+from rosetta.services.dataset_card import ExportParameters, write_dataset_card
 from rosetta.services.exporter import CHUNK, TrackForm, sample_lines
 from rosetta.services.projects import find_project
 
@@ -145,6 +146,8 @@ def export_shards(
 
     `on_shard` is called with the position after each finished shard (save it to resume
     from there); `progress` with the number of samples exported so far, after each chunk.
+    When every shard is written, the dataset card (`rosetta.services.dataset_card`) goes
+    beside them.
     An exception (from a callback too) removes the partial shard and propagates.
     """
     if shard_size < 1:
@@ -172,6 +175,14 @@ def export_shards(
         position = Position(position.shards + 1, position.samples + count, last)
         if on_shard is not None:
             on_shard(position)
+    parameters = ExportParameters(
+        format="native-shards",
+        tracks=tracks,
+        files=[shard.name for shard in list_shards(directory)],
+        samples=position.samples,
+        options={"shard_size": shard_size, "formats": list(chosen)},
+    )
+    write_dataset_card(engine, project_id, directory, parameters)
     return position
 
 
