@@ -23,30 +23,34 @@ Tracks of kinds a `Track` cannot hold (``points``, ``polyline``, ``ellipse``,
 ``skeleton``, ``mask``, ``cuboid``: CVAT's 2D pseudo-cuboid) are still reported, with
 ``geometry`` ``None``, so an importer can say what it left out.
 
+Each track also keeps its shape elements as read (`CvatTrack.shapes`: every XML
+attribute, the ``<attribute>`` and skeleton children, the line), for what the native track
+does not hold. `read_video` yields the file's ``<meta>`` block (`CvatMeta`) before the
+tracks.
+
 The file is streamed: `xml.parsers.expat` is fed 64 KiB at a time and each track is
 yielded as soon as its end tag is read. Expat is used directly rather than
 ``ElementTree.iterparse`` because ElementTree does not tell an element's line, and every
 error here names the file, the line of the offending element and the attribute
-(`ImportFailed`). Expat expands no external entities and limits entity amplification.
+(`ImportFailed`). Entity declarations and external entities are refused
+(`rosetta.formats.cvat_xml.safe_parser`).
 """
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.parsers import expat
 
 from pydantic import ValidationError
 
-from rosetta.core.errors import ImportFailed, RosettaError
+from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Track, TrackFrame
+from rosetta.formats.cvat_xml import Capture, CvatMeta, Element, feed, read_meta, safe_parser
 
 #: The CVAT shape elements a `Track` holds, by the name of our track shape.
 SUPPORTED = {"box": "box", "polygon": "polygon"}
 #: The other CVAT shape elements that can appear in a track.
 UNSUPPORTED = frozenset({"points", "polyline", "ellipse", "skeleton", "mask", "cuboid"})
-
-_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,9 @@ class CvatTrack:
 
     ``shape`` is CVAT's element name (``box``, ``polygon``, ``points``, ...); ``geometry``
     the native track, or ``None`` for a kind a `Track` cannot hold. ``attributes`` maps a
-    frame to the mutable attributes CVAT wrote on it. ``line`` is where the track begins.
+    frame to the mutable attributes CVAT wrote on it. ``line`` is where the track begins;
+    ``attrs`` are the ``<track>`` element's XML attributes and ``shapes`` its shape
+    elements as read, in frame order.
     """
 
     id: str
@@ -65,6 +71,8 @@ class CvatTrack:
     line: int
     geometry: Track | None
     attributes: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    shapes: tuple[Element, ...] = ()
 
 
 @dataclass
@@ -75,19 +83,23 @@ class _Open:
     label: str
     source: str | None
     line: int
+    attrs: dict[str, str]
     shape: str | None = None
     frames: list[TrackFrame] = field(default_factory=list)
     attributes: dict[int, dict[str, str]] = field(default_factory=dict)
     last_frame: int = -1
+    shapes: list[Element] = field(default_factory=list)
 
 
 class _Reader:
-    """Expat handlers that turn the tracks into `CvatTrack` records."""
+    """Expat handlers that turn the meta block into a `CvatMeta` and the tracks into
+    `CvatTrack` records."""
 
     def __init__(self, file: str, parser: Any) -> None:
         self.file = file
         self.parser = parser
-        self.done: list[CvatTrack] = []
+        self.done: list[CvatMeta | CvatTrack] = []
+        self.capture = Capture()  # the <meta> block, or the shape element we are inside
         self.depth = 0
         self.track: _Open | None = None
         self.frame: int | None = None  # the frame of the shape element we are inside
@@ -100,8 +112,14 @@ class _Reader:
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
+        in_meta = self.depth == 2 and name == "meta"
+        in_shape = self.depth >= 3 and self.track is not None
+        if self.capture.active or in_meta or in_shape:
+            self.capture.start(name, attrs, self.parser.CurrentLineNumber)
         if self.depth == 1 and name != "annotations":
             raise self.fail("", f"expected a CVAT XML file (<annotations>), found <{name}>")
+        if self.depth == 2 and name == "image":
+            raise self.fail("", "an <image> belongs to a CVAT for images file, not to a video's")
         if self.depth == 2 and name == "version":
             self.version_line = self.parser.CurrentLineNumber
             self.text = []
@@ -111,6 +129,7 @@ class _Reader:
                 label=self._required(attrs, "label"),
                 source=attrs.get("source"),
                 line=self.parser.CurrentLineNumber,
+                attrs=dict(attrs),
             )
         elif self.depth == 3 and self.track is not None:
             self._shape(self.track, name, attrs)
@@ -119,6 +138,12 @@ class _Reader:
             self.text = []
 
     def end(self, name: str) -> None:
+        if self.capture.active:
+            element = self.capture.end()
+            if self.depth == 2:
+                self.done.append(read_meta(element, self.file))
+            elif self.depth == 3 and self.track is not None:
+                self.track.shapes.append(element)
         if self.depth == 2 and name == "version":
             version = "".join(self.text or ()).strip()
             self.text = None
@@ -143,6 +168,7 @@ class _Reader:
     def characters(self, data: str) -> None:
         if self.text is not None:
             self.text.append(data)
+        self.capture.characters(data)
 
     def _required(self, attrs: dict[str, str], name: str) -> str:
         value = attrs.get(name)
@@ -237,36 +263,30 @@ class _Reader:
             line=track.line,
             geometry=geometry,
             attributes=track.attributes,
+            attrs=track.attrs,
+            shapes=tuple(track.shapes),
         )
 
 
-def read_tracks(path: str | Path) -> Iterator[CvatTrack]:
-    """Stream the tracks of the CVAT for video 1.1 file at `path`, in file order.
+def read_video(path: str | Path) -> Iterator[CvatMeta | CvatTrack]:
+    """Stream the CVAT for video 1.1 file at `path`: its ``<meta>`` block (CVAT writes it
+    before the tracks; a file without one yields none) and then its tracks, in file order.
 
     Raises `ImportFailed` naming the file, the line and the attribute for anything that
     is not a well-formed CVAT 1.1 track.
     """
     file = str(path)
-    parser = expat.ParserCreate()
+    parser = safe_parser(file)
     reader = _Reader(file, parser)
     parser.StartElementHandler = reader.start
     parser.EndElementHandler = reader.end
     parser.CharacterDataHandler = reader.characters
-    parser.buffer_text = True
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, around a generator
-    except OSError as exc:
-        raise RosettaError(f"{file}: cannot read: {exc.strerror}") from None
-    with handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            try:
-                parser.Parse(chunk, not chunk)
-            except expat.ExpatError as exc:
-                raise ImportFailed(
-                    file, exc.lineno, "", f"not well-formed XML: {expat.errors.messages[exc.code]}"
-                ) from None
-            yield from reader.done
-            reader.done.clear()
-            if not chunk:
-                return
+    yield from feed(Path(path), parser, reader.done)
+
+
+def read_tracks(path: str | Path) -> Iterator[CvatTrack]:
+    """Stream the tracks of the CVAT for video 1.1 file at `path`, in file order (see
+    `read_video`)."""
+    for item in read_video(path):
+        if isinstance(item, CvatTrack):
+            yield item

@@ -1,0 +1,432 @@
+"""What CVAT for images and CVAT for video 1.1 XML files share: a safe streaming expat
+parser, captured elements (with their lines), the ``<meta>`` block (labels, their
+attributes' input types, the task's frame range and step, the frame size) and the
+attribute values typed by it, and the small pieces of XML writing both writers use.
+
+**Parsing.** Expat is used directly, fed 64 KiB at a time, because ElementTree (and
+defusedxml, which wraps it) does not tell an element's line, and every error names the
+file, the line of the offending element and its attribute. The parser refuses what
+defusedxml refuses: any ``<!ENTITY>`` declaration (internal ones are how a billion-laughs
+bomb grows; external ones read local files or URLs) and any external entity reference.
+CVAT never writes a DTD, so nothing a real file holds is refused.
+
+**Meta.** CVAT writes ``<meta><task>`` (a task export), ``<meta><job>`` (a job) or
+``<meta><project>`` (a project, labels only) before the annotations. What is read:
+``start_frame``, ``stop_frame``, ``frame_filter`` (``step=N``; empty: 1),
+``original_size`` (the video frame size), ``<meta><source>`` (the video's file name) and
+the labels with each attribute's ``input_type``. An attribute's value is typed by its input type (`typed_value`): checkbox
+``true``/``false`` -> bool, number -> int or float, select/radio/text -> str; an attribute
+the meta does not declare stays text.
+"""
+
+import math
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from xml.parsers import expat
+from xml.sax.saxutils import escape, quoteattr
+
+from rosetta.core.errors import ImportFailed, RosettaError
+from rosetta.core.ontology import AttributeDef, Ontology
+
+T = TypeVar("T")
+JsonDict = dict[str, Any]
+
+_CHUNK = 1 << 16
+
+
+def safe_parser(file: str) -> Any:
+    """An expat parser that refuses entity declarations and external entities, naming
+    `file` and the line (`ImportFailed`); its handlers are still to be set."""
+    parser = expat.ParserCreate()
+
+    def refuse_declaration(name: str, *_: object) -> None:
+        raise ImportFailed(
+            file,
+            parser.CurrentLineNumber,
+            "<!ENTITY>",
+            f"entity declarations are refused (entity {name!r}): a CVAT file has no DTD, "
+            "and entities are how XML bombs and external-entity reads work",
+        )
+
+    def refuse_external(_context: str, _base: str | None, system: str | None, *_: object) -> int:
+        raise ImportFailed(
+            file, parser.CurrentLineNumber, "<!DOCTYPE>", f"external entity {system!r} refused"
+        )
+
+    parser.EntityDeclHandler = refuse_declaration
+    parser.UnparsedEntityDeclHandler = refuse_declaration
+    parser.ExternalEntityRefHandler = refuse_external
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    return parser
+
+
+def feed(path: Path, parser: Any, done: list[T]) -> Iterator[T]:
+    """Feed the file at `path` to `parser` a chunk at a time, yielding what its handlers
+    appended to `done` after each chunk (so records stream out before the end of the file).
+    """
+    file = str(path)
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, around a generator
+    except OSError as exc:
+        raise RosettaError(f"{file}: cannot read: {exc.strerror}") from None
+    with handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            try:
+                parser.Parse(chunk, not chunk)
+            except expat.ExpatError as exc:
+                raise ImportFailed(
+                    file, exc.lineno, "", f"not well-formed XML: {expat.errors.messages[exc.code]}"
+                ) from None
+            yield from done
+            done.clear()
+            if not chunk:
+                return
+
+
+@dataclass
+class Element:
+    """An XML element as read: tag, attributes, the line it starts on, its text and
+    children. Shapes Rosetta has no geometry for are kept in a sample's metadata as
+    `to_json` and written back from it (`from_json`)."""
+
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    text: str = ""
+    children: list["Element"] = field(default_factory=list)
+
+    def find(self, tag: str) -> "Element | None":
+        """The first child called `tag`."""
+        return next((child for child in self.children if child.tag == tag), None)
+
+    def child_text(self, tag: str) -> str | None:
+        """The stripped text of the first child called `tag` (``None``: no such child)."""
+        child = self.find(tag)
+        return None if child is None else child.text.strip()
+
+    def attributes(self) -> list["Element"]:
+        """The ``<attribute name="...">value</attribute>`` children."""
+        return [child for child in self.children if child.tag == "attribute"]
+
+    def to_json(self) -> JsonDict:
+        """The element as JSON (``tag``, ``attrs``, ``text`` and ``children`` when there
+        are any; no line)."""
+        data: JsonDict = {"tag": self.tag, "attrs": dict(self.attrs)}
+        if self.text.strip():
+            data["text"] = self.text
+        if self.children:
+            data["children"] = [child.to_json() for child in self.children]
+        return data
+
+    @classmethod
+    def from_json(cls, data: JsonDict) -> "Element":
+        """The element `to_json` wrote."""
+        return cls(
+            tag=str(data["tag"]),
+            attrs={str(k): str(v) for k, v in data.get("attrs", {}).items()},
+            line=0,
+            text=str(data.get("text", "")),
+            children=[cls.from_json(child) for child in data.get("children", [])],
+        )
+
+
+class Capture:
+    """Builds `Element` trees from expat events: `start` and `end` each element below the
+    one capture began with, `characters` its text; `end` returns the element it closed."""
+
+    def __init__(self) -> None:
+        self._open: list[tuple[Element, list[str]]] = []
+
+    @property
+    def active(self) -> bool:
+        """Whether an element is being captured."""
+        return bool(self._open)
+
+    def start(self, tag: str, attrs: dict[str, str], line: int) -> None:
+        element = Element(tag, dict(attrs), line)
+        if self._open:
+            self._open[-1][0].children.append(element)
+        self._open.append((element, []))
+
+    def characters(self, data: str) -> None:
+        if self._open:
+            self._open[-1][1].append(data)
+
+    def end(self) -> Element:
+        element, text = self._open.pop()
+        element.text = "".join(text)
+        return element
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """An attribute a CVAT label declares, with its input type."""
+
+    name: str
+    input_type: str
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """A CVAT label and its attributes by name."""
+
+    name: str
+    attributes: dict[str, AttributeSpec] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CvatMeta:
+    """What the ``<meta>`` block says (every field may be absent)."""
+
+    line: int = 0
+    start_frame: int | None = None
+    stop_frame: int | None = None
+    step: int = 1
+    width: int | None = None
+    height: int | None = None
+    source: str | None = None
+    labels: dict[str, LabelSpec] = field(default_factory=dict)
+
+    def attribute(self, label: str, name: str) -> AttributeSpec | None:
+        """The declaration of attribute `name` of `label` (or of any label, as CVAT's
+        attribute names are usually unique)."""
+        spec = self.labels.get(label)
+        if spec is not None and name in spec.attributes:
+            return spec.attributes[name]
+        return next(
+            (s.attributes[name] for s in self.labels.values() if name in s.attributes), None
+        )
+
+
+def _int(element: Element | None, file: str, what: str, least: int = 0) -> int | None:
+    if element is None:
+        return None
+    text = element.text.strip()
+    try:
+        value = int(text)
+    except ValueError:
+        raise ImportFailed(file, element.line, what, f"expected an integer, got {text!r}") from None
+    if value < least:
+        raise ImportFailed(file, element.line, what, f"expected at least {least}, got {value}")
+    return value
+
+
+def _step(element: Element | None, file: str) -> int:
+    text = "" if element is None else element.text.strip()
+    if not text:
+        return 1
+    key, _, value = text.partition("=")
+    if key.strip() != "step" or not value.strip().isdigit() or int(value) < 1:
+        assert element is not None
+        raise ImportFailed(
+            file, element.line, "frame_filter", f"expected 'step=N' (N >= 1), got {text!r}"
+        )
+    return int(value)
+
+
+def _label(element: Element) -> LabelSpec:
+    attributes = {}
+    listed = element.find("attributes")
+    for attribute in [] if listed is None else listed.children:
+        name = attribute.child_text("name")
+        if name:
+            attributes[name] = AttributeSpec(
+                name, (attribute.child_text("input_type") or "text").lower()
+            )
+    return LabelSpec(name=element.child_text("name") or "", attributes=attributes)
+
+
+def read_meta(meta: Element, file: str) -> CvatMeta:
+    """The `CvatMeta` of a captured ``<meta>`` element of `file`."""
+    holder = next((c for c in meta.children if c.tag in ("task", "job", "project")), meta)
+    size = holder.find("original_size")
+    labels_element = holder.find("labels")
+    if labels_element is None:  # a project export lists its tasks' labels deeper down
+        stack = list(meta.children)
+        while stack and labels_element is None:
+            child = stack.pop(0)
+            labels_element = child if child.tag == "labels" else None
+            stack.extend(child.children)
+    labels = [
+        _label(label) for label in ([] if labels_element is None else labels_element.children)
+    ]
+    return CvatMeta(
+        line=meta.line,
+        start_frame=_int(holder.find("start_frame"), file, "start_frame"),
+        stop_frame=_int(holder.find("stop_frame"), file, "stop_frame"),
+        step=_step(holder.find("frame_filter"), file),
+        width=_int(None if size is None else size.find("width"), file, "original_size", 1),
+        height=_int(None if size is None else size.find("height"), file, "original_size", 1),
+        source=meta.child_text("source") or None,
+        labels={label.name: label for label in labels if label.name},
+    )
+
+
+def typed_value(spec: AttributeSpec | None, text: str) -> bool | int | float | str:
+    """An attribute's text typed by its input type (text when undeclared); a
+    `ValueError` says what was expected."""
+    kind = spec.input_type if spec is not None else "text"
+    if kind == "checkbox":
+        if text.strip().lower() not in ("true", "false"):
+            raise ValueError(f"expected true or false (a checkbox), got {text!r}")
+        return text.strip().lower() == "true"
+    if kind == "number":
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"expected a finite number, got {text!r}")
+        return number
+    return text
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def number(value: float) -> str:
+    """A coordinate or attribute number in its shortest exact form (``3``, ``2.5``)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def value_text(value: object) -> str:
+    """An attribute value as CVAT writes it (``true``/``false``, numbers, text)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number(value)
+    return str(value)
+
+
+def start_tag(tag: str, attrs: dict[str, str], *, close: bool = False) -> str:
+    """``<tag a="..." ...>`` (``/>`` when `close`), the values escaped."""
+    text = "".join(f" {name}={quoteattr(value)}" for name, value in attrs.items())
+    return f"<{tag}{text}{'/>' if close else '>'}"
+
+
+def attribute_xml(name: str, value: object) -> str:
+    """One ``<attribute name="...">value</attribute>``."""
+    return f"{start_tag('attribute', {'name': name})}{escape(value_text(value))}</attribute>"
+
+
+def element_xml(element: Element, indent: str) -> str:
+    """A captured element written back, indented by `indent`, one element per line."""
+    head = start_tag(element.tag, element.attrs)
+    text = escape(element.text.strip())
+    if not element.children:
+        return f"{indent}{head}{text}</{element.tag}>\n"
+    inner = "".join(element_xml(child, indent + "  ") for child in element.children)
+    return f"{indent}{head}{text}\n{inner}{indent}</{element.tag}>\n"
+
+
+def text_element(tag: str, text: object, indent: str) -> str:
+    """``<tag>text</tag>`` on its own line."""
+    return f"{indent}<{tag}>{escape(str(text))}</{tag}>\n"
+
+
+_INPUT_TYPE = {"enum": "select", "bool": "checkbox", "number": "number", "text": "text"}
+
+
+def _attribute_spec_xml(
+    name: str, kind: str, values: Sequence[str], mutable: bool, indent: str
+) -> str:
+    inner = indent + "  "
+    return (
+        f"{indent}<attribute>\n"
+        + text_element("name", name, inner)
+        + text_element("mutable", "True" if mutable else "False", inner)
+        + text_element("input_type", kind, inner)
+        + text_element("default_value", values[0] if values else "", inner)
+        + text_element("values", "\n".join(values), inner)
+        + f"{indent}</attribute>\n"
+    )
+
+
+def _definition_xml(definition: AttributeDef, mutable: bool, indent: str) -> str:
+    kind = _INPUT_TYPE[definition.type.value]
+    if kind == "select":
+        values = list(definition.values or ())
+    elif kind == "checkbox":
+        values = ["false"]
+    elif kind == "number" and definition.min is not None and definition.max is not None:
+        values = [number(definition.min), number(definition.max), "1"]
+    else:
+        values = []
+    return _attribute_spec_xml(definition.name, kind, values, mutable, indent)
+
+
+def input_type(value: object) -> str:
+    """The CVAT input type an attribute value of no declared type is written with."""
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, int | float):
+        return "number"
+    return "text"
+
+
+def labels_xml(
+    ontology: Ontology,
+    *,
+    used: Mapping[str, Mapping[str, str]],
+    skeletons: Mapping[str, Sequence[str]] | None = None,
+    mutable: Collection[str] = (),
+    indent: str = "      ",
+) -> str:
+    """The ``<labels>`` block: every class of `ontology` with its attributes (as CVAT
+    input types: enum -> select, bool -> checkbox, number, text), then the labels of
+    `used` (label -> attribute -> input type, from the values written) that are no class
+    and the used attributes a class does not define; for each skeleton class in
+    `skeletons`, its element labels (``<type>points</type>``, ``<parent>``). Attributes
+    named in `mutable` are mutable (they change along a track)."""
+    skeletons = skeletons or {}
+    names = [cls.name for cls in ontology.classes]
+    names += sorted(set(used) - set(names))
+    inner = indent + "  "
+    parts = [f"{indent}<labels>\n"]
+    for name in names:
+        definitions = ontology.attributes_of(name) if name in ontology.class_map else {}
+        parts.append(f"{inner}<label>\n")
+        parts.append(text_element("name", name, inner + "  "))
+        parts.append(text_element("type", "skeleton" if name in skeletons else "any", inner + "  "))
+        parts.append(f"{inner}  <attributes>\n")
+        parts.extend(
+            _definition_xml(d, d.name in mutable, inner + "    ") for d in definitions.values()
+        )
+        parts.extend(
+            _attribute_spec_xml(attribute, kind, [], attribute in mutable, inner + "    ")
+            for attribute, kind in used.get(name, {}).items()
+            if attribute not in definitions
+        )
+        parts.append(f"{inner}  </attributes>\n{inner}</label>\n")
+        for element in skeletons.get(name, ()):
+            parts.append(
+                f"{inner}<label>\n"
+                + text_element("name", element, inner + "  ")
+                + text_element("type", "points", inner + "  ")
+                + f"{inner}  <attributes>\n{inner}  </attributes>\n"
+                + text_element("parent", name, inner + "  ")
+                + f"{inner}</label>\n"
+            )
+    parts.append(f"{indent}</labels>\n")
+    return "".join(parts)
+
+
+def xml_files(source: Path) -> list[Path]:
+    """`source` itself, or the ``*.xml`` files of the folder `source` in name order."""
+    if source.is_dir():
+        found = sorted(path for path in source.glob("*.xml") if path.is_file())
+        if not found:
+            raise RosettaError(f"{source}: no .xml files in the folder (expected CVAT XML files)")
+        return found
+    if not source.is_file():
+        raise RosettaError(f"{source}: no such file or folder")
+    return [source]
