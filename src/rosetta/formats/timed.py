@@ -1,0 +1,302 @@
+"""What the timed-tier formats (ELAN, Praat TextGrid, WebVTT, SRT) share: the files of a
+source, the media stream their tiers or cues lie on, the speakers, and the sidecar for
+what a format cannot carry.
+
+**Media.** A reader looks for the media file a document names (or, for formats that name
+none, a media file with the document's stem) under ``options.media_root``; found, the
+stream's URI is its path relative to the media root, else the media's file name (resolved
+against the media roots when it is served). The stream's duration comes from the document
+itself (ELAN's last time slot, a TextGrid's ``xmax``, the last cue's end) and the sample's
+metadata says so (``duration_from``): the formats layer cannot probe media (it may not
+import `rosetta.media`).
+
+**Speakers.** A speaker (ELAN participant, WebVTT ``<v Name>``) is an `Entity` labelled
+``person`` (`SPEAKER_LABEL`, a foreign label like any other: a mapping can rename it) with
+no members, linked by a ``speaker-of`` link (`SPEAKER_RELATION`) to each annotation it
+speaks, as the demo ontology has it; the speaker's name is in the sample's metadata,
+``metadata["speakers"][entity id]``. (An entity's members must carry labels on one is-a
+chain with the entity's, so spoken words cannot be members of a ``person``.)
+
+**Sidecar.** What a writer cannot put into the format is written, one JSON object per line,
+into ``not_carried.jsonl`` beside the files: ``{"sample", "kind", "record"}`` with the whole
+native record (kind ``annotation``, ``entity``, ``link``) or the part of an annotation that
+was written without it (kind ``attributes``, ``words``: the annotation's id and that part).
+"""
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import IO, Any, Self
+from urllib.parse import unquote, urlsplit
+
+import orjson
+
+from rosetta.core.errors import RosettaError
+from rosetta.core.geometry import Interval, TranscriptSegment
+from rosetta.core.modality import Modality
+from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
+from rosetta.core.timebase import exact
+from rosetta.formats.interchange import Origin, ReadOptions
+from rosetta.formats.native import annotation_record, entity_record, link_record
+
+#: The (foreign) label of a speaker entity.
+SPEAKER_LABEL = "person"
+#: The relation from a speaker entity to what it speaks.
+SPEAKER_RELATION = "speaker-of"
+#: ``Sample.metadata[SPEAKERS]`` maps a speaker entity's id to the speaker's name.
+SPEAKERS = "speakers"
+#: The sidecar file of what a writer could not carry.
+SIDECAR = "not_carried.jsonl"
+
+AUDIO_SUFFIXES = frozenset(
+    {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".wma"}
+)
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg", ".mts", ".ogv", ".wmv"}
+)
+_PLURALS = {"annotation": "annotations", "entity": "entities", "link": "links"}
+_NOT_IN_IDS = re.compile(r"[/\x00-\x1f\x7f-\x9f]")
+_MAX_ID = 64
+
+TimedGeometry = Interval | TranscriptSegment
+
+
+def source_files(source: Path, suffixes: Iterable[str]) -> Iterator[Path]:
+    """`source` itself when it is a file, else the files below it whose suffix is one of
+    `suffixes` (any case), in path order."""
+    wanted = {suffix.lower() for suffix in suffixes}
+    if source.is_file():
+        yield source
+        return
+    if not source.is_dir():
+        raise RosettaError(f"{source}: no such file or folder")
+    yield from sorted(
+        path for path in source.rglob("*") if path.is_file() and path.suffix.lower() in wanted
+    )
+
+
+def record_id(origin: Origin, *parts: str) -> str:
+    """The id ``part.part...`` of a record read at `origin`; an `ImportFailed` there when it
+    cannot be an id (longer than 64 characters, or holding ``/`` or control characters)."""
+    ident = ".".join(parts)
+    bad = _NOT_IN_IDS.search(ident)
+    if bad is not None or len(ident) > _MAX_ID:
+        why = f"holds {bad.group()!r}" if bad else f"is {len(ident)} characters long (at most 64)"
+        raise origin.error("id", f"the record id {ident!r} made from the file {why}; rename it")
+    return ident
+
+
+def seconds_of_ms(milliseconds: int) -> float:
+    """Milliseconds as seconds (the float nearest to the exact decimal)."""
+    return milliseconds / 1000
+
+
+def ms_of_seconds(seconds: float) -> int:
+    """Seconds (by their shortest decimal form) rounded to whole milliseconds."""
+    return round(exact(seconds) * 1000)
+
+
+def modality_of(name: str, mime: str | None = None) -> Modality | None:
+    """Audio or video by a MIME type (``audio/x-wav``) or else by the file name's suffix."""
+    kind = (mime or "").split("/", 1)[0].lower()
+    if kind in ("audio", "video"):
+        return Modality(kind)
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in AUDIO_SUFFIXES:
+        return Modality.AUDIO
+    if suffix in VIDEO_SUFFIXES:
+        return Modality.VIDEO
+    return None
+
+
+def url_path(url: str) -> str:
+    """The path a media URL names (``file:///a/b.wav`` -> ``/a/b.wav``; a path stays)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file":
+        return unquote(parts.path)
+    if len(parts.scheme) > 1:
+        return unquote(parts.path) or url
+    return url
+
+
+def media_uri(candidates: Iterable[Path], name: str, options: ReadOptions) -> str:
+    """The stream URI of a media file: the first of `candidates` (relative ones taken
+    from the media root) that exists inside the media root, relative to it; else `name`."""
+    root = options.media_root
+    if root is not None:
+        base = root.resolve()
+        for candidate in candidates:
+            path = (base / candidate).resolve()  # an absolute candidate stays as it is
+            if path.is_file() and path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
+    return name
+
+
+def sibling_media(stem: str, options: ReadOptions) -> Path | None:
+    """A media file named ``<stem>.<audio or video suffix>`` directly in the media root."""
+    if options.media_root is None:
+        return None
+    for path in sorted(options.media_root.glob(f"{_glob_escape(stem)}.*")):
+        if path.is_file() and modality_of(path.name) is not None:
+            return path
+    return None
+
+
+def _glob_escape(text: str) -> str:
+    """`text` with the glob pattern characters quoted."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def media_stream(
+    stream_id: str,
+    uri: str,
+    modality: Modality,
+    duration: float,
+    mime: str | None = None,
+) -> Stream:
+    """An audio or video stream at `uri` whose media info is `duration` (seconds)."""
+    return Stream(
+        id=stream_id,
+        name=PurePosixPath(uri).name or uri,
+        modality=modality,
+        uri=uri,
+        media=MediaInfo(duration=duration, mime=mime),
+    )
+
+
+class Speakers:
+    """The speakers of one document: an entity id per name, in order of appearance."""
+
+    def __init__(self, stem: str, origin: Origin) -> None:
+        self.stem = stem
+        self.origin = origin
+        self.ids: dict[str, str] = {}
+
+    def entity_id(self, name: str) -> str:
+        """The entity id of speaker `name` (``<stem>.speaker-<n>``)."""
+        found = self.ids.get(name)
+        if found is None:
+            found = record_id(self.origin, self.stem, f"speaker-{len(self.ids) + 1}")
+            self.ids[name] = found
+        return found
+
+    def link(self, name: str, annotation_id: str) -> Link:
+        """The ``speaker-of`` link from speaker `name` to the annotation."""
+        source = self.entity_id(name)
+        return Link(
+            id=record_id(self.origin, annotation_id, source.rsplit(".", 1)[1]),
+            type=SPEAKER_RELATION,
+            source=source,
+            target=annotation_id,
+        )
+
+    def entities(self) -> list[Entity]:
+        """The speaker entities."""
+        return [Entity(id=ident, label=SPEAKER_LABEL) for ident in self.ids.values()]
+
+    def names(self) -> dict[str, str]:
+        """Entity id -> name, for ``metadata["speakers"]``."""
+        return {ident: name for name, ident in self.ids.items()}
+
+
+def speaker_names(sample: Sample) -> dict[str, str]:
+    """Entity id -> speaker name for every entity a ``speaker-of`` link leaves from (the
+    name from ``metadata["speakers"]``, else the entity's id)."""
+    known = sample.metadata.get(SPEAKERS)
+    names = known if isinstance(known, dict) else {}
+    entities = {entity.id for entity in sample.entities}
+    return {
+        link.source: str(names.get(link.source, link.source))
+        for link in sample.links
+        if link.type == SPEAKER_RELATION and link.source in entities
+    }
+
+
+def main_stream(sample: Sample) -> Stream | None:
+    """The stream a document's tiers are written on: the first audio or video stream that
+    holds an interval or transcript, else the first audio or video stream."""
+    timed = [s for s in sample.streams if s.modality in (Modality.AUDIO, Modality.VIDEO)]
+    used = {a.stream for a in sample.annotations if isinstance(a.geometry, TimedGeometry)}
+    return next((s for s in timed if s.id in used), timed[0] if timed else None)
+
+
+def timed_annotations(sample: Sample, stream: Stream | None) -> list[Annotation]:
+    """The intervals and transcript segments on `stream`."""
+    if stream is None:
+        return []
+    return [
+        a
+        for a in sample.annotations
+        if a.stream == stream.id and isinstance(a.geometry, Interval | TranscriptSegment)
+    ]
+
+
+def end_of(annotations: Iterable[Annotation], stream: Stream | None) -> float:
+    """The later of the stream's duration and the last annotation's end (seconds)."""
+    ends = [a.geometry.end for a in annotations if isinstance(a.geometry, TimedGeometry)]
+    duration = stream.media.duration if stream is not None else None
+    return max([*ends, duration or 0.0])
+
+
+class Sidecar:
+    """``not_carried.jsonl`` in the output folder, opened when the first record comes."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / SIDECAR
+        self.handle: IO[bytes] | None = None
+        self.counts: Counter[str] = Counter()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+    def add(self, sample: Sample, kind: str, record: Any) -> None:
+        """Write one record that the format could not carry."""
+        if self.handle is None:
+            self.handle = self.path.open("wb")
+        self.handle.write(
+            orjson.dumps({"sample": sample.id, "kind": kind, "record": record}) + b"\n"
+        )
+        self.counts[kind] += 1
+
+    def annotation(self, sample: Sample, annotation: Annotation) -> None:
+        """An annotation left out of the file."""
+        self.add(sample, "annotation", annotation_record(annotation))
+
+    def entity(self, sample: Sample, entity: Entity) -> None:
+        """An entity left out of the file."""
+        self.add(sample, "entity", entity_record(entity))
+
+    def link(self, sample: Sample, link: Link) -> None:
+        """A link left out of the file."""
+        self.add(sample, "link", link_record(link))
+
+    def parts(self, sample: Sample, annotation: Annotation) -> None:
+        """The attributes and word timings of an annotation written without them."""
+        if annotation.attributes:
+            self.add(sample, "attributes", {"id": annotation.id, **annotation.attributes})
+        geometry = annotation.geometry
+        if isinstance(geometry, TranscriptSegment) and geometry.words:
+            words = [word.model_dump() for word in geometry.words]
+            self.add(sample, "words", {"id": annotation.id, "words": words})
+
+    def files(self) -> list[str]:
+        """The sidecar's name, when anything was written to it."""
+        return [SIDECAR] if self.counts else []
+
+    def report(self) -> dict[str, str]:
+        """What went to the sidecar, by kind (for `WriteReport.not_carried`)."""
+        return {
+            _PLURALS.get(kind, kind): f"{count} written to {SIDECAR}"
+            for kind, count in sorted(self.counts.items())
+        }
