@@ -87,4 +87,6 @@ bench: $(STAMP) system-tools web
 	$(BIN)/python bench/align.py
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/qa_batch.py --n 100000
+	$(BIN)/python bench/coco_export.py
+	$(BIN)/python bench/timed_import.py --n 100000
 	$(BIN)/python bench/workspace_scale.py --runs 3

@@ -7,8 +7,8 @@ none, a media file with the document's stem) under ``options.media_root``; found
 stream's URI is its path relative to the media root, else the media's file name (resolved
 against the media roots when it is served). The stream's duration comes from the document
 itself (ELAN's last time slot, a TextGrid's ``xmax``, the last cue's end) and the sample's
-metadata says so (``duration_from``): the formats layer cannot probe media (it may not
-import `rosetta.media`).
+metadata says so (``duration_from``); probing a found media file instead
+(`rosetta.media.probe`) is still to do.
 
 **Speakers.** A speaker (ELAN participant, WebVTT ``<v Name>``) is an `Entity` labelled
 ``person`` (`SPEAKER_LABEL`, a foreign label like any other: a mapping can rename it) with
