@@ -63,6 +63,16 @@ class ReadOptions:
     media_root: Path | None = None
     default_label: str | None = None
 
+    def uri_of(self, path: Path) -> str:
+        """The stream URI of the media file `path`: relative to the media root when it is
+        inside it (so the store does not depend on where the root is), else absolute."""
+        absolute = path.resolve()
+        if self.media_root is not None:
+            root = self.media_root.resolve()
+            if absolute.is_relative_to(root):
+                return absolute.relative_to(root).as_posix()
+        return absolute.as_posix()
+
 
 @dataclass(frozen=True)
 class WriteReport:

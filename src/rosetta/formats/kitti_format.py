@@ -57,16 +57,6 @@ _POINT_BYTES: Final = 16
 _SAME_AS: Final = "same-as"
 
 
-def _uri(path: Path, options: ReadOptions) -> str:
-    """`path` relative to the media root when it is inside it, else absolute."""
-    absolute = path.resolve()
-    if options.media_root is not None:
-        root = options.media_root.resolve()
-        if absolute.is_relative_to(root):
-            return absolute.relative_to(root).as_posix()
-    return absolute.as_posix()
-
-
 def _image(folder: Path, frame: str, options: ReadOptions) -> tuple[str | None, MediaInfo]:
     """The frame's camera image: its URI and media info (none and the usual size without)."""
     for suffix in _IMAGE_SUFFIXES:
@@ -80,7 +70,7 @@ def _image(folder: Path, frame: str, options: ReadOptions) -> tuple[str | None, 
                 raise ImportFailed(
                     str(path), 0, "image", f"expected an image Pillow can read: {exc}"
                 ) from None
-            return _uri(path, options), MediaInfo(width=width, height=height, mime=mime)
+            return options.uri_of(path), MediaInfo(width=width, height=height, mime=mime)
     return None, MediaInfo(width=WIDTH, height=HEIGHT)
 
 
@@ -98,7 +88,7 @@ def _scan(folder: Path, frame: str, options: ReadOptions) -> tuple[str | None, M
             f"expected float32 x y z reflectance points ({_POINT_BYTES} bytes each), "
             f"got {size} bytes",
         )
-    return _uri(path, options), MediaInfo(mime="application/octet-stream")
+    return options.uri_of(path), MediaInfo(mime="application/octet-stream")
 
 
 def _source(obj: KittiObject, origin: Origin) -> Source:

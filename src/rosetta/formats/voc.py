@@ -177,16 +177,6 @@ def _xml_files(source: Path) -> list[Path]:
     return sorted(folder.glob("*.xml"))
 
 
-def _uri(path: Path, options: ReadOptions) -> str:
-    """`path` relative to the media root when it is inside it, else absolute."""
-    absolute = path.resolve()
-    if options.media_root is not None:
-        root = options.media_root.resolve()
-        if absolute.is_relative_to(root):
-            return absolute.relative_to(root).as_posix()
-    return absolute.as_posix()
-
-
 def _find_image(xml: Path, filename: str, folder: str | None, options: ReadOptions) -> Path | None:
     candidates = []
     if options.media_root is not None:
@@ -412,7 +402,7 @@ def read_file(path: Path, options: ReadOptions) -> ForeignSample:
         id=f"{stem}.image",
         name="image",
         modality=Modality.IMAGE,
-        uri=filename if image is None else _uri(image, options),
+        uri=filename if image is None else options.uri_of(image),
         media=media,
     )
     objects = _Read(stream.id, origin, options.default_label)

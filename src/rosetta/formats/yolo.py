@@ -478,16 +478,6 @@ def _objects(
 # --- finding the images ----------------------------------------------------------------------
 
 
-def _uri(path: Path, options: ReadOptions) -> str:
-    """`path` relative to the media root when it is inside it, else absolute."""
-    absolute = path.resolve()
-    if options.media_root is not None:
-        root = options.media_root.resolve()
-        if absolute.is_relative_to(root):
-            return absolute.relative_to(root).as_posix()
-    return absolute.as_posix()
-
-
 def _probe(path: Path) -> MediaInfo:
     try:
         with Image.open(path) as image:
@@ -610,7 +600,7 @@ def _sample(item: _Item, dataset: Dataset, options: ReadOptions) -> ForeignSampl
         id=f"{stem}.image",
         name="image",
         modality=Modality.IMAGE,
-        uri=_uri(item.image, options),
+        uri=options.uri_of(item.image),
         media=media,
     )
     objects = (

@@ -65,16 +65,6 @@ def find_local(reference: str, export: Path, options: ReadOptions) -> Path | Non
     return None
 
 
-def local_uri(path: Path, options: ReadOptions) -> str:
-    """`path` relative to the media root when inside it, else absolute."""
-    absolute = path.resolve()
-    if options.media_root is not None:
-        root = options.media_root.resolve()
-        if absolute.is_relative_to(root):
-            return absolute.relative_to(root).as_posix()
-    return absolute.as_posix()
-
-
 def probe(path: Path, modality: Modality) -> MediaInfo:
     """What a local media file holds (`rosetta.media.probe`). Raises `ValueError` saying
     why it cannot."""

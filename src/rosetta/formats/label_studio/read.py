@@ -36,7 +36,6 @@ from rosetta.formats.label_studio.media import (
     find_local,
     guess_modality,
     is_reference,
-    local_uri,
     probe,
 )
 from rosetta.formats.label_studio.shapes import Kept, shape_geometry
@@ -268,7 +267,7 @@ class _Task:
         local = find_local(value, self.file, self.options)
         uri = value
         if local is not None:
-            uri = local_uri(local, self.options)
+            uri = self.options.uri_of(local)
             if modality is Modality.TEXT:
                 text = local.read_text(encoding="utf-8")
                 return Stream(
