@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import datasets
 import orjson
 import pyarrow.parquet as pq
 import pytest
@@ -210,9 +211,11 @@ def test_the_card_lists_each_table_as_a_configuration(engine: Engine, demo: str,
 
 
 def test_hugging_face_datasets_loads_the_tables(engine: Engine, demo: str, out: Path) -> None:
-    datasets = pytest.importorskip("datasets")
     export_foreign(engine, demo, "parquet", out)
     loaded = datasets.load_dataset(
-        "parquet", data_files=str(out / "annotations.parquet"), split="train"
+        "parquet",
+        data_files=str(out / "annotations.parquet"),
+        split="train",
+        cache_dir=str(out.parent / "hf-cache"),
     )
     assert loaded.to_list() == rows(out)["annotations"]
