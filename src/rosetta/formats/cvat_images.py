@@ -76,11 +76,9 @@ from rosetta.formats.cvat_xml import (
     Element,
     attribute_xml,
     element_xml,
-    feed,
     input_type,
     labels_xml,
     read_meta,
-    safe_parser,
     start_tag,
     xml_files,
 )
@@ -91,6 +89,7 @@ from rosetta.formats.interchange import (
     ReadOptions,
     WriteReport,
 )
+from rosetta.formats.safe_xml import feed, safe_parser
 
 NAME = "cvat-images"
 SOURCE = Source(kind="import", name=NAME)

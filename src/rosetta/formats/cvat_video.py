@@ -33,7 +33,7 @@ yielded as soon as its end tag is read. Expat is used directly rather than
 ``ElementTree.iterparse`` because ElementTree does not tell an element's line, and every
 error here names the file, the line of the offending element and the attribute
 (`ImportFailed`). Entity declarations and external entities are refused
-(`rosetta.formats.cvat_xml.safe_parser`).
+(`rosetta.formats.safe_xml.safe_parser`).
 """
 
 from collections.abc import Iterator, Mapping
@@ -45,7 +45,8 @@ from pydantic import ValidationError
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Track, TrackFrame
-from rosetta.formats.cvat_xml import Capture, CvatMeta, Element, feed, read_meta, safe_parser
+from rosetta.formats.cvat_xml import Capture, CvatMeta, Element, read_meta
+from rosetta.formats.safe_xml import feed, safe_parser
 
 #: The CVAT shape elements a `Track` holds, by the name of our track shape.
 SUPPORTED = {"box": "box", "polygon": "polygon"}

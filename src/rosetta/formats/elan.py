@@ -49,7 +49,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.parsers import expat
 
 from pydantic import ValidationError
 from pympi.Elan import Eaf, to_string
@@ -67,6 +66,7 @@ from rosetta.formats.interchange import (
     ReadOptions,
     WriteReport,
 )
+from rosetta.formats.safe_xml import feed, safe_parser
 
 #: The relation from a subdivision or an included annotation to its parent.
 PART_OF = "part-of"
@@ -134,15 +134,10 @@ class _Parser:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.parser = expat.ParserCreate()
-        self.parser.buffer_text = True
-        self.parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        self.parser = safe_parser(file)
         self.parser.StartElementHandler = self.start
         self.parser.EndElementHandler = self.end
         self.parser.CharacterDataHandler = self.characters
-        self.parser.EntityDeclHandler = self.refuse_entity
-        self.parser.UnparsedEntityDeclHandler = self.refuse_entity
-        self.parser.ExternalEntityRefHandler = self.refuse_external
         self.doc = _Document()
         self.stack: list[str] = []
         self.tier: _Tier | None = None
@@ -158,14 +153,6 @@ class _Parser:
 
     def fail(self, element: str, attribute: str, detail: str) -> ImportFailed:
         return Origin(self.file, self.line, f"<{element}>").error(attribute, detail)
-
-    def refuse_entity(self, name: str, *_: Any) -> None:
-        raise self.fail(
-            "!ENTITY", name, "entity declarations are not allowed (entity expansion is refused)"
-        )
-
-    def refuse_external(self, *_: Any) -> int:
-        raise self.fail("!ENTITY", "", "external entities are not allowed")
 
     def required(self, element: str, attrs: dict[str, str], name: str) -> str:
         value = attrs.get(name)
@@ -288,23 +275,10 @@ class _Parser:
 
 
 def _parse(path: Path) -> _Document:
-    file = str(path)
-    reader = _Parser(file)
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise RosettaError(f"{file}: cannot read: {exc.strerror}") from None
-    with handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            try:
-                reader.parser.Parse(chunk, not chunk)
-            except expat.ExpatError as exc:
-                raise ImportFailed(
-                    file, exc.lineno, "", f"not well-formed XML: {expat.errors.messages[exc.code]}"
-                ) from None
-            if not chunk:
-                return reader.doc
+    reader = _Parser(str(path))
+    for _ in feed(path, reader.parser, []):
+        pass
+    return reader.doc
 
 
 # --- document -> sample ----------------------------------------------------------------------
