@@ -62,6 +62,13 @@ def import_format(
     media_root: Annotated[
         Path | None, typer.Option(help="Where the media files the annotations refer to are.")
     ] = None,
+    default_label: Annotated[
+        str | None,
+        typer.Option(help="The label of records the format leaves without one (cues, tiers)."),
+    ] = None,
+    new_ids: Annotated[
+        bool, typer.Option("--new-ids", help="Give every record a fresh id (a second copy).")
+    ] = False,
 ) -> None:
     """Import a file (or folder) in another tool's format: every label must map to a class
     (else the unmapped ones are listed and nothing is imported)."""
@@ -77,7 +84,8 @@ def import_format(
         source,
         actor(),
         mapping=labels,
-        options=ReadOptions(media_root=media_root),
+        options=ReadOptions(media_root=media_root, default_label=default_label),
+        new_ids=new_ids,
     )
     report = done.imported
     dropped = "".join(f", {n} {label!r} dropped" for label, n in sorted(done.dropped.items()))
