@@ -17,9 +17,9 @@ from rosetta.core.geometry import Box
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Sample, Source
 from rosetta.demo.build import build_demo
+from rosetta.formats.interchange import CARD_FILES
 from rosetta.services.annotation_edits import create_annotation, delete_annotation
 from rosetta.services.dataset_card import (
-    CARD_FILES,
     ExportParameters,
     card_readme,
     write_dataset_card,

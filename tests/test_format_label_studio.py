@@ -879,9 +879,8 @@ def test_a_project_exported_and_imported_again_keeps_everything(
     report = export_foreign(engine, first.id, "label-studio", tmp_path / "out")
     assert report.annotations == 13
     second = create_project(engine, "second", ONTOLOGY, TESTER)
-    import_foreign(
-        engine, second.id, "label-studio", tmp_path / "out" / "tasks.json", TESTER, options=options
-    )
+    # the export folder as it is, dataset card and all
+    import_foreign(engine, second.id, "label-studio", tmp_path / "out", TESTER, options=options)
     before, after = project_samples(engine, first.id), project_samples(engine, second.id)
     assert (
         sorted(after)

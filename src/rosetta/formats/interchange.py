@@ -18,11 +18,15 @@ edge and says how in its module docstring.
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Sample
+
+#: The files a dataset card adds to every export folder (`rosetta.services.dataset_card`):
+#: a reader of a folder passes over them, so an export folder imports back as it is.
+CARD_FILES: Final = ("dataset_card.json", "README.md", "ontology.json")
 
 
 @dataclass(frozen=True)

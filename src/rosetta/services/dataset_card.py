@@ -41,7 +41,6 @@ from rosetta.services.projects import find_project, load_ontology
 from rosetta.store.tables import annotations, entities, events, links, reviews, samples, streams
 
 #: The files the card is made of, in the order written.
-CARD_FILES: Final = ("dataset_card.json", "README.md", "ontology.json")
 
 #: Hugging Face's size categories (by number of samples), smallest first.
 _SIZES: Final = (

@@ -26,10 +26,16 @@ from rosetta.core.errors import RosettaError, RuleViolation
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Sample
 from rosetta.core.validation import check_sample
-from rosetta.formats.interchange import ForeignSample, FormatSpec, ReadOptions, WriteReport
+from rosetta.formats.interchange import (
+    CARD_FILES,
+    ForeignSample,
+    FormatSpec,
+    ReadOptions,
+    WriteReport,
+)
 from rosetta.formats.label_map import LabelMap, MappingTally, map_labels
 from rosetta.formats.registry import format_spec
-from rosetta.services.dataset_card import CARD_FILES, ExportParameters, write_dataset_card
+from rosetta.services.dataset_card import ExportParameters, write_dataset_card
 from rosetta.services.exporter import TrackForm, sample_lines
 from rosetta.services.importer import ImportReport, import_samples
 from rosetta.services.projects import load_ontology

@@ -18,7 +18,7 @@ from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Classification, Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
-from rosetta.formats.interchange import ForeignSample, Origin, ReadOptions
+from rosetta.formats.interchange import CARD_FILES, ForeignSample, Origin, ReadOptions
 from rosetta.formats.label_studio.document import (
     JsonObject,
     as_list,
@@ -68,7 +68,11 @@ FORMAT = "label-studio"
 def read_label_studio(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
     """The samples of the Label Studio export `source` (a ``.json`` file, or a folder of
     them), one per task."""
-    files = sorted(source.glob("*.json")) if source.is_dir() else [source]
+    files = (
+        sorted(path for path in source.glob("*.json") if path.name not in CARD_FILES)
+        if source.is_dir()
+        else [source]
+    )
     if not files:
         raise ImportFailed(str(source), 0, "", "expected a Label Studio .json export or a folder")
     for path in files:
