@@ -11,7 +11,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
-from conftest import DEMO_ONTOLOGY, TESTER
+from conftest import DEMO_ONTOLOGY, MEDIA, TESTER
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Interval, TranscriptSegment, Word
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Source, Stream
@@ -34,6 +34,10 @@ from timed_formats import (
 SPEACH = FIXTURES / "elan" / "neocl__speach" / "test.eaf"
 FTO = FIXTURES / "elan" / "dopefishh__pympi" / "fto.eaf"
 IMPORTED = Source(kind="import", name="elan")
+#: What probing the fixture narration.wav finds.
+NARRATION = MediaInfo(
+    duration=9.76, sample_rate=16000, channels=1, codec="pcm_16", mime="audio/x-wav"
+)
 MAPPING = LabelMap(
     labels={
         "Utterance": "speech",
@@ -166,14 +170,43 @@ def test_the_fto_document_keeps_overlapping_turns_and_ids_out_of_order() -> None
     }
 
 
-def test_media_is_found_beside_the_document_under_the_media_root(tmp_path: Path) -> None:
+def test_media_found_beside_the_document_under_the_media_root_is_probed(tmp_path: Path) -> None:
     (tmp_path / "talks").mkdir()
     shutil.copy(SPEACH, tmp_path / "talks" / "test.eaf")
-    (tmp_path / "talks" / "test.wav").write_bytes(b"RIFF")
+    shutil.copy(MEDIA / "audio" / "narration.wav", tmp_path / "talks" / "test.wav")
     sample = read(tmp_path / "talks" / "test.eaf", ReadOptions(media_root=tmp_path))
     assert (sample.streams[0].uri, sample.external_id) == ("talks/test.wav", "test.wav")
+    # the WAV's own length (9.76 s of 16 kHz mono), not the last time slot's 17.57 s
+    assert sample.streams[0].media == NARRATION
+    assert sample.metadata["elan"]["duration_from"] == "media"
     outside = read(tmp_path / "talks" / "test.eaf", ReadOptions(media_root=tmp_path / "none"))
     assert outside.streams[0].uri == "test.wav"  # not found: the file's name
+    assert outside.streams[0].media == MediaInfo(duration=17.57, mime="audio/x-wav")
+    assert outside.metadata["elan"]["duration_from"] == "last time slot"
+
+
+def test_a_found_media_file_that_cannot_be_probed_names_the_document_and_the_file(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(SPEACH, tmp_path / "test.eaf")
+    (tmp_path / "test.wav").write_bytes(b"RIFF")
+    with pytest.raises(ImportFailed) as failed:
+        read(tmp_path / "test.eaf", ReadOptions(media_root=tmp_path))
+    assert (failed.value.file, failed.value.line) == (str(tmp_path / "test.eaf"), 6)
+    assert failed.value.field == "<MEDIA_DESCRIPTOR>: MEDIA_URL"
+    assert f"{tmp_path / 'test.wav'}: not readable as an audio file" in failed.value.detail
+
+
+def test_an_import_with_the_media_found_stores_the_probed_duration(
+    engine: Engine, tmp_path: Path
+) -> None:
+    shutil.copy(MEDIA / "audio" / "narration.wav", tmp_path / "BC_00L_bre_C.wav")
+    project = create_project(engine, "fto", TIMED_ONTOLOGY, TESTER)
+    options = ReadOptions(media_root=tmp_path)
+    import_foreign(engine, project.id, "elan", FTO, TESTER, mapping=MAPPING, options=options)
+    [sample] = stored(engine, project.id)
+    assert (sample.streams[0].uri, sample.streams[0].media) == ("BC_00L_bre_C.wav", NARRATION)
+    assert sample.metadata["elan"]["duration_from"] == "media"
 
 
 @pytest.mark.parametrize("fixture", [SPEACH, FTO], ids=["speach", "fto"])

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from sqlalchemy import Engine, func, select
 
-from conftest import SHARED, TESTER
+from conftest import MEDIA, SHARED, TESTER
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Cuboid
 from rosetta.core.ontology import Ontology
 from rosetta.core.projection import cuboid_pose
-from rosetta.core.schema import Link, Sample, Source
+from rosetta.core.schema import Link, MediaInfo, Sample, Source
 from rosetta.formats.interchange import ForeignSample, ReadOptions
 from rosetta.formats.kitti import cuboid_to_label, read_calib, read_labels
 from rosetta.formats.kitti_format import read_kitti
@@ -165,10 +164,10 @@ def copy_fixture(tmp_path: Path) -> Path:
     return folder
 
 
-def test_the_frames_image_and_scan_are_found_and_sized(tmp_path: Path) -> None:
+def test_the_frames_image_and_scan_are_found_and_the_image_probed(tmp_path: Path) -> None:
     folder = copy_fixture(tmp_path)
     (folder / "image_2").mkdir()
-    Image.new("RGB", (1224, 370), "grey").save(folder / "image_2" / "000001.png")
+    shutil.copy(MEDIA / "images" / "chelsea.png", folder / "image_2" / "000001.png")
     (folder / "velodyne").mkdir()
     points = np.array([[10.0, 1.0, -1.5, 0.3], [20.0, -2.0, 0.0, 0.9]], dtype="<f4")
     (folder / "velodyne" / "000001.bin").write_bytes(points.tobytes())
@@ -178,17 +177,28 @@ def test_the_frames_image_and_scan_are_found_and_sized(tmp_path: Path) -> None:
 
     scan, image = inside.sample.streams
     assert (scan.uri, scan.media.mime) == ("kitti/velodyne/000001.bin", "application/octet-stream")
-    assert (image.uri, image.media.width, image.media.height, image.media.mime) == (
-        "kitti/image_2/000001.png",
-        1224,
-        370,
-        "image/png",
-    )
-    assert image.sensor is not None and (image.sensor.width, image.sensor.height) == (1224, 370)
+    assert image.uri == "kitti/image_2/000001.png"
+    assert image.media == MediaInfo(width=451, height=300, mime="image/png")  # the PNG's own
+    assert image.sensor is not None and (image.sensor.width, image.sensor.height) == (451, 300)
     assert inside.sample.metadata == {}
     assert (
         absolute.sample.streams[1].uri == (folder / "image_2" / "000001.png").resolve().as_posix()
     )
+
+
+def test_an_image_that_cannot_be_probed_names_the_label_file_and_the_image(
+    tmp_path: Path,
+) -> None:
+    folder = copy_fixture(tmp_path)
+    (folder / "image_2").mkdir()
+    (folder / "image_2" / "000001.jpg").write_bytes(b"\xff\xd8 not a JPEG")
+    with pytest.raises(ImportFailed) as failed:
+        read(folder)
+    assert (failed.value.file, failed.value.field) == (
+        str(folder / "label_2" / "000001.txt"),
+        "image_2",
+    )
+    assert f"{folder / 'image_2' / '000001.jpg'}: not readable as an image" in failed.value.detail
 
 
 def test_a_results_file_gives_model_candidates(tmp_path: Path) -> None:

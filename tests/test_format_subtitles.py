@@ -11,10 +11,10 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
-from conftest import TESTER
+from conftest import MEDIA, TESTER
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Interval, TranscriptSegment
-from rosetta.core.schema import Annotation, Entity, Link, Sample, Source, Stream
+from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Source, Stream
 from rosetta.formats.interchange import ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
 from rosetta.formats.registry import format_spec
@@ -96,16 +96,41 @@ def test_srt_cues_read_with_comma_milliseconds() -> None:
     assert sample.streams[0].media.duration == 23.88
 
 
-def test_the_default_label_and_the_media_beside_the_subtitles(tmp_path: Path) -> None:
+def test_the_default_label_and_the_media_beside_the_subtitles_probed(tmp_path: Path) -> None:
     shutil.copy(SAMPLE_SRT, tmp_path / "sample.srt")
-    (tmp_path / "sample.webm").write_bytes(b"\x1a\x45\xdf\xa3")
+    shutil.copy(MEDIA / "video" / "slideshow_320x240_25fps.mp4", tmp_path / "sample.mp4")
     sample = srt(tmp_path / "sample.srt", ReadOptions(media_root=tmp_path, default_label="speech"))
     assert {a.label for a in sample.annotations} == {"speech"}
     assert (sample.streams[0].uri, sample.streams[0].modality, sample.external_id) == (
-        "sample.webm",
+        "sample.mp4",
         "video",
-        "sample.webm",
+        "sample.mp4",
     )
+    # the video's own size, frame rate and length, not the last cue's end (23.88 s)
+    assert sample.streams[0].media == MediaInfo(
+        width=320,
+        height=240,
+        duration=9.76,
+        frame_rate="25/1",
+        frame_count=244,
+        sample_rate=16000,
+        channels=1,
+        codec="h264",
+        mime="video/mp4",
+    )
+    assert sample.metadata["srt"] == {"duration_from": "media"}
+    assert srt(SAMPLE_SRT).metadata["srt"] == {"duration_from": "last cue"}
+
+
+def test_found_media_that_cannot_be_probed_names_the_subtitles_and_the_file(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(SAMPLE_SRT, tmp_path / "sample.srt")
+    (tmp_path / "sample.webm").write_bytes(b"\x1a\x45\xdf\xa3")  # an EBML header, no more
+    with pytest.raises(ImportFailed) as failed:
+        srt(tmp_path / "sample.srt", ReadOptions(media_root=tmp_path))
+    assert (failed.value.file, failed.value.field) == (str(tmp_path / "sample.srt"), "srt: media")
+    assert f"{tmp_path / 'sample.webm'}: not readable as a video file" in failed.value.detail
 
 
 @pytest.mark.parametrize(

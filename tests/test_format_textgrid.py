@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from conftest import TESTER
+from conftest import MEDIA, TESTER
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Interval, TranscriptSegment
-from rosetta.core.schema import Annotation, Entity, Link, Sample, Source, Stream
+from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Source, Stream
 from rosetta.formats.interchange import ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
 from rosetta.formats.registry import format_spec
@@ -108,10 +108,10 @@ def test_both_text_formats_read_to_the_same_exact_records(
     }
 
 
-def test_the_sound_is_found_by_the_textgrids_name(tmp_path: Path) -> None:
+def test_the_sound_is_found_by_the_textgrids_name_and_probed(tmp_path: Path) -> None:
     shutil.copy(SHORT, tmp_path / "mary.TextGrid")
     (tmp_path / "media").mkdir()
-    (tmp_path / "media" / "mary.wav").write_bytes(b"RIFF")
+    shutil.copy(MEDIA / "audio" / "s3_coffee.wav", tmp_path / "media" / "mary.wav")
     (tmp_path / "media" / "mary.txt").write_text("not media")
     sample = read(tmp_path / "mary.TextGrid", ReadOptions(media_root=tmp_path / "media"))
     assert (sample.streams[0].uri, sample.streams[0].name, sample.external_id) == (
@@ -119,6 +119,26 @@ def test_the_sound_is_found_by_the_textgrids_name(tmp_path: Path) -> None:
         "mary.wav",
         "mary.wav",
     )
+    # the WAV's own length (43548 samples at 16 kHz), not the TextGrid's xmax 1.869687
+    assert sample.streams[0].media == MediaInfo(
+        duration=2.72175, sample_rate=16000, channels=1, codec="pcm_16", mime="audio/x-wav"
+    )
+    assert sample.metadata["textgrid"]["duration_from"] == "media"
+    assert sample.metadata["textgrid"]["xmax"] == 1.869687
+
+
+def test_a_found_sound_that_cannot_be_probed_names_the_textgrid_and_the_file(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(SHORT, tmp_path / "mary.TextGrid")
+    (tmp_path / "mary.wav").write_bytes(b"RIFF")
+    with pytest.raises(ImportFailed) as failed:
+        read(tmp_path / "mary.TextGrid", ReadOptions(media_root=tmp_path))
+    assert (failed.value.file, failed.value.field) == (
+        str(tmp_path / "mary.TextGrid"),
+        "TextGrid: media",
+    )
+    assert f"{tmp_path / 'mary.wav'}: not readable as an audio file" in failed.value.detail
 
 
 @pytest.mark.parametrize("path", [SHORT, LONG], ids=["short", "long"])

@@ -147,6 +147,35 @@ def test_a_missing_size_is_probed_from_the_image_under_the_media_root(tmp_path: 
     assert foreign.sample.annotations[0].geometry == Box(x=0, y=0, w=451, h=300)
 
 
+def test_a_found_image_is_probed_and_must_have_the_stated_size(tmp_path: Path) -> None:
+    options = ReadOptions(media_root=MEDIA / "images")
+    stated = "<size><width>640</width><height>427</height><depth>3</depth></size>"
+    text = _voc("", size=stated).replace("x.jpg", "rocket.jpg")
+    [foreign] = _read(_file(tmp_path, text), options)
+    assert foreign.sample.streams[0].uri == "rocket.jpg"
+    assert foreign.sample.streams[0].media == MediaInfo(width=640, height=427, mime="image/jpeg")
+    path = _file(tmp_path, _voc("").replace("x.jpg", "rocket.jpg"), "wrong.xml")  # 20x10
+    with pytest.raises(ImportFailed) as caught:
+        _read(path, options)
+    assert (caught.value.file, caught.value.line, caught.value.field) == (
+        str(path),
+        2,
+        "annotation: size",
+    )
+    assert caught.value.detail == (
+        f"<size> says 20x10 but the image {MEDIA / 'images' / 'rocket.jpg'} is 640x427"
+    )
+
+
+def test_a_found_image_that_cannot_be_probed_names_the_file_and_the_image(tmp_path: Path) -> None:
+    (tmp_path / "x.jpg").write_bytes(b"\xff\xd8 not a JPEG")
+    path = _file(tmp_path, _voc(""))
+    with pytest.raises(ImportFailed) as caught:
+        _read(path)
+    assert (caught.value.file, caught.value.field) == (str(path), "annotation: filename")
+    assert f"{tmp_path / 'x.jpg'}: not readable as an image" in caught.value.detail
+
+
 def test_a_missing_size_without_the_image_names_the_file(tmp_path: Path) -> None:
     path = _file(tmp_path, _voc("", size="<size><width>0</width><height>0</height></size>"))
     with pytest.raises(ImportFailed) as caught:

@@ -141,12 +141,36 @@ def test_the_datumaro_dataset_with_its_image(tmp_path: Path) -> None:
     assert foreign.origin_of("1.2") == Origin(str(root / "labels" / "train" / "1.txt"), 2)
 
 
-def test_the_image_can_come_from_the_media_root(tmp_path: Path) -> None:
-    _image(tmp_path / "media" / "1.png", 15, 10)
+def test_the_image_can_come_from_the_media_root_and_is_probed(tmp_path: Path) -> None:
+    (tmp_path / "media").mkdir()
+    shutil.copy(MEDIA / "images" / "chelsea.png", tmp_path / "media" / "1.png")
     [foreign] = _read(FIXTURE / "data.yaml", ReadOptions(media_root=tmp_path / "media"))
-    assert foreign.sample.streams[0].uri == "1.png"
-    assert foreign.sample.external_id == "1.png"
+    [stream] = foreign.sample.streams
+    assert (stream.uri, foreign.sample.external_id) == ("1.png", "1.png")
+    assert stream.media == MediaInfo(width=451, height=300, mime="image/png")
     assert [a.label for a in foreign.sample.annotations] == ["label_2", "label_4"]
+    # "4 0.266667 0.450000 0.133333 0.300000" in pixels of the probed 451x300
+    second = foreign.sample.annotations[1].geometry
+    assert isinstance(second, Box)
+    assert (second.x, second.y, second.w, second.h) == pytest.approx(
+        (0.266667 * 451 - 0.133333 * 451 / 2, 0.45 * 300 - 0.3 * 300 / 2, 0.133333 * 451, 90.0),
+        abs=1e-9,
+    )
+
+
+def test_an_image_that_cannot_be_probed_names_the_label_file_and_the_image(
+    tmp_path: Path,
+) -> None:
+    root = _fixture_with_image(tmp_path)
+    (root / "images" / "train" / "1.jpg").write_bytes(b"\xff\xd8 not a JPEG")
+    with pytest.raises(ImportFailed) as failed:
+        _read(root)
+    assert (failed.value.file, failed.value.field) == (
+        str(root / "labels" / "train" / "1.txt"),
+        "image",
+    )
+    image = root / "images" / "train" / "1.jpg"
+    assert f"{image}: not readable as an image" in failed.value.detail
 
 
 def test_read_write_read_of_the_datumaro_dataset(tmp_path: Path) -> None:

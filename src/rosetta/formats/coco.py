@@ -2,7 +2,7 @@
 
 **Reading.** An *instances* file (``{"images", "annotations", "categories"}``) gives one
 sample per image: one image stream (``uri`` and ``external_id`` = ``file_name``; width and
-height from the image record, else measured with Pillow under ``ReadOptions.media_root``).
+height from the image record, else probed (`rosetta.media.probe`) under ``ReadOptions.media_root``).
 Each COCO annotation becomes the Rosetta annotations of its parts, labelled with its
 category's *name* (mapping onto the ontology happens afterwards, `label_map`):
 
@@ -55,7 +55,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
-from PIL import Image, UnidentifiedImageError
 from pycocotools import mask as mask_utils
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -72,6 +71,7 @@ from rosetta.core.schema import (
     Stream,
 )
 from rosetta.formats.coco_writer import IMAGE_KEYS, SIDECAR, write_coco
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
     ForeignSample,
     FormatSpec,
@@ -416,13 +416,9 @@ def _media(image: _Image, options: ReadOptions) -> MediaInfo:
         raise image.origin.error(
             "width", "missing: give the folder of the images (media root) to measure them"
         )
-    path = options.media_root / record.file_name
-    try:
-        with Image.open(path) as opened:
-            width, height = opened.size
-    except (OSError, UnidentifiedImageError) as exc:
-        raise image.origin.error("file_name", f"cannot measure {path}: {exc}") from exc
-    return MediaInfo(width=width, height=height)
+    return probe_found(
+        options.media_root / record.file_name, Modality.IMAGE, image.origin, "file_name"
+    )
 
 
 def _sample(

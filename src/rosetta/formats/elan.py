@@ -8,9 +8,13 @@ before its sample is made (the format forces it); documents stream one by one.
 - ``MEDIA_DESCRIPTOR`` -> an audio or video stream (``MIME_TYPE``, else the file suffix),
   id ``<stem>.media<n>``; the file is looked for at ``RELATIVE_MEDIA_URL`` (beside the
   document), at ``MEDIA_URL`` and by its name under ``options.media_root``
-  (`rosetta.formats.timed`). Every stream's duration is the last time slot's value
-  (``metadata["elan"]["duration_from"]``). A document without media gets one audio stream
-  without a URI. The sample's ``external_id`` is the first media's file name.
+  (`rosetta.formats.timed`). A media file found there is probed (`rosetta.media.probe`:
+  duration, sample rate, frame rate, size, MIME type; a file that cannot be read is an
+  error naming the document, its ``MEDIA_DESCRIPTOR`` line and the file); a stream whose
+  file is not found has the last time slot's value as its duration.
+  ``metadata["elan"]["duration_from"]`` says where the first stream's (the one the
+  annotations lie on) came from: ``"media"`` or ``"last time slot"``. A document without
+  media gets one audio stream without a URI. The sample's ``external_id`` is the first media's file name.
 - Every ``ALIGNABLE_ANNOTATION`` and ``REF_ANNOTATION`` -> an annotation ``<stem>.<id>`` on
   the first stream, its times in seconds (milliseconds / 1000: ``1040`` is ``1.04`` s). A
   reference annotation (a symbolic association or subdivision, without time slots of its
@@ -377,7 +381,7 @@ class _Builder:
         slots = _slot_times(doc, self.file)
         self.spans = _spans(doc, self.file, slots)
         duration = timed.seconds_of_ms(max(slots.values(), default=0))
-        self.streams = _streams(doc, path, duration, options)
+        self.streams, self.probed = _streams(doc, path, duration, options)
         self.speakers = timed.Speakers(self.stem, self.origin)
         self.annotations: list[Annotation] = []
         self.links: list[Link] = []
@@ -408,7 +412,10 @@ class _Builder:
             sample = Sample(
                 id=timed.record_id(self.origin, self.stem),
                 external_id=self.streams[0].name,
-                metadata={timed.SPEAKERS: self.speakers.names(), "elan": _metadata(self.doc)},
+                metadata={
+                    timed.SPEAKERS: self.speakers.names(),
+                    "elan": _metadata(self.doc, self.probed),
+                },
                 streams=self.streams,
                 annotations=self.annotations,
                 entities=self.speakers.entities(),
@@ -471,13 +478,17 @@ def _relation_of(constraint: str | None) -> str:
     return CONSTRAINT_RELATIONS.get(constraint or "", ASSOCIATED_WITH)
 
 
-def _streams(doc: _Document, path: Path, duration: float, options: ReadOptions) -> list[Stream]:
+def _streams(
+    doc: _Document, path: Path, duration: float, options: ReadOptions
+) -> tuple[list[Stream], bool]:
+    """The document's streams, and whether the first one's duration is its media's."""
     file, stem = str(path), path.stem
     if not doc.media:
         stream_id = timed.record_id(Origin(file, 1), stem, "media1")
         media = MediaInfo(duration=duration)
-        return [Stream(id=stream_id, name="audio", modality=Modality.AUDIO, media=media)]
+        return [Stream(id=stream_id, name="audio", modality=Modality.AUDIO, media=media)], False
     streams = []
+    probed = []
     folder = path.resolve().parent
     for index, (attrs, line) in enumerate(doc.media, start=1):
         where = Origin(file, line, "<MEDIA_DESCRIPTOR>")
@@ -495,18 +506,23 @@ def _streams(doc: _Document, path: Path, duration: float, options: ReadOptions) 
         candidates = [Path(timed.url_path(url)), Path(name)]
         if relative:
             candidates[:0] = [folder / timed.url_path(relative), Path(timed.url_path(relative))]
-        uri = timed.media_uri(candidates, name, options)
+        found = timed.find_media(candidates, options)
+        uri = name if found is None else options.uri_of(found)
+        media, from_media = timed.media_info(
+            found, modality, duration, where, "MEDIA_URL", mime=mime
+        )
         stream_id = timed.record_id(where, stem, f"media{index}")
-        streams.append(timed.media_stream(stream_id, uri, modality, duration, mime))
-    return streams
+        streams.append(timed.media_stream(stream_id, uri, modality, media))
+        probed.append(from_media)
+    return streams, probed[0]
 
 
-def _metadata(doc: _Document) -> dict[str, Any]:
+def _metadata(doc: _Document, probed: bool) -> dict[str, Any]:
     def compact(values: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in values.items() if value is not None}
 
     return {
-        "duration_from": "last time slot",
+        "duration_from": timed.FROM_MEDIA if probed else "last time slot",
         "media": [
             compact(
                 {

@@ -9,8 +9,9 @@ after it), with two streams:
   sensor the Velodyne, which is the sample's ego frame;
 - ``<frame>.image_2``, the left colour camera (``image_2/<frame>.png``), its sensor from
   the calibration (`rosetta.formats.kitti.kitti_sensors`: extrinsic and ``P2``). Its size
-  is read from the image's header (Pillow); without the image it is KITTI's usual
-  1242x375 and the sample's metadata says ``"kitti_image_size": "assumed"``.
+  and MIME type are probed from the image (`rosetta.media.probe`; an image that cannot be
+  read is an error naming the label file and the image); without the image the size is
+  KITTI's usual 1242x375 and the sample's metadata says ``"kitti_image_size": "assumed"``.
 
 A stream whose file is missing has no URI. URIs are relative to ``ReadOptions.media_root``
 when the file is inside it, else absolute paths.
@@ -33,11 +34,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from PIL import Image, UnidentifiedImageError
-
 from rosetta.core.errors import ImportFailed
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import ForeignSample, FormatSpec, Origin, ReadOptions
 from rosetta.formats.kitti import (
     HEIGHT,
@@ -57,20 +57,16 @@ _POINT_BYTES: Final = 16
 _SAME_AS: Final = "same-as"
 
 
-def _image(folder: Path, frame: str, options: ReadOptions) -> tuple[str | None, MediaInfo]:
-    """The frame's camera image: its URI and media info (none and the usual size without)."""
+def _image(
+    folder: Path, frame: str, labels: Path, options: ReadOptions
+) -> tuple[str | None, MediaInfo]:
+    """The frame's camera image: its URI and probed media info (none and the usual size
+    without); an image that cannot be probed is an error at the label file `labels`."""
     for suffix in _IMAGE_SUFFIXES:
         path = folder / "image_2" / f"{frame}{suffix}"
         if path.is_file():
-            try:
-                with Image.open(path) as image:
-                    width, height = image.size
-                    mime = Image.MIME.get(image.format or "")
-            except (UnidentifiedImageError, OSError) as exc:
-                raise ImportFailed(
-                    str(path), 0, "image", f"expected an image Pillow can read: {exc}"
-                ) from None
-            return options.uri_of(path), MediaInfo(width=width, height=height, mime=mime)
+            media = probe_found(path, Modality.IMAGE, Origin(str(labels), 0), "image_2")
+            return options.uri_of(path), media
     return None, MediaInfo(width=WIDTH, height=HEIGHT)
 
 
@@ -108,7 +104,7 @@ def read_frame(folder: Path, labels: Path, options: ReadOptions) -> ForeignSampl
             str(labels), 0, "calib", f"expected the frame's calibration {calib_path}: not found"
         )
     calib = read_calib(calib_path)
-    image_uri, image_media = _image(folder, frame, options)
+    image_uri, image_media = _image(folder, frame, labels, options)
     scan_uri, scan_media = _scan(folder, frame, options)
     assert image_media.width is not None and image_media.height is not None
     lidar, camera = kitti_sensors(calib, 2, image_media.width, image_media.height)

@@ -4,9 +4,11 @@
 order).
 
 - The media: a file named like the subtitles (``talk.vtt`` -> ``talk.mp4``) in
-  ``options.media_root``, else a video stream without a URI; its duration is the last
-  cue's end (``metadata[<format>]["duration_from"]``). ``external_id``: the media's file
-  name, else the subtitle file's.
+  ``options.media_root``, probed (`rosetta.media.probe`: duration, frame rate, size,
+  sample rate, MIME type; a file that cannot be read is an error naming the subtitle file
+  and the media file), else a video stream without a URI whose duration is the last cue's
+  end (``metadata[<format>]["duration_from"]``: ``"media"`` or ``"last cue"``).
+  ``external_id``: the media's file name, else the subtitle file's.
 - Each cue -> an annotation ``<stem>.<n>`` (``n``: the cue's 1-based place in the file),
   a `TranscriptSegment` of the cue's text (an `Interval` when the cue has none) from its
   start to its end (milliseconds, exactly). Cue text tags are removed (``<i>``, ``<b>``,
@@ -43,7 +45,7 @@ from rosetta.core.errors import ImportFailed, RosettaError
 from rosetta.core.geometry import Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
+from rosetta.core.schema import Annotation, Link, Sample, Source, Stream
 from rosetta.formats import timed
 from rosetta.formats.interchange import (
     ForeignSample,
@@ -201,12 +203,12 @@ def _srt_cues(lines: list[str], file: str) -> Iterator[_Cue]:
         yield cue
 
 
-def _media(path: Path, options: ReadOptions) -> tuple[str | None, Modality]:
+def _media(path: Path, options: ReadOptions) -> tuple[Path | None, Modality]:
+    """The media file named like the subtitles, if found, and its modality."""
     found = timed.sibling_media(path.stem, options)
     if found is None:
         return None, Modality.VIDEO
-    uri = timed.media_uri([found], found.name, options)
-    return uri, timed.modality_of(found.name) or Modality.VIDEO
+    return found, timed.modality_of(found.name) or Modality.VIDEO
 
 
 def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
@@ -214,7 +216,7 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
     origin = Origin(file, 1, kind)
     lines = _text_lines(path, kind)
     cues = _vtt_cues(lines, file) if kind == "webvtt" else _srt_cues(lines, file)
-    uri, modality = _media(path, options)
+    found, modality = _media(path, options)
     stream_id = timed.record_id(origin, stem, str(modality))
     speakers = timed.Speakers(stem, origin)
     label = options.default_label or CUE_LABEL
@@ -258,17 +260,19 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
                 links.append(link)
                 parts[link.id] = where
         end = max(end, cue.end)
+    media, probed = timed.media_info(found, modality, timed.seconds_of_ms(end), origin, "media")
     stream = Stream(
         id=stream_id,
-        name=uri.rsplit("/", 1)[-1] if uri else str(modality),
+        name=found.name if found else str(modality),
         modality=modality,
-        uri=uri,
-        media=MediaInfo(duration=timed.seconds_of_ms(end)),
+        uri=None if found is None else options.uri_of(found),
+        media=media,
     )
+    duration_from = timed.FROM_MEDIA if probed else "last cue"
     sample = Sample(
         id=timed.record_id(origin, stem),
-        external_id=uri.rsplit("/", 1)[-1] if uri else path.name,
-        metadata={timed.SPEAKERS: speakers.names(), kind: {"duration_from": "last cue"}},
+        external_id=found.name if found else path.name,
+        metadata={timed.SPEAKERS: speakers.names(), kind: {"duration_from": duration_from}},
         streams=[stream],
         annotations=annotations,
         entities=speakers.entities(),

@@ -9,9 +9,11 @@
   non-ASCII text) or without one, and else ISO 8859-1 (Praat's old "try ISO Latin-1"
   writing preference).
 - The sound: a media file named like the TextGrid (``mary.TextGrid`` -> ``mary.wav``)
-  in ``options.media_root``, else a stream without a URI; its duration is the TextGrid's
-  ``xmax`` (``metadata["textgrid"]["duration_from"]``). ``external_id``: the sound's file
-  name, else the TextGrid's.
+  in ``options.media_root``, probed (`rosetta.media.probe`: its duration, sample rate,
+  MIME type; a file that cannot be read is an error naming the TextGrid and the file),
+  else a stream without a URI whose duration is the TextGrid's ``xmax``
+  (``metadata["textgrid"]["duration_from"]``: ``"media"`` or ``"xmax"``). ``external_id``:
+  the sound's file name, else the TextGrid's.
 - An interval ``[xmin, xmax)`` with text -> an annotation ``<stem>.<tier>.<interval>``
   (1-based, counting every interval of the file) labelled with the tier's name: a
   `TranscriptSegment` holding the text, or an `Interval` when the text is the tier's name
@@ -45,7 +47,7 @@ from rosetta.core.errors import ImportFailed, RosettaError
 from rosetta.core.geometry import Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Annotation, MediaInfo, Sample, Source, Stream
+from rosetta.core.schema import Annotation, Sample, Source, Stream
 from rosetta.formats import timed
 from rosetta.formats.interchange import (
     ForeignSample,
@@ -205,12 +207,12 @@ def _tier(tokens: _Tokens, number: int) -> _Tier:
     return _Tier(kind.text, name, kind.line, entries)
 
 
-def _media(path: Path, options: ReadOptions) -> tuple[str | None, Modality]:
+def _media(path: Path, options: ReadOptions) -> tuple[Path | None, Modality]:
+    """The sound file named like the TextGrid, if found, and its modality."""
     found = timed.sibling_media(path.stem, options)
     if found is None:
         return None, Modality.AUDIO
-    uri = timed.media_uri([found], found.name, options)
-    return uri, timed.modality_of(found.name) or Modality.AUDIO
+    return found, timed.modality_of(found.name) or Modality.AUDIO
 
 
 def _sample(path: Path, options: ReadOptions) -> ForeignSample:
@@ -222,13 +224,15 @@ def _sample(path: Path, options: ReadOptions) -> ForeignSample:
     tokens = _Tokens(_decode(raw), file)
     origin = Origin(file, 1, "TextGrid")
     xmin, xmax, size = _header(tokens)
-    uri, modality = _media(path, options)
+    found, modality = _media(path, options)
+    uri = None if found is None else options.uri_of(found)
+    media, probed = timed.media_info(found, modality, xmax, origin, "media")
     stream = Stream(
         id=timed.record_id(origin, stem, "audio" if modality is Modality.AUDIO else "video"),
-        name=uri.rsplit("/", 1)[-1] if uri else str(modality),
+        name=found.name if found else str(modality),
         modality=modality,
         uri=uri,
-        media=MediaInfo(duration=xmax),
+        media=media,
     )
     annotations: list[Annotation] = []
     parts: dict[str, Origin] = {}
@@ -252,10 +256,13 @@ def _sample(path: Path, options: ReadOptions) -> ForeignSample:
         raise ImportFailed(
             file, extra.line, "size", f"expected the file to end after its {size} tier(s)"
         )
-    metadata = {"textgrid": {"xmin": xmin, "xmax": xmax, "tiers": tiers, "duration_from": "xmax"}}
+    duration_from = timed.FROM_MEDIA if probed else "xmax"
+    metadata = {
+        "textgrid": {"xmin": xmin, "xmax": xmax, "tiers": tiers, "duration_from": duration_from}
+    }
     sample = Sample(
         id=timed.record_id(origin, stem),
-        external_id=uri.rsplit("/", 1)[-1] if uri else path.name,
+        external_id=found.name if found else path.name,
         metadata=metadata,
         streams=[stream],
         annotations=annotations,

@@ -3,12 +3,14 @@ source, the media stream their tiers or cues lie on, the speakers, and the sidec
 what a format cannot carry.
 
 **Media.** A reader looks for the media file a document names (or, for formats that name
-none, a media file with the document's stem) under ``options.media_root``; found, the
-stream's URI is its path relative to the media root, else the media's file name (resolved
-against the media roots when it is served). The stream's duration comes from the document
-itself (ELAN's last time slot, a TextGrid's ``xmax``, the last cue's end) and the sample's
-metadata says so (``duration_from``); probing a found media file instead
-(`rosetta.media.probe`) is still to do.
+none, a media file with the document's stem) under ``options.media_root``. Found, the
+stream's URI is its path relative to the media root and its media info is what
+`rosetta.media.probe` reads from the file (duration, sample rate, frame rate, size, MIME
+type; a file it cannot read is an `ImportFailed` naming the document and the media file);
+the sample's metadata says ``duration_from: "media"``. Not found, the URI is the media's
+file name (resolved against the media roots when it is served) or none, and the duration
+comes from the document itself (ELAN's last time slot, a TextGrid's ``xmax``, the last
+cue's end), which ``duration_from`` names.
 
 **Speakers.** A speaker (ELAN participant, WebVTT ``<v Name>``) is an `Entity` labelled
 ``person`` (`SPEAKER_LABEL`, a foreign label like any other: a mapping can rename it) with
@@ -38,6 +40,7 @@ from rosetta.core.geometry import Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
 from rosetta.core.timebase import exact
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import Origin, ReadOptions
 from rosetta.formats.native import annotation_record, entity_record, link_record
 
@@ -49,6 +52,8 @@ SPEAKER_RELATION = "speaker-of"
 SPEAKERS = "speakers"
 #: The sidecar file of what a writer could not carry.
 SIDECAR = "not_carried.jsonl"
+#: ``metadata[<format>]["duration_from"]`` when the duration was probed from the media file.
+FROM_MEDIA = "media"
 
 AUDIO_SUFFIXES = frozenset(
     {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".wma"}
@@ -121,17 +126,18 @@ def url_path(url: str) -> str:
     return url
 
 
-def media_uri(candidates: Iterable[Path], name: str, options: ReadOptions) -> str:
-    """The stream URI of a media file: the first of `candidates` (relative ones taken
-    from the media root) that exists inside the media root, relative to it; else `name`."""
+def find_media(candidates: Iterable[Path], options: ReadOptions) -> Path | None:
+    """The first of `candidates` (relative ones taken from the media root) that is a file
+    inside the media root; none without a media root."""
     root = options.media_root
-    if root is not None:
-        base = root.resolve()
-        for candidate in candidates:
-            path = (base / candidate).resolve()  # an absolute candidate stays as it is
-            if path.is_file() and path.is_relative_to(base):
-                return path.relative_to(base).as_posix()
-    return name
+    if root is None:
+        return None
+    base = root.resolve()
+    for candidate in candidates:
+        path = (base / candidate).resolve()  # an absolute candidate stays as it is
+        if path.is_file() and path.is_relative_to(base):
+            return path
+    return None
 
 
 def sibling_media(stem: str, options: ReadOptions) -> Path | None:
@@ -149,20 +155,36 @@ def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
-def media_stream(
-    stream_id: str,
-    uri: str,
+def media_info(
+    found: Path | None,
     modality: Modality,
     duration: float,
+    origin: Origin,
+    field: str,
+    *,
     mime: str | None = None,
-) -> Stream:
-    """An audio or video stream at `uri` whose media info is `duration` (seconds)."""
+) -> tuple[MediaInfo, bool]:
+    """The media info of a document's stream and whether its duration is the media's: the
+    file `found` probed (an `ImportFailed` at `origin`'s `field` when it cannot be), else
+    the document's `duration` (seconds) and `mime`. A probed file that states no duration
+    gets the document's."""
+    if found is None:
+        return MediaInfo(duration=duration, mime=mime), False
+    media = probe_found(found, modality, origin, field)
+    update = {"mime": media.mime or mime, "duration": media.duration}
+    if media.duration is None:
+        update["duration"] = duration
+    return media.model_copy(update=update), media.duration is not None
+
+
+def media_stream(stream_id: str, uri: str, modality: Modality, media: MediaInfo) -> Stream:
+    """An audio or video stream at `uri`."""
     return Stream(
         id=stream_id,
         name=PurePosixPath(uri).name or uri,
         modality=modality,
         uri=uri,
-        media=MediaInfo(duration=duration, mime=mime),
+        media=media,
     )
 
 

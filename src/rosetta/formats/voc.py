@@ -4,11 +4,14 @@ Reading (`read`): the source is one ``.xml`` file or a folder (its ``Annotations
 has one, else the ``.xml`` files in it, in name order); each file is one sample, id the
 file's stem, ``external_id`` the ``<filename>``, with one image stream ``<stem>.image``.
 
-- **Size**: ``<size>`` gives the image's width and height; when it is missing or 0, the
-  image is probed with Pillow. It is looked for as ``<media_root>/<filename>``,
+- **Size**: the image is looked for as ``<media_root>/<filename>``,
   ``<media_root>/<folder>/<filename>``, beside the XML file and in ``../JPEGImages/``; the
   first found becomes the stream's URI (relative to ``ReadOptions.media_root`` when inside
-  it, else absolute), else the URI is the ``<filename>`` as written.
+  it, else absolute) and is probed (`rosetta.media.probe`: width, height, MIME type; an
+  image that cannot be read is an error naming the file and the image, and a ``<size>``
+  other than the image's is an error at ``<size>``: the boxes were drawn on another
+  image). Not found, the URI is the ``<filename>`` as written and ``<size>`` gives the
+  width and height (missing or 0: an error).
 - **Boxes**: VOC pixel coordinates are 1-based and inclusive: ``xmin = 1`` is the first
   column and ``xmax = W`` the last, so a box ``xmin..xmax`` covers ``[xmin - 1, xmax)`` in
   Rosetta's continuous pixel coordinates (the origin at the top-left corner of the first
@@ -60,13 +63,13 @@ from xml.sax.xmlreader import AttributesImpl, Locator
 import defusedxml.sax
 import orjson
 from defusedxml import DefusedXmlException
-from PIL import Image, UnidentifiedImageError
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
     ForeignSample,
     FormatSpec,
@@ -214,16 +217,6 @@ def _size(root: _Node, origin: Origin) -> tuple[int, int] | None:
             )
         found.append(int(value))
     return None if 0 in found else (found[0], found[1])
-
-
-def _probe(path: Path, origin: Origin) -> MediaInfo:
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            mime = Image.MIME.get(image.format or "")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise origin.error("filename", f"{path}: not an image Pillow can read: {exc}") from None
-    return MediaInfo(width=width, height=height, mime=mime)
 
 
 def _flag(node: _Node, origin: Origin, element: str) -> bool:
@@ -388,10 +381,16 @@ def read_file(path: Path, options: ReadOptions) -> ForeignSample:
     stem = path.stem
     image = _find_image(path, filename, root.text_of("folder"), options)
     size = _size(root, origin)
-    if size is not None:
+    if image is not None:
+        media = probe_found(image, Modality.IMAGE, origin, "filename")
+        if size is not None and size != (media.width, media.height):
+            raise origin.error(
+                "size",
+                f"<size> says {size[0]}x{size[1]} but the image {image} is "
+                f"{media.width}x{media.height}",
+            )
+    elif size is not None:
         media = MediaInfo(width=size[0], height=size[1])
-    elif image is not None:
-        media = _probe(image, origin)
     else:
         raise origin.error(
             "size",

@@ -19,7 +19,8 @@ folder holding one of them.
   listed both ways: every image (an image without a label file has no objects) and every
   label file (``classes.txt`` excepted).
 
-Image sizes come from the images, probed with Pillow: the image beside the label file (the
+Image sizes come from the images, probed (`rosetta.media.probe`; an image that cannot be
+read is an error naming the label file and the image): the image beside the label file (the
 ``images`` folder), else under ``ReadOptions.media_root`` (at the image folder's path
 relative to the dataset root, then directly). **A label file whose image is not found is an
 error naming that label file**: normalised coordinates cannot be turned into pixels without
@@ -74,13 +75,13 @@ from typing import Any, Final
 
 import orjson
 import yaml
-from PIL import Image, UnidentifiedImageError
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Keypoints, Polygon
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Annotation, Entity, MediaInfo, Sample, Source, Stream
+from rosetta.core.schema import Annotation, Entity, Sample, Source, Stream
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
     ForeignSample,
     FormatSpec,
@@ -478,16 +479,6 @@ def _objects(
 # --- finding the images ----------------------------------------------------------------------
 
 
-def _probe(path: Path) -> MediaInfo:
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            mime = Image.MIME.get(image.format or "")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise _fail(path, 0, "image", f"expected an image Pillow can read: {exc}") from None
-    return MediaInfo(width=width, height=height, mime=mime)
-
-
 def _with_suffix(base: Path) -> Path | None:
     """The image ``base.<suffix>`` for an image suffix (either case), if there is one."""
     for suffix in IMAGE_SUFFIXES:
@@ -593,7 +584,8 @@ def _sample(item: _Item, dataset: Dataset, options: ReadOptions) -> ForeignSampl
                 + "); YOLO coordinates are normalised, so the image's size is needed",
             )
         raise item.where.error("image", f"no such image (nor its label file {item.label})")
-    media = _probe(item.image)
+    document = Origin(str(item.label if item.label.is_file() else item.image), 0)
+    media = probe_found(item.image, Modality.IMAGE, document, "image")
     assert media.width is not None and media.height is not None
     stem = item.image.stem
     stream = Stream(
@@ -616,8 +608,7 @@ def _sample(item: _Item, dataset: Dataset, options: ReadOptions) -> ForeignSampl
         annotations=objects.annotations,
         entities=objects.entities,
     )
-    origin = Origin(str(item.label if item.label.is_file() else item.image), 0)
-    return ForeignSample(sample, origin, objects.parts)
+    return ForeignSample(sample, document, objects.parts)
 
 
 def read(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
