@@ -647,7 +647,7 @@ def test_image_sizes_are_measured_under_the_media_root(tmp_path: Path) -> None:
     )
     found = read(path, ReadOptions(media_root=tmp_path))
     assert found[1].streams[0].media == MediaInfo(width=33, height=21, mime="image/jpeg")
-    with pytest.raises(ImportFailed, match="cannot probe the media file found: .*two.jpg"):
+    with pytest.raises(ImportFailed, match=r"cannot probe the media file found: .*two\.jpg"):
         read(path, ReadOptions(media_root=tmp_path / "elsewhere"))
 
 
