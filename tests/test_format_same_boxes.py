@@ -1,12 +1,8 @@
 """The same boxes come out whichever format carries them: one image's boxes, built once,
 are written as Pascal VOC, YOLO, CVAT for images and COCO and read back, each to within
-1e-6 px of what was written.
-
-A format whose module is not in the tree yet (the registry names it, but it has not been
-written) is skipped, saying so. Each reader is given the writer's output folder and the
+1e-6 px of what was written. Each reader is given the writer's output folder and the
 image's folder as the media root."""
 
-import importlib
 from pathlib import Path
 
 import pytest
@@ -15,8 +11,8 @@ from conftest import MEDIA
 from rosetta.core.geometry import Box
 from rosetta.core.ontology import parse_ontology
 from rosetta.core.schema import Annotation, MediaInfo, Sample, Stream
-from rosetta.formats.interchange import FormatSpec, ReadOptions
-from rosetta.formats.registry import FORMATS, format_spec
+from rosetta.formats.interchange import ReadOptions
+from rosetta.formats.registry import format_spec
 
 IMAGE = MEDIA / "images" / "rocket.jpg"  # 640x427
 WIDTH, HEIGHT = 640, 427
@@ -50,20 +46,9 @@ def _sample() -> Sample:
     )
 
 
-def _spec(name: str) -> FormatSpec:
-    """The format's spec, or a skip when its module is not written yet."""
-    try:
-        importlib.import_module(FORMATS[name])
-    except ModuleNotFoundError as missing:
-        if missing.name != FORMATS[name]:
-            raise
-        pytest.skip(f"{FORMATS[name]} is not written yet")
-    return format_spec(name)
-
-
 @pytest.mark.parametrize("name", ["voc", "yolo", "cvat-images", "coco"])
 def test_the_same_boxes_come_back(name: str, tmp_path: Path) -> None:
-    spec = _spec(name)
+    spec = format_spec(name)
     assert spec.read is not None
     assert spec.write is not None
     report = spec.write([_sample()], ONTOLOGY, tmp_path)
