@@ -7,7 +7,7 @@ paths (``/data/upload/18/image1.jpg``) or local-files paths
 beside the export) by the reference's path, then by each shorter tail of it down to the
 file name.
 
-`probe` reads what the reader needs from the file with `rosetta.media.probe`.
+A file found is probed by the reader (`rosetta.formats.found_media`).
 """
 
 import mimetypes
@@ -15,11 +15,8 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from rosetta.core.errors import RosettaError
 from rosetta.core.modality import Modality
-from rosetta.core.schema import MediaInfo
 from rosetta.formats.interchange import ReadOptions
-from rosetta.media.probe import probe as probe_media
 
 _REFERENCE = re.compile(r"^(\w[\w+.-]*:|/|\.{1,2}/)")
 _MAJOR = {"image": Modality.IMAGE, "audio": Modality.AUDIO, "video": Modality.VIDEO}
@@ -63,12 +60,3 @@ def find_local(reference: str, export: Path, options: ReadOptions) -> Path | Non
         if path.is_file():
             return path
     return None
-
-
-def probe(path: Path, modality: Modality) -> MediaInfo:
-    """What a local media file holds (`rosetta.media.probe`). Raises `ValueError` saying
-    why it cannot."""
-    try:
-        return probe_media(str(path), modality)
-    except RosettaError as exc:
-        raise ValueError(str(exc)) from None

@@ -18,6 +18,7 @@ from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Classification, Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import CARD_FILES, ForeignSample, Origin, ReadOptions
 from rosetta.formats.label_studio.document import (
     JsonObject,
@@ -36,7 +37,6 @@ from rosetta.formats.label_studio.media import (
     find_local,
     guess_modality,
     is_reference,
-    probe,
 )
 from rosetta.formats.label_studio.shapes import Kept, shape_geometry
 
@@ -283,10 +283,7 @@ class _Task:
                     media=MediaInfo(length=len(text)),
                 )
             if media is None:
-                try:
-                    media = probe(local, modality)
-                except ValueError as exc:
-                    raise origin.error(where, str(exc)) from None
+                media = probe_found(local, modality, origin, where)
         elif modality is Modality.TEXT:
             raise origin.error(where, f"the text at {value!r} was not found under the media root")
         return Stream(
