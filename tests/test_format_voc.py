@@ -13,9 +13,9 @@ from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Polygon
 from rosetta.core.ontology import parse_ontology
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Source, Stream
-from rosetta.formats.interchange import ForeignSample, Origin, ReadOptions
+from rosetta.formats.interchange import NOT_CARRIED, ForeignSample, Origin, ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
-from rosetta.formats.voc import SIDECAR, read, write
+from rosetta.formats.voc import read, write
 from rosetta.services.exporter import sample_lines
 from rosetta.services.format_io import export_foreign, import_foreign
 from rosetta.services.importer import import_samples
@@ -189,7 +189,7 @@ def test_read_write_read_gives_the_same_records(tmp_path: Path) -> None:
     report = write(first, ONTOLOGY, tmp_path / "out")
     assert (report.files, report.samples, report.annotations) == (["Annotations/"], 1, 3)
     assert report.not_carried == {}
-    assert not (tmp_path / "out" / SIDECAR).exists()
+    assert not (tmp_path / "out" / NOT_CARRIED).exists()
     again = [f.sample for f in _read(tmp_path / "out")]
     assert again == first
 
@@ -262,14 +262,14 @@ def test_parts_links_and_what_voc_cannot_hold(tmp_path: Path) -> None:
         ],
     )
     report = write([sample], ONTOLOGY, tmp_path)
-    assert report.files == ["Annotations/", SIDECAR]
+    assert report.files == ["Annotations/", NOT_CARRIED]
     assert report.annotations == 3
     assert report.not_carried == {
-        "entities": f"1 written to {SIDECAR} (VOC holds boxes and part-of links only)",
-        "links": f"2 written to {SIDECAR} (VOC holds boxes and part-of links only)",
-        "polygon annotations": f"1 written to {SIDECAR} (VOC holds boxes and part-of links only)",
+        "entities": f"1 written to {NOT_CARRIED} (VOC holds boxes and part-of links only)",
+        "links": f"2 written to {NOT_CARRIED} (VOC holds boxes and part-of links only)",
+        "polygon annotations": f"1 written to {NOT_CARRIED} (VOC holds boxes and part-of links only)",
     }
-    [line] = (tmp_path / SIDECAR).read_bytes().splitlines()
+    [line] = (tmp_path / NOT_CARRIED).read_bytes().splitlines()
     extra = orjson.loads(line)
     assert extra["ids"] == {"body": "p.1", "head": "p.1.1", "eye": "p.1.1.1"}
     assert [a["id"] for a in extra["annotations"]] == ["shape"]

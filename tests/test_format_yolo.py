@@ -16,9 +16,9 @@ from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Keypoints, Polygon
 from rosetta.core.ontology import parse_ontology
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Source, Stream
-from rosetta.formats.interchange import ForeignSample, Origin, ReadOptions
+from rosetta.formats.interchange import NOT_CARRIED, ForeignSample, Origin, ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
-from rosetta.formats.yolo import SIDECAR, label_path, read, read_dataset, write
+from rosetta.formats.yolo import label_path, read, read_dataset, write
 from rosetta.services.exporter import sample_lines
 from rosetta.services.format_io import export_foreign, import_foreign
 from rosetta.services.importer import import_samples
@@ -356,7 +356,7 @@ def test_the_writer_normalises_and_says_what_it_left_out(tmp_path: Path) -> None
     )
     other = Sample(id="t", streams=[_stream("t.img", "a.jpg", 10, 10)])  # same stem, other split
     report = write([sample, other], ONTOLOGY, tmp_path)
-    assert report.files == ["data.yaml", "labels/val/", "labels/train/", SIDECAR]
+    assert report.files == ["data.yaml", "labels/val/", "labels/train/", NOT_CARRIED]
     assert (report.samples, report.annotations) == (2, 4)
     assert set(report.not_carried) == {
         "attributes",
@@ -381,7 +381,7 @@ def test_the_writer_normalises_and_says_what_it_left_out(tmp_path: Path) -> None
         "kpt_shape": [2, 3],
         "kpt_names": {2: ["nose", "eye"]},
     }
-    [extra] = [orjson.loads(line) for line in (tmp_path / SIDECAR).read_bytes().splitlines()]
+    [extra] = [orjson.loads(line) for line in (tmp_path / NOT_CARRIED).read_bytes().splitlines()]
     assert extra["ids"] == {
         "box": "a.1",
         "pose": "a.2.keypoints",

@@ -15,10 +15,13 @@ top-left corner, intervals in seconds, spans in code points; each reader convert
 edge and says how in its module docstring.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Protocol
+from typing import IO, Any, Final, Protocol, Self
+
+import orjson
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.ontology import Ontology
@@ -27,6 +30,45 @@ from rosetta.core.schema import Sample
 #: The files a dataset card adds to every export folder (`rosetta.services.dataset_card`):
 #: a reader of a folder passes over them, so an export folder imports back as it is.
 CARD_FILES: Final = ("dataset_card.json", "README.md", "ontology.json")
+
+
+#: The file beside a writer's output that holds what its format could not carry.
+NOT_CARRIED: Final = "not_carried.jsonl"
+
+
+class NotCarried:
+    """`NOT_CARRIED` in an output folder, one JSON line per record the format could not
+    carry (``{"sample", "kind", "record"}``), the file made when the first record comes;
+    `counts` per kind. Use it as a context manager (the file is closed at its end)."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / NOT_CARRIED
+        self.handle: IO[bytes] | None = None
+        self.counts: Counter[str] = Counter()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def add(self, sample: Sample, kind: str, record: Any) -> None:
+        """Write one record of `sample` that the format could not carry."""
+        if self.handle is None:
+            self.handle = self.path.open("wb")
+        self.handle.write(
+            orjson.dumps({"sample": sample.id, "kind": kind, "record": record}) + b"\n"
+        )
+        self.counts[kind] += 1
+
+    def close(self) -> None:
+        """Close the file, if one was made."""
+        if self.handle is not None:
+            self.handle.close()
+
+    def files(self) -> list[str]:
+        """The file's name, when anything was written to it."""
+        return [NOT_CARRIED] if self.counts else []
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,9 @@ was written without it (kind ``attributes``, ``words``: the annotation's id and 
 """
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from types import TracebackType
-from typing import IO, Any, Self
 from urllib.parse import unquote, urlsplit
-
-import orjson
 
 from rosetta.core.errors import RosettaError
 from rosetta.core.geometry import Interval, TranscriptSegment
@@ -41,7 +36,7 @@ from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
 from rosetta.core.timebase import exact
 from rosetta.formats.found_media import probe_found
-from rosetta.formats.interchange import Origin, ReadOptions
+from rosetta.formats.interchange import NOT_CARRIED, NotCarried, Origin, ReadOptions
 from rosetta.formats.native import annotation_record, entity_record, link_record
 
 #: The (foreign) label of a speaker entity.
@@ -51,7 +46,6 @@ SPEAKER_RELATION = "speaker-of"
 #: ``Sample.metadata[SPEAKERS]`` maps a speaker entity's id to the speaker's name.
 SPEAKERS = "speakers"
 #: The sidecar file of what a writer could not carry.
-SIDECAR = "not_carried.jsonl"
 #: ``metadata[<format>]["duration_from"]`` when the duration was probed from the media file.
 FROM_MEDIA = "media"
 
@@ -262,34 +256,8 @@ def end_of(annotations: Iterable[Annotation], stream: Stream | None) -> float:
     return max([*ends, duration or 0.0])
 
 
-class Sidecar:
-    """``not_carried.jsonl`` in the output folder, opened when the first record comes."""
-
-    def __init__(self, out: Path) -> None:
-        self.path = out / SIDECAR
-        self.handle: IO[bytes] | None = None
-        self.counts: Counter[str] = Counter()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self.handle is not None:
-            self.handle.close()
-
-    def add(self, sample: Sample, kind: str, record: Any) -> None:
-        """Write one record that the format could not carry."""
-        if self.handle is None:
-            self.handle = self.path.open("wb")
-        self.handle.write(
-            orjson.dumps({"sample": sample.id, "kind": kind, "record": record}) + b"\n"
-        )
-        self.counts[kind] += 1
+class Sidecar(NotCarried):
+    """`NotCarried` with the records the timed formats leave out."""
 
     def annotation(self, sample: Sample, annotation: Annotation) -> None:
         """An annotation left out of the file."""
@@ -312,13 +280,9 @@ class Sidecar:
             words = [word.model_dump() for word in geometry.words]
             self.add(sample, "words", {"id": annotation.id, "words": words})
 
-    def files(self) -> list[str]:
-        """The sidecar's name, when anything was written to it."""
-        return [SIDECAR] if self.counts else []
-
     def report(self) -> dict[str, str]:
         """What went to the sidecar, by kind (for `WriteReport.not_carried`)."""
         return {
-            _PLURALS.get(kind, kind): f"{count} written to {SIDECAR}"
+            _PLURALS.get(kind, kind): f"{count} written to {NOT_CARRIED}"
             for kind, count in sorted(self.counts.items())
         }

@@ -71,6 +71,7 @@ from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
+    NOT_CARRIED,
     ForeignSample,
     FormatSpec,
     Origin,
@@ -83,7 +84,6 @@ PART_OF: Final = "part-of"
 #: The object flags VOC writes as ``0``/``1`` elements.
 FLAGS: Final = ("truncated", "difficult", "occluded")
 #: The sidecar the writer puts what VOC cannot hold into.
-SIDECAR: Final = "not_carried.jsonl"
 _SOURCE: Final = Source(kind="import", name="voc")
 _METADATA: Final = "voc"
 _BOX_FIELDS: Final = ("xmin", "ymin", "xmax", "ymax")
@@ -585,7 +585,7 @@ def write(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteRepo
     folder.mkdir(parents=True, exist_ok=True)
     tally = _Tally(files=["Annotations/"])
     taken: set[str] = set()
-    with (out / SIDECAR).open("wb") as sidecar:
+    with (out / NOT_CARRIED).open("wb") as sidecar:
         for sample in samples:
             tally.samples += 1
             ids: dict[str, str] = {}
@@ -615,14 +615,14 @@ def write(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteRepo
                 }
                 sidecar.write(orjson.dumps(line) + b"\n")
     not_carried = {
-        what: f"{count} written to {SIDECAR} (VOC holds boxes and part-of links only)"
+        what: f"{count} written to {NOT_CARRIED} (VOC holds boxes and part-of links only)"
         for what, count in sorted(tally.left.items())
         if count
     }
     if not_carried:
-        tally.files.append(SIDECAR)
+        tally.files.append(NOT_CARRIED)
     else:
-        (out / SIDECAR).unlink()
+        (out / NOT_CARRIED).unlink()
     return WriteReport(tally.files, tally.samples, tally.annotations, not_carried)
 
 

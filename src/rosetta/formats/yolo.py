@@ -83,6 +83,7 @@ from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Entity, Sample, Source, Stream
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
+    NOT_CARRIED,
     ForeignSample,
     FormatSpec,
     Origin,
@@ -105,7 +106,6 @@ IMAGE_SUFFIXES: Final = (
     ".heic",
 )
 #: The sidecar the writer puts what the labels cannot hold into.
-SIDECAR: Final = "not_carried.jsonl"
 _SPLITS: Final = ("train", "val", "test")
 _DARKNET_SPLITS: Final = {"train": "train", "valid": "val", "test": "test"}
 _SOURCE: Final = Source(kind="import", name="yolo")
@@ -821,19 +821,19 @@ def write(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteRepo
     """Write the samples as a YOLO dataset into `out` (see the module)."""
     writer = _Writer(out, {c.name: i for i, c in enumerate(ontology.classes)})
     (out / "labels").mkdir(parents=True, exist_ok=True)
-    with (out / SIDECAR).open("wb") as sidecar:
+    with (out / NOT_CARRIED).open("wb") as sidecar:
         for sample in samples:
             writer.sample(sample, sidecar)
     writer.data_yaml()
     not_carried = {
-        what: f"{count} written to {SIDECAR} (YOLO labels hold classes and geometry only)"
+        what: f"{count} written to {NOT_CARRIED} (YOLO labels hold classes and geometry only)"
         for what, count in sorted(writer.left.items())
     }
     files = ["data.yaml", *(f"labels/{split}/" for split in writer.splits)]
     if not_carried:
-        files.append(SIDECAR)
+        files.append(NOT_CARRIED)
     else:
-        (out / SIDECAR).unlink()
+        (out / NOT_CARRIED).unlink()
     if writer.splits:
         not_carried["images"] = (
             "not copied: put each image in images/<split>/ under its label file's name, "

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import orjson
@@ -34,7 +34,7 @@ from rosetta.core.modality import Modality
 from rosetta.core.ontology import AttributeType, Ontology
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Stream
 from rosetta.core.tracks import shape_at
-from rosetta.formats.interchange import WriteReport
+from rosetta.formats.interchange import NOT_CARRIED, NotCarried, WriteReport
 from rosetta.formats.label_studio.coords import (
     as_rotated_rect,
     percent_of,
@@ -48,7 +48,6 @@ Kept = dict[str, list[str | None]]
 
 TASKS = "tasks.json"
 CONFIG = "label_config.xml"
-SIDECAR = "not_carried.jsonl"
 
 #: The object tag of each modality Label Studio shows.
 OBJECT_TAGS = {
@@ -113,24 +112,16 @@ class _Config:
         return "\n".join(lines) + "\n"
 
 
-class _Sidecar:
-    """``not_carried.jsonl``, opened on the first record; what kinds of record went there."""
+class _Sidecar(NotCarried):
+    """`NotCarried`, and why each kind of record went there (for the write report)."""
 
     def __init__(self, out: Path) -> None:
-        self.path = out / SIDECAR
-        self.file: IO[bytes] | None = None
+        super().__init__(out)
         self.kinds: dict[str, str] = {}
 
     def put(self, sample: Sample, kind: str, why: str, record: Any) -> None:
-        if self.file is None:
-            self.file = self.path.open("wb")
         self.kinds.setdefault(kind, why)
-        line = {"sample": sample.id, "kind": kind, "record": record}
-        self.file.write(orjson.dumps(line) + b"\n")
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
+        self.add(sample, kind, record)
 
 
 def write_label_studio(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteReport:
@@ -151,8 +142,8 @@ def write_label_studio(samples: Iterable[Sample], ontology: Ontology, out: Path)
     finally:
         sidecar.close()
     (out / CONFIG).write_text(config.xml(), encoding="utf-8")
-    files = [TASKS, CONFIG] + ([SIDECAR] if sidecar.file is not None else [])
-    not_carried = {kind: f"{why}: written to {SIDECAR}" for kind, why in sidecar.kinds.items()}
+    files = [TASKS, CONFIG, *sidecar.files()]
+    not_carried = {kind: f"{why}: written to {NOT_CARRIED}" for kind, why in sidecar.kinds.items()}
     return WriteReport(files, count, written, not_carried)
 
 
