@@ -12,8 +12,6 @@ from rosetta.api.finding_routes import bring_up_to_date
 from rosetta.api.lookup import project_scope
 from rosetta.core.policies import can_review
 from rosetta.core.quality_model import QualityReport
-from rosetta.services.quality_report import quality_report
-from rosetta.services.report_html import render_report
 
 router = APIRouter()
 
@@ -24,6 +22,10 @@ REPORT_POLICY = (
 
 
 def _report(db: Db, store: Store, caller: CurrentUser, project: str) -> QualityReport:
+    # the agreement and plotting stacks (scikit-learn, statsmodels, pycocotools, matplotlib)
+    # load on the first report, not when a server starts
+    from rosetta.services.quality_report import quality_report
+
     scope = project_scope(db, caller, project)
     require(can_review(scope.access), "read the quality report of", f"project {project!r}")
     bring_up_to_date(db, store, scope.project.id)
@@ -46,5 +48,7 @@ def get_quality_report_page(
     db: Db, store: Store, caller: CurrentUser, project: str
 ) -> HTMLResponse:
     """The same report as an HTML page with its plots (reviewers and above)."""
+    from rosetta.services.report_html import render_report
+
     page = render_report(_report(db, store, caller, project))
     return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_POLICY})

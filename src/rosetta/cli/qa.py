@@ -16,8 +16,6 @@ from rosetta.core.errors import RosettaError
 from rosetta.services.check_registry import select_checks
 from rosetta.services.findings import FindingRecord, FindingStatus, project_findings
 from rosetta.services.qa_runs import QaParams, catch_up, run_project_checks
-from rosetta.services.quality_report import quality_report
-from rosetta.services.report_html import render_report
 
 qa_app = typer.Typer(
     help="Run the QA checks over a project, read what they found, write its quality report.",
@@ -161,6 +159,10 @@ def report(
     modality, confusion matrices, link agreement, findings by check over time, drift pairs)
     and the same numbers as JSON beside it (``.json``). The findings of samples changed
     since the checks last ran are brought up to date first."""
+    # the agreement and plotting stacks load for this command only
+    from rosetta.services.quality_report import quality_report
+    from rosetta.services.report_html import render_report
+
     engine = store(ctx)
     target = project_of(engine, project)
     catch_up(engine, target.id)
