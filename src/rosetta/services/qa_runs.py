@@ -64,7 +64,7 @@ from rosetta.services.sample_checks import (
 )
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
-from rosetta.store.records import load_sample
+from rosetta.store.records import load_samples
 from rosetta.store.tables import events, qa_cursors, samples
 
 #: The job kind of a batch run.
@@ -170,7 +170,7 @@ def catch_up(
             if bound == cursor:
                 return CatchUp(checked, recorded, cursor, caught_up=True)
             ontology = load_ontology(connection, project_id)
-            loaded = [load_sample(connection, sample_id) for sample_id in sample_ids]
+            loaded = load_samples(connection, sample_ids)
         results = [
             check_sample(sample, ontology, chosen, settings=settings, embedder=embedder)
             for sample in loaded

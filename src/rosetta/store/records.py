@@ -187,6 +187,49 @@ def rows_of_sample(table: Table) -> Select[Any]:
 _SAMPLE = select(samples).where(samples.c.id == bindparam("sample_id"))
 
 
+def _of_samples(table: Table) -> Select[Any]:
+    """Every row of `table` of the samples ``:ids``, in stored order."""
+    return select(table).where(among(table.c.sample_id, "ids")).order_by(table.c.pk)
+
+
+_SAMPLES = select(samples).where(among(samples.c.id, "ids"))
+_SAMPLE_STREAMS, _SAMPLE_ANNOTATIONS, _SAMPLE_ENTITIES, _SAMPLE_LINKS = (
+    _of_samples(table) for table in (streams, annotations, entities, links)
+)
+
+
+def load_samples(connection: Connection, sample_ids: Sequence[str]) -> list[Sample]:
+    """The whole samples of `sample_ids` that exist, in that order, read with one query
+    per table for them all (`load_sample` makes six per sample)."""
+    bound = {"ids": list(sample_ids)}
+    heads = {row.id: row for row in connection.execute(_SAMPLES, bound)}
+    parts: dict[str, dict[str, list[Any]]] = {
+        ident: {"streams": [], "annotations": [], "entities": [], "links": []} for ident in heads
+    }
+    for row in connection.execute(_SAMPLE_STREAMS, bound):
+        parts[row.sample_id]["streams"].append(stream_from_row(row))
+    for row in connection.execute(_SAMPLE_ANNOTATIONS, bound):
+        parts[row.sample_id]["annotations"].append(annotation_from_row(row))
+    entity_rows = connection.execute(_SAMPLE_ENTITIES, bound).all()
+    members = members_of(connection, [row.id for row in entity_rows])
+    for row in entity_rows:
+        parts[row.sample_id]["entities"].append(entity_from_row(row, members[row.id]))
+    for row in connection.execute(_SAMPLE_LINKS, bound):
+        parts[row.sample_id]["links"].append(link_from_row(row))
+    return [
+        Sample(
+            id=ident,
+            external_id=heads[ident].external_id,
+            status=heads[ident].status,
+            metadata=orjson.loads(heads[ident].metadata),
+            ego_poses=_optional_loads(heads[ident].ego_poses) or [],
+            **parts[ident],
+        )
+        for ident in sample_ids
+        if ident in heads
+    ]
+
+
 def load_sample(connection: Connection, sample_id: str) -> Sample:
     """The whole sample `sample_id` with its streams, annotations, entities and links."""
     bound = {"sample_id": sample_id}
