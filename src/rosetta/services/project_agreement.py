@@ -37,11 +37,11 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Connection, Select, Table, func, select
+from sqlalchemy import Connection, func, select
 
 from rosetta.core.geometry import Interval, TextSpan, Track, TranscriptSegment
 from rosetta.core.link_agreement import (
@@ -72,15 +72,9 @@ from rosetta.core.transcript_agreement import (
     transcript_text,
 )
 from rosetta.services.visibility import from_model, model_link_row
-from rosetta.store.id_lists import among
-from rosetta.store.records import (
-    annotation_from_row,
-    entity_from_row,
-    link_from_row,
-    members_of,
-    stream_from_row,
-)
-from rosetta.store.tables import annotations, entities, links, streams
+from rosetta.store.events import dumps
+from rosetta.store.records import load_samples
+from rosetta.store.tables import annotations
 
 #: Overlap samples read per batch.
 BATCH = 200
@@ -136,17 +130,6 @@ def project_agreement(
 _HUMAN = ~from_model(annotations.c.source)
 
 
-def _of_batch(table: Table, *conditions: ColumnElement[bool]) -> Select[Any]:
-    """The rows of `table` on the samples ``:ids``, in stored order."""
-    return select(table).where(among(table.c.sample_id, "ids"), *conditions).order_by(table.c.pk)
-
-
-_STREAMS = _of_batch(streams)
-_ANNOTATIONS = _of_batch(annotations, annotations.c.author.is_not(None), _HUMAN)
-_ENTITIES = _of_batch(entities, entities.c.author.is_not(None))
-_LINKS = _of_batch(links, links.c.author.is_not(None))
-
-
 def _overlap_batches(connection: Connection, project_id: str, batch: int) -> Iterator[list[str]]:
     """The ids of the project's overlap samples, `batch` at a time, from one streamed query."""
     query = (
@@ -162,25 +145,25 @@ def _overlap_batches(connection: Connection, project_id: str, batch: int) -> Ite
 
 
 def _load(connection: Connection, sample_ids: list[str]) -> list[Sample]:
-    """The samples with their streams and people's work (no metadata), one query per
-    table for them all."""
-    bound = {"ids": sample_ids}
-    found: dict[str, dict[str, list[Any]]] = {
-        ident: {"streams": [], "annotations": [], "entities": [], "links": []}
-        for ident in sample_ids
-    }
-    for row in connection.execute(_STREAMS, bound):
-        found[row.sample_id]["streams"].append(stream_from_row(row))
-    for row in connection.execute(_ANNOTATIONS, bound):
-        found[row.sample_id]["annotations"].append(annotation_from_row(row))
-    entity_rows = connection.execute(_ENTITIES, bound).all()
-    members = members_of(connection, [row.id for row in entity_rows])
-    for row in entity_rows:
-        found[row.sample_id]["entities"].append(entity_from_row(row, members[row.id]))
-    for row in connection.execute(_LINKS, bound):
-        if not model_link_row(row.status, row.attributes):
-            found[row.sample_id]["links"].append(link_from_row(row))
-    return [Sample(id=ident, **work) for ident, work in found.items()]
+    """The samples with their streams and people's work: what someone authored, model
+    candidates and models' proposed links left out (`store.records.load_samples`)."""
+    return [_people_work(sample) for sample in load_samples(connection, sample_ids)]
+
+
+def _people_work(sample: Sample) -> Sample:
+    return sample.model_copy(
+        update={
+            "annotations": [
+                a for a in sample.annotations if a.author is not None and a.source.kind != "model"
+            ],
+            "entities": [e for e in sample.entities if e.author is not None],
+            "links": [
+                k
+                for k in sample.links
+                if k.author is not None and not model_link_row(k.status, dumps(k.attributes))
+            ],
+        }
+    )
 
 
 # --- within modalities ----------------------------------------------------------------------
