@@ -25,7 +25,7 @@ from pycocotools.coco import COCO
 from rosetta.core.geometry import Box
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, MediaInfo, Sample, Source, Stream
-from rosetta.formats.coco_writer import INSTANCES, RESULTS, write_coco
+from rosetta.formats.coco import INSTANCES, RESULTS, write_coco
 from rosetta.formats.native import dumps_sample
 from rosetta.services.projects import load_ontology_file
 

@@ -216,6 +216,12 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
             "content": b'{"id": "uploaded"}\n',
             "headers": {"Content-Type": "application/x-ndjson"},
         },
+        "list_formats": {},
+        "upload_format_import": {
+            "query": {"format": "webvtt", "filename": "cues.vtt", "default_label": "speech"},
+            "content": b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n",
+            "headers": {"Content-Type": "application/octet-stream"},
+        },
         "track_proposals": {"path": {"annotation_id": TRACK}},
         "add_track_keyframe": {
             "path": {"annotation_id": TRACK},

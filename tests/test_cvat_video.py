@@ -121,35 +121,35 @@ def test_tracks_stream_out_before_the_end_of_the_file(tmp_path: Path) -> None:
         pytest.param(
             '<box frame="1" outside="0" keyframe="1" xtl="a" ytl="0" xbr="1" ybr="1"/>',
             6,
-            "xtl",
+            "<box> xtl",
             "expected a number, got 'a'",
             id="not a number",
         ),
         pytest.param(
             '<box frame="1" outside="0" keyframe="1" xtl="5" ytl="0" xbr="5" ybr="1"/>',
             6,
-            "xbr",
+            "<box> xbr",
             "xbr=5.0 must be greater than 5.0",
             id="empty box",
         ),
         pytest.param(
             '<box frame="1" outside="2" keyframe="1" xtl="0" ytl="0" xbr="1" ybr="1"/>',
             6,
-            "outside",
+            "<box> outside",
             "expected 0 or 1, got '2'",
             id="bad flag",
         ),
         pytest.param(
             '<box frame="0" outside="0" keyframe="1" xtl="0" ytl="0" xbr="1" ybr="1"/>',
             6,
-            "frame",
+            "<box> frame",
             r"frames must increase within a track \(0 then 0\)",
             id="repeated frame",
         ),
         pytest.param(
             '<box outside="0" keyframe="1" xtl="0" ytl="0" xbr="1" ybr="1"/>',
             6,
-            "frame",
+            "<box> frame",
             "the 'frame' attribute is required",
             id="no frame",
         ),
@@ -193,7 +193,7 @@ def test_polygon_points_and_track_shape_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(ImportFailed, match=re.escape("expected 'x,y;x,y;...', got '1'")) as failure:
         list(read_tracks(path))
-    assert (failure.value.line, failure.value.field) == (5, "points")
+    assert (failure.value.line, failure.value.field) == (5, "<polygon> points")
     path = _write(
         tmp_path,
         '  <track id="0" label="car">\n'

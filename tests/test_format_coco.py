@@ -29,9 +29,8 @@ from rosetta.core.schema import (
     Source,
     Stream,
 )
-from rosetta.formats.coco import read_coco
-from rosetta.formats.coco_writer import write_coco
-from rosetta.formats.interchange import ReadOptions
+from rosetta.formats.coco import read_coco, write_coco
+from rosetta.formats.interchange import NOT_CARRIED, ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
 from rosetta.formats.native import dumps_sample
 from rosetta.formats.registry import format_spec
@@ -425,18 +424,27 @@ def expected_rich(sample: Sample) -> list[tuple[str, str, Any, dict[str, Any], S
 
 def check_rich(again: Sample, original: Sample) -> None:
     got = [(a.id, a.label, a.geometry, a.attributes, a.source) for a in again.annotations]
-    assert got == expected_rich(original)
+    speech = next(a for a in original.annotations if a.id == "r.speech")
+    # what COCO cannot hold comes back from not_carried.jsonl, under the ids read back
+    speech_id = "instances.1.annotation.1"
+    assert got[:-1] == expected_rich(original)
+    assert got[-1] == (speech_id, "person", speech.geometry, {}, speech.source)
+    assert again.annotations[-1].stream == "instances.1.stream.1"
     assert again.external_id == "images/rich.jpg"
+    assert [s.id for s in again.streams] == ["instances.1.image", "instances.1.stream.1"]
+    assert again.streams[1].media == original.streams[1].media
     assert [(e.id, e.label, e.members) for e in again.entities] == [
         ("instances.1.1.object", None, ["instances.1.1", "instances.1.1.2"]),
         ("instances.1.2.object", None, ["instances.1.2", "instances.1.2.2"]),
         ("instances.1.entity.1", "object", ["instances.1.3", "results.1.0"]),
+        ("instances.1.entity.2", None, ["instances.1.1", speech_id]),
     ]
     assert [(k.id, k.type, k.source, k.target, k.status) for k in again.links] == [
         ("instances.1.link.1", "part-of", "instances.1.3", "instances.1.2.object", "proposed"),
         ("instances.1.link.2", "near", "instances.1.entity.1", "results.1.0", "confirmed"),
+        ("instances.1.link.3", "part-of", speech_id, "instances.1.1", "proposed"),
     ]
-    assert again.metadata == {"coco": original.metadata["coco"]}
+    assert again.metadata == original.metadata
 
 
 def test_write_then_read_gives_the_same_records_and_the_sidecar_keeps_the_rest(
@@ -444,21 +452,30 @@ def test_write_then_read_gives_the_same_records_and_the_sidecar_keeps_the_rest(
 ) -> None:
     original = rich_sample()
     report = write_coco([original], ontology("person", "a", "b"), tmp_path)
-    assert report.files == ["instances.json", "results.json", "links.jsonl"]
+    assert report.files == ["instances.json", "results.json", NOT_CARRIED]
     assert (report.samples, report.annotations) == (1, 6)
     assert report.not_carried == {
-        "annotations COCO cannot hold": "1 written to links.jsonl beside instances.json",
-        "entities": "2 written to links.jsonl beside instances.json",
-        "links": "3 written to links.jsonl beside instances.json",
+        "entities": f"2 written to {NOT_CARRIED}",
+        "interval annotations": f"1 written to {NOT_CARRIED}",
+        "links": f"3 written to {NOT_CARRIED}",
+        "metadata": f"1 written to {NOT_CARRIED}",
+        "streams": f"1 written to {NOT_CARRIED}",
     }
     [again] = read(tmp_path)
     check_rich(again, original)
-    [line] = [orjson.loads(text) for text in (tmp_path / "links.jsonl").read_text().splitlines()]
-    uncarried = line["uncarried"]
-    assert [a["id"] for a in uncarried["annotations"]] == ["r.speech"]
-    assert [e["id"] for e in uncarried["entities"]] == ["r.voice"]
-    assert [k["id"] for k in uncarried["links"]] == ["r.l3"]
-    assert uncarried["metadata"] == {"batch": 3}
+    kept = [orjson.loads(text) for text in (tmp_path / NOT_CARRIED).read_text().splitlines()]
+    assert [(k["sample"], k["kind"]) for k in kept] == [
+        ("instances.1", "stream"),
+        ("instances.1", "annotation"),
+        ("instances.1", "entity"),
+        ("instances.1", "entity"),
+        ("instances.1", "link"),
+        ("instances.1", "link"),
+        ("instances.1", "link"),
+        ("instances.1", "fields"),
+    ]
+    assert kept[-1]["record"] == {"id": "instances.1", "fields": {"metadata": {"batch": 3}}}
+    assert "revision" not in kept[4]["record"]  # a new object where it is read back
     # pycocotools reads what was written: the ground truth and the results
     coco = quiet_coco(tmp_path / "instances.json")
     with contextlib.redirect_stdout(io.StringIO()):
@@ -622,11 +639,35 @@ def test_a_results_file_alone_and_a_sidecar_naming_an_unknown_image_are_refused(
     with pytest.raises(ImportFailed, match="a results file needs an instances file beside it"):
         read(lonely)
     write_json(tmp_path / "instances.json", instances())
-    (tmp_path / "links.jsonl").write_text('{"file_name": "one.jpg"}\n{"file_name": "three.jpg"}\n')
+    fields = {"id": "instances.1", "fields": {"status": "done"}}
+    (tmp_path / NOT_CARRIED).write_bytes(
+        orjson.dumps({"sample": "instances.1", "kind": "fields", "record": fields})
+        + b"\n"
+        + orjson.dumps({"sample": "instances.3", "kind": "fields", "record": fields})
+        + b"\n"
+    )
     with pytest.raises(ImportFailed) as failed:
         read(tmp_path)
-    assert (failed.value.line, failed.value.field) == (2, "file_name")
-    assert "'three.jpg' is not an image" in failed.value.detail
+    assert (failed.value.line, failed.value.field) == (2, "sample")
+    assert "'instances.3' is no sample of the files read" in failed.value.detail
+    # a file read alone takes what is for its samples
+    assert [s.status for s in read(tmp_path / "instances.json")] == ["done", "new"]
+
+
+def test_a_results_file_is_read_against_the_instances_named_in_the_options(
+    tmp_path: Path,
+) -> None:
+    folder = results_folder(tmp_path)
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    shutil.copy(RESULTS, lonely)
+    beside = read(folder / RESULTS.name)
+    for instances_given in (folder / "instances_val2014.json", folder):
+        options = ReadOptions(instances=instances_given)
+        assert read(lonely / RESULTS.name, options) == beside
+        assert read(lonely, options) == beside
+    with pytest.raises(ImportFailed, match="no such instances file or folder"):
+        read(lonely, ReadOptions(instances=tmp_path / "missing.json"))
 
 
 def test_a_detection_score_must_be_a_confidence(tmp_path: Path) -> None:
@@ -705,28 +746,30 @@ def test_a_sample_without_an_image_goes_whole_to_the_sidecar(tmp_path: Path) -> 
     )
     report = write_coco([text, *read(DATUMARO)], ontology("a", "b"), tmp_path)
     assert (report.samples, report.annotations) == (2, 2)
-    assert report.not_carried == {
-        "samples without an image": "1 written to links.jsonl beside instances.json"
-    }
-    [line] = (tmp_path / "links.jsonl").read_bytes().splitlines()
+    assert report.not_carried == {"samples": f"1 written to {NOT_CARRIED}"}
+    [line] = (tmp_path / NOT_CARRIED).read_bytes().splitlines()
     assert orjson.loads(line) == {
-        "file_name": None,
-        "uncarried": {"sample": orjson.loads(dumps_sample(text))},
+        "sample": "t",
+        "kind": "sample",
+        "record": orjson.loads(dumps_sample(text)),
     }
-    assert [sample.external_id for sample in read(tmp_path)] == ["b.jpg"]
+    # reading the folder gives it back, after the samples of the COCO files
+    assert [sample.external_id for sample in read(tmp_path)] == ["b.jpg", "note"]
+    assert read(tmp_path)[1] == text
+    assert [sample.external_id for sample in read(tmp_path / "instances.json")] == ["b.jpg"]
 
 
 def test_a_broken_sidecar_link_names_its_line(tmp_path: Path) -> None:
     write_json(tmp_path / "instances.json", instances())
     link = {"id": "l", "type": "near", "source": "instances.1.1"}
-    (tmp_path / "links.jsonl").write_bytes(
-        b"\n" + orjson.dumps({"file_name": "one.jpg", "links": [link]}) + b"\n"
+    (tmp_path / NOT_CARRIED).write_bytes(
+        b"\n" + orjson.dumps({"sample": "instances.1", "kind": "link", "record": link}) + b"\n"
     )
     with pytest.raises(ImportFailed) as failed:
         read(tmp_path)
     error = failed.value
-    assert (error.file, error.line) == (str(tmp_path / "links.jsonl"), 2)
-    assert error.field == "one.jpg: target"
+    assert (error.file, error.line) == (str(tmp_path / NOT_CARRIED), 2)
+    assert error.field == "links[0].target"
 
 
 def test_keypoint_results_with_scores_for_visibilities_read_as_seen(tmp_path: Path) -> None:

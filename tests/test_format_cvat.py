@@ -42,7 +42,7 @@ from rosetta.core.schema import (
 from rosetta.formats.cvat_images import read_images, write_images
 from rosetta.formats.cvat_shapes import mask_attrs
 from rosetta.formats.cvat_video_format import read_videos, write_videos
-from rosetta.formats.interchange import ForeignSample, ReadOptions
+from rosetta.formats.interchange import NOT_CARRIED, ForeignSample, ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
 from rosetta.services.exporter import sample_lines
 from rosetta.services.format_io import export_foreign, import_foreign
@@ -504,18 +504,28 @@ def test_video_writer_makes_tracks_of_shapes_and_leaves_the_rest_in_a_sidecar(
         links=[Link(id="l", type="same-as", source="a", target="e")],
     )
     report = write_videos([sample], ONTOLOGY, tmp_path)
-    assert report.files == ["clip.xml", "sidecar.jsonl"]
+    assert report.files == ["clip.xml", NOT_CARRIED]
     assert report.not_carried == {
-        "annotations": "1 written to sidecar.jsonl beside the XML",
-        "links": "1 written to sidecar.jsonl beside the XML",
+        "interval annotations": f"1 written to {NOT_CARRIED}",
+        "links": f"1 written to {NOT_CARRIED}",
     }
-    [line] = [orjson.loads(x) for x in (tmp_path / "sidecar.jsonl").read_bytes().splitlines()]
-    assert ([a["id"] for a in line["annotations"]], [k["id"] for k in line["links"]]) == (
-        ["i"],
-        ["l"],
-    )
+    kept = [orjson.loads(x) for x in (tmp_path / NOT_CARRIED).read_bytes().splitlines()]
+    assert [(k["sample"], k["kind"], k["record"]["id"]) for k in kept] == [
+        ("clip", "annotation", "clip.annotation.1"),
+        ("clip", "link", "clip.link.1"),
+    ]
+    # the ends as read back: the box's track and the entity of the ball's frames
+    assert (kept[1]["record"]["source"], kept[1]["record"]["target"]) == ("clip.1", "clip.0")
+    [whole] = read_video(tmp_path)
+    assert [(a.id, a.geometry.type) for a in whole.sample.annotations] == [
+        ("clip.0.2", "keypoints"),
+        ("clip.0.5", "keypoints"),
+        ("clip.1", "track"),
+        ("clip.annotation.1", "interval"),
+    ]
+    assert [(k.source, k.target) for k in whole.sample.links] == [("clip.1", "clip.0")]
     [foreign] = read_video(tmp_path / "clip.xml")
-    ball2, ball5, box = foreign.sample.annotations  # entity tracks first, then lone shapes
+    ball2, ball5, box, _ = foreign.sample.annotations  # entity tracks first, then lone shapes
     assert box.geometry == Track(
         keyframes=[
             TrackFrame(frame=7, x=1, y=2, w=3, h=4),
@@ -834,25 +844,42 @@ def test_images_writer_leaves_what_cvat_cannot_hold_in_a_sidecar(tmp_path: Path)
     clip = Sample(id="clip", streams=[Stream(id="clip.v", name="v", modality=Modality.VIDEO)])
     report = write_images([photo, clip], ONTOLOGY, tmp_path)
     assert (report.files, report.samples, report.annotations) == (
-        ["annotations.xml", "sidecar.jsonl"],
+        ["annotations.xml", NOT_CARRIED],
         1,
         1,
     )
     assert report.not_carried == {
-        "annotations": "2 written to sidecar.jsonl beside the XML",
-        "entities": "1 written to sidecar.jsonl beside the XML",
-        "links": "1 written to sidecar.jsonl beside the XML",
-        "samples without an image": "1 not written",
+        "classification annotations": f"1 written to {NOT_CARRIED}",
+        "entities": f"1 written to {NOT_CARRIED}",
+        "links": f"1 written to {NOT_CARRIED}",
+        "samples": f"1 written to {NOT_CARRIED}",
+        "span annotations": f"1 written to {NOT_CARRIED}",
+        "streams": f"1 written to {NOT_CARRIED}",
     }
-    [line] = [orjson.loads(x) for x in (tmp_path / "sidecar.jsonl").read_bytes().splitlines()]
-    assert (line["sample"], [a["id"] for a in line["annotations"]]) == ("s", ["word", "whole"])
-    assert line["links"] == [
-        Link(id="l", type="same-as", source="word", target="box").model_dump(
-            mode="json", exclude_none=True
-        )
+    kept = [orjson.loads(x) for x in (tmp_path / NOT_CARRIED).read_bytes().splitlines()]
+    assert [(k["sample"], k["kind"], k["record"]["id"]) for k in kept] == [
+        ("annotations.0", "stream", "annotations.0.stream.1"),
+        ("annotations.0", "annotation", "annotations.0.annotation.1"),
+        ("annotations.0", "annotation", "annotations.0.annotation.2"),
+        ("annotations.0", "entity", "annotations.0.entity.1"),
+        ("annotations.0", "link", "annotations.0.link.1"),
+        ("clip", "sample", "clip"),
     ]
+    assert kept[4]["record"] == {
+        "id": "annotations.0.link.1",
+        "type": "same-as",
+        "source": "annotations.0.annotation.1",
+        "target": "annotations.0.0",
+        "status": "proposed",
+        "attributes": {},
+    }
+    # the folder reads back everything, the sample without an image last
+    photo_again, clip_again = (f.sample for f in read(tmp_path))
+    assert clip_again == clip
+    assert [s.id for s in photo_again.streams] == ["annotations.0.image", "annotations.0.stream.1"]
+    assert photo_again.entities[0].members == ["annotations.0.0", "annotations.0.annotation.1"]
     [foreign] = read(tmp_path / "annotations.xml")
-    [box] = foreign.sample.annotations
+    box, _, _ = foreign.sample.annotations
     assert box.geometry == Box(x=1, y=1, w=2, h=2)
     # a model's box is written with CVAT's source="auto", and read back with it
     assert foreign.sample.metadata["cvat"]["shapes"] == {box.id: {"source": "auto"}}

@@ -274,22 +274,30 @@ def test_records_from_elsewhere_are_laid_out_in_tiers_and_the_rest_goes_to_the_s
     report = write_elan([_native()], TIMED_ONTOLOGY, tmp_path)
     assert report.files == ["n.eaf", "not_carried.jsonl"]
     assert report.not_carried == {
-        "annotations": "1 written to not_carried.jsonl",
         "attributes": "1 written to not_carried.jsonl",
+        "box annotations": "1 written to not_carried.jsonl",
         "entities": "1 written to not_carried.jsonl",
         "links": "1 written to not_carried.jsonl",
-        "words": "1 written to not_carried.jsonl",
+        "streams": "1 written to not_carried.jsonl",
+        "word timings": "1 written to not_carried.jsonl",
     }
     again = read(tmp_path / "n.eaf")
+    # what ELAN cannot carry comes back from not_carried.jsonl: the sentence's attributes
+    # and words, the image and its box, the group, the link to the box
     assert records(again) == [
-        ("s1", "speech", TranscriptSegment(start=1.0, end=3.0, text="hello there")),
+        ("s1", "speech", _native().annotations[0].geometry),
         ("lang", "language", Interval(start=1.0, end=3.0)),
         ("w1", "word", TranscriptSegment(start=1.0, end=1.5, text="hello")),
         ("s2", "speech", Interval(start=2.5, end=4.0)),
+        ("annotation.1", "person", Box(x=1, y=1, w=2, h=2)),
     ]
+    assert again.annotations[0].attributes == {"tone": "happy"}
+    assert [s.id for s in again.streams] == ["n.media1", "n.stream.1"]
+    assert again.entities[-1] == Entity(id="n.entity.1", members=["n.annotation.1"])
     assert link_ends(again) == [
         ("associated-with", "lang", "s1"),
         ("part-of", "w1", "s1"),
+        ("same-as", "s2", "annotation.1"),
         ("speaker-of", "speaker-1", "s1"),
         ("speaker-of", "speaker-1", "s2"),
     ]
@@ -308,13 +316,14 @@ def test_records_from_elsewhere_are_laid_out_in_tiers_and_the_rest_goes_to_the_s
         orjson.loads(line) for line in (tmp_path / "not_carried.jsonl").read_bytes().splitlines()
     ]
     assert [(r["sample"], r["kind"], r["record"]["id"]) for r in sidecar] == [
-        ("n", "attributes", "n.s1"),
-        ("n", "words", "n.s1"),
-        ("n", "annotation", "n.box"),
-        ("n", "entity", "n.group"),
-        ("n", "link", "n.l4"),
+        ("n", "stream", "n.stream.1"),
+        ("n", "annotation", "n.annotation.1"),
+        ("n", "entity", "n.entity.1"),
+        ("n", "link", "n.link.1"),
+        ("n", "fields", "n.s1"),
+        ("n", "fields", "n.s1"),
     ]
-    assert sidecar[0]["record"] == {"id": "n.s1", "tone": "happy"}
+    assert sidecar[4]["record"] == {"id": "n.s1", "fields": {"attributes": {"tone": "happy"}}}
 
 
 BILLION_LAUGHS = (

@@ -729,17 +729,35 @@ def test_what_label_studio_cannot_carry_goes_to_the_sidecar(tmp_path: Path) -> N
     )
     report = write_label_studio([sample], ONTOLOGY, tmp_path)
     assert report.files == ["tasks.json", "label_config.xml", "not_carried.jsonl"]
-    assert set(report.not_carried) == {"true/false attributes", "annotations", "entities", "links"}
+    assert set(report.not_carried) == {
+        "true/false attributes",
+        "keypoints annotations",
+        "entities",
+        "links",
+    }
     lines = [json.loads(line) for line in (tmp_path / "not_carried.jsonl").read_text().splitlines()]
-    assert [(line["kind"], line["record"].get("id")) for line in lines] == [
-        ("true/false attributes", None),
-        ("annotations", "s.b"),
-        ("links", "s.l"),
-        ("links", "s.m"),
-        ("links", "s.n"),
-        ("entities", "s.e"),
+    assert [(line["sample"], line["kind"], line["record"]["id"]) for line in lines] == [
+        ("tasks.1", "annotation", "tasks.1.annotation.1"),
+        ("tasks.1", "entity", "tasks.1.entity.1"),
+        ("tasks.1", "link", "tasks.1.link.1"),
+        ("tasks.1", "link", "tasks.1.link.2"),
+        ("tasks.1", "link", "tasks.1.link.3"),
+        ("tasks.1", "fields", "tasks.1.a1.a"),
     ]
-    assert lines[0]["record"] == {"annotation": "s.a", "attribute": "seen", "value": True}
+    # the ids of the regions read back: <task>.<annotation>.<region>
+    assert lines[1]["record"]["members"] == ["tasks.1.a1.a", "tasks.1.a2.c"]
+    assert lines[5]["record"]["fields"] == {"attributes": {"seen": True}}
+    [again] = [f.sample for f in read_label_studio(tmp_path / "tasks.json", ReadOptions())]
+    assert [(a.id, a.author, a.attributes) for a in again.annotations] == [
+        ("tasks.1.a1.a", "ann", {"seen": True}),
+        ("tasks.1.a2.c", "bob", {}),
+        ("tasks.1.annotation.1", "ann", {}),
+    ]
+    assert [(k.source, k.target) for k in again.links] == [
+        ("tasks.1.a1.a", "tasks.1.a2.c"),
+        ("tasks.1.annotation.1", "tasks.1.a1.a"),
+        ("tasks.1.a1.a", "tasks.1.entity.1"),
+    ]
     (task,) = json.loads((tmp_path / "tasks.json").read_text())
     assert [len(group["result"]) for group in task["annotations"]] == [1, 1]  # no relations
     assert task["annotations"][0]["created_username"] == "ann"  # not an e-mail: a name
@@ -751,6 +769,127 @@ def test_what_label_studio_cannot_carry_goes_to_the_sidecar(tmp_path: Path) -> N
         "rotation": 0,
         "rectanglelabels": ["person"],
     }
+
+
+def test_ellipses_and_vector_paths_are_read_and_written_back_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """An ellipse is a polygon of vertices on it (each side within 0.25 px of the curve);
+    a closed vector path a polygon, an open one (a polyline) keypoints along it; written
+    back, each is the same result with the same numbers."""
+    ellipse = {"x": 40, "y": 50, "radiusX": 20.5, "radiusY": 10, "rotation": 30}
+    open_path = [
+        {"id": "p1", "x": 10, "y": 10, "prevPointId": None, "isBezier": False},
+        {"id": "p2", "x": 20.25, "y": 30, "prevPointId": "p1", "isBezier": False},
+        {"id": "p3", "x": 40, "y": 35, "prevPointId": "p2", "isBezier": False},
+    ]
+    closed_path = [{**vertex, "id": f"c{n}"} for n, vertex in enumerate(open_path, 1)]
+    for n, vertex in enumerate(closed_path[1:], 1):
+        vertex["prevPointId"] = f"c{n}"
+    size = {"original_width": 200, "original_height": 100, "image_rotation": 0}
+
+    def result(ident: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+        control = "shapes" if kind != "vectorlabels" else "paths"
+        return {
+            "id": ident,
+            "from_name": control,
+            "to_name": "image",
+            "type": kind,
+            **size,
+            "value": {**value, kind: ["cat"]},
+        }
+
+    task = {
+        "id": 7,
+        "data": {"image": "/data/upload/1/a.png"},
+        "annotations": [
+            {
+                "id": 1,
+                "completed_by": 3,
+                "result": [
+                    result("e", "ellipselabels", ellipse),
+                    result("o", "vectorlabels", {"vertices": open_path, "closed": False}),
+                    result("c", "vectorlabels", {"vertices": closed_path, "closed": True}),
+                ],
+            }
+        ],
+    }
+    [sample] = read(write_tasks(tmp_path / "in", [task]))
+    drawn, line, shape = sample.annotations
+    assert isinstance(drawn.geometry, Polygon)
+    cx, cy, rx, ry, turn = 80.0, 50.0, 41.0, 10.0, np.radians(30)
+    for x, y in drawn.geometry.points:  # on the turned ellipse
+        u = (x - cx) * np.cos(turn) + (y - cy) * np.sin(turn)
+        v = -(x - cx) * np.sin(turn) + (y - cy) * np.cos(turn)
+        assert (u / rx) ** 2 + (v / ry) ** 2 == pytest.approx(1)
+    sides = len(drawn.geometry.points)
+    assert rx * (1 - np.cos(np.pi / sides)) <= 0.25 < rx * (1 - np.cos(np.pi / (sides - 1)))
+    points = [(20.0, 10.0), (40.5, 30.0), (80.0, 35.0)]
+    assert line.geometry == Keypoints(points=[(x, y, 2) for x, y in points])
+    assert shape.geometry == Polygon(points=points)
+    write_label_studio([sample], ONTOLOGY, tmp_path / "out")
+    [written] = json.loads((tmp_path / "out" / "tasks.json").read_text())
+    got = {r["id"]: (r["type"], r["value"]) for r in written["annotations"][0]["result"]}
+    assert got == {
+        "a1.e": ("ellipselabels", {**ellipse, "ellipselabels": ["cat"]}),
+        "a1.o": ("vectorlabels", {"vertices": open_path, "closed": False, "vectorlabels": ["cat"]}),
+        "a1.c": (
+            "vectorlabels",
+            {"vertices": closed_path, "closed": True, "vectorlabels": ["cat"]},
+        ),
+    }
+    [again] = read(tmp_path / "out" / "tasks.json")
+    assert [a.geometry for a in again.annotations] == [a.geometry for a in sample.annotations]
+    # moved, the ellipse is no longer one: it is written as the polygon it is
+    moved = drawn.model_copy(update={"geometry": Polygon(points=drawn.geometry.points[1:])})
+    write_label_studio(
+        [sample.model_copy(update={"annotations": [moved]})], ONTOLOGY, tmp_path / "moved"
+    )
+    [result_moved] = json.loads((tmp_path / "moved" / "tasks.json").read_text())[0]["annotations"][
+        0
+    ]["result"]
+    assert result_moved["type"] == "polygonlabels"
+
+
+@pytest.mark.parametrize(
+    ("vertex", "field", "detail"),
+    [
+        ({"isBezier": True}, "value.vertices[1]", "a Bézier vertex has no Rosetta geometry"),
+        ({"prevPointId": "p0"}, "value.vertices[2].prevPointId", "a branching path"),
+    ],
+)
+def test_bezier_and_branching_vector_paths_are_refused(
+    tmp_path: Path, vertex: dict[str, Any], field: str, detail: str
+) -> None:
+    vertices = [
+        {"id": "p0", "x": 1, "y": 1, "prevPointId": None},
+        {"id": "p1", "x": 2, "y": 2, "prevPointId": "p0", **vertex},
+        {"id": "p2", "x": 3, "y": 1, "prevPointId": "p1"},
+    ]
+    vertices[2]["prevPointId"] = "p0" if "prevPointId" in vertex else "p1"
+    task = {
+        "id": 1,
+        "data": {"image": "a.png"},
+        "annotations": [
+            {
+                "result": [
+                    {
+                        "id": "v",
+                        "from_name": "paths",
+                        "to_name": "image",
+                        "type": "vectorlabels",
+                        "original_width": 10,
+                        "original_height": 10,
+                        "value": {"vertices": vertices, "closed": False, "vectorlabels": ["cat"]},
+                    }
+                ]
+            }
+        ],
+    }
+    with pytest.raises(ImportFailed) as failed:
+        read(write_tasks(tmp_path, [task]))
+    assert failed.value.field.endswith(f"result[0]: {field}")
+    assert detail in failed.value.detail
 
 
 def test_whole_task_text_areas_become_a_transcript_or_a_classification(
@@ -959,10 +1098,10 @@ def broken(tmp_path: Path, change: Any) -> Path:
         ),
         (
             lambda t: t[0]["annotations"][0]["result"].append(
-                {"type": "ellipselabels", "id": "e", "value": {}}
+                {"type": "hypertextlabels", "id": "e", "value": {}}
             ),
             "tasks[0].annotations[0].result[11]: type",
-            "Label Studio result type 'ellipselabels' has no Rosetta record",
+            "Label Studio result type 'hypertextlabels' has no Rosetta record",
         ),
         (
             lambda t: t[0]["annotations"][0]["result"][7]["value"].update(rle=[1, 2, 3]),

@@ -196,7 +196,12 @@ def test_webvtt_writes_voices_escapes_text_and_sorts_cues(tmp_path: Path) -> Non
         ("2", "speech", segment(2.0, 3.0, "a < b & c\nsecond")),
         ("3", "speech", Interval(start=4.0, end=4.001)),
     ]
-    assert link_ends(again) == [("speaker-of", "speaker-1", "1"), ("speaker-of", "speaker-2", "1")]
+    # the voices, and the link WebVTT has no place for, from not_carried.jsonl
+    assert link_ends(again) == [
+        ("same-as", "1", "2"),
+        ("speaker-of", "speaker-1", "1"),
+        ("speaker-of", "speaker-2", "1"),
+    ]
     assert again.metadata["speakers"] == {"n.speaker-1": "Ada", "n.speaker-2": "Bo"}
 
 
@@ -213,13 +218,24 @@ def test_srt_leaves_speakers_to_the_sidecar(tmp_path: Path) -> None:
     sidecar = [
         orjson.loads(line) for line in (tmp_path / "not_carried.jsonl").read_bytes().splitlines()
     ]
-    assert [(r["kind"], r["record"]["id"]) for r in sidecar] == [
-        ("entity", "n.x"),
-        ("entity", "n.y"),
-        ("link", "n.l1"),
-        ("link", "n.l2"),
-        ("link", "n.l3"),
+    assert [(r["sample"], r["kind"], r["record"]["id"]) for r in sidecar] == [
+        ("n", "entity", "n.entity.1"),
+        ("n", "entity", "n.entity.2"),
+        ("n", "link", "n.link.1"),
+        ("n", "link", "n.link.2"),
+        ("n", "link", "n.link.3"),
+        ("n", "fields", "n"),
     ]
+    assert sidecar[-1]["record"]["fields"] == {
+        "metadata": {"speakers": {"n.entity.1": "Ada", "n.entity.2": "Bo"}}
+    }
+    again = srt(tmp_path / "n.srt")
+    assert link_ends(again) == [
+        ("same-as", "1", "2"),
+        ("speaker-of", "entity.1", "1"),
+        ("speaker-of", "entity.2", "1"),
+    ]
+    assert again.metadata["speakers"] == {"n.entity.1": "Ada", "n.entity.2": "Bo"}
 
 
 NOT_SPEC = "expected a cue: an optional identifier line, then 'start --> end' "

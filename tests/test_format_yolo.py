@@ -354,7 +354,7 @@ def test_the_writer_normalises_and_says_what_it_left_out(tmp_path: Path) -> None
         entities=[Entity(id="e", label="person", members=["body", "pose"])],
         links=[Link(id="l", type="same-as", source="box", target="lone")],
     )
-    other = Sample(id="t", streams=[_stream("t.img", "a.jpg", 10, 10)])  # same stem, other split
+    other = Sample(id="t", streams=[_stream("t.img", "a.jpg", 10, 10)])  # the same stem
     report = write([sample, other], ONTOLOGY, tmp_path)
     assert report.files == ["data.yaml", "labels/val/", "labels/train/", NOT_CARRIED]
     assert (report.samples, report.annotations) == (2, 4)
@@ -372,7 +372,8 @@ def test_the_writer_normalises_and_says_what_it_left_out(tmp_path: Path) -> None
         # keypoints without a box: their extent
         "1 0.1 0.15 0.1 0.1 0.05 0.1 2 0.15 0.2 2",
     ]
-    assert (tmp_path / "labels" / "train" / "a.txt").read_text(encoding="utf-8") == ""
+    # image names are sample ids when read back: unique across the splits
+    assert (tmp_path / "labels" / "train" / "t_t.img.txt").read_text(encoding="utf-8") == ""
     data = yaml.safe_load((tmp_path / "data.yaml").read_text(encoding="utf-8"))
     assert data == {
         "val": "images/val",
@@ -381,18 +382,73 @@ def test_the_writer_normalises_and_says_what_it_left_out(tmp_path: Path) -> None
         "kpt_shape": [2, 3],
         "kpt_names": {2: ["nose", "eye"]},
     }
-    [extra] = [orjson.loads(line) for line in (tmp_path / NOT_CARRIED).read_bytes().splitlines()]
-    assert extra["ids"] == {
-        "box": "a.1",
-        "pose": "a.2.keypoints",
-        "body": "a.2",
-        "e": "a.2.pose",
-        "lone": "a.3.keypoints",
-    }
-    assert extra["attributes"] == {"a.1": {"colour": "red"}}
-    assert [a["id"] for a in extra["annotations"]] == ["three", "scene"]
-    assert extra["entities"] == []
-    assert [k["id"] for k in extra["links"]] == ["l"]
+    kept = [orjson.loads(line) for line in (tmp_path / NOT_CARRIED).read_bytes().splitlines()]
+    # in the sample read back from labels/val/a.txt, under the ids it gets there
+    assert {line["sample"] for line in kept} == {"a"}
+    assert [(line["kind"], line["record"]["id"]) for line in kept] == [
+        ("annotation", "a.annotation.1"),  # "three": ids derived from the files
+        ("annotation", "a.annotation.2"),  # "scene"
+        ("link", "a.link.1"),
+        ("fields", "a.1"),
+    ]
+    assert kept[0]["record"]["stream"] == "a.image"
+    assert kept[1]["record"]["stream"] is None
+    assert (kept[2]["record"]["source"], kept[2]["record"]["target"]) == ("a.1", "a.3.keypoints")
+    assert kept[2]["record"]["type"] == "same-as"
+    assert kept[3]["record"]["fields"] == {"attributes": {"colour": "red"}}
+
+
+def test_a_round_trip_keeps_what_the_labels_cannot_hold(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    _image(media / "a.png", 200, 100)
+    sample = Sample(
+        id="s",
+        status="done",
+        metadata={"yolo": {"split": "val"}, "note": "kept"},
+        streams=[
+            _stream("s.img", "a.png"),
+            Stream(id="s.txt", name="t", modality="text", text="hi"),
+        ],
+        annotations=[
+            Annotation(
+                id="box",
+                stream="s.img",
+                label="cup",
+                geometry=Box(x=10, y=20, w=30, h=40),
+                attributes={"colour": "red"},
+                source=IMPORTED,
+            ),
+            Annotation(
+                id="word",
+                stream="s.txt",
+                label="cat",
+                geometry={"type": "span", "start": 0, "end": 2},
+                author="ada",
+            ),
+        ],
+        entities=[Entity(id="e", label="cup", members=["box"])],
+        links=[Link(id="l", type="same-as", source="word", target="box")],
+    )
+    alone = Sample(
+        id="alone", streams=[Stream(id="alone.txt", name="t", modality="text", text="x")]
+    )
+    write([sample, alone], ONTOLOGY, tmp_path / "out")
+    again = [f.sample for f in _read(tmp_path / "out", ReadOptions(media_root=media))]
+    assert [s.id for s in again] == ["a", "alone"]
+    back, whole = again
+    assert whole == alone
+    assert (back.status, back.metadata) == ("done", {"yolo": {"split": "val"}, "note": "kept"})
+    assert [s.id for s in back.streams] == ["a.image", "a.stream.1"]
+    assert back.streams[1] == sample.streams[1].model_copy(update={"id": "a.stream.1"})
+    assert [(a.id, a.stream, a.attributes) for a in back.annotations] == [
+        ("a.1", "a.image", {"colour": "red"}),
+        ("a.annotation.1", "a.stream.1", {}),
+    ]
+    assert back.annotations[1].author == "ada"
+    assert back.entities == [Entity(id="a.entity.1", label="cup", members=["a.1"])]
+    assert back.links == [
+        Link(id="a.link.1", type="same-as", source="a.annotation.1", target="a.1")
+    ]
 
 
 def test_write_then_read_gives_the_pixels_back(tmp_path: Path) -> None:

@@ -90,7 +90,10 @@ def test_export_through_the_api(
 
     files = manager.get(f"/api/jobs/{job['id']}/files").json()["items"]
     assert [(f["name"], f["format"]) for f in files] == [
-        (f"samples-0000{n}.{kind}", kind) for n in range(3) for kind in ("jsonl", "parquet")
+        ("README.md", None),  # the dataset card's files are downloadable too
+        ("dataset_card.json", None),
+        ("ontology.json", None),
+        *[(f"samples-0000{n}.{kind}", kind) for n in range(3) for kind in ("jsonl", "parquet")],
     ]
     folder = export_dir(settings.data_dir, job["id"])
     jsonl = b""
@@ -99,10 +102,11 @@ def test_export_through_the_api(
         assert got.status_code == 200
         assert got.content == (folder / file["name"]).read_bytes()
         assert len(got.content) == file["size"]
+        assert got.headers["content-type"].split(";")[0] == file["content_type"]
         if file["format"] == "jsonl":
             assert got.headers["content-type"] == "application/x-ndjson"
             jsonl += got.content
-        else:
+        elif file["format"] == "parquet":
             assert got.headers["content-type"] == "application/vnd.apache.parquet"
             assert pq.read_table(io.BytesIO(got.content)).column_names == [
                 "id",

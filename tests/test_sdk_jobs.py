@@ -85,7 +85,12 @@ def test_an_export_downloaded_imports_equal_elsewhere(
     assert (
         [path.name for path in paths]
         == [f.name for f in files]
-        == [f"samples-0000{n}.{kind}" for n in range(3) for kind in ("jsonl", "parquet")]
+        == [
+            "README.md",  # the dataset card, then the shards
+            "dataset_card.json",
+            "ontology.json",
+            *[f"samples-0000{n}.{kind}" for n in range(3) for kind in ("jsonl", "parquet")],
+        ]
     )
     assert [path.stat().st_size for path in paths] == [f.size for f in files]
     assert not list((tmp_path / "download").glob("*.part"))

@@ -71,6 +71,8 @@ METHODS = {
     "job_files": "job_files",
     "job_file": "download_export",
     "upload_import": "upload_import",
+    "list_formats": "formats",
+    "upload_format_import": "import_format",
     "get_workflow": "workflow",
     "put_workflow": "set_workflow",
     "enqueue_tasks": "enqueue",

@@ -1,5 +1,6 @@
 """Background jobs over HTTP: submit, follow (status, progress, log), cancel, retry, and
-download what an export wrote; upload a file to import.
+download what an export wrote (its shards, its dataset card, a foreign format's files);
+upload a file to import.
 
 Jobs live in the database, so any server process answers for any job. The app's own
 worker threads (``ROSETTA_JOB_WORKERS``; `start_worker` in the app's lifespan) run queued
@@ -37,7 +38,13 @@ from rosetta.services.jobs import (
 )
 from rosetta.services.projects import find_project
 from rosetta.services.settings import Settings
-from rosetta.services.shards import CONTENT_TYPES, ShardFile, list_shards, shard_path
+from rosetta.services.shards import (
+    FILE_TYPES,
+    OTHER_TYPE,
+    ExportFile,
+    export_file,
+    list_export_files,
+)
 
 router = APIRouter()
 
@@ -63,9 +70,9 @@ class LogPage(BaseModel):
 
 
 class JobFiles(BaseModel):
-    """The files a job wrote (an export's finished shards)."""
+    """The files a job wrote (an export's finished files)."""
 
-    items: list[ShardFile]
+    items: list[ExportFile]
 
 
 # --- the app's worker -------------------------------------------------------------------------
@@ -127,7 +134,7 @@ def _job(db: Connection, user: Principal, job_id: str, role: Role) -> Job:
     return job
 
 
-def _importer_of(project: str, db: Db, user: CurrentUser) -> Access:
+def importer_of(project: str, db: Db, user: CurrentUser) -> Access:
     """The access of a manager of the project, checked before an upload is read; the
     request's read transaction ends here, so a long upload holds no snapshot."""
     access = _project(db, user, project)
@@ -155,8 +162,11 @@ def submit_project_job(
     already is returned instead."""
     access = _project(db, user, project)
     require(can_manage(access), f"run {job.kind} jobs in", f"project {project!r}")
+    settings: Settings = request.app.state.settings
     return submitted(
-        request, response, submit(store, actor, job.kind, access.project_id, job.params)
+        request,
+        response,
+        submit(store, actor, job.kind, access.project_id, job.params, settings=settings),
     )
 
 
@@ -225,22 +235,24 @@ def retry_project_job(
 
 @router.get("/api/jobs/{job_id}/files", openapi_extra=policy("manager"))
 def job_files(request: Request, db: Db, user: CurrentUser, job_id: str) -> JobFiles:
-    """The files the job wrote so far (an export's finished shards)."""
+    """The files the job wrote so far: an export's finished shards, and once it is done its
+    dataset card; a foreign-format export's files once it is done (names are paths in the
+    export's folder)."""
     _job(db, user, job_id, Role.MANAGER)
-    return JobFiles(items=list_shards(export_dir(_data_dir(request), job_id)))
+    return JobFiles(items=list_export_files(export_dir(_data_dir(request), job_id)))
 
 
 @router.get(
-    "/api/jobs/{job_id}/files/{name}",
+    "/api/jobs/{job_id}/files/{name:path}",
     response_class=FileResponse,
-    responses={200: {"content": {kind: {} for kind in CONTENT_TYPES.values()}}},
+    responses={200: {"content": {kind: {} for kind in sorted({*FILE_TYPES.values(), OTHER_TYPE})}}},
     openapi_extra=policy("manager"),
 )
 def job_file(request: Request, db: Db, user: CurrentUser, job_id: str, name: str) -> FileResponse:
     """One file the job wrote, streamed (a name that is not one of its files is 404)."""
     _job(db, user, job_id, Role.MANAGER)
-    path, shard_format = shard_path(export_dir(_data_dir(request), job_id), name)
-    return FileResponse(path, media_type=CONTENT_TYPES[shard_format], filename=name)
+    path, found = export_file(export_dir(_data_dir(request), job_id), name)
+    return FileResponse(path, media_type=found.content_type, filename=path.name)
 
 
 @router.post(
@@ -262,18 +274,33 @@ async def upload_import(
     response: Response,
     store: Store,
     actor: UserActor,
-    access: Annotated[Access, Depends(_importer_of)],
+    access: Annotated[Access, Depends(importer_of)],
     new_ids: Annotated[bool, Query(description="Give every record a fresh id.")] = False,
 ) -> Job:
     """Upload a native JSONL file (the request body, streamed to the data folder) and
     queue its import (``Location``: the job). A file larger than the settings'
     ``max_upload_bytes`` is refused (413) and nothing of it is kept."""
     settings: Settings = request.app.state.settings
-    limit = settings.max_upload_bytes
+    name, path = new_upload(settings.data_dir)
+    await receive_upload(request, path, settings.max_upload_bytes, what="the JSONL file")
+    params = {"file": name, "new_ids": new_ids}
+    try:
+        job = await anyio.to_thread.run_sync(
+            lambda: submit(store, actor, "import", access.project_id, params)
+        )
+    except BaseException:
+        await anyio.Path(path).unlink(missing_ok=True)
+        raise
+    return submitted(request, response, job)
+
+
+async def receive_upload(request: Request, path: Path, limit: int, *, what: str) -> None:
+    """Stream the request's body into the file `path` (under a ``.part`` name until it is
+    whole). A body over `limit` bytes is refused (413) and an empty one (422, naming
+    `what` to send); either way nothing of it is kept."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
-    name, path = new_upload(settings.data_dir)
     part = path.with_name(path.name + ".part")
     size = 0
     try:
@@ -284,21 +311,10 @@ async def upload_import(
                     raise _too_large(limit)
                 await handle.write(chunk)
         if size == 0:
-            raise RuleViolation(
-                "upload", "body", "upload-empty", "the body is empty; send the JSONL file as it"
-            )
+            raise RuleViolation("upload", "body", "upload-empty", f"the body is empty; send {what}")
         await anyio.Path(part).rename(path)
     finally:
         await anyio.Path(part).unlink(missing_ok=True)
-    params = {"file": name, "new_ids": new_ids}
-    try:
-        job = await anyio.to_thread.run_sync(
-            lambda: submit(store, actor, "import", access.project_id, params)
-        )
-    except BaseException:
-        await anyio.Path(path).unlink(missing_ok=True)
-        raise
-    return submitted(request, response, job)
 
 
 def _too_large(limit: int) -> HTTPException:

@@ -12,9 +12,8 @@ from rich.table import Table
 from rosetta.cli.common import actor, project_of, store
 from rosetta.formats.interchange import ReadOptions
 from rosetta.formats.label_map import LabelMap, parse_label_map
-from rosetta.formats.registry import FORMATS, format_spec
 from rosetta.services.exporter import TrackForm
-from rosetta.services.format_io import export_foreign, import_foreign
+from rosetta.services.format_io import export_foreign, import_foreign, known_formats
 from rosetta.services.projects import read_structured
 
 format_app = typer.Typer(
@@ -34,14 +33,13 @@ def list_formats() -> None:
     table = Table(title="File formats", title_justify="left")
     for column in ("name", "format", "read", "write", "cannot carry"):
         table.add_column(column)
-    for name in sorted(FORMATS):
-        spec = format_spec(name)
+    for info in known_formats():
         table.add_row(
-            name,
-            spec.title,
-            "yes" if spec.read else "–",
-            "yes" if spec.write else "–",
-            ", ".join(spec.not_carried) or "–",
+            info.name,
+            info.title,
+            "yes" if info.read else "–",
+            "yes" if info.write else "–",
+            ", ".join(info.not_carried) or "–",
         )
     Console().print(table)
 

@@ -37,8 +37,8 @@ label (attributes as CVAT input types; skeleton classes with their element label
 one ``<image>`` per image stream, its boxes, polygons, keypoints (``<points>`` or
 ``<skeleton>``), masks and classifications (``<tag>``). What CVAT for images cannot carry
 (links, entities, annotations on other streams or of other kinds, sample-level
-classifications) goes to ``sidecar.jsonl`` beside it (`cvat_shapes.Sidecar`); samples
-without an image are not written (the report counts them).
+classifications, samples without an image) goes to ``not_carried.jsonl``
+(`rosetta.formats.not_carried`), which the reader puts back.
 """
 
 import shutil
@@ -46,7 +46,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 
 from rosetta.core.errors import ImportFailed
@@ -57,7 +56,6 @@ from rosetta.core.schema import Annotation, JsonDict, MediaInfo, Sample, Source,
 from rosetta.formats.cvat_shapes import (
     KEPT_AS_IS,
     SHAPES,
-    Sidecar,
     cvat_metadata,
     entries,
     entry,
@@ -71,17 +69,17 @@ from rosetta.formats.cvat_shapes import (
     shape_label,
 )
 from rosetta.formats.cvat_xml import (
-    Capture,
     CvatMeta,
-    Element,
-    attribute_xml,
     element_xml,
     input_type,
     labels_xml,
     read_meta,
+    shape_xml,
     start_tag,
+    unlike_read_back,
     xml_files,
 )
+from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
     ForeignSample,
     FormatSpec,
@@ -89,9 +87,11 @@ from rosetta.formats.interchange import (
     ReadOptions,
     WriteReport,
 )
-from rosetta.formats.safe_xml import feed, safe_parser
+from rosetta.formats.not_carried import NotCarried, ReadBack, read_back_beside
+from rosetta.formats.safe_xml import Capture, Element, feed, safe_parser
 
 NAME = "cvat-images"
+_FILE = "annotations.xml"
 SOURCE = Source(kind="import", name=NAME)
 #: The ``<image>`` attributes read into the sample and its stream.
 _IMAGE_ATTRS = frozenset({"id", "name", "width", "height"})
@@ -167,13 +167,9 @@ def _size(image: Element, name: str, file: str, options: ReadOptions) -> tuple[i
             "expected width and height attributes, or the image under the media root "
             f"to read its size from ({'no media root given' if path is None else f'{path}: not found'})",
         )
-    try:
-        with Image.open(path) as opened:
-            return opened.size
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ImportFailed(
-            file, image.line, "<image> name", f"{path}: not an image: {exc}"
-        ) from None
+    media = probe_found(path, Modality.IMAGE, Origin(file, image.line, "<image>"), "name")
+    assert media.width is not None and media.height is not None
+    return media.width, media.height
 
 
 def _sample(
@@ -245,7 +241,13 @@ def _sample(
 
 
 def read_images(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
-    """Stream the samples of a CVAT for images file, or of each ``*.xml`` in a folder."""
+    """Stream the samples of a CVAT for images file, or of each ``*.xml`` in a folder, with
+    what the `rosetta.formats.not_carried` file beside them keeps (reading the folder: and
+    the samples it keeps whole)."""
+    yield from read_back_beside(_read_files(source, options), source)
+
+
+def _read_files(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
     for path in xml_files(source):
         file = str(path)
         parser = safe_parser(file)
@@ -331,9 +333,17 @@ class _ImageWriter:
         return element
 
     def write(
-        self, sample: Sample, stream: Stream, image_id: int, cvat: JsonDict, first: bool
-    ) -> list[Annotation]:
-        """Write the image of `stream`; the sample's annotations it could not hold."""
+        self,
+        sample: Sample,
+        stream: Stream,
+        image_id: int,
+        cvat: JsonDict,
+        back: ReadBack,
+        *,
+        first: bool,
+    ) -> None:
+        """Write the image of `stream`, noting in `back` the ids its records get when read
+        back (the sample ``annotations.<image id>``)."""
         attrs = {
             "id": str(image_id),
             "name": stream.uri or sample.external_id or stream.id,
@@ -343,63 +353,55 @@ class _ImageWriter:
         }
         shapes = entry(cvat, "shapes") if first else {}
         kept = sorted(entries(cvat, "kept_as_is") if first else [], key=_position)
-        left: list[Annotation] = []
         lines = [f"  {start_tag('image', attrs)}\n"]
+        read_as = f"{_FILE.removesuffix('.xml')}.{image_id}"
+        back.put(stream.id, read_as, f"{read_as}.image")
         position = 0
         for annotation in sample.annotations:
-            if annotation.stream != stream.id:
-                continue
             if (
-                not isinstance(annotation.geometry, _WRITTEN)
+                annotation.stream != stream.id
+                or not isinstance(annotation.geometry, _WRITTEN)
                 or getattr(annotation.geometry, "frame", None) is not None
             ):
-                left.append(annotation)
                 continue
             while kept and _position(kept[0]) <= position:
                 lines.append(element_xml(Element.from_json(kept.pop(0)), "    "))
                 position += 1
             element = self.shape(annotation, entry(shapes, annotation.id))
-            lines.append(_shape_xml(element, annotation.attributes))
+            lines.append(shape_xml(element, annotation.attributes, "    "))
+            back.put(annotation.id, read_as, f"{read_as}.{position}")
+            unlike = unlike_read_back(annotation.attributes)
+            if unlike:
+                back.drop(annotation.id, "attributes", {"attributes": unlike})
             position += 1
             self.annotations += 1
         lines.extend(element_xml(Element.from_json(k), "    ") for k in kept)
         lines.append("  </image>\n")
         self.body.write("".join(lines))
         self.images += 1
-        return left
-
-
-def _shape_xml(element: Element, attributes: JsonDict) -> str:
-    """A written shape with its attribute children (and a skeleton's elements)."""
-    head = f"    {start_tag(element.tag, element.attrs)}\n"
-    inner = "".join(element_xml(child, "      ") for child in element.children)
-    values = "".join(f"      {attribute_xml(n, v)}\n" for n, v in attributes.items())
-    return f"{head}{inner}{values}    </{element.tag}>\n"
 
 
 def write_images(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteReport:
-    """Write `samples` as ``annotations.xml`` (and ``sidecar.jsonl``) in the folder `out`."""
+    """Write `samples` as ``annotations.xml`` in the folder `out`; what it cannot hold to
+    ``not_carried.jsonl``."""
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "annotations.xml"
-    body_path = out / ".annotations.xml.body"
-    sidecar = Sidecar(out / "sidecar.jsonl")
-    without_image = written_samples = 0
+    target = out / _FILE
+    body_path = out / f".{_FILE}.body"
+    written_samples = 0
     try:
-        with body_path.open("w", encoding="utf-8") as body:
+        with body_path.open("w", encoding="utf-8") as body, NotCarried(out) as sidecar:
             writer = _ImageWriter(body)
             for sample in samples:
+                back = ReadBack()
                 images = [s for s in sample.streams if s.modality is Modality.IMAGE]
-                if not images:
-                    without_image += 1
-                    continue
                 cvat = cvat_metadata(sample)
-                written = {s.id for s in images}
-                left = [a for a in sample.annotations if a.stream not in written]
                 for index, stream in enumerate(images):
                     image_id = writer.image_id(cvat.get("image_id") if index == 0 else None)
-                    left += writer.write(sample, stream, image_id, cvat, index == 0)
-                sidecar.add(sample, left, sample.entities, sample.links)
-                written_samples += 1
+                    writer.write(sample, stream, image_id, cvat, back, first=index == 0)
+                if images:
+                    written_samples += 1
+                    back.drop_sample_fields(sample, carried=("cvat",))
+                sidecar.add(sample, back)
         with target.open("w", encoding="utf-8") as handle, body_path.open(encoding="utf-8") as body:
             handle.write(
                 '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n'
@@ -412,11 +414,8 @@ def write_images(samples: Iterable[Sample], ontology: Ontology, out: Path) -> Wr
             handle.write("</annotations>\n")
     finally:
         body_path.unlink(missing_ok=True)
-        files = ["annotations.xml", *sidecar.close()]
-    not_carried = sidecar.report()
-    if without_image:
-        not_carried["samples without an image"] = f"{without_image} not written"
-    return WriteReport(files, written_samples, writer.annotations, not_carried)
+    files = [_FILE, *sidecar.files()]
+    return WriteReport(files, written_samples, writer.annotations, sidecar.report())
 
 
 SPECS = (

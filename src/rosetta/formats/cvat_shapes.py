@@ -26,17 +26,16 @@ visible (or all hidden) is a ``<points>`` shape, any other a ``<skeleton>`` (ele
 
 import math
 from collections.abc import Iterable
-from pathlib import Path
-from typing import IO, Any
 
 import numpy as np
-import orjson
 from pycocotools import mask as coco_mask
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Geometry, Keypoints, Mask, Polygon, Rle
-from rosetta.core.schema import Annotation, Entity, JsonDict, Link, Sample
-from rosetta.formats.cvat_xml import CvatMeta, Element, number, typed_value
+from rosetta.core.schema import JsonDict, Sample
+from rosetta.formats.cvat_xml import CvatMeta, typed_value
+from rosetta.formats.safe_xml import Element
+from rosetta.formats.xml_values import number
 
 #: CVAT shapes Rosetta has no geometry for: kept as they are.
 KEPT_AS_IS = frozenset({"polyline", "ellipse", "cuboid"})
@@ -82,9 +81,9 @@ def integer(element: Element, name: str, file: str, least: int = 0) -> int:
     return value
 
 
-def flag(element: Element, name: str, file: str) -> bool:
-    """The 0/1 XML attribute `name` (absent: 0)."""
-    value = element.attrs.get(name, "0")
+def flag(element: Element, name: str, file: str, default: str = "0") -> bool:
+    """The 0/1 XML attribute `name` (absent: `default`)."""
+    value = element.attrs.get(name, default)
     if value not in ("0", "1"):
         raise _fail(file, element, name, f"expected 0 or 1, got {value!r}")
     return value == "1"
@@ -112,23 +111,29 @@ def points(element: Element, file: str, least: int) -> list[FloatPair]:
     return found
 
 
-def _box(element: Element, file: str, frame: int | None) -> Box | Polygon:
+def corners(element: Element, file: str) -> tuple[float, float, float, float]:
+    """A box's ``xtl, ytl, xbr, ybr``, the bottom-right below and right of the top-left."""
     left, top = numeric(element, "xtl", file), numeric(element, "ytl", file)
     right, bottom = numeric(element, "xbr", file), numeric(element, "ybr", file)
     for corner, low, high in (("xbr", left, right), ("ybr", top, bottom)):
         if high <= low:
             raise _fail(file, element, corner, f"{corner}={high} must be greater than {low}")
+    return left, top, right, bottom
+
+
+def _box(element: Element, file: str, frame: int | None) -> Box | Polygon:
+    left, top, right, bottom = corners(element, file)
     rotation = numeric(element, "rotation", file) if element.attrs.get("rotation") else 0.0
     if rotation % 360 == 0:
         return Box(x=left, y=top, w=right - left, h=bottom - top, frame=frame)
     angle = math.radians(rotation)
     cx, cy = (left + right) / 2, (top + bottom) / 2
     cos, sin = math.cos(angle), math.sin(angle)
-    corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
+    turned = [(left, top), (right, top), (right, bottom), (left, bottom)]
     return Polygon(
         points=[
             (cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos)
-            for x, y in corners
+            for x, y in turned
         ],
         frame=frame,
     )
@@ -355,56 +360,3 @@ def entries(data: object, key: str) -> list[JsonDict]:
     """The objects in the list ``data[key]`` (none when it is no list)."""
     value = data.get(key) if isinstance(data, dict) else None
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-class Sidecar:
-    """What a CVAT file cannot carry, one JSON line per sample (``sample``,
-    ``external_id`` and the left-over ``annotations``, ``entities`` and ``links`` as native
-    JSON objects), in a file made only when something is left over."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[bytes] | None = None
-        self.counts: dict[str, int] = {}
-
-    def add(
-        self,
-        sample: Sample,
-        annotations: list[Annotation],
-        entities: list[Entity],
-        links: list[Link],
-    ) -> None:
-        """Write the left-overs of `sample` (nothing when there are none)."""
-        if not (annotations or entities or links):
-            return
-        for what, items in (
-            ("annotations", annotations),
-            ("entities", entities),
-            ("links", links),
-        ):
-            self.counts[what] = self.counts.get(what, 0) + len(items)
-        if self._handle is None:
-            self._handle = self.path.open("wb")
-        line: dict[str, Any] = {"sample": sample.id, "external_id": sample.external_id}
-        for what, items in (
-            ("annotations", annotations),
-            ("entities", entities),
-            ("links", links),
-        ):
-            line[what] = [item.model_dump(mode="json", exclude_none=True) for item in items]
-        self._handle.write(orjson.dumps(line) + b"\n")
-
-    def close(self) -> list[str]:
-        """Close the file; its name when one was written."""
-        if self._handle is None:
-            return []
-        self._handle.close()
-        return [self.path.name]
-
-    def report(self) -> dict[str, str]:
-        """`WriteReport.not_carried` entries for what was left over."""
-        return {
-            what: f"{count} written to {self.path.name} beside the XML"
-            for what, count in sorted(self.counts.items())
-            if count
-        }

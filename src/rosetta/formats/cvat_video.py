@@ -45,8 +45,9 @@ from pydantic import ValidationError
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Track, TrackFrame
-from rosetta.formats.cvat_xml import Capture, CvatMeta, Element, read_meta
-from rosetta.formats.safe_xml import feed, safe_parser
+from rosetta.formats.cvat_shapes import corners, flag, integer, points, required
+from rosetta.formats.cvat_xml import CvatMeta, read_meta
+from rosetta.formats.safe_xml import Capture, Element, feed, safe_parser
 
 #: The CVAT shape elements a `Track` holds, by the name of our track shape.
 SUPPORTED = {"box": "box", "polygon": "polygon"}
@@ -125,9 +126,10 @@ class _Reader:
             self.version_line = self.parser.CurrentLineNumber
             self.text = []
         elif self.depth == 2 and name == "track":
+            element = Element(name, attrs, self.parser.CurrentLineNumber)
             self.track = _Open(
-                id=self._required(attrs, "id"),
-                label=self._required(attrs, "label"),
+                id=required(element, "id", self.file),
+                label=required(element, "label", self.file),
                 source=attrs.get("source"),
                 line=self.parser.CurrentLineNumber,
                 attrs=dict(attrs),
@@ -135,7 +137,8 @@ class _Reader:
         elif self.depth == 3 and self.track is not None:
             self._shape(self.track, name, attrs)
         elif self.depth == 4 and self.frame is not None and name == "attribute":
-            self.attribute = self._required(attrs, "name")
+            at = Element(name, attrs, self.parser.CurrentLineNumber)
+            self.attribute = required(at, "name", self.file)
             self.text = []
 
     def end(self, name: str) -> None:
@@ -171,81 +174,42 @@ class _Reader:
             self.text.append(data)
         self.capture.characters(data)
 
-    def _required(self, attrs: dict[str, str], name: str) -> str:
-        value = attrs.get(name)
-        if value is None:
-            raise self.fail(name, f"the {name!r} attribute is required")
-        return value
-
-    def _number(self, attrs: dict[str, str], name: str) -> float:
-        value = self._required(attrs, name)
-        try:
-            return float(value)
-        except ValueError:
-            raise self.fail(name, f"expected a number, got {value!r}") from None
-
-    def _flag(self, attrs: dict[str, str], name: str, default: str) -> bool:
-        value = attrs.get(name, default)
-        if value not in ("0", "1"):
-            raise self.fail(name, f"expected 0 or 1, got {value!r}")
-        return value == "1"
-
     def _shape(self, track: _Open, name: str, attrs: dict[str, str]) -> None:
         if name not in SUPPORTED and name not in UNSUPPORTED:
             raise self.fail("", f"unknown track element <{name}>")
         if track.shape not in (None, name):
             raise self.fail("", f"<{name}> in a track of <{track.shape}> (one kind per track)")
         track.shape = name
-        raw = self._required(attrs, "frame")
-        try:
-            frame = int(raw)
-        except ValueError:
-            raise self.fail("frame", f"expected a frame number, got {raw!r}") from None
+        element = Element(name, attrs, self.parser.CurrentLineNumber)
+        frame = integer(element, "frame", self.file)
         if frame <= track.last_frame:
             raise self.fail(
-                "frame", f"frames must increase within a track ({track.last_frame} then {frame})"
+                f"<{name}> frame",
+                f"frames must increase within a track ({track.last_frame} then {frame})",
             )
         track.last_frame = frame
         self.frame = frame
         if name not in SUPPORTED:
             return
-        outside = self._flag(attrs, "outside", "0")
-        key = self._flag(attrs, "keyframe", "1")
+        outside = flag(element, "outside", self.file)
+        key = flag(element, "keyframe", self.file, default="1")
         if outside and not key:
             return
         flags: dict[str, Any] = {
             "frame": frame,
             "outside": outside,
-            "occluded": True if self._flag(attrs, "occluded", "0") else None,
+            "occluded": True if flag(element, "occluded", self.file) else None,
             "interpolated": None if key else True,
         }
         if name == "box":
-            left, top = self._number(attrs, "xtl"), self._number(attrs, "ytl")
-            right, bottom = self._number(attrs, "xbr"), self._number(attrs, "ybr")
-            for corner, low, high in (("xbr", left, right), ("ybr", top, bottom)):
-                if high <= low:
-                    raise self.fail(corner, f"{corner}={high} must be greater than {low}")
+            left, top, right, bottom = corners(element, self.file)
             shape: dict[str, Any] = {"x": left, "y": top, "w": right - left, "h": bottom - top}
         else:
-            shape = {"points": self._points(self._required(attrs, "points"))}
+            shape = {"points": points(element, self.file, 3)}
         try:
             track.frames.append(TrackFrame(**flags, **shape))
         except ValidationError as exc:
             raise self.fail(name, exc.errors(include_url=False)[0]["msg"]) from None
-
-    def _points(self, text: str) -> list[tuple[float, float]]:
-        points = []
-        for pair in text.split(";"):
-            x, comma, y = pair.partition(",")
-            try:
-                points.append((float(x), float(y)))
-            except ValueError:
-                raise self.fail("points", f"expected 'x,y;x,y;...', got {pair!r}") from None
-            if not comma:
-                raise self.fail("points", f"expected 'x,y;x,y;...', got {pair!r}")
-        if len(points) < 3:
-            raise self.fail("points", f"a polygon needs at least 3 points, got {len(points)}")
-        return points
 
     def _finish(self, track: _Open) -> CvatTrack:
         shape = track.shape or "box"

@@ -1,8 +1,9 @@
-"""What CVAT for images and CVAT for video 1.1 XML files share: captured elements (with their lines), the ``<meta>`` block (labels, their
-attributes' input types, the task's frame range and step, the frame size) and the
+"""What CVAT for images and CVAT for video 1.1 XML files share: the ``<meta>`` block (labels,
+their attributes' input types, the task's frame range and step, the frame size) and the
 attribute values typed by it, and the small pieces of XML writing both writers use.
 
-**Parsing** is `rosetta.formats.safe_xml`'s (line numbers; entities refused).
+**Parsing** is `rosetta.formats.safe_xml`'s (elements captured with their lines; entities
+refused).
 
 **Meta.** CVAT writes ``<meta><task>`` (a task export), ``<meta><job>`` (a job) or
 ``<meta><project>`` (a project, labels only) before the annotations. What is read:
@@ -17,91 +18,12 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from rosetta.core.errors import ImportFailed, RosettaError
 from rosetta.core.ontology import AttributeDef, Ontology
-
-T = TypeVar("T")
-JsonDict = dict[str, Any]
-
-_CHUNK = 1 << 16
-
-
-@dataclass
-class Element:
-    """An XML element as read: tag, attributes, the line it starts on, its text and
-    children. Shapes Rosetta has no geometry for are kept in a sample's metadata as
-    `to_json` and written back from it (`from_json`)."""
-
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    text: str = ""
-    children: list["Element"] = field(default_factory=list)
-
-    def find(self, tag: str) -> "Element | None":
-        """The first child called `tag`."""
-        return next((child for child in self.children if child.tag == tag), None)
-
-    def child_text(self, tag: str) -> str | None:
-        """The stripped text of the first child called `tag` (``None``: no such child)."""
-        child = self.find(tag)
-        return None if child is None else child.text.strip()
-
-    def attributes(self) -> list["Element"]:
-        """The ``<attribute name="...">value</attribute>`` children."""
-        return [child for child in self.children if child.tag == "attribute"]
-
-    def to_json(self) -> JsonDict:
-        """The element as JSON (``tag``, ``attrs``, ``text`` and ``children`` when there
-        are any; no line)."""
-        data: JsonDict = {"tag": self.tag, "attrs": dict(self.attrs)}
-        if self.text.strip():
-            data["text"] = self.text
-        if self.children:
-            data["children"] = [child.to_json() for child in self.children]
-        return data
-
-    @classmethod
-    def from_json(cls, data: JsonDict) -> "Element":
-        """The element `to_json` wrote."""
-        return cls(
-            tag=str(data["tag"]),
-            attrs={str(k): str(v) for k, v in data.get("attrs", {}).items()},
-            line=0,
-            text=str(data.get("text", "")),
-            children=[cls.from_json(child) for child in data.get("children", [])],
-        )
-
-
-class Capture:
-    """Builds `Element` trees from expat events: `start` and `end` each element below the
-    one capture began with, `characters` its text; `end` returns the element it closed."""
-
-    def __init__(self) -> None:
-        self._open: list[tuple[Element, list[str]]] = []
-
-    @property
-    def active(self) -> bool:
-        """Whether an element is being captured."""
-        return bool(self._open)
-
-    def start(self, tag: str, attrs: dict[str, str], line: int) -> None:
-        element = Element(tag, dict(attrs), line)
-        if self._open:
-            self._open[-1][0].children.append(element)
-        self._open.append((element, []))
-
-    def characters(self, data: str) -> None:
-        if self._open:
-            self._open[-1][1].append(data)
-
-    def end(self) -> Element:
-        element, text = self._open.pop()
-        element.text = "".join(text)
-        return element
+from rosetta.formats.safe_xml import Element, JsonDict
+from rosetta.formats.xml_values import number, value_text
 
 
 @dataclass(frozen=True)
@@ -142,6 +64,23 @@ class CvatMeta:
         return next(
             (s.attributes[name] for s in self.labels.values() if name in s.attributes), None
         )
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The frames of a CVAT task: ``start + k * step`` up to ``stop``."""
+
+    start: int
+    stop: int
+    step: int
+
+    def holds(self, frame: int) -> bool:
+        """Whether `frame` is a frame of the task."""
+        return self.start <= frame <= self.stop and (frame - self.start) % self.step == 0
+
+    def describe(self) -> str:
+        """The task's frames in words, for errors."""
+        return f"a frame of the task: {self.start} + k * {self.step} up to {self.stop}"
 
 
 def _int(element: Element | None, file: str, what: str, least: int = 0) -> int | None:
@@ -234,19 +173,15 @@ def typed_value(spec: AttributeSpec | None, text: str) -> bool | int | float | s
 # --- writing ---------------------------------------------------------------------------------
 
 
-def number(value: float) -> str:
-    """A coordinate or attribute number in its shortest exact form (``3``, ``2.5``)."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def value_text(value: object) -> str:
-    """An attribute value as CVAT writes it (``true``/``false``, numbers, text)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return number(value)
-    return str(value)
+def unlike_read_back(attributes: JsonDict) -> JsonDict:
+    """The attributes whose values do not read back as they are from the text CVAT keeps
+    (lists, objects, null, whole floats): the writers drop them into the sidecar."""
+    return {
+        name: value
+        for name, value in attributes.items()
+        if not isinstance(value, bool | int | str)
+        and not (isinstance(value, float) and not value.is_integer())
+    }
 
 
 def start_tag(tag: str, attrs: dict[str, str], *, close: bool = False) -> str:
@@ -268,6 +203,15 @@ def element_xml(element: Element, indent: str) -> str:
         return f"{indent}{head}{text}</{element.tag}>\n"
     inner = "".join(element_xml(child, indent + "  ") for child in element.children)
     return f"{indent}{head}{text}\n{inner}{indent}</{element.tag}>\n"
+
+
+def shape_xml(element: Element, attributes: JsonDict, indent: str) -> str:
+    """A shape written with its children (a skeleton's elements) and then its
+    ``<attribute>`` values, indented by `indent`."""
+    head = f"{indent}{start_tag(element.tag, element.attrs)}\n"
+    inner = "".join(element_xml(child, indent + "  ") for child in element.children)
+    values = "".join(f"{indent}  {attribute_xml(n, v)}\n" for n, v in attributes.items())
+    return f"{head}{inner}{values}{indent}</{element.tag}>\n"
 
 
 def text_element(tag: str, text: object, indent: str) -> str:

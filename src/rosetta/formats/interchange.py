@@ -15,63 +15,31 @@ top-left corner, intervals in seconds, spans in code points; each reader convert
 edge and says how in its module docstring.
 """
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final, Protocol, Self
+from typing import Any, Final, Protocol
 
-import orjson
+from pydantic import ValidationError
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Sample
+from rosetta.formats.native import field_path
 
 #: The files a dataset card adds to every export folder (`rosetta.services.dataset_card`):
 #: a reader of a folder passes over them, so an export folder imports back as it is.
 CARD_FILES: Final = ("dataset_card.json", "README.md", "ontology.json")
 
 
-#: The file beside a writer's output that holds what its format could not carry.
+#: The file beside a writer's output that holds what its format could not carry
+#: (`rosetta.formats.not_carried`).
 NOT_CARRIED: Final = "not_carried.jsonl"
 
 
-class NotCarried:
-    """`NOT_CARRIED` in an output folder, one JSON line per record the format could not
-    carry (``{"sample", "kind", "record"}``), the file made when the first record comes;
-    `counts` per kind. Use it as a context manager (the file is closed at its end)."""
-
-    def __init__(self, out: Path) -> None:
-        self.path = out / NOT_CARRIED
-        self.handle: IO[bytes] | None = None
-        self.counts: Counter[str] = Counter()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def add(self, sample: Sample, kind: str, record: Any) -> None:
-        """Write one record of `sample` that the format could not carry."""
-        if self.handle is None:
-            self.handle = self.path.open("wb")
-        self.handle.write(
-            orjson.dumps({"sample": sample.id, "kind": kind, "record": record}) + b"\n"
-        )
-        self.counts[kind] += 1
-
-    def close(self) -> None:
-        """Close the file, if one was made."""
-        if self.handle is not None:
-            self.handle.close()
-
-    def files(self) -> list[str]:
-        """The file's name, when anything was written to it."""
-        return [NOT_CARRIED] if self.counts else []
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a record was read: a file and a 1-based line (0: unknown), and optionally the
     element or key path inside it (``annotations[3]``, ``<track id="2">``)."""
@@ -84,6 +52,42 @@ class Origin:
         """An `ImportFailed` naming this place, `field_path` and what was expected."""
         where = f"{self.element}: {field_path}" if self.element else field_path
         return ImportFailed(self.file, self.line, where, detail)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the records of one large sample are
+    made (a document of 100,000 ELAN annotations or subtitle cues, the mapping of its
+    labels): every object made lives on in the sample, so the collector's full passes,
+    which grow with the sample, free nothing, and they were most of the time spent
+    (`docs/benchmarks.md`). Reference counting still frees what dies at once; the
+    collector runs as before afterwards (unless it was off already)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def sample_from(data: dict[str, Any], origin: Origin, parts: Mapping[str, Origin]) -> Sample:
+    """The `Sample` of `data` (its records as JSON objects or records), validated at once
+    (one pydantic call: a reader builds plain objects, the cheapest way to many records);
+    an invalid record is an `ImportFailed` where it was read (`parts`, by its id; else at
+    `origin`) naming its field."""
+    try:
+        return Sample.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = first["loc"]
+        where, path = origin, loc
+        if len(loc) > 1 and isinstance(loc[1], int) and isinstance(data.get(str(loc[0])), list):
+            record = data[str(loc[0])][loc[1]]
+            ident = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
+            if isinstance(ident, str) and ident in parts:
+                where, path = parts[ident], loc[2:]
+        raise where.error(field_path(path), str(first["msg"])) from None
 
 
 @dataclass(frozen=True)
@@ -104,10 +108,16 @@ class ForeignSample:
 class ReadOptions:
     """How to read: `media_root` is where the media files the annotations refer to are
     (stream URIs are made relative to it when they are inside), `default_label` names
-    records the format leaves without one (none: an error)."""
+    records the format leaves without one (none: an error). Format by format:
+    `instances` is the COCO instances file (or a folder of them) whose images and
+    categories a results file names by id, when they are not beside it;
+    `zero_based_pixels` reads VOC coordinates as pixel edges counted from 0 (as Datumaro
+    and CVAT write them) instead of VOC's 1-based inclusive pixels."""
 
     media_root: Path | None = None
     default_label: str | None = None
+    instances: Path | None = None
+    zero_based_pixels: bool = False
 
     def uri_of(self, path: Path) -> str:
         """The stream URI of the media file `path`: relative to the media root when it is
@@ -124,7 +134,7 @@ class ReadOptions:
 class WriteReport:
     """What a writer wrote: the files (relative to its output folder), how many samples
     and annotations, and what the format could not carry, with where it went instead
-    (``{"links": "written to links.jsonl beside the file"}``)."""
+    (``{"links": "3 written to not_carried.jsonl"}``)."""
 
     files: list[str]
     samples: int

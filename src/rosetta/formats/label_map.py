@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rosetta.core.errors import RosettaError
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Sample
-from rosetta.formats.interchange import ForeignSample, Origin
+from rosetta.formats.interchange import ForeignSample, Origin, collector_paused
 
 
 class LabelMap(BaseModel):
@@ -128,6 +128,13 @@ def map_labels(
     """The sample with its labels and link types mapped onto the ontology; what maps to
     nothing is counted in `tally` (and left as it was), dropped annotations are left out
     with the links and memberships that pointed at them."""
+    with collector_paused():  # a record copied per annotation, all of them kept
+        return _mapped(foreign, ontology, mapping, tally)
+
+
+def _mapped(
+    foreign: ForeignSample, ontology: Ontology, mapping: LabelMap, tally: MappingTally
+) -> Sample:
     sample = foreign.sample
     dropped_ids: set[str] = set()
     annotations = []

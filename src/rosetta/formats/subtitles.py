@@ -38,14 +38,13 @@ from pathlib import Path
 from typing import Literal
 
 from webvtt import Caption, WebVTT
-from webvtt.errors import MalformedCaptionError
 from webvtt.models import Timestamp
 
 from rosetta.core.errors import ImportFailed, RosettaError
 from rosetta.core.geometry import Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Annotation, Link, Sample, Source, Stream
+from rosetta.core.schema import Annotation, JsonDict, Sample, Source, Stream
 from rosetta.formats import timed
 from rosetta.formats.interchange import (
     ForeignSample,
@@ -53,7 +52,10 @@ from rosetta.formats.interchange import (
     Origin,
     ReadOptions,
     WriteReport,
+    collector_paused,
+    sample_from,
 )
+from rosetta.formats.not_carried import NotCarried, ReadBack, read_back_beside
 
 Kind = Literal["webvtt", "srt"]
 
@@ -120,15 +122,19 @@ def _blocks(lines: list[str], first: int = 0) -> Iterator[tuple[int, list[str]]]
 
 
 def _vtt_time(text: str, file: str, line: int, timings: str) -> int:
-    try:
-        return Timestamp.from_string(text).in_milliseconds()
-    except MalformedCaptionError:
+    """A WebVTT timestamp in milliseconds, by webvtt-py's grammar (`Timestamp.PATTERN`:
+    ``[h:]m:s.f``, minutes and seconds below 60, the fraction padded on the right)."""
+    match = Timestamp.PATTERN.fullmatch(text)
+    if match is None or int(match.group(2)) > 59 or int(match.group(3)) > 59:
         raise ImportFailed(
             file,
             line,
             "timing",
             f"expected 'hh:mm:ss.ttt --> hh:mm:ss.ttt' (hours optional), got {timings!r}",
-        ) from None
+        )
+    hours, minutes, seconds, fraction = match.groups()
+    whole = (int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)
+    return whole * 1000 + int(fraction.ljust(3, "0"))
 
 
 def _vtt_cues(lines: list[str], file: str) -> Iterator[_Cue]:
@@ -221,8 +227,8 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
     speakers = timed.Speakers(stem, origin)
     label = options.default_label or CUE_LABEL
     source = Source(kind="import", name=kind)
-    annotations: list[Annotation] = []
-    links: list[Link] = []
+    annotations: list[JsonDict] = []
+    links: list[JsonDict] = []
     parts: dict[str, Origin] = {}
     end = 0
     caption = Caption()  # one caption, its lines replaced per cue: making one costs ~0.1 ms
@@ -233,22 +239,27 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
                 "timing", f"expected the end after the start ({cue.start} ms, {cue.end} ms)"
             )
         ident = timed.record_id(where, stem, str(number))
-        caption.lines = cue.lines
-        text = html.unescape(caption.text) if kind == "webvtt" else caption.text
+        if any("<" in line for line in cue.lines):
+            caption.lines = cue.lines
+            text = caption.text
+        else:  # no tag to remove: webvtt-py's text is the lines joined
+            text = "\n".join(cue.lines)
+        if kind == "webvtt" and "&" in text:
+            text = html.unescape(text)
         start, stop = timed.seconds_of_ms(cue.start), timed.seconds_of_ms(cue.end)
-        geometry: Interval | TranscriptSegment = (
-            TranscriptSegment(start=start, end=stop, text=text)
+        geometry: JsonDict = (
+            {"type": "transcript", "start": start, "end": stop, "text": text}
             if text.strip()
-            else Interval(start=start, end=stop)
+            else {"type": "interval", "start": start, "end": stop}
         )
         annotations.append(
-            Annotation(
-                id=ident,
-                stream=stream_id,
-                label=label,
-                geometry=geometry,
-                source=source,
-            )
+            {
+                "id": ident,
+                "stream": stream_id,
+                "label": label,
+                "geometry": geometry,
+                "source": source,
+            }
         )
         parts[ident] = where
         if kind == "webvtt":
@@ -258,7 +269,7 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
                 parts.setdefault(speakers.entity_id(name), where)
                 link = speakers.link(name, ident)
                 links.append(link)
-                parts[link.id] = where
+                parts[link["id"]] = where
         end = max(end, cue.end)
     media, probed = timed.media_info(found, modality, timed.seconds_of_ms(end), origin, "media")
     stream = Stream(
@@ -269,28 +280,35 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
         media=media,
     )
     duration_from = timed.FROM_MEDIA if probed else "last cue"
-    sample = Sample(
-        id=timed.record_id(origin, stem),
-        external_id=found.name if found else path.name,
-        metadata={timed.SPEAKERS: speakers.names(), kind: {"duration_from": duration_from}},
-        streams=[stream],
-        annotations=annotations,
-        entities=speakers.entities(),
-        links=links,
-    )
-    return ForeignSample(sample, origin, parts)
+    data = {
+        "id": timed.record_id(origin, stem),
+        "external_id": found.name if found else path.name,
+        "metadata": {timed.SPEAKERS: speakers.names(), kind: {"duration_from": duration_from}},
+        "streams": [stream],
+        "annotations": annotations,
+        "entities": speakers.entities(),
+        "links": links,
+    }
+    return ForeignSample(sample_from(data, origin, parts), origin, parts)
 
 
 def read_webvtt(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
-    """The samples of the WebVTT file `source` (or of every ``.vtt`` below the folder)."""
-    for path in timed.source_files(source, (".vtt",)):
-        yield _sample(path, "webvtt", options)
+    """The samples of the WebVTT file `source` (or of every ``.vtt`` below the folder),
+    with what the `rosetta.formats.not_carried` file beside them keeps."""
+    yield from read_back_beside(_samples(source, "webvtt", options), source)
 
 
 def read_srt(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
-    """The samples of the SubRip file `source` (or of every ``.srt`` below the folder)."""
-    for path in timed.source_files(source, (".srt",)):
-        yield _sample(path, "srt", options)
+    """The samples of the SubRip file `source` (or of every ``.srt`` below the folder),
+    with what the `rosetta.formats.not_carried` file beside them keeps."""
+    yield from read_back_beside(_samples(source, "srt", options), source)
+
+
+def _samples(source: Path, kind: Kind, options: ReadOptions) -> Iterator[ForeignSample]:
+    for path in timed.source_files(source, (_SUFFIX[kind],)):
+        with collector_paused():
+            foreign = _sample(path, kind, options)
+        yield foreign
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -307,14 +325,17 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _captions(sample: Sample, kind: Kind, sidecar: timed.Sidecar) -> tuple[list[Caption], int]:
+def _captions(sample: Sample, kind: Kind, back: ReadBack) -> tuple[list[Caption], int]:
     """The captions of the sample's transcripts and intervals (with the links the voice
-    spans carry), what is left to the sidecar, and how many annotations were written."""
+    spans carry) and how many annotations were written, noting in `back` the ids they get
+    when the file (the sample ``<sample id>``) is read back."""
+    stem = sample.id
     stream = timed.main_stream(sample)
+    if stream is not None:  # read back without its media, a stream is taken for a video
+        back.put(stream.id, stem, f"{stem}.{stream.modality}")
     annotations = timed.timed_annotations(sample, stream)
     speakers = timed.speaker_names(sample) if kind == "webvtt" else {}
-    voices: dict[str, list[str]] = {}
-    used: set[str] = set()
+    voices: dict[str, list[tuple[str, str]]] = {}  # annotation -> [(name, link)]
     written = {a.id for a in annotations}
     for link in sample.links:
         if (
@@ -322,30 +343,29 @@ def _captions(sample: Sample, kind: Kind, sidecar: timed.Sidecar) -> tuple[list[
             and link.source in speakers
             and link.target in written
         ):
-            voices.setdefault(link.target, []).append(speakers[link.source])
-            used.add(link.id)
+            voices.setdefault(link.target, []).append((speakers[link.source], link.id))
+    order: dict[str, int] = {}  # speakers numbered as the reader meets them
     captions = []
-    for annotation in sorted(annotations, key=lambda a: (_span(a), a.id)):
+    for number, annotation in enumerate(sorted(annotations, key=lambda a: (_span(a), a.id)), 1):
         start, end = _span(annotation)
+        read_as = f"{stem}.{number}"
+        back.put(annotation.id, stem, read_as)
+        timed.drop_parts(back, annotation)
         geometry = annotation.geometry
         text = geometry.text if isinstance(geometry, TranscriptSegment) else ""
         lines = [line for line in _LINE_BREAK.split(text) if line.strip()]
         if kind == "webvtt":
             lines = [_escape(line) for line in lines]
-            spans = "".join(f"<v {name}>" for name in voices.get(annotation.id, []))
+            names = voices.get(annotation.id, [])
+            for name, link_id in names:
+                order.setdefault(name, len(order) + 1)
+                back.put(link_id, stem, f"{read_as}.speaker-{order[name]}")
+            spans = "".join(f"<v {name}>" for name, _ in names)
             if spans:
                 lines = [spans + (lines[0] if lines else ""), *lines[1:]]
         captions.append(Caption(_timestamp(start), _timestamp(end), lines))
-        sidecar.parts(sample, annotation)
-    for annotation in sample.annotations:
-        if annotation.id not in written:
-            sidecar.annotation(sample, annotation)
-    for entity in sample.entities:
-        if entity.id not in speakers or entity.members:
-            sidecar.entity(sample, entity)
-    for link in sample.links:
-        if link.id not in used:
-            sidecar.link(sample, link)
+    timed.put_speakers(back, sample, stem, order)
+    back.drop_sample_fields(sample, carried=(kind, timed.SPEAKERS))
     return captions, len(annotations)
 
 
@@ -359,9 +379,11 @@ def _span(annotation: Annotation) -> tuple[int, int]:
 def _write(samples: Iterable[Sample], out: Path, kind: Kind) -> WriteReport:
     files: list[str] = []
     count = annotations = 0
-    with timed.Sidecar(out) as sidecar:
+    with NotCarried(out) as sidecar:
         for sample in samples:
-            captions, written = _captions(sample, kind, sidecar)
+            back = ReadBack()
+            captions, written = _captions(sample, kind, back)
+            sidecar.add(sample, back)
             name = f"{sample.id}{_SUFFIX[kind]}"
             with (out / name).open("w", encoding="utf-8", newline="\n") as handle:
                 if kind == "webvtt":

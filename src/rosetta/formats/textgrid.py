@@ -55,7 +55,9 @@ from rosetta.formats.interchange import (
     Origin,
     ReadOptions,
     WriteReport,
+    collector_paused,
 )
+from rosetta.formats.not_carried import NotCarried, ReadBack, read_back_beside
 
 #: The width of the interval a point becomes (seconds).
 POINT_WIDTH = 1e-6
@@ -286,9 +288,16 @@ def _annotation(ident: str, stream: str, label: str, entry: _Entry, where: Origi
 
 
 def read_textgrid(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
-    """The samples of the TextGrid file `source` (or of every one below the folder)."""
+    """The samples of the TextGrid file `source` (or of every one below the folder), with
+    what the `rosetta.formats.not_carried` file beside them keeps."""
+    yield from read_back_beside(_samples(source, options), source)
+
+
+def _samples(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
     for path in timed.source_files(source, (".textgrid",)):
-        yield _sample(path, options)
+        with collector_paused():
+            foreign = _sample(path, options)
+        yield foreign
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -334,22 +343,47 @@ def _text(annotation: Annotation) -> str:
     return annotation.label
 
 
-def _spread(annotations: list[Annotation]) -> list[list[tuple[float, float, str]]]:
-    """Interval entries spread over as few tiers as keep each tier free of overlaps."""
-    lanes: list[list[tuple[float, float, str]]] = []
+def _spread(annotations: list[Annotation]) -> list[list[Annotation]]:
+    """Interval annotations spread over as few tiers as keep each tier free of overlaps."""
+    lanes: list[list[Annotation]] = []
     for annotation in sorted(annotations, key=_times):
-        entry = (*_times(annotation), _text(annotation))
-        lane = next((lane for lane in lanes if lane[-1][1] <= entry[0]), None)
+        start = _times(annotation)[0]
+        lane = next((lane for lane in lanes if _times(lane[-1])[1] <= start), None)
         if lane is None:
-            lanes.append([entry])
+            lanes.append([annotation])
         else:
-            lane.append(entry)
+            lane.append(annotation)
     return lanes
 
 
-def _textgrid(sample: Sample, sidecar: timed.Sidecar) -> tuple[str, int]:
-    """The long-format text of the TextGrid of `sample` and how many annotations it holds."""
+def _with_gaps(
+    lane: list[Annotation], xmin: float, xmax: float
+) -> tuple[list[tuple[float, float, str]], list[int]]:
+    """The entries of an interval tier: the lane's intervals with the gaps between them
+    (and before the first, after the last) filled with empty ones, as Praat needs; and the
+    1-based place of each of the lane's intervals among them (its id when read back)."""
+    entries: list[tuple[float, float, str]] = []
+    places: list[int] = []
+    end = xmin
+    for annotation in lane:
+        start, stop = _times(annotation)
+        if end < start:
+            entries.append((end, start, ""))
+        entries.append((start, stop, _text(annotation)))
+        places.append(len(entries))
+        end = stop
+    if end < xmax:
+        entries.append((end, xmax, ""))
+    return entries, places
+
+
+def _textgrid(sample: Sample, back: ReadBack) -> tuple[str, int]:
+    """The long-format text of the TextGrid of `sample` and how many annotations it holds,
+    noting in `back` the ids they get when it (the sample ``<sample id>``) is read back."""
+    stem = sample.id
     stream = timed.main_stream(sample)
+    if stream is not None:  # read back without its media, a stream is taken for audio
+        back.put(stream.id, stem, f"{stem}.{stream.modality}")
     annotations = timed.timed_annotations(sample, stream)
     saved = sample.metadata.get("textgrid")
     saved = saved if isinstance(saved, dict) else {}
@@ -360,53 +394,50 @@ def _textgrid(sample: Sample, sidecar: timed.Sidecar) -> tuple[str, int]:
     for (number, label), members in _groups(sample, annotations).items():
         saved_class = classes[number - 1] if number <= len(classes) else None
         points = saved_class == POINT_TIER or (saved_class is None and all(map(_is_point, members)))
-        if points:
-            entries = sorted((_times(a)[0], _text(a)) for a in members)
+        lanes = (
+            [sorted(members, key=lambda a: (_times(a)[0], _text(a)))]
+            if points
+            else _spread(members)
+        )
+        for lane in lanes:
+            tier = len(tiers) + 1
+            if points:
+                entries: list[Any] = [(_times(a)[0], _text(a)) for a in lane]
+                places = list(range(1, len(lane) + 1))
+            else:
+                entries, places = _with_gaps(lane, xmin, xmax)
             tiers.append(
-                {"class": POINT_TIER, "name": label, "xmin": xmin, "xmax": xmax, "entries": entries}
+                {
+                    "class": POINT_TIER if points else INTERVAL_TIER,
+                    "name": label,
+                    "xmin": xmin,
+                    "xmax": xmax,
+                    "entries": entries,
+                }
             )
-        else:
-            for lane in _spread(members):
-                tiers.append(
-                    {
-                        "class": INTERVAL_TIER,
-                        "name": label,
-                        "xmin": xmin,
-                        "xmax": xmax,
-                        "entries": lane,
-                    }
-                )
-        for annotation in members:
-            sidecar.parts(sample, annotation)
-    _not_carried(sample, annotations, sidecar)
+            for annotation, place in zip(lane, places, strict=True):
+                back.put(annotation.id, stem, f"{stem}.{tier}.{place}")
+                timed.drop_parts(back, annotation)
+    back.drop_sample_fields(sample, carried=("textgrid",))
     text = textgrid_io.getTextgridAsStr(
         {"xmin": xmin, "xmax": xmax, "tiers": tiers},
         "long_textgrid",
-        includeBlankSpaces=True,
+        includeBlankSpaces=True,  # no gap is left for it to fill
         minimumIntervalLength=None,
     )
     return text, len(annotations)
 
 
-def _not_carried(sample: Sample, written: list[Annotation], sidecar: timed.Sidecar) -> None:
-    ids = {a.id for a in written}
-    for annotation in sample.annotations:
-        if annotation.id not in ids:
-            sidecar.annotation(sample, annotation)
-    for entity in sample.entities:
-        sidecar.entity(sample, entity)
-    for link in sample.links:
-        sidecar.link(sample, link)
-
-
 def write_textgrid(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteReport:
     """One ``<sample id>.TextGrid`` per sample in `out`; what a TextGrid cannot carry goes
-    to the sidecar (`rosetta.formats.timed`)."""
+    to ``not_carried.jsonl`` (`rosetta.formats.not_carried`)."""
     files: list[str] = []
     count = annotations = 0
-    with timed.Sidecar(out) as sidecar:
+    with NotCarried(out) as sidecar:
         for sample in samples:
-            text, written = _textgrid(sample, sidecar)
+            back = ReadBack()
+            text, written = _textgrid(sample, back)
+            sidecar.add(sample, back)
             name = f"{sample.id}.TextGrid"
             with (out / name).open("w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)

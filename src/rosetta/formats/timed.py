@@ -1,6 +1,6 @@
 """What the timed-tier formats (ELAN, Praat TextGrid, WebVTT, SRT) share: the files of a
-source, the media stream their tiers or cues lie on, the speakers, and the sidecar for
-what a format cannot carry.
+source, the media stream their tiers or cues lie on, the speakers, and what their writers
+leave to ``not_carried.jsonl``.
 
 **Media.** A reader looks for the media file a document names (or, for formats that name
 none, a media file with the document's stem) under ``options.media_root``. Found, the
@@ -19,10 +19,10 @@ speaks, as the demo ontology has it; the speaker's name is in the sample's metad
 ``metadata["speakers"][entity id]``. (An entity's members must carry labels on one is-a
 chain with the entity's, so spoken words cannot be members of a ``person``.)
 
-**Sidecar.** What a writer cannot put into the format is written, one JSON object per line,
-into ``not_carried.jsonl`` beside the files: ``{"sample", "kind", "record"}`` with the whole
-native record (kind ``annotation``, ``entity``, ``link``) or the part of an annotation that
-was written without it (kind ``attributes``, ``words``: the annotation's id and that part).
+**Not carried.** What a writer cannot put into the format goes to ``not_carried.jsonl``
+(`rosetta.formats.not_carried`), which the readers put back: whole records, and the parts
+of written annotations the formats have no place for (`drop_parts`: attributes, and a
+transcript's word timings with its whole geometry).
 """
 
 import re
@@ -33,11 +33,11 @@ from urllib.parse import unquote, urlsplit
 from rosetta.core.errors import RosettaError
 from rosetta.core.geometry import Interval, TranscriptSegment
 from rosetta.core.modality import Modality
-from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
+from rosetta.core.schema import Annotation, Entity, JsonDict, MediaInfo, Sample, Stream
 from rosetta.core.timebase import exact
 from rosetta.formats.found_media import probe_found
-from rosetta.formats.interchange import NOT_CARRIED, NotCarried, Origin, ReadOptions
-from rosetta.formats.native import annotation_record, entity_record, link_record
+from rosetta.formats.interchange import Origin, ReadOptions
+from rosetta.formats.not_carried import ReadBack
 
 #: The (foreign) label of a speaker entity.
 SPEAKER_LABEL = "person"
@@ -45,7 +45,6 @@ SPEAKER_LABEL = "person"
 SPEAKER_RELATION = "speaker-of"
 #: ``Sample.metadata[SPEAKERS]`` maps a speaker entity's id to the speaker's name.
 SPEAKERS = "speakers"
-#: The sidecar file of what a writer could not carry.
 #: ``metadata[<format>]["duration_from"]`` when the duration was probed from the media file.
 FROM_MEDIA = "media"
 
@@ -55,7 +54,6 @@ AUDIO_SUFFIXES = frozenset(
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg", ".mts", ".ogv", ".wmv"}
 )
-_PLURALS = {"annotation": "annotations", "entity": "entities", "link": "links"}
 _NOT_IN_IDS = re.compile(r"[/\x00-\x1f\x7f-\x9f]")
 _MAX_ID = 64
 
@@ -198,15 +196,15 @@ class Speakers:
             self.ids[name] = found
         return found
 
-    def link(self, name: str, annotation_id: str) -> Link:
-        """The ``speaker-of`` link from speaker `name` to the annotation."""
+    def link(self, name: str, annotation_id: str) -> JsonDict:
+        """The ``speaker-of`` link from speaker `name` to the annotation (a JSON object)."""
         source = self.entity_id(name)
-        return Link(
-            id=record_id(self.origin, annotation_id, source.rsplit(".", 1)[1]),
-            type=SPEAKER_RELATION,
-            source=source,
-            target=annotation_id,
-        )
+        return {
+            "id": record_id(self.origin, annotation_id, source.rsplit(".", 1)[1]),
+            "type": SPEAKER_RELATION,
+            "source": source,
+            "target": annotation_id,
+        }
 
     def entities(self) -> list[Entity]:
         """The speaker entities."""
@@ -256,33 +254,31 @@ def end_of(annotations: Iterable[Annotation], stream: Stream | None) -> float:
     return max([*ends, duration or 0.0])
 
 
-class Sidecar(NotCarried):
-    """`NotCarried` with the records the timed formats leave out."""
+def put_speakers(back: ReadBack, sample: Sample, stem: str, order: dict[str, int]) -> None:
+    """Note the speaker entities the file (the sample `stem`) gives back: the speaker
+    called `name` is ``<stem>.speaker-<order[name]>``; a speaker entity with members, or
+    whose name the file does not hold, goes to the sidecar, its name with it."""
+    names = speaker_names(sample)
+    members = {entity.id: entity.members for entity in sample.entities}
+    lost: dict[str, str] = {}
+    for entity_id, name in names.items():
+        if name in order and not members.get(entity_id):
+            back.put(entity_id, stem, f"{stem}.speaker-{order[name]}")
+        else:
+            lost[entity_id] = name
+    if lost:
+        back.drop(sample.id, "speaker names", {"metadata": {SPEAKERS: lost}})
 
-    def annotation(self, sample: Sample, annotation: Annotation) -> None:
-        """An annotation left out of the file."""
-        self.add(sample, "annotation", annotation_record(annotation))
 
-    def entity(self, sample: Sample, entity: Entity) -> None:
-        """An entity left out of the file."""
-        self.add(sample, "entity", entity_record(entity))
-
-    def link(self, sample: Sample, link: Link) -> None:
-        """A link left out of the file."""
-        self.add(sample, "link", link_record(link))
-
-    def parts(self, sample: Sample, annotation: Annotation) -> None:
-        """The attributes and word timings of an annotation written without them."""
-        if annotation.attributes:
-            self.add(sample, "attributes", {"id": annotation.id, **annotation.attributes})
-        geometry = annotation.geometry
-        if isinstance(geometry, TranscriptSegment) and geometry.words:
-            words = [word.model_dump() for word in geometry.words]
-            self.add(sample, "words", {"id": annotation.id, "words": words})
-
-    def report(self) -> dict[str, str]:
-        """What went to the sidecar, by kind (for `WriteReport.not_carried`)."""
-        return {
-            _PLURALS.get(kind, kind): f"{count} written to {NOT_CARRIED}"
-            for kind, count in sorted(self.counts.items())
-        }
+def drop_parts(back: ReadBack, annotation: Annotation) -> None:
+    """Drop what a timed format writes `annotation` without: its attributes and, for a
+    transcript with word timings, its whole geometry (the times to the microsecond too)."""
+    if annotation.attributes:
+        back.drop(annotation.id, "attributes", {"attributes": annotation.attributes})
+    geometry = annotation.geometry
+    if isinstance(geometry, TranscriptSegment) and geometry.words:
+        back.drop(
+            annotation.id,
+            "word timings",
+            {"geometry": geometry.model_dump(mode="json", exclude_none=True)},
+        )

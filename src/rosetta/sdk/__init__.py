@@ -8,6 +8,7 @@ does (a notebook, a training job) without the server's dependencies being used.
 from rosetta.core.quality_model import QualityReport
 from rosetta.sdk.client import Client
 from rosetta.sdk.escalations import Clarified, Escalation
+from rosetta.sdk.formats import FormatInfo
 from rosetta.sdk.metrics import AnnotatorMetrics, ProjectMetrics
 from rosetta.sdk.models import (
     AnnotationReview,
@@ -56,6 +57,7 @@ __all__ = [
     "FindingRecord",
     "FindingSummary",
     "FlaggedAnnotation",
+    "FormatInfo",
     "GoldResult",
     "GoldUse",
     "Health",

@@ -8,6 +8,7 @@ from pydantic import TypeAdapter
 
 from rosetta.sdk.accounts import AccountMethods
 from rosetta.sdk.escalations import EscalationMethods
+from rosetta.sdk.formats import FormatMethods
 from rosetta.sdk.jobs import JobMethods
 from rosetta.sdk.metrics import MetricsMethods
 from rosetta.sdk.models import User
@@ -29,6 +30,7 @@ class Client(
     SampleMethods,
     WorkMethods,
     JobMethods,
+    FormatMethods,
     WorkflowMethods,
     WorkforceMethods,
     EscalationMethods,

@@ -5,7 +5,7 @@ wait for it, cancel or retry it; download what an export wrote; upload a file to
 import os
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -32,7 +32,16 @@ def _job_path(job: JobRef) -> str:
     return f"/api/jobs/{segment(_job_id(job))}"
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
+def _parts(name: str) -> tuple[str, ...]:
+    """The parts of a file name the server sent, which must stay inside the folder."""
+    parts = PurePosixPath(name).parts
+    if not parts or name.startswith("/") or any(part in ("..", ".") for part in parts):
+        raise RosettaError(f"the server named an export file {name!r}, outside its folder")
+    return parts
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    """The bytes of the file at `path`, a chunk at a time (an upload's body)."""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             yield chunk
@@ -43,8 +52,9 @@ class JobMethods(MethodGroup):
 
     def submit_job(self, project: str, kind: str, params: Mapping[str, Any] | None = None) -> Job:
         """Queue a job of `kind` (``export``, ``import``, ``probe``, ``prepare``,
-        ``prepare-project``, ``enqueue``) in the project with its `params` (managers). The same work
-        queued or running already is returned instead."""
+        ``prepare-project``, ``enqueue``, ``qa``, ``format-import``, ``format-export``) in
+        the project with its `params` (managers). The same work queued or running already
+        is returned instead."""
         body = {"kind": kind, "params": dict(params or {})}
         return self._http.parse(_JOB, "POST", f"/api/projects/{segment(project)}/jobs", json=body)
 
@@ -129,23 +139,28 @@ class JobMethods(MethodGroup):
         return Pages(f"the log of job {_job_id(job)}", fetch)
 
     def job_files(self, job: JobRef) -> list[ShardFile]:
-        """The files the job wrote so far (an export's finished shards), in order."""
+        """The files the job wrote so far, by name: an export's finished shards (and once
+        it is done its dataset card), a foreign-format export's files once it is done."""
         body = self._http.request("GET", f"{_job_path(job)}/files").json()
         return _FILES.validate_python(body["items"])
 
     def download_export(
         self, job: JobRef, folder: str | os.PathLike[str], *, formats: Collection[str] | None = None
     ) -> list[Path]:
-        """Download the shards an export wrote (those in `formats`, default all) into
-        `folder` (made if missing), each streamed to disk in chunks; their paths, in
-        order. A file is written under a ``.part`` name and renamed once complete."""
+        """Download the files an export wrote (with `formats`: only the shards in those
+        formats) into `folder` (made if missing, sub-folders as the export has them), each
+        streamed to disk in chunks; their paths, by name. A file is written under a
+        ``.part`` name and renamed once complete."""
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         written = []
-        for shard in self.job_files(job):
-            if formats is None or shard.format in formats:
-                url = f"{_job_path(job)}/files/{segment(shard.name)}"
-                written.append(self._http.download(url, target / shard.name, size=shard.size))
+        for file in self.job_files(job):
+            if formats is None or file.format in formats:
+                parts = _parts(file.name)
+                path = target.joinpath(*parts)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                url = f"{_job_path(job)}/files/{'/'.join(segment(part) for part in parts)}"
+                written.append(self._http.download(url, path, size=file.size))
         return written
 
     def upload_import(
@@ -164,6 +179,6 @@ class JobMethods(MethodGroup):
             "POST",
             f"/api/projects/{segment(project)}/imports",
             params={"new_ids": new_ids},
-            content=_chunks(source),
+            content=file_chunks(source),
             headers=headers,
         )

@@ -327,9 +327,12 @@ class JobLog(_Answer):
 
 
 class ShardFile(_Answer):
-    """A file an export job wrote: shard ``index`` in ``format``, ``size`` bytes."""
+    """A file an export job wrote: its ``name`` (its path in the export's folder, parts
+    joined by ``/``), ``size`` in bytes and ``content_type``; a shard's ``index`` and
+    ``format`` (``None`` for the dataset card and a foreign format's files)."""
 
     name: str
-    format: Literal["jsonl", "parquet"]
-    index: int
+    format: Literal["jsonl", "parquet"] | None = None
+    index: int | None = None
     size: int
+    content_type: str

@@ -9,17 +9,25 @@ breaks a rule stops it with the file, line or element, field and rule (`ImportFa
 either way nothing is written. The second pass writes through the native importer
 (`import_samples`: batches, one `import` event per sample, idempotent by external id).
 
+Given the server's `Settings` (an import job), the media the samples name must be the
+server's to keep: a local file inside the imported folder (an upload, removed once
+imported) is named relative to it, a file inside a media root keeps its path, and any
+other local path fails the import naming the sample's stream (a reader may have looked
+beyond its folder, following a name in the file).
+
 **Export** streams the project's samples (the exporter's SQL-built lines) into the
 format's writer, in the output folder, beside a dataset card
 (`rosetta.services.dataset_card`) that records what was exported and how.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import yaml
 from sqlalchemy import Engine
 
 from rosetta.core.errors import RosettaError, RuleViolation
@@ -34,13 +42,68 @@ from rosetta.formats.interchange import (
     WriteReport,
 )
 from rosetta.formats.label_map import LabelMap, MappingTally, map_labels
-from rosetta.formats.registry import format_spec
+from rosetta.formats.registry import FORMATS, format_spec
+from rosetta.media.probe import local_path
 from rosetta.services.dataset_card import ExportParameters, write_dataset_card
 from rosetta.services.exporter import TrackForm, sample_lines
 from rosetta.services.importer import ImportReport, import_samples
 from rosetta.services.projects import load_ontology
 from rosetta.services.settings import Settings
 from rosetta.store.events import Actor
+
+#: Reports how far an import got: the pass (``checked``: read, mapped and checked;
+#: ``written``: handed to the writer, which commits every batch) and its samples so far.
+ImportProgress = Callable[[Literal["checked", "written"], int], None]
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """A format as a person picks it: its registry name, title, whether Rosetta reads and
+    writes it, and what Rosetta records it has no place for."""
+
+    name: str
+    title: str
+    read: bool
+    write: bool
+    not_carried: tuple[str, ...]
+
+
+def known_formats() -> list[FormatInfo]:
+    """Every registered format, by name."""
+    found = []
+    for name in sorted(FORMATS):
+        spec = format_spec(name)
+        found.append(
+            FormatInfo(
+                name, spec.title, spec.read is not None, spec.write is not None, spec.not_carried
+            )
+        )
+    return found
+
+
+def mapping_from_text(text: str) -> dict[str, Any]:
+    """The label mapping written in `text` as a mapping file holds it (YAML or JSON),
+    parsed but not yet validated (`rosetta.formats.label_map.LabelMap` does that); a
+    `RuleViolation` names the line where it is not well-formed, or says it is no object."""
+    try:
+        found = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = "mapping" if mark is None else f"mapping (line {mark.line + 1})"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleViolation(
+            "format import", where, "mapping-syntax", f"not YAML/JSON: {problem}"
+        ) from None
+    if found is None:
+        return {}
+    if not isinstance(found, dict):
+        raise RuleViolation(
+            "format import",
+            "mapping",
+            "mapping-syntax",
+            f"expected an object (labels:, relations:, attributes:, drop:), got {type(found).__name__}",
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -54,25 +117,109 @@ class FormatImport:
     dropped: dict[str, int] = field(default_factory=dict)
 
 
-def _readable(name: str) -> FormatSpec:
+def readable_format(name: str) -> FormatSpec:
+    """The format `name`, which must have a reader (a `RosettaError` otherwise)."""
     spec = format_spec(name)
     if spec.read is None:
         raise RosettaError(f"format {name!r} can be exported only")
     return spec
 
 
-def _mapped(
-    spec: FormatSpec,
-    source: Path,
-    *,
-    options: ReadOptions,
-    ontology: Ontology,
-    mapping: LabelMap,
-    tally: MappingTally,
-) -> Iterator[tuple[ForeignSample, Sample]]:
-    assert spec.read is not None
-    for foreign in spec.read(source, options):
-        yield foreign, map_labels(foreign, ontology, mapping, tally)
+def writable_format(name: str) -> FormatSpec:
+    """The format `name`, which must have a writer (a `RosettaError` otherwise)."""
+    spec = format_spec(name)
+    if spec.write is None:
+        raise RosettaError(f"format {name!r} can be imported only")
+    return spec
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How an import reads: the format, the source, the options, the ontology and mapping,
+    and (on the server) the settings whose media roots confine the media named."""
+
+    spec: FormatSpec
+    source: Path
+    options: ReadOptions
+    ontology: Ontology
+    mapping: LabelMap
+    settings: Settings | None
+
+    @classmethod
+    def of(
+        cls,
+        engine: Engine,
+        project_id: str,
+        name: str,
+        source: Path,
+        *,
+        mapping: LabelMap | None,
+        options: ReadOptions | None,
+        settings: Settings | None,
+    ) -> "_Reading":
+        spec = readable_format(name)
+        with engine.connect() as connection:
+            ontology = load_ontology(connection, project_id)
+        return cls(
+            spec, source, options or ReadOptions(), ontology, mapping or LabelMap(), settings
+        )
+
+    def samples(self, tally: MappingTally) -> Iterator[tuple[ForeignSample, Sample]]:
+        """Every sample read, mapped (what mapping met counted in `tally`)."""
+        assert self.spec.read is not None
+        folder = self.source if self.source.is_dir() else self.source.parent
+        for foreign in self.spec.read(self.source, self.options):
+            sample = map_labels(foreign, self.ontology, self.mapping, tally)
+            if self.settings is not None:
+                sample = _kept_media(foreign, sample, self.settings, folder)
+            yield foreign, sample
+
+    def check(self, progress: ImportProgress | None) -> MappingTally:
+        """Read, map and check every sample; the tally of what mapping met."""
+        tally = MappingTally()
+        for count, (foreign, sample) in enumerate(self.samples(tally), start=1):
+            if progress is not None:
+                progress("checked", count)
+            if tally.unmapped or tally.unmapped_relations:
+                continue  # the labels are reported together at the end
+            try:
+                check_sample(sample, self.ontology, allow_deprecated=False)
+            except RuleViolation as error:
+                raise foreign.origin_of(_record_id(sample, error.field)).error(
+                    error.field, f"{error.detail} [rule: {error.rule}]"
+                ) from error
+        tally.raise_if_unmapped(self.ontology)
+        return tally
+
+
+def _local_absolute(uri: str) -> Path | None:
+    """The real path of `uri` when it names a local file by an absolute path, else None
+    (remote media, and relative paths, which are looked up in the media roots)."""
+    scheme = urlsplit(uri).scheme.lower()
+    if len(scheme) > 1 and scheme != "file":
+        return None
+    path = local_path(uri)
+    return path.resolve() if path.is_absolute() else None
+
+
+def _kept_media(foreign: ForeignSample, sample: Sample, settings: Settings, folder: Path) -> Sample:
+    """The sample with its local media named as the server may keep them (see the module)."""
+    inside = folder.resolve()
+    roots = [root.resolve() for root in settings.media_roots]
+    streams = []
+    for index, stream in enumerate(sample.streams):
+        path = None if stream.uri is None else _local_absolute(stream.uri)
+        if path is not None and path.is_relative_to(inside):
+            streams.append(stream.model_copy(update={"uri": path.relative_to(inside).as_posix()}))
+        elif path is None or any(path.is_relative_to(root) for root in roots):
+            streams.append(stream)
+        else:
+            raise foreign.origin.error(
+                f"streams[{index}].uri",
+                f"{stream.uri!r} lies outside the imported files and every folder of "
+                "ROSETTA_MEDIA_ROOTS; give the media root it is in (media_root)",
+            )
+    return sample.model_copy(update={"streams": streams})
 
 
 _RECORD = re.compile(r"^(annotations|entities|links|streams)\[(\d+)\]")
@@ -97,31 +244,15 @@ def check_foreign(
     *,
     mapping: LabelMap | None = None,
     options: ReadOptions | None = None,
+    settings: Settings | None = None,
+    progress: ImportProgress | None = None,
 ) -> MappingTally:
     """The first pass of `import_foreign`: read, map and check every sample, writing
     nothing; the tally of what mapping met (raises as the import would)."""
-    spec = _readable(name)
-    with engine.connect() as connection:
-        ontology = load_ontology(connection, project_id)
-    tally = MappingTally()
-    for foreign, sample in _mapped(
-        spec,
-        source,
-        options=options or ReadOptions(),
-        ontology=ontology,
-        mapping=mapping or LabelMap(),
-        tally=tally,
-    ):
-        if tally.unmapped or tally.unmapped_relations:
-            continue  # the labels are reported together at the end
-        try:
-            check_sample(sample, ontology, allow_deprecated=False)
-        except RuleViolation as error:
-            raise foreign.origin_of(_record_id(sample, error.field)).error(
-                error.field, f"{error.detail} [rule: {error.rule}]"
-            ) from error
-    tally.raise_if_unmapped(ontology)
-    return tally
+    reading = _Reading.of(
+        engine, project_id, name, source, mapping=mapping, options=options, settings=settings
+    )
+    return reading.check(progress)
 
 
 def import_foreign(
@@ -136,27 +267,22 @@ def import_foreign(
     batch_size: int = 500,
     new_ids: bool = False,
     settings: Settings | None = None,
+    progress: ImportProgress | None = None,
 ) -> FormatImport:
     """Import the file (or folder) `source` in format `name` into the project (see the
     module: nothing is written unless every sample maps and validates); `new_ids` gives
     every record a fresh id, so that one file can be imported into two projects of a
-    store (ids are unique across it)."""
-    spec = _readable(name)
-    chosen = options or ReadOptions()
-    labels = mapping or LabelMap()
-    tally = check_foreign(engine, project_id, name, source, mapping=labels, options=chosen)
-    with engine.connect() as connection:
-        ontology = load_ontology(connection, project_id)
-    again = MappingTally()
+    store (ids are unique across it). A sample whose external id the project holds is
+    skipped, with or without `new_ids`, so an import that stopped half way (a failed or
+    cancelled job) can be run again. `progress` hears of every sample of each pass."""
+    reading = _Reading.of(
+        engine, project_id, name, source, mapping=mapping, options=options, settings=settings
+    )
+    tally = reading.check(progress)
     report = import_samples(
         engine,
         project_id,
-        (
-            sample
-            for _, sample in _mapped(
-                spec, source, options=chosen, ontology=ontology, mapping=labels, tally=again
-            )
-        ),
+        _counted(reading.samples(MappingTally()), progress),
         actor,
         batch_size=batch_size,
         new_ids=new_ids,
@@ -165,22 +291,34 @@ def import_foreign(
     return FormatImport(name, str(source), report, dict(tally.dropped))
 
 
+def _counted(
+    samples: Iterator[tuple[ForeignSample, Sample]], progress: ImportProgress | None
+) -> Iterator[Sample]:
+    """The samples alone, each reported to `progress` as it is handed on."""
+    for count, (_, sample) in enumerate(samples, start=1):
+        if progress is not None:
+            progress("written", count)
+        yield sample
+
+
 def export_foreign(
-    engine: Engine, project_id: str, name: str, out: Path, *, tracks: TrackForm = "sparse"
+    engine: Engine,
+    project_id: str,
+    name: str,
+    out: Path,
+    *,
+    tracks: TrackForm = "sparse",
+    progress: Callable[[int], None] | None = None,
 ) -> WriteReport:
     """Write the project in format `name` into the folder `out` (made if missing), with the
-    dataset card (`rosetta.services.dataset_card`); the report lists the card's files too."""
-    spec = format_spec(name)
-    if spec.write is None:
-        raise RosettaError(f"format {name!r} can be imported only")
+    dataset card (`rosetta.services.dataset_card`); the report lists the card's files too.
+    `progress` is called with the number of samples handed to the writer so far."""
+    spec = writable_format(name)
+    assert spec.write is not None
     out.mkdir(parents=True, exist_ok=True)
     with engine.connect() as connection:
         ontology = load_ontology(connection, project_id)
-    samples = (
-        Sample.model_validate_json(line)
-        for _, line in sample_lines(engine, project_id, tracks=tracks)
-    )
-    report = spec.write(samples, ontology, out)
+    report = spec.write(_exported(engine, project_id, tracks, progress), ontology, out)
     parameters = ExportParameters(
         format=name,
         tracks=tracks,
@@ -191,3 +329,13 @@ def export_foreign(
     )
     write_dataset_card(engine, project_id, out, parameters)
     return replace(report, files=[*report.files, *CARD_FILES])
+
+
+def _exported(
+    engine: Engine, project_id: str, tracks: TrackForm, progress: Callable[[int], None] | None
+) -> Iterator[Sample]:
+    """The project's samples, each reported to `progress` once the writer took it."""
+    for count, (_, line) in enumerate(sample_lines(engine, project_id, tracks=tracks), start=1):
+        yield Sample.model_validate_json(line)
+        if progress is not None:
+            progress(count)

@@ -24,23 +24,42 @@ kind                 target    does (params)
                                one) with ``settings`` over every sample and stores
                                their findings (`rosetta.services.qa_runs`); a resumed
                                run goes on after the last recorded chunk
+``format-import``    project   imports ``file`` (relative to the data folder: a file,
+                               or a folder such as an unpacked upload) in ``format``
+                               with the label ``mapping``, media under ``media_root``
+                               (inside the media roots), ``default_label``,
+                               ``new_ids``, ``batch_size``
+                               (`rosetta.services.format_io.import_foreign`); a rerun
+                               skips the samples whose external id the project holds
+``format-export``    project   writes the project in ``format`` with ``tracks`` and
+                               its dataset card under ``exports/<job id>/`` (into
+                               ``exports/<job id>.part/`` first, renamed when whole; a
+                               rerun starts afresh)
 ===================  ========  =======================================================
 
 Params are validated when the job is submitted (a `RuleViolation` names the field) and
-stored with their defaults filled in, so two submissions of the same work are the same job.
+stored with their defaults filled in, so two submissions of the same work are the same job;
+what depends on the server's settings (a ``media_root`` inside the media roots) is checked
+when they are given to `submit`, and again when the job runs. An import of an upload
+(``uploads/...``) removes it once done; a failed one keeps it for a retry.
 """
 
+import shutil
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Connection, Engine
 
 from rosetta.core.errors import NotFoundError, RosettaError, RuleViolation
+from rosetta.formats.interchange import ReadOptions
+from rosetta.formats.label_map import LabelMap
+from rosetta.formats.registry import FORMATS, format_spec
 from rosetta.services.exporter import TrackForm, count_samples
+from rosetta.services.format_io import export_foreign, import_foreign
 from rosetta.services.importer import import_jsonl
 from rosetta.services.jobs import Job, JobContext, submit_job
 from rosetta.services.media_prep import (
@@ -53,6 +72,7 @@ from rosetta.services.media_prep import (
 from rosetta.services.probing import probe_project
 from rosetta.services.projects import find_project
 from rosetta.services.qa_runs import QA_KIND, QaParams, known_checks, qa_job
+from rosetta.services.settings import Settings
 from rosetta.services.shards import Position, ShardFormat, export_shards
 from rosetta.services.workflow import enqueue, workflow_of
 from rosetta.store.events import Actor
@@ -61,6 +81,9 @@ from rosetta.store.events import Actor
 UPLOADS = "uploads"
 #: Where exports write their shards, in the data folder (one folder per job).
 EXPORTS = "exports"
+#: The kinds that import and export other tools' formats.
+FORMAT_IMPORT = "format-import"
+FORMAT_EXPORT = "format-export"
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -69,20 +92,72 @@ class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _in_data_folder(value: str) -> str:
+    path = PurePosixPath(value)
+    if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
+        raise ValueError(f"{value!r} must be a path relative to the data folder, without '..'")
+    return str(path)
+
+
+#: A path relative to the data folder, never leaving it.
+DataPath = Annotated[str, AfterValidator(_in_data_folder)]
+
+
 class ImportParams(_Params):
     """Import a native JSONL file of the data folder."""
 
-    file: str = Field(description="The file's path relative to the data folder.")
+    file: DataPath = Field(description="The file's path relative to the data folder.")
     new_ids: bool = Field(default=False, description="Give every record a fresh id.")
     batch_size: int = Field(default=500, ge=1, le=10_000, description="Samples per transaction.")
 
-    @field_validator("file")
-    @classmethod
-    def _inside(cls, value: str) -> str:
-        path = PurePosixPath(value)
-        if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
-            raise ValueError(f"{value!r} must be a path relative to the data folder, without '..'")
-        return str(path)
+
+def _format_that(can: Literal["read", "write"]) -> AfterValidator:
+    """A validator of a format name that Rosetta can `can`."""
+
+    def known(value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"unknown format {value!r}; known: {', '.join(sorted(FORMATS))}")
+        spec = format_spec(value)
+        if getattr(spec, can) is None:
+            raise ValueError(f"Rosetta cannot {can} format {value!r} ({spec.title})")
+        return value
+
+    return AfterValidator(known)
+
+
+class FormatImportParams(_Params):
+    """Import a file or folder in another tool's format."""
+
+    format: Annotated[str, _format_that("read")] = Field(
+        description="The format (``GET /api/formats``); one Rosetta reads."
+    )
+    file: DataPath = Field(
+        description="The file or folder relative to the data folder (an upload: ``uploads/…``)."
+    )
+    mapping: LabelMap = Field(
+        default_factory=LabelMap,
+        description="Foreign label -> class (``labels``), relation -> type (``relations``), "
+        "attribute renames (``attributes``; null: left out), labels to ``drop``.",
+    )
+    media_root: str | None = Field(
+        default=None,
+        description="The folder of the media the annotations name: inside ROSETTA_MEDIA_ROOTS, "
+        "absolute or relative to one of them.",
+    )
+    default_label: str | None = Field(
+        default=None, min_length=1, description="The label of records the format leaves without."
+    )
+    new_ids: bool = Field(default=False, description="Give every record a fresh id.")
+    batch_size: int = Field(default=500, ge=1, le=10_000, description="Samples per transaction.")
+
+
+class FormatExportParams(_Params):
+    """Export the project in another tool's format."""
+
+    format: Annotated[str, _format_that("write")] = Field(
+        description="The format (``GET /api/formats``); one Rosetta writes."
+    )
+    tracks: TrackForm = Field(default="sparse", description="Tracks as key frames or dense.")
 
 
 class ExportParams(_Params):
@@ -143,6 +218,8 @@ class JobKind(Generic[P]):
     target: Callable[[str, P], str] = field(default=_project_target)
     #: raises when the params name something that is not in the project
     check: Callable[[Connection, str, P], None] | None = None
+    #: raises when the params ask for what the server's settings do not allow
+    allowed: Callable[[Settings, P], None] | None = None
 
     def parse(self, params: Mapping[str, Any]) -> P:
         """The params validated; a `RuleViolation` names the first field that is wrong."""
@@ -164,15 +241,14 @@ def submit(
     kind: str,
     project_id: str,
     params: Mapping[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> Job:
     """Queue a job of `kind` in the project `project_id` with `params` (validated, defaults
-    filled in); the same work queued or running already is returned instead."""
-    job_kind = KINDS.get(kind)
-    if job_kind is None:
-        raise RuleViolation(
-            "job", "kind", "job-kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}"
-        )
-    parsed = job_kind.parse(params or {})
+    filled in, and checked against the server's `settings` when given); the same work
+    queued or running already is returned instead."""
+    parsed = parse_params(kind, params, settings=settings)
+    job_kind = KINDS[kind]
     with engine.connect() as connection:
         find_project(connection, project_id)
         if job_kind.check is not None:
@@ -185,6 +261,22 @@ def submit(
         project_id,
         params=parsed.model_dump(mode="json"),
     )
+
+
+def parse_params(
+    kind: str, params: Mapping[str, Any] | None, *, settings: Settings | None = None
+) -> BaseModel:
+    """The `params` of a job of `kind` validated (defaults filled in) and, given the
+    server's `settings`, allowed by them; a `RuleViolation` names what is wrong."""
+    job_kind = KINDS.get(kind)
+    if job_kind is None:
+        raise RuleViolation(
+            "job", "kind", "job-kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}"
+        )
+    parsed: BaseModel = job_kind.parse(params or {})
+    if settings is not None and job_kind.allowed is not None:
+        job_kind.allowed(settings, parsed)
+    return parsed
 
 
 def run_kind(context: JobContext) -> dict[str, Any]:
@@ -204,9 +296,42 @@ def new_upload(data_dir: Path) -> tuple[str, Path]:
     return name, path
 
 
+def new_folder_upload(data_dir: Path) -> tuple[str, Path]:
+    """A fresh folder for an upload to import in another tool's format (relative to the
+    data folder, and its path, not made yet; its parent exists)."""
+    name = f"{UPLOADS}/{uuid.uuid4().hex}"
+    path = data_dir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return name, path
+
+
 def export_dir(data_dir: Path, job_id: str) -> Path:
-    """The folder the export job `job_id` writes its shards to."""
+    """The folder the export job `job_id` writes its files to."""
     return data_dir / EXPORTS / job_id
+
+
+def media_folder(value: str, settings: Settings | None) -> Path:
+    """The folder `value` names as a ``media_root``: with the server's `settings`, the real
+    path of a folder inside one of their media roots (`value` absolute, or relative to a
+    root), else a `RuleViolation`; without (the command line), the path as given."""
+    if settings is None:
+        return Path(value)
+    given = Path(value)
+    roots = [root.resolve() for root in settings.media_roots]
+    for candidate in [given] if given.is_absolute() else [root / given for root in roots]:
+        try:
+            real = candidate.resolve()
+            if real.is_dir() and any(real.is_relative_to(root) for root in roots):
+                return real
+        except (OSError, ValueError):  # a NUL, a name too long, a loop of links
+            continue
+    raise RuleViolation(
+        "format-import job",
+        "params.media_root",
+        "media-root",
+        f"{value!r} is no folder inside ROSETTA_MEDIA_ROOTS (links and '..' resolved); "
+        "give one of them, or a folder in one",
+    )
 
 
 # --- handlers -------------------------------------------------------------------------------
@@ -218,11 +343,33 @@ def _project(context: JobContext) -> str:
     return context.job.project_id
 
 
-def _import(context: JobContext, params: ImportParams) -> dict[str, Any]:
+def _in_data(context: JobContext, file: str, *, folders: bool = False) -> Path:
+    """The file (or, with `folders`, folder) `file` of the data folder."""
     root = context.data_dir.resolve()
-    path = (root / params.file).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise RosettaError(f"{params.file}: no such file in the data folder")
+    path = (root / file).resolve()
+    if not path.is_relative_to(root) or not (path.is_file() or (folders and path.is_dir())):
+        raise RosettaError(
+            f"{file}: no such {'file or folder' if folders else 'file'} in the data folder"
+        )
+    return path
+
+
+def _remove_upload(context: JobContext, file: str) -> None:
+    """Remove the upload `file` (an ``uploads/...`` path: the upload's file or folder)
+    once imported; any other file of the data folder stays."""
+    parts = PurePosixPath(file).parts
+    if len(parts) < 2 or parts[0] != UPLOADS:
+        return
+    upload = context.data_dir / UPLOADS / parts[1]
+    if upload.is_dir() and not upload.is_symlink():
+        shutil.rmtree(upload)
+    else:
+        upload.unlink(missing_ok=True)
+    context.log(f"imported; the upload {UPLOADS}/{parts[1]} is removed")
+
+
+def _import(context: JobContext, params: ImportParams) -> dict[str, Any]:
+    path = _in_data(context, params.file)
     size = path.stat().st_size
 
     def progress(read: int) -> None:
@@ -239,9 +386,7 @@ def _import(context: JobContext, params: ImportParams) -> dict[str, Any]:
         progress=progress,
         settings=context.settings,
     )
-    if PurePosixPath(params.file).parts[0] == UPLOADS:
-        path.unlink()
-        context.log(f"imported; the upload {params.file} is removed")
+    _remove_upload(context, params.file)
     return {**asdict(report), "file": params.file}
 
 
@@ -275,6 +420,90 @@ def _export(context: JobContext, params: ExportParams) -> dict[str, Any]:
         "shards": end.shards,
         "samples": end.samples,
         "formats": params.formats,
+        "folder": f"{EXPORTS}/{context.job.id}",
+    }
+
+
+def _allowed_media_root(settings: Settings, params: FormatImportParams) -> None:
+    if params.media_root is not None:
+        media_folder(params.media_root, settings)
+
+
+def _format_import(context: JobContext, params: FormatImportParams) -> dict[str, Any]:
+    source = _in_data(context, params.file, folders=True)
+    media_root = (
+        None if params.media_root is None else media_folder(params.media_root, context.settings)
+    )
+    counted = {"checked": 0, "written": 0}
+
+    def progress(step: Literal["checked", "written"], samples: int) -> None:
+        if step == "written" and counted["written"] == 0:
+            context.log(f"{counted['checked']} samples read, mapped and checked; writing them")
+        counted[step] = samples
+        total = counted["checked"]
+        if step == "checked":
+            context.progress(0.0, f"{samples} samples read and checked")
+        else:
+            context.progress(samples / max(1, total), f"{samples} of {total} samples written")
+
+    context.log(f"reading {params.file} as {params.format}")
+    try:
+        done = import_foreign(
+            context.engine,
+            _project(context),
+            params.format,
+            source,
+            context.actor,
+            mapping=params.mapping,
+            options=ReadOptions(media_root=media_root, default_label=params.default_label),
+            batch_size=params.batch_size,
+            new_ids=params.new_ids,
+            settings=context.settings,
+            progress=progress,
+        )
+    except RosettaError as exc:
+        # the reason names files as the data folder holds them, not where the folder is
+        raise RosettaError(str(exc).replace(f"{context.data_dir.resolve()}/", "")) from exc
+    report = done.imported
+    _remove_upload(context, params.file)
+    return {
+        "format": params.format,
+        "file": params.file,
+        "samples_written": report.samples_written,
+        "samples_skipped": report.samples_skipped,
+        "annotations": report.annotations,
+        "entities": report.entities,
+        "links": report.links,
+        "dropped": done.dropped,
+    }
+
+
+def _format_export(context: JobContext, params: FormatExportParams) -> dict[str, Any]:
+    project_id = _project(context)
+    folder = export_dir(context.data_dir, context.job.id)
+    part = folder.with_name(folder.name + ".part")
+    shutil.rmtree(part, ignore_errors=True)  # what a run that stopped wrote
+    with context.engine.connect() as connection:
+        total = count_samples(connection, project_id)
+
+    def progress(samples: int) -> None:
+        context.progress(samples / max(1, total), f"{samples} of {total} samples")
+
+    try:
+        report = export_foreign(
+            context.engine, project_id, params.format, part, tracks=params.tracks, progress=progress
+        )
+        part.rename(folder)
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    context.log(f"{report.samples} samples written as {params.format}: {', '.join(report.files)}")
+    return {
+        "format": params.format,
+        "files": report.files,
+        "samples": report.samples,
+        "annotations": report.annotations,
+        "not_carried": report.not_carried,
         "folder": f"{EXPORTS}/{context.job.id}",
     }
 
@@ -367,6 +596,19 @@ KINDS: dict[str, JobKind[Any]] = {
             QaParams,
             qa_job,
             check=known_checks,
+        ),
+        JobKind(
+            FORMAT_IMPORT,
+            "Import a file or folder in another tool's format.",
+            FormatImportParams,
+            _format_import,
+            allowed=_allowed_media_root,
+        ),
+        JobKind(
+            FORMAT_EXPORT,
+            "Export the project in another tool's format, with its dataset card.",
+            FormatExportParams,
+            _format_export,
         ),
     )
 }

@@ -12,7 +12,10 @@ variable                      meaning
                               remote URI is refused (no server-side request forgery)
 ``ROSETTA_DATA_DIR``          where exports and other job output are written
 ``ROSETTA_MAX_UPLOAD_BYTES``  the largest file an upload may send (default 2 GiB); a
-                              larger one is refused with 413 and nothing of it is kept
+                              larger one is refused with 413 and nothing of it is kept;
+                              an uploaded archive may inflate to no more than this either
+``ROSETTA_ARCHIVE_MEMBERS``   the most members an uploaded ``.zip`` may hold (default
+                              100000); more are refused and nothing of it is kept
 ``ROSETTA_COOKIE_SECURE``     session cookies only over HTTPS (default true; false only
                               with ``ROSETTA_DEV=true``)
 ``ROSETTA_DEV``               development mode: allows insecure cookies
@@ -40,6 +43,7 @@ class Settings(BaseSettings):
     remote_media: tuple[str, ...] = ()
     data_dir: Path = Path("rosetta-data")
     max_upload_bytes: int = Field(default=2 << 30, gt=0)
+    archive_members: int = Field(default=100_000, gt=0)
     cookie_secure: bool = True
     dev: bool = False
     session_hours: float = Field(default=12.0, gt=0)

@@ -16,7 +16,9 @@ export's folder; both formats of a shard hold the same samples, in the store's o
   want one can unnest the JSON.
 
 A shard is written under a ``.part`` name and renamed when complete, so a folder never
-holds a partial shard under a shard's name. The lines come from the exporter's chunk
+holds a partial shard under a shard's name. `list_export_files` and `export_file` find
+every finished file of an export folder (the shards, the dataset card, and what a
+foreign-format export writes, in sub-folders too) for the download routes. The lines come from the exporter's chunk
 query, one chunk of samples at a time (keyset on the sample's row order), so memory stays
 bounded by one chunk whatever the shard size. A `Position` says how far an export got (the
 finished shards, their samples and the last sample's row key); an export started from it
@@ -28,7 +30,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Literal
 
 import orjson
@@ -122,6 +124,85 @@ def shard_path(directory: Path, name: str) -> tuple[Path, ShardFormat]:
     if match is None or not _is_shard_file(directory, path):
         raise NotFoundError("export file", name)
     return path, "jsonl" if match[2] == "jsonl" else "parquet"
+
+
+#: Content types of export files by suffix (any other: ``application/octet-stream``).
+FILE_TYPES = {
+    ".jsonl": CONTENT_TYPES["jsonl"],
+    ".parquet": CONTENT_TYPES["parquet"],
+    ".json": "application/json",
+    ".md": "text/markdown",
+    ".txt": "text/plain",
+    ".yaml": "application/yaml",
+    ".xml": "application/xml",
+    ".eaf": "application/xml",
+    ".textgrid": "text/plain",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+}
+#: The content type of an export file of any other suffix.
+OTHER_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A finished file of an export: its `name` (its path in the export's folder, parts
+    joined by ``/``), `size` in bytes and `content_type`; a shard's `format` and `index`."""
+
+    name: str
+    size: int
+    content_type: str
+    format: ShardFormat | None = None
+    index: int | None = None
+
+
+def list_export_files(directory: Path) -> list[ExportFile]:
+    """Every finished file under `directory`, by name: plain files only (no links, nothing
+    reached through one, no ``.part`` file); none when the folder is missing."""
+    if not directory.is_dir() or directory.is_symlink():
+        return []
+    found = []
+    for folder, folders, files in os.walk(directory):  # os.walk follows no folder links
+        folders[:] = [name for name in folders if not name.endswith(_PART)]
+        for name in files:
+            path = Path(folder, name)
+            if not name.endswith(_PART) and path.is_file() and not path.is_symlink():
+                found.append(_export_file(path.relative_to(directory).as_posix(), path))
+    return sorted(found, key=lambda file: file.name)
+
+
+def export_file(directory: Path, name: str) -> tuple[Path, ExportFile]:
+    """The finished file `name` (as `list_export_files` names it) under `directory`. A
+    name that leaves the folder (absolute, ``..``, through a link), a partial file, or one
+    that names no plain file is a `NotFoundError`."""
+    parts = PurePosixPath(name).parts
+    if (
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or name.startswith("/")
+        or any(part in ("..", ".") or part.endswith(_PART) for part in parts)
+        or name != "/".join(parts)
+    ):
+        raise NotFoundError("export file", name)
+    path = directory.joinpath(*parts)
+    try:
+        if not path.is_file() or path.resolve() != directory.resolve().joinpath(*parts):
+            raise NotFoundError("export file", name)
+        return path, _export_file(name, path)
+    except OSError:  # a name too long, a loop of links
+        raise NotFoundError("export file", name) from None
+
+
+def _export_file(name: str, path: Path) -> ExportFile:
+    match = _NAME.fullmatch(name)
+    return ExportFile(
+        name,
+        path.stat().st_size,
+        FILE_TYPES.get(path.suffix.lower(), OTHER_TYPE),
+        format=None if match is None else ("jsonl" if match[2] == "jsonl" else "parquet"),
+        index=None if match is None else int(match[1]),
+    )
 
 
 def _is_shard_file(directory: Path, path: Path) -> bool:

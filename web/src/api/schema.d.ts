@@ -1092,7 +1092,9 @@ export interface paths {
         };
         /**
          * Job Files
-         * @description The files the job wrote so far (an export's finished shards).
+         * @description The files the job wrote so far: an export's finished shards, and once it is done its
+         *     dataset card; a foreign-format export's files once it is done (names are paths in the
+         *     export's folder).
          */
         get: operations["job_files"];
         put?: never;
@@ -1139,6 +1141,51 @@ export interface paths {
          *     ``max_upload_bytes`` is refused (413) and nothing of it is kept.
          */
         post: operations["upload_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/formats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Formats
+         * @description The file formats of other tools, by name: whether Rosetta reads and writes each,
+         *     and what Rosetta records each has no place for.
+         */
+        get: operations["list_formats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/format-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Format Import
+         * @description Upload a file in another tool's format, or a ``.zip`` of a folder (the request body,
+         *     streamed to the data folder), and queue its import (``Location``: the job). An
+         *     archive's members must stay inside it (no absolute paths, ``..`` or links), at most
+         *     ``ROSETTA_ARCHIVE_MEMBERS`` of them inflating to at most ``ROSETTA_MAX_UPLOAD_BYTES``;
+         *     an archive holding one folder imports that folder.
+         */
+        post: operations["upload_format_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2673,6 +2720,23 @@ export interface components {
             note: string | null;
         };
         /**
+         * ExportFile
+         * @description A finished file of an export: its `name` (its path in the export's folder, parts
+         *     joined by ``/``), `size` in bytes and `content_type`; a shard's `format` and `index`.
+         */
+        ExportFile: {
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Content Type */
+            content_type: string;
+            /** Format */
+            format?: ("jsonl" | "parquet") | null;
+            /** Index */
+            index?: number | null;
+        };
+        /**
          * FindingCount
          * @description Findings of one check at one severity in one status.
          */
@@ -2822,6 +2886,23 @@ export interface components {
             /** Sample */
             sample: string;
             annotation: components["schemas"]["Annotation"];
+        };
+        /**
+         * FormatInfo
+         * @description A format as a person picks it: its registry name, title, whether Rosetta reads and
+         *     writes it, and what Rosetta records it has no place for.
+         */
+        FormatInfo: {
+            /** Name */
+            name: string;
+            /** Title */
+            title: string;
+            /** Read */
+            read: boolean;
+            /** Write */
+            write: boolean;
+            /** Not Carried */
+            not_carried: string[];
         };
         /**
          * GoldMark
@@ -3061,11 +3142,11 @@ export interface components {
         };
         /**
          * JobFiles
-         * @description The files a job wrote (an export's finished shards).
+         * @description The files a job wrote (an export's finished files).
          */
         JobFiles: {
             /** Items */
-            items: components["schemas"]["ShardFile"][];
+            items: components["schemas"]["ExportFile"][];
         };
         /**
          * JobLog
@@ -3101,7 +3182,7 @@ export interface components {
         JobRequest: {
             /**
              * Kind
-             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.
+             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.; ``format-import``: Import a file or folder in another tool's format.; ``format-export``: Export the project in another tool's format, with its dataset card.
              */
             kind: string;
             /**
@@ -4448,23 +4529,6 @@ export interface components {
          * @enum {string}
          */
         Severity: "info" | "warning" | "error";
-        /**
-         * ShardFile
-         * @description A finished shard file of an export.
-         */
-        ShardFile: {
-            /** Name */
-            name: string;
-            /**
-             * Format
-             * @enum {string}
-             */
-            format: "jsonl" | "parquet";
-            /** Index */
-            index: number;
-            /** Size */
-            size: number;
-        };
         /**
          * SkillRules
          * @description The skills a sample's slots require of whoever leases them: everything in
@@ -7189,8 +7253,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": unknown;
+                    "application/json": unknown;
+                    "application/octet-stream": unknown;
                     "application/vnd.apache.parquet": unknown;
+                    "application/x-ndjson": unknown;
+                    "application/x-subrip": unknown;
+                    "application/xml": unknown;
+                    "application/yaml": unknown;
+                    "text/markdown": unknown;
+                    "text/plain": unknown;
+                    "text/vtt": unknown;
                 };
             };
             /** @description Validation Error */
@@ -7220,6 +7292,84 @@ export interface operations {
         requestBody: {
             content: {
                 "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The file is larger than ROSETTA_MAX_UPLOAD_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_formats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormatInfo"][];
+                };
+            };
+        };
+    };
+    upload_format_import: {
+        parameters: {
+            query: {
+                /** @description The format (``GET /api/formats``). */
+                format: string;
+                /** @description The file's name (readers derive ids from it, as from a file read where it lies); for a .zip, the archive's. */
+                filename: string;
+                /** @description The label mapping as YAML or JSON text: ``labels``, ``relations``, ``attributes``, ``drop``. */
+                mapping?: string | null;
+                /** @description The folder of the media, inside ROSETTA_MEDIA_ROOTS. */
+                media_root?: string | null;
+                /** @description The label of records the format leaves without one. */
+                default_label?: string | null;
+                /** @description Give every record a fresh id. */
+                new_ids?: boolean;
+                /** @description Samples per transaction. */
+                batch_size?: number;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file, or a .zip of the folder, as the raw body. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
             };
         };
         responses: {

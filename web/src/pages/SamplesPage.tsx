@@ -13,6 +13,8 @@ import { takeNextTask, useTaskFlow } from "../workspace/taskFlow";
 import { plural } from "../ui/plural";
 import { MODALITIES, STATUSES, filtersKey, parseFilters, withFilter, type FilterKey } from "./sampleFilters";
 import { useSamplePages, type SampleSummary } from "./useSamplePages";
+import { FormatDialog } from "./FormatDialog";
+import { managesAs } from "./formatJobs";
 
 const ROW_HEIGHT = 44;
 /** Load the next page when the last visible row is this close to the end of the list. */
@@ -34,6 +36,7 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
   const { filters, problems } = useMemo(() => parseFilters(new URLSearchParams(search)), [search]);
   const pages = useSamplePages(project, filters);
   const nextTask = useNextTask(project);
+  const [formatsOpen, setFormatsOpen] = useState(false);
 
   function setFilter(key: FilterKey, value: string): void {
     navigate(projectPath(project, withFilter(query, key, value)), { replace: true });
@@ -50,6 +53,11 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
         {info.state === "done" && reviewsAs(info.data.role) && <Link href={qualityPath(project)}>Quality</Link>}
         {info.state === "done" && (
           <Link href={metricsPath(project)}>{reviewsAs(info.data.role) ? "Annotator metrics" : "My metrics"}</Link>
+        )}
+        {info.state === "done" && managesAs(info.data.role) && (
+          <button type="button" className="tool" onClick={() => setFormatsOpen(true)}>
+            Import / export
+          </button>
         )}
         {info.state === "done" && (
           <button
@@ -92,6 +100,7 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
         </p>
       ))}
       <SampleList key={filtersKey(filters)} project={project} pages={pages} />
+      {formatsOpen && <FormatDialog project={project} onClose={() => setFormatsOpen(false)} />}
       <p className="hints muted">
         <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↓</kbd>/<kbd>↑</kbd> move · <kbd>Enter</kbd> opens · <kbd>n</kbd> next task
       </p>

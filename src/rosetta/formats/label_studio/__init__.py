@@ -19,7 +19,9 @@ run), each a ``result`` list. What each becomes:
   id ends in ``.2``): ``rectanglelabels`` -> `Box` (a ``rotation`` -> the `Polygon` of the
   turned rectangle), ``polygonlabels`` -> `Polygon`, ``keypointlabels`` -> one-point
   `Keypoints` (visibility 2), ``brushlabels`` -> `Mask` (Label Studio's RLE decoded,
-  `rle`), ``labels`` on text -> `TextSpan` (offsets checked against the
+  `rle`), ``ellipselabels`` -> the `Polygon` of vertices on the ellipse,
+  ``vectorlabels`` -> a `Polygon` (a closed path) or `Keypoints` along it (an open path, a
+  polyline), ``labels`` on text -> `TextSpan` (offsets checked against the
   region's ``text``; UTF-16 offsets of older versions converted), ``labels`` on audio ->
   `Interval` (seconds), ``videorectangle`` -> `Track` (frames 1-based -> 0-based;
   ``enabled: false`` -> an outside key frame on the next frame);
@@ -39,13 +41,14 @@ Percentages convert exactly (`coords`); what Rosetta needs to write the same
 task back (the task id, other data fields, object and control names, percentages a pixel
 double cannot give back) is kept in the sample's ``metadata.label_studio``.
 
-Not read (an error naming the result): other result types (ellipses, polylines, HTML or
-paragraph labels, time-series, timeline labels, taxonomies, rankers). Not carried on
-write (``not_carried.jsonl``, one native record a line): entities, links between
-different annotators' regions or to what is not written, link attributes and status,
-true/false attributes, attributes of classifications, transcript word timings,
-multi-point keypoints, shapes on single video frames, polygon tracks other than rotated
-rectangles, cuboids, intervals on video. Lost: occlusion flags, keypoint visibility,
+Not read (an error naming the result): other result types (HTML or paragraph labels,
+time-series, timeline labels, taxonomies, rankers), Bézier and branching vector paths. Not
+carried on write (``not_carried.jsonl``, `rosetta.formats.not_carried`, which the reader
+puts back): entities, links between different annotators' regions or to what is not
+written, link attributes and status, true/false attributes, attributes of
+classifications, transcript word timings, multi-point keypoints (but polylines), shapes
+on single video frames, polygon tracks other than rotated rectangles, cuboids, intervals
+on video. Lost: occlusion flags, keypoint visibility,
 ``parentID``, audio channels, ``ground_truth``. Beside ``tasks.json`` the writer puts
 ``label_config.xml``, a labeling configuration for the project to import them into.
 """

@@ -20,7 +20,9 @@ shortest decimal that names a JavaScript double. Rosetta stores pixels as double
 
 A rectangle with a ``rotation`` (degrees, clockwise on screen, about its top-left corner
 ``(x, y)``, applied in pixels) becomes the polygon of its four corners (`rotated_corners`);
-`as_rotated_rect` finds the rectangle again in such a polygon.
+`as_rotated_rect` finds the rectangle again in such a polygon. An ellipse (centre ``x, y``,
+radii ``radiusX`` of the width and ``radiusY`` of the height, ``rotation`` clockwise about
+the centre) becomes a polygon of vertices on it (`ellipse_points`).
 """
 
 import itertools
@@ -33,6 +35,8 @@ Number = Decimal | int | float
 #: How far (relative to the rectangle's size) a polygon may be from a rotated rectangle for
 #: `as_rotated_rect` to take it as one: rounding in `rotated_corners`, nothing more.
 RECT_TOLERANCE = 1e-9
+#: How far (pixels) a side of the polygon an ellipse becomes may be from the ellipse.
+ELLIPSE_TOLERANCE = 0.25
 
 
 def to_pixels(percent: Number, size: int) -> float:
@@ -80,6 +84,27 @@ def rotated_corners(
         (x + dx * cos - dy * sin, y + dx * sin + dy * cos)
         for dx, dy in ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h))
     ]
+
+
+def ellipse_points(
+    cx: float, cy: float, rx: float, ry: float, degrees: float
+) -> list[tuple[float, float]]:
+    """The polygon an ellipse (centre, radii, turned `degrees` clockwise about its centre,
+    as Label Studio draws it) becomes: vertices on the ellipse, the first at the end of
+    the turned x radius, as many as keep every side within `ELLIPSE_TOLERANCE` pixels of
+    the curve (at least 8)."""
+    radius = max(rx, ry)
+    count = 8
+    if radius > ELLIPSE_TOLERANCE:
+        count = max(count, math.ceil(math.pi / math.acos(1 - ELLIPSE_TOLERANCE / radius)))
+    angle = math.radians(degrees)
+    cos, sin = math.cos(angle), math.sin(angle)
+    points = []
+    for k in range(count):
+        t = 2 * math.pi * k / count
+        dx, dy = rx * math.cos(t), ry * math.sin(t)
+        points.append((cx + dx * cos - dy * sin, cy + dx * sin + dy * cos))
+    return points
 
 
 def as_rotated_rect(

@@ -39,6 +39,7 @@ from rosetta.formats.label_studio.media import (
     is_reference,
 )
 from rosetta.formats.label_studio.shapes import Kept, shape_geometry
+from rosetta.formats.not_carried import read_back_beside
 
 #: Shape result types drawn on images.
 IMAGE_SHAPES = frozenset(
@@ -51,6 +52,10 @@ IMAGE_SHAPES = frozenset(
         "keypoint",
         "brushlabels",
         "brush",
+        "ellipselabels",
+        "ellipse",
+        "vectorlabels",
+        "vector",
     }
 )
 #: Shape result types drawn on videos.
@@ -67,7 +72,8 @@ FORMAT = "label-studio"
 
 def read_label_studio(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
     """The samples of the Label Studio export `source` (a ``.json`` file, or a folder of
-    them), one per task."""
+    them), one per task, with what the `rosetta.formats.not_carried` file beside them
+    keeps."""
     files = (
         sorted(path for path in source.glob("*.json") if path.name not in CARD_FILES)
         if source.is_dir()
@@ -75,9 +81,12 @@ def read_label_studio(source: Path, options: ReadOptions) -> Iterator[ForeignSam
     )
     if not files:
         raise ImportFailed(str(source), 0, "", "expected a Label Studio .json export or a folder")
-    for path in files:
-        for line, element, task in tasks(path):
-            yield _Task(path, line, element, task, options).sample()
+    samples = (
+        _Task(path, line, element, task, options).sample()
+        for path in files
+        for line, element, task in tasks(path)
+    )
+    yield from read_back_beside(samples, source)
 
 
 @dataclass

@@ -4,7 +4,11 @@ Percentages become pixels exactly (`coords`); each conversion notes in ``kept`` 
 number where the writer could not give it back from the pixels (``kept[key]``: a box's
 ``x, y, width, height`` or a polygon's ``x, y`` pairs, ``None`` where not needed; key
 ``""`` for an image, the 0-based frame for a track's key frame), and a rotated rectangle's
-five numbers under ``"r" + key``, since turning its corners rounds them.
+five numbers under ``"r" + key``, since turning its corners rounds them. An ellipse keeps
+its five numbers (``x, y, radiusX, radiusY, rotation``) under ``"e"``, a vector path
+(Label Studio's polylines and closed paths) ``"closed"`` or ``"open"`` and its vertices'
+ids under ``"v"``: the writer writes them back as they were while the geometry is the one
+they give.
 """
 
 from typing import Any
@@ -22,7 +26,12 @@ from rosetta.core.geometry import (
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Stream
 from rosetta.formats.interchange import Origin
-from rosetta.formats.label_studio.coords import kept_percent, rotated_corners, to_pixels
+from rosetta.formats.label_studio.coords import (
+    ellipse_points,
+    kept_percent,
+    rotated_corners,
+    to_pixels,
+)
 from rosetta.formats.label_studio.document import (
     JsonObject,
     as_list,
@@ -61,21 +70,26 @@ def shape_geometry(shape: JsonObject, stream: Stream, origin: Origin, kept: Kept
     if kind.startswith("rectangle"):
         return rectangle(value, (width, height), origin, kept, where="value")
     if kind.startswith("polygon"):
-        pixels: list[tuple[float, float]] = []
-        numbers: list[str | None] = []
+        pairs = []
         for i, point in enumerate(as_list(value.get("points"), origin, "value.points")):
             pair = as_list(point, origin, f"value.points[{i}]")
             if len(pair) != 2:
                 raise origin.error(
                     f"value.points[{i}]", f"expected [x, y], got {len(pair)} numbers"
                 )
-            x = as_number(pair[0], origin, f"value.points[{i}][0]")
-            y = as_number(pair[1], origin, f"value.points[{i}][1]")
-            px, py = to_pixels(x, width), to_pixels(y, height)
-            pixels.append((px, py))
-            numbers += [kept_percent(x, px, width), kept_percent(y, py, height)]
-        kept[""] = numbers
+            where = f"value.points[{i}]"
+            pairs.append(
+                (
+                    as_number(pair[0], origin, f"{where}[0]"),
+                    as_number(pair[1], origin, f"{where}[1]"),
+                )
+            )
+        pixels = _pixels(pairs, (width, height), kept)
         return checked(lambda: Polygon(points=pixels), origin, "value.points")
+    if kind.startswith("ellipse"):
+        return ellipse(value, (width, height), origin, kept)
+    if kind.startswith("vector"):
+        return vector_path(value, (width, height), origin, kept)
     if kind.startswith("keypoint"):
         x = as_number(value.get("x"), origin, "value.x")
         y = as_number(value.get("y"), origin, "value.y")
@@ -92,6 +106,87 @@ def shape_geometry(shape: JsonObject, stream: Stream, origin: Origin, kept: Kept
         return Mask(rle=brush_to_rle(code, width, height))
     except (ValueError, TypeError) as exc:
         raise origin.error("value.rle", f"not Label Studio's brush code: {exc}") from None
+
+
+def _pixels(
+    pairs: list[tuple[Any, Any]], size: tuple[int, int], kept: Kept
+) -> list[tuple[float, float]]:
+    """Percent ``(x, y)`` pairs in pixels, the file's numbers kept under ``""`` where the
+    pixels would not give them back."""
+    width, height = size
+    pixels: list[tuple[float, float]] = []
+    numbers: list[str | None] = []
+    for x, y in pairs:
+        px, py = to_pixels(x, width), to_pixels(y, height)
+        pixels.append((px, py))
+        numbers += [kept_percent(x, px, width), kept_percent(y, py, height)]
+    kept[""] = numbers
+    return pixels
+
+
+def ellipse(value: JsonObject, size: tuple[int, int], origin: Origin, kept: Kept) -> Polygon:
+    """An ellipse (``x, y`` its centre, ``radiusX`` and ``radiusY`` in percent of the width
+    and of the height, ``rotation`` in degrees): the `Polygon` of `ellipse_points`, its five
+    numbers kept under ``"e"``."""
+    width, height = size
+    x = as_number(value.get("x"), origin, "value.x")
+    y = as_number(value.get("y"), origin, "value.y")
+    rx = as_number(value.get("radiusX"), origin, "value.radiusX")
+    ry = as_number(value.get("radiusY"), origin, "value.radiusY")
+    rotation = as_number(value.get("rotation", 0), origin, "value.rotation")
+    if rx <= 0 or ry <= 0:
+        raise origin.error("value.radiusX", f"expected positive radii, got {rx} and {ry}")
+    kept["e"] = [str(number) for number in (x, y, rx, ry, rotation)]
+    points = ellipse_points(
+        to_pixels(x, width),
+        to_pixels(y, height),
+        to_pixels(rx, width),
+        to_pixels(ry, height),
+        float(rotation),
+    )
+    return checked(lambda: Polygon(points=points), origin, "value")
+
+
+def vector_path(
+    value: JsonObject, size: tuple[int, int], origin: Origin, kept: Kept
+) -> Polygon | Keypoints:
+    """A vector path (``vertices``, each ``x, y`` in percent and the id of the vertex
+    before it): a closed one is a `Polygon`, an open one (a polyline) `Keypoints` along it,
+    in path order, all seen. Bézier vertices and branching (skeleton) paths have no
+    Rosetta geometry: an error names them."""
+    closed = value.get("closed", False)
+    if not isinstance(closed, bool):
+        raise origin.error("value.closed", f"expected true or false, got {closed!r}")
+    pairs = []
+    ids: list[str | None] = []
+    for i, item in enumerate(as_list(value.get("vertices"), origin, "value.vertices")):
+        where = f"value.vertices[{i}]"
+        vertex = as_object(item, origin, where)
+        if vertex.get("isBezier"):
+            raise origin.error(
+                where, "a Bézier vertex has no Rosetta geometry (only straight sides)"
+            )
+        before = vertex.get("prevPointId")
+        if before != (ids[-1] if ids else None):
+            raise origin.error(
+                f"{where}.prevPointId",
+                f"expected the vertex before it ({ids[-1] if ids else None!r}): a branching "
+                "path has no Rosetta geometry",
+            )
+        ids.append(str(vertex.get("id", f"point-{i + 1}")))
+        pairs.append(
+            (
+                as_number(vertex.get("x"), origin, f"{where}.x"),
+                as_number(vertex.get("y"), origin, f"{where}.y"),
+            )
+        )
+    kept["v"] = ["closed" if closed else "open", *ids]
+    pixels = _pixels(pairs, size, kept)
+    if closed:
+        return checked(lambda: Polygon(points=pixels), origin, "value.vertices")
+    return checked(
+        lambda: Keypoints(points=[(x, y, 2) for x, y in pixels]), origin, "value.vertices"
+    )
 
 
 def text_span(start: int, end: int, value: JsonObject, stream: Stream, origin: Origin) -> TextSpan:

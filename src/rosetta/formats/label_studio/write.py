@@ -4,9 +4,12 @@ maps to what).
 The writer streams: each sample becomes one task, written to ``tasks.json`` as soon as it
 is made. Beside it go ``label_config.xml`` (a labeling configuration naming every object,
 control, label and relation the tasks use, so that a Label Studio project made from it
-imports them) and, when something could not be carried, ``not_carried.jsonl`` (one native
-record per line with the sample it belongs to). Percentages are written as raw JSON number
-text (`orjson.Fragment`), as `coords` chooses them.
+imports them) and, when something could not be carried, ``not_carried.jsonl``
+(`rosetta.formats.not_carried`: under the ids the reader gives the task's regions,
+``<file stem>.<task id>.<a|p><annotation or prediction id>.<region id>``). Percentages are
+written as raw JSON number text (`orjson.Fragment`), as `coords` chooses them; an ellipse
+or a vector path read from Label Studio is written back as one while its geometry is the
+one its kept numbers give.
 """
 
 from collections import defaultdict
@@ -34,14 +37,18 @@ from rosetta.core.modality import Modality
 from rosetta.core.ontology import AttributeType, Ontology
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Stream
 from rosetta.core.tracks import shape_at
-from rosetta.formats.interchange import NOT_CARRIED, NotCarried, WriteReport
+from rosetta.formats.interchange import WriteReport
 from rosetta.formats.label_studio.coords import (
     as_rotated_rect,
+    ellipse_points,
     percent_of,
     rotated_corners,
     to_pixels,
 )
+from rosetta.formats.label_studio.document import ident
+from rosetta.formats.label_studio.media import guess_modality
 from rosetta.formats.label_studio.rle import rle_to_brush
+from rosetta.formats.not_carried import NotCarried, ReadBack
 
 JsonObject = dict[str, Any]
 Kept = dict[str, list[str | None]]
@@ -67,6 +74,8 @@ CONTROL_TAGS = {
     "textarea": "TextArea",
     "number": "Number",
     "videorectangle": "VideoRectangle",
+    "ellipselabels": "EllipseLabels",
+    "vectorlabels": "VectorLabels",
 }
 #: A keypoint's drawn radius, in percent of the image's width (Label Studio's ``width``).
 KEYPOINT_RADIUS = orjson.Fragment(b"1")
@@ -97,6 +106,8 @@ class _Config:
                 head += ' perRegion="true"'
             if kind == "choices":
                 head += ' choice="multiple"'
+            if kind == "vectorlabels":
+                head += ' closable="true"'
             if kind == "videorectangle" or not values:
                 lines.append(head + "/>")
                 continue
@@ -112,82 +123,67 @@ class _Config:
         return "\n".join(lines) + "\n"
 
 
-class _Sidecar(NotCarried):
-    """`NotCarried`, and why each kind of record went there (for the write report)."""
-
-    def __init__(self, out: Path) -> None:
-        super().__init__(out)
-        self.kinds: dict[str, str] = {}
-
-    def put(self, sample: Sample, kind: str, why: str, record: Any) -> None:
-        self.kinds.setdefault(kind, why)
-        self.add(sample, kind, record)
-
-
 def write_label_studio(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteReport:
     """Write `samples` into the folder `out` as ``tasks.json`` (one task per sample) with
     ``label_config.xml`` and, where needed, ``not_carried.jsonl``."""
     out.mkdir(parents=True, exist_ok=True)
     config = _Config()
-    sidecar = _Sidecar(out)
     count = written = 0
-    try:
-        with (out / TASKS).open("wb") as tasks:
-            tasks.write(b"[")
-            for count, sample in enumerate(samples, start=1):
-                task = _Task(sample, ontology, config, sidecar)
-                tasks.write((b",\n" if count > 1 else b"\n") + orjson.dumps(task.json(count)))
-                written += task.written
-            tasks.write(b"\n]\n")
-    finally:
-        sidecar.close()
+    with NotCarried(out) as sidecar, (out / TASKS).open("wb") as tasks:
+        tasks.write(b"[")
+        for count, sample in enumerate(samples, start=1):
+            back = ReadBack()
+            task = _Task(sample, ontology, config, back)
+            tasks.write((b",\n" if count > 1 else b"\n") + orjson.dumps(task.json(count)))
+            sidecar.add(sample, back)
+            written += task.written
+        tasks.write(b"\n]\n")
     (out / CONFIG).write_text(config.xml(), encoding="utf-8")
     files = [TASKS, CONFIG, *sidecar.files()]
-    not_carried = {kind: f"{why}: written to {NOT_CARRIED}" for kind, why in sidecar.kinds.items()}
-    return WriteReport(files, count, written, not_carried)
+    return WriteReport(files, count, written, sidecar.report())
 
 
 class _Task:
     """One sample as a Label Studio task."""
 
-    def __init__(self, sample: Sample, ontology: Ontology, config: _Config, sidecar: _Sidecar):
+    def __init__(self, sample: Sample, ontology: Ontology, config: _Config, back: ReadBack):
         self.sample = sample
         self.ontology = ontology
         self.config = config
-        self.sidecar = sidecar
+        self.back = back
         stored = sample.metadata.get("label_studio")
         self.ls: JsonObject = stored if isinstance(stored, dict) else {}
         self.streams = {stream.id: stream for stream in sample.streams}
         self.written = 0
+        self.read_as = ""  # the sample's id when read back (``<file stem>.<task id>``)
 
     def json(self, index: int) -> JsonObject:
+        task_id = self.ls.get("task", index)
+        self.read_as = ident(Path(TASKS).stem, str(task_id))
         data: JsonObject = dict(self.ls.get("data", {}))
         urls = self.ls.get("urls", {})
+        shown = []
         for stream in self.sample.streams:
-            if stream.modality not in OBJECT_TAGS:
-                self.sidecar.put(
-                    self.sample,
-                    "streams",
-                    "Label Studio shows no " + stream.modality,
-                    stream.model_dump(mode="json", exclude_none=True),
+            if stream.modality in OBJECT_TAGS:
+                inline = stream.modality is Modality.TEXT and stream.text is not None
+                data[stream.name] = urls.get(stream.name) or (stream.text if inline else stream.uri)
+                self.config.objects[self.to_name(stream)] = (
+                    OBJECT_TAGS[stream.modality],
+                    stream.name,
                 )
-                continue
-            inline = stream.modality is Modality.TEXT and stream.text is not None
-            data[stream.name] = urls.get(stream.name) or (stream.text if inline else stream.uri)
-            self.config.objects[self.to_name(stream)] = (OBJECT_TAGS[stream.modality], stream.name)
-        task: JsonObject = {"id": self.ls.get("task", index), "data": data}
+                shown.append(stream)
+        task: JsonObject = {"id": task_id, "data": data}
         if self.sample.external_id is not None:
             task["meta"] = {"external_id": self.sample.external_id}
         annotations, predictions = self.groups()
         task["annotations"] = annotations
         task["predictions"] = predictions
-        for entity in self.sample.entities:
-            self.sidecar.put(
-                self.sample,
-                "entities",
-                "Label Studio has no entities",
-                entity.model_dump(mode="json"),
-            )
+        drawn = {a.stream for a in self.sample.annotations if a.id in self.back.ids}
+        for stream in shown:  # read back when drawn on, or when it names its media's kind
+            value = data[stream.name]
+            if stream.id in drawn or (isinstance(value, str) and guess_modality(value)):
+                self.back.put(stream.id, self.read_as, ident(self.read_as, stream.name))
+        self.back.drop_sample_fields(self.sample, carried=("label_studio",))
         return task
 
     def to_name(self, stream: Stream) -> str:
@@ -227,42 +223,40 @@ class _Task:
                 if made:
                     written[annotation.id] = key
                 results[key] += made
+        relations: dict[tuple[str, ...], list[Link]] = defaultdict(list)
         for link in self.sample.links:
             key = written.get(link.source, ("",))
-            if written.get(link.target) != key:
-                self.sidecar.put(
-                    self.sample,
-                    "links",
-                    "Label Studio relations join two regions of one annotation",
-                    link.model_dump(mode="json"),
-                )
-                continue
-            results[key].append(self.relation(link))
+            if written.get(link.target) == key:
+                results[key].append(self.relation(link))
+                relations[key].append(link)
         annotations: list[JsonObject] = []
         predictions: list[JsonObject] = []
         for key, result in results.items():
             if key[0] == "a":
-                annotations.append(
-                    {"id": len(annotations) + 1, "result": result, **_annotator(key[1])}
-                )
+                number = len(annotations) + 1
+                annotations.append({"id": number, "result": result, **_annotator(key[1])})
             else:
+                number = len(predictions) + 1
                 version = key[1] + (f"@{key[2]}" if key[2] else "")
-                predictions.append(
-                    {"id": len(predictions) + 1, "model_version": version, "result": result}
-                )
+                predictions.append({"id": number, "model_version": version, "result": result})
+            group = f"{key[0]}{number}"  # the reader's ids: <sample>.<group>.<region>
+            for annotation_id, its in written.items():
+                if its == key:
+                    read_as = ident(self.read_as, group, self.region(annotation_id))
+                    self.back.put(annotation_id, self.read_as, read_as)
+            for k, link in enumerate(relations[key]):
+                self.back.put(link.id, self.read_as, ident(self.read_as, f"{group}.rel{k}"))
         return annotations, predictions
 
     def relation(self, link: Link) -> JsonObject:
         self.config.relations.add(link.type)
         relation = self.ontology.relation_map.get(link.type)
         directed = relation.directed if relation is not None else True
-        if link.attributes or link.status != "proposed":
-            self.sidecar.put(
-                self.sample,
-                "link details",
-                "Label Studio relations have no attributes or status",
-                link.model_dump(mode="json"),
-            )
+        details: JsonObject = {"attributes": link.attributes} if link.attributes else {}
+        if link.status != "proposed":
+            details["status"] = link.status
+        if details:  # Label Studio relations have no attributes or status
+            self.back.drop(link.id, "link details", details)
         return {
             "type": "relation",
             "from_id": self.region(link.source),
@@ -282,13 +276,7 @@ class _Task:
             if stream is None or stream.modality not in OBJECT_TAGS
             else self.shape(annotation, stream)
         )
-        if made is None:
-            self.sidecar.put(
-                self.sample,
-                "annotations",
-                "Label Studio has no place for this geometry on this stream",
-                annotation.model_dump(mode="json"),
-            )
+        if made is None:  # Label Studio has no place for this geometry on this stream
             return []
         assert stream is not None
         self.written += 1
@@ -342,6 +330,14 @@ class _Task:
             value = _rectangle(
                 (geometry.x, geometry.y, geometry.w, geometry.h), (width, height), numbers
             )
+        elif isinstance(geometry, Polygon) and (
+            drawn := _ellipse(geometry.points, (width, height), kept.get("e"))
+        ):
+            kind, value = "ellipselabels", drawn
+        elif isinstance(geometry, Polygon | Keypoints) and (
+            path := _vector(geometry, (width, height), kept.get("v"), numbers)
+        ):
+            kind, value = "vectorlabels", path
         elif isinstance(geometry, Polygon) and (
             turned := self.turned(geometry.points, (width, height), kept.get("r"))
         ):
@@ -431,13 +427,9 @@ class _Task:
         ):
             self.config.control(label, "number", to_name)
             return "number", {"number": value}, {"from_name": label}
-        if annotation.attributes:
-            self.sidecar.put(
-                self.sample,
-                "classification attributes",
-                "Label Studio choices have no attributes",
-                annotation.model_dump(mode="json"),
-            )
+        if annotation.attributes:  # Label Studio choices have no attributes
+            attributes = {"attributes": annotation.attributes}
+            self.back.drop(annotation.id, "classification attributes", attributes)
         self.config.control(self.from_name(stream, "choices"), "choices", to_name, [label])
         return "choices", {"choices": [label]}, {}
 
@@ -446,13 +438,9 @@ class _Task:
         assert isinstance(geometry, TranscriptSegment)
         name = self.from_name(stream, "transcript")
         self.config.control(name, "textarea", head["to_name"], region=True)
-        if geometry.words:
-            self.sidecar.put(
-                self.sample,
-                "word timings",
-                "Label Studio transcripts have no word timings",
-                {"annotation": annotation.id, "words": [w.model_dump() for w in geometry.words]},
-            )
+        if geometry.words:  # Label Studio transcripts have no word timings
+            whole = geometry.model_dump(mode="json", exclude_none=True)
+            self.back.drop(annotation.id, "word timings", {"geometry": whole})
         value = {"start": geometry.start, "end": geometry.end, "text": [geometry.text]}
         return {**head, "from_name": name, "type": "textarea", "value": value}
 
@@ -467,12 +455,9 @@ class _Task:
         item: JsonObject
         for name, value in annotation.attributes.items():
             definition = definitions.get(name)
-            if isinstance(value, bool):
-                self.sidecar.put(
-                    self.sample,
-                    "true/false attributes",
-                    "Label Studio has no true/false control",
-                    {"annotation": annotation.id, "attribute": name, "value": value},
+            if isinstance(value, bool):  # Label Studio has no true/false control
+                self.back.drop(
+                    annotation.id, "true/false attributes", {"attributes": {name: value}}
                 )
                 continue
             if isinstance(value, list) or (
@@ -589,6 +574,60 @@ def _rectangle(
         "height": _percent(h, height, next(kept, None)),
         "rotation": 0,
     }
+
+
+def _ellipse(
+    points: list[tuple[float, float]], size: tuple[int, int], kept: list[str | None] | None
+) -> JsonObject | None:
+    """An ellipse's value, from the file's own numbers while the polygon is still the one
+    they give (`ellipse_points`); else ``None``."""
+    if kept is None or len(kept) != 5 or None in kept:
+        return None
+    x, y, rx, ry, degrees = (Decimal(number) for number in kept if number is not None)
+    width, height = size
+    drawn = ellipse_points(
+        to_pixels(x, width),
+        to_pixels(y, height),
+        to_pixels(rx, width),
+        to_pixels(ry, height),
+        float(degrees),
+    )
+    if drawn != [tuple(point) for point in points]:
+        return None
+    names = ("x", "y", "radiusX", "radiusY", "rotation")
+    return {
+        name: orjson.Fragment(str(n).encode())
+        for name, n in zip(names, (x, y, rx, ry, degrees), strict=True)
+    }
+
+
+def _vector(
+    geometry: Polygon | Keypoints,
+    size: tuple[int, int],
+    kept: list[str | None] | None,
+    numbers: Iterator[str | None],
+) -> JsonObject | None:
+    """A vector path's value (`kept`: ``"closed"`` or ``"open"``, then the vertices' ids),
+    for the polygon or the keypoints read from one, while the vertices are as many; else
+    ``None``."""
+    if kept is None or len(kept) < 2 or None in kept:
+        return None
+    closed, ids = kept[0] == "closed", [str(ident) for ident in kept[1:]]
+    if closed != isinstance(geometry, Polygon) or len(ids) != len(geometry.points):
+        return None
+    width, height = size
+    vertices = []
+    for index, point in enumerate(geometry.points):
+        vertices.append(
+            {
+                "id": ids[index],
+                "x": _percent(point[0], width, next(numbers, None)),
+                "y": _percent(point[1], height, next(numbers, None)),
+                "prevPointId": ids[index - 1] if index else None,
+                "isBezier": False,
+            }
+        )
+    return {"vertices": vertices, "closed": closed}
 
 
 def _percent(pixels: float, size: int, kept: str | None) -> orjson.Fragment:

@@ -1,13 +1,13 @@
-"""Writing COCO: ``instances.json``, ``results.json`` and the sidecar ``links.jsonl``
-(`rosetta.formats.coco` reads them back; its docstring says what maps to what).
+"""Writing COCO: ``instances.json`` and ``results.json`` (`rosetta.formats.coco.reader`
+reads them back; its docstring says what maps to what).
 
 The writer streams: images are written to ``instances.json`` as the samples come, the
 annotations meanwhile to a temporary file that is copied in after them, and the
 categories last (they name the keypoints met on the way). Model candidates
 (``source.kind == "model"``) go to ``results.json``, a results list with ``score`` (the
 confidence; 1 when the model gave none) and the extra keys ``model``/``model_version``.
-An earlier export's ``results.json`` or ``links.jsonl`` that this one does not write is
-removed, so that the folder reads back as what was written.
+An earlier export's ``results.json`` that this one does not write is removed, so that the
+folder reads back as what was written.
 
 Categories are the ontology's classes: ids 1, 2, ... in ontology order, ``supercategory``
 the parent class (the class itself at the root). Every image stream of a sample is one
@@ -22,22 +22,18 @@ is COCO's ``iscrowd: 1``; other attributes go into the annotation's ``attributes
 class's keypoint names must be one list (COCO gives a category one); its skeleton comes
 from the samples' ``metadata.coco.skeletons``.
 
-What COCO cannot hold goes to ``links.jsonl``, one line per image (``file_name``,
-``image_id``): the entities and links between its objects, renamed as the reader names
-what it reads (``instances.<image id>.entity.<n>``, ``...link.<n>``, their ends the ids the
-reader gives the COCO objects; revisions left out: they are new objects there), so that
-a folder import puts them back; and under ``uncarried`` the native records
-(`rosetta.formats.native`) of everything else: annotations of other kinds or on other
-streams, entities and links that reach them or span images, the sample's metadata other
-than ``coco``, whole samples without an image (``file_name`` null). Nothing is lost, but
-only the native JSONL export reads all of it back.
+What COCO cannot hold goes to ``not_carried.jsonl`` (`rosetta.formats.not_carried`), into
+the sample read back from the image it belongs to, under the ids the reader gives the COCO
+objects: annotations of other kinds or on other streams, entities and links (but the
+entities written as objects), the sample's metadata other than ``coco``, a false
+``iscrowd`` attribute (COCO's ``iscrowd: 0`` reads back as none), and whole samples without
+an image. A folder import puts it all back.
 """
 
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -49,15 +45,13 @@ from rosetta.core.geometry import Box, Keypoints, Mask, Polygon
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Sample, Stream
+from rosetta.formats.coco.records import IMAGE_KEYS
 from rosetta.formats.interchange import WriteReport
-from rosetta.formats.native import annotation_record, entity_record, link_record, sample_record
+from rosetta.formats.not_carried import NotCarried, ReadBack
 
-#: The files `write_coco` writes; the reader reads `SIDECAR` in a folder.
+#: The files `write_coco` writes.
 INSTANCES: Final = "instances.json"
 RESULTS: Final = "results.json"
-SIDECAR: Final = "links.jsonl"
-#: The keys of a COCO image record that Rosetta has fields for.
-IMAGE_KEYS: Final = frozenset({"id", "file_name", "width", "height"})
 _INSTANCES_STEM: Final = Path(INSTANCES).stem
 _RESULTS_STEM: Final = Path(RESULTS).stem
 
@@ -76,6 +70,7 @@ class _CocoWriter:
     def __init__(self, ontology: Ontology, out: Path, files: ExitStack) -> None:
         self.out = out
         self.files = files
+        self.sidecar = files.enter_context(NotCarried(out))
         self.classes = ontology.classes
         self.category_ids = {cls.name: index for index, cls in enumerate(ontology.classes, 1)}
         self.keypoints: dict[str, list[str]] = {}
@@ -86,7 +81,6 @@ class _CocoWriter:
         self.detections = 0
         self.samples = 0
         self.written = 0
-        self.uncarried: dict[str, int] = defaultdict(int)
         self.instances = files.enter_context((out / INSTANCES).open("wb"))
         self.instances.write(
             b'{"info":{"description":"exported by Rosetta"},"licenses":[],"images":[\n'
@@ -95,7 +89,6 @@ class _CocoWriter:
         staged = tempfile.TemporaryFile(dir=out)  # noqa: SIM115 - closed by `files`
         self.annotations: IO[bytes] = files.enter_context(staged)
         self.results: IO[bytes] | None = None
-        self.sidecar: IO[bytes] | None = None
 
     def finish(self) -> WriteReport:
         """Close the lists, write the categories; what was written."""
@@ -119,27 +112,18 @@ class _CocoWriter:
         if self.results is not None:
             self.results.write(b"\n]\n")
             files.append(RESULTS)
-        if self.sidecar is not None:
-            files.append(SIDECAR)
-        for name in {RESULTS, SIDECAR}.difference(files):
-            # an earlier export's, which a folder import would read with this one
-            (self.out / name).unlink(missing_ok=True)
-        not_carried = {
-            what: f"{count} written to {SIDECAR} beside {INSTANCES}"
-            for what, count in sorted(self.uncarried.items())
-        }
-        return WriteReport(files, self.samples, self.written, not_carried)
+        else:  # an earlier export's, which a folder import would read with this one
+            (self.out / RESULTS).unlink(missing_ok=True)
+        self.sidecar.close()
+        files += self.sidecar.files()
+        return WriteReport(files, self.samples, self.written, self.sidecar.report())
 
     def sample(self, sample: Sample) -> None:
-        """Write one sample's images and objects, and its sidecar lines."""
+        """Write one sample's images and objects; what they cannot hold to the sidecar."""
         self.samples += 1
+        back = ReadBack()
         images = [stream for stream in sample.streams if stream.modality is Modality.IMAGE]
-        if not images:
-            self.uncarried["samples without an image"] += 1
-            self._side({"file_name": None, "uncarried": {"sample": sample_record(sample)}})
-            return
         on_image: dict[str, list[Annotation]] = {stream.id: [] for stream in images}
-        other: list[Annotation] = []
         for annotation in sample.annotations:
             geometry = annotation.geometry
             if (
@@ -148,8 +132,6 @@ class _CocoWriter:
                 and annotation.stream in on_image
             ):
                 on_image[annotation.stream].append(annotation)
-            else:
-                other.append(annotation)
         coco = sample.metadata.get("coco")
         coco = coco if isinstance(coco, dict) else {}
         skeletons = {
@@ -158,25 +140,23 @@ class _CocoWriter:
             if isinstance(item, dict) and isinstance(item.get("keypoints"), list)
         }
         extra = coco.get("image") if len(images) == 1 else None
-        names = _Names()
-        lines = {
-            stream.id: self._image(
-                sample, stream, on_image[stream.id], extra=extra, skeletons=skeletons, names=names
-            )
-            for stream in images
-        }
-        self._rest(sample, images[0], other, names, lines)
+        for stream in images:
+            self._image(sample, stream, on_image[stream.id], back, extra=extra, skeletons=skeletons)
+        if images:
+            back.drop_sample_fields(sample, carried=("coco",))
+        self.sidecar.add(sample, back)
 
     def _image(
         self,
         sample: Sample,
         stream: Stream,
         annotations: list[Annotation],
+        back: ReadBack,
         *,
         extra: Any,
         skeletons: dict[tuple[str, ...], list[list[int]]],
-        names: "_Names",
-    ) -> dict[str, Any]:
+    ) -> None:
+        """Write one image and its objects, noting in `back` the ids the reader gives them."""
         self.image_id += 1
         name = stream.uri or sample.external_id or f"{sample.id}.{stream.id}"
         if name in self.file_names:
@@ -190,17 +170,20 @@ class _CocoWriter:
         if isinstance(extra, dict):
             image.update({k: v for k, v in extra.items() if k not in IMAGE_KEYS})
         self.instances.write((b",\n" if self.image_id > 1 else b"") + orjson.dumps(image))
-        named = bool(sample.entities or sample.links)
+        read_as = f"{_INSTANCES_STEM}.{self.image_id}"
+        back.put(stream.id, read_as, f"{read_as}.image")
         for group in _groups(sample, annotations):
             prefix = self._object(group, stream, skeletons)
-            if not named:
-                continue
-            for index, member in enumerate(group.members, 1):
-                names.add(member.id, prefix if index == 1 else f"{prefix}.{index}", stream.id)
+            first, *others = group.members
+            back.put(first.id, read_as, prefix)
+            for index, member in enumerate(others, 2):
+                back.put(member.id, read_as, f"{prefix}.{index}")
             if group.entity is not None:
-                names.add(group.entity, f"{prefix}.object", stream.id)
-                names.grouped.add(group.entity)
-        return {"file_name": name, "image_id": self.image_id}
+                back.put(group.entity, read_as, f"{prefix}.object")
+            crowd = first.attributes.get("iscrowd", True) if first.attributes else True
+            if crowd is not True:  # COCO's iscrowd is 0 or 1: 0 reads back as none
+                for member in group.members:  # (one object: the same attributes)
+                    back.drop(member.id, "attributes", {"attributes": {"iscrowd": crowd}})
 
     def _object(
         self, group: _Group, stream: Stream, skeletons: dict[tuple[str, ...], list[list[int]]]
@@ -275,90 +258,6 @@ class _CocoWriter:
         if skeleton is not None:
             self.skeletons.setdefault(annotation.label, skeleton)
 
-    def _rest(
-        self,
-        sample: Sample,
-        first_image: Stream,
-        other: list[Annotation],
-        names: "_Names",
-        lines: dict[str, dict[str, Any]],
-    ) -> None:
-        """Put the sample's entities and links, and what COCO cannot hold, in the sidecar."""
-        uncarried: dict[str, Any] = defaultdict(list)
-        for annotation in other:
-            self.uncarried["annotations COCO cannot hold"] += 1
-            uncarried["annotations"].append(annotation_record(annotation))
-        for entity in sample.entities:
-            if entity.id in names.grouped:
-                continue
-            self.uncarried["entities"] += 1
-            images = {names.image.get(member) for member in entity.members}
-            image = images.pop() if len(images) == 1 else None
-            if image is None or not entity.members:
-                uncarried["entities"].append(entity_record(entity))
-                continue
-            line = lines[image]
-            restored = line.setdefault("entities", [])
-            ident = f"{_INSTANCES_STEM}.{line['image_id']}.entity.{len(restored) + 1}"
-            record = _fresh(entity_record(entity)) | {
-                "id": ident,
-                "members": [names.reader[member] for member in entity.members],
-            }
-            restored.append(record)
-            names.add(entity.id, ident, image)
-        for link in sample.links:
-            self.uncarried["links"] += 1
-            image = names.image.get(link.source)
-            if image is None or names.image.get(link.target) != image:
-                uncarried["links"].append(link_record(link))
-                continue
-            line = lines[image]
-            restored = line.setdefault("links", [])
-            restored.append(
-                _fresh(link_record(link))
-                | {
-                    "id": f"{_INSTANCES_STEM}.{line['image_id']}.link.{len(restored) + 1}",
-                    "source": names.reader[link.source],
-                    "target": names.reader[link.target],
-                }
-            )
-        others = {key: value for key, value in sample.metadata.items() if key != "coco"}
-        if others:
-            uncarried["metadata"] = others
-        if uncarried:
-            lines[first_image.id]["uncarried"] = dict(uncarried)
-        for line in lines.values():
-            if len(line) > 2:
-                self._side(line)
-
-    def _side(self, line: dict[str, Any]) -> None:
-        if self.sidecar is None:
-            self.sidecar = self.files.enter_context((self.out / SIDECAR).open("wb"))
-        self.sidecar.write(orjson.dumps(line) + b"\n")
-
-
-@dataclass
-class _Names:
-    """One sample's objects that the COCO files hold: the ids the reader will give them
-    (`reader`), the image stream each is on (`image`), the entities written as objects."""
-
-    reader: dict[str, str] = field(default_factory=dict)
-    image: dict[str, str] = field(default_factory=dict)
-    grouped: set[str] = field(default_factory=set)
-
-    def add(self, ident: str, read_as: str, image: str) -> None:
-        self.reader[ident] = read_as
-        self.image[ident] = image
-
-
-def _fresh(record: dict[str, Any]) -> dict[str, Any]:
-    """An entity's or link's record without its revisions: new objects on reading."""
-    return {
-        key: value
-        for key, value in record.items()
-        if key not in {"revision", "source_revision", "target_revision"}
-    }
-
 
 def _shape_fields(
     shapes: list[Box | Polygon | Mask], stream: Stream, *, with_segmentation: bool
@@ -423,7 +322,8 @@ def _one_object(members: list[Annotation]) -> bool:
 
 
 def write_coco(samples: Iterable[Sample], ontology: Ontology, out: Path) -> WriteReport:
-    """Write `samples` as ``instances.json`` (+ ``results.json``, ``links.jsonl``) in `out`."""
+    """Write `samples` as ``instances.json`` (+ ``results.json``, ``not_carried.jsonl``) in
+    `out`."""
     with ExitStack() as files:
         writer = _CocoWriter(ontology, out, files)
         for sample in samples:
