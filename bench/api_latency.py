@@ -7,7 +7,7 @@ fresh SQLite file, and in a fresh schema of the PostgreSQL server at ``--pg`` wh
 (dropped after), serves it with uvicorn on loopback (`bulk_submit.serve`; ``--workers``
 processes, by default 1 on SQLite and 1 then 2 on PostgreSQL) and times three operations
 as clients see them (HTTP included), each client its own process with its own
-``httpx.Client`` in a closed loop for ``--seconds``, at each count of ``--clients``:
+keep-alive connection (`lean_http.LeanClient`) in a closed loop for ``--seconds``, at each count of ``--clients``:
 
 - ``fetch``: ``GET /api/samples/{id}``, a sample with all its work (streams, annotations,
   entities, links), round robin over the client's own samples;
@@ -30,7 +30,7 @@ the server, which matters where cores are few.
 """
 
 import argparse
-import json
+import http.client
 import multiprocessing
 import random
 import socket
@@ -46,10 +46,11 @@ from pathlib import Path
 from queue import Empty
 from typing import Any, TypeVar
 
-import httpx
+import orjson
 from sqlalchemy import Engine, func, select, text
 
 from bulk_submit import cpu_seconds, first_work, next_work, serve, streams
+from lean_http import LeanClient, Reply
 from list_samples import populate
 from rosetta.core.policies import Role
 from rosetta.core.schema import Sample
@@ -87,7 +88,7 @@ Result = list[Timing]
 class Fetch:
     """``GET /api/samples/{id}`` of the client's samples in turn."""
 
-    def __init__(self, http: httpx.Client, own: list[str]) -> None:
+    def __init__(self, http: LeanClient, own: list[str]) -> None:
         self.http = http
         self.own = own
         self.count = 0
@@ -104,7 +105,7 @@ class Submit:
     from the sample and ETag the previous response answered with (after a failure, from
     the sample read again: a failed read counts as a failed submission)."""
 
-    def __init__(self, http: httpx.Client, own: list[str]) -> None:
+    def __init__(self, http: LeanClient, own: list[str]) -> None:
         self.http = http
         self.own = own
         self.count = 0
@@ -119,12 +120,12 @@ class Submit:
                 return "submit", seconds, False
             self.read[sample_id] = response.json(), response.headers["ETag"]
         body, etag = self.read.pop(sample_id)
-        content = json.dumps(next_work(sample_id, body, self.count)).encode()
+        content = orjson.dumps(next_work(sample_id, body, self.count))
         response, seconds = _timed(
             self.http,
             "PUT",
             f"/api/samples/{sample_id}/annotations",
-            content=content,
+            body=content,
             headers={"If-Match": etag, "Content-Type": "application/json"},
         )
         if response is None:
@@ -136,7 +137,7 @@ class Submit:
 class List:
     """A page of the project's samples after a random cursor, with a random filter."""
 
-    def __init__(self, http: httpx.Client, path: str, last_pk: int, seed: int) -> None:
+    def __init__(self, http: LeanClient, path: str, last_pk: int, seed: int) -> None:
         self.http = http
         self.path = path
         self.last_pk = last_pk
@@ -150,25 +151,22 @@ class List:
         return name, seconds, response is not None
 
 
-def _timed(
-    http: httpx.Client, method: str, url: str, **options: Any
-) -> tuple[httpx.Response | None, float]:
+def _timed(lean: LeanClient, method: str, url: str, **options: Any) -> tuple[Reply | None, float]:
     """The response to a request (None unless a 200: an error status, or no answer) and
     the seconds it took."""
     started = time.perf_counter()
     try:
-        response: httpx.Response | None = http.request(method, url, **options)
-    except httpx.TransportError:
+        response: Reply | None = lean.request(method, url, **options)
+    except (OSError, http.client.HTTPException):
         response = None
     seconds = time.perf_counter() - started
-    return (response if response is not None and response.status_code == 200 else None), seconds
+    return (response if response is not None and response.status == 200 else None), seconds
 
 
-def _ok(response: httpx.Response) -> httpx.Response:
-    """`response`, which must be a 200."""
-    if response.status_code != 200:
-        request = response.request
-        raise SystemExit(f"{request.method} {request.url}: {response.status_code} {response.text}")
+def _ok(response: Reply, what: str) -> Reply:
+    """`response` to the request `what`, which must be a 200."""
+    if response.status != 200:
+        raise SystemExit(f"{what}: {response.status} {response.body[:500]!r}")
     return response
 
 
@@ -189,22 +187,22 @@ def client(
     seconds run) on `queue`.
     Fetches and submissions go to the client's `own` samples; `listing` is the list's path
     and the last sample pk."""
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
-        step: Fetch | Submit | List
-        if operation == "list":
-            step = List(http, *listing, seed)
-        else:
-            step = Fetch(http, own) if operation == "fetch" else Submit(http, own)
-        for _ in range(WARMUP):
-            step()
-        queue.put(None)
-        start.wait()
-        times: Result = []
-        started = time.perf_counter()
-        while time.perf_counter() - started < seconds:
-            times.append(step())
-        queue.put((times, time.perf_counter() - started))
+    http = LeanClient(base, {"Authorization": f"Bearer {token}"})
+    step: Fetch | Submit | List
+    if operation == "list":
+        step = List(http, *listing, seed)
+    else:
+        step = Fetch(http, own) if operation == "fetch" else Submit(http, own)
+    for _ in range(WARMUP):
+        step()
+    queue.put(None)
+    start.wait()
+    times: Result = []
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        times.append(step())
+    queue.put((times, time.perf_counter() - started))
+    http.close()
 
 
 def build_clients(engine: Engine, project_id: str, count: int) -> list[tuple[str, list[str]]]:
@@ -225,22 +223,22 @@ def build_clients(engine: Engine, project_id: str, count: int) -> list[tuple[str
 def seed_work(base: str, users: list[tuple[str, list[str]]], annotations: int) -> None:
     """Submit each client's work on its samples once, where they have none yet."""
     for token, own in users:
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
-            for sample_id in own:
-                read = _ok(http.get(f"/api/samples/{sample_id}"))
-                if read.json()["annotations"]:
-                    continue
-                _ok(
-                    http.put(
-                        f"/api/samples/{sample_id}/annotations",
-                        content=json.dumps(first_work(sample_id, annotations)).encode(),
-                        headers={
-                            "If-Match": read.headers["ETag"],
-                            "Content-Type": "application/json",
-                        },
-                    )
-                )
+        http = LeanClient(base, {"Authorization": f"Bearer {token}"})
+        for sample_id in own:
+            path = f"/api/samples/{sample_id}"
+            read = _ok(http.request("GET", path), f"GET {path}")
+            if read.json()["annotations"]:
+                continue
+            _ok(
+                http.request(
+                    "PUT",
+                    f"{path}/annotations",
+                    body=orjson.dumps(first_work(sample_id, annotations)),
+                    headers={"If-Match": read.headers["ETag"], "Content-Type": "application/json"},
+                ),
+                f"PUT {path}/annotations",
+            )
+        http.close()
 
 
 def run_cell(

@@ -1,19 +1,25 @@
 """Many concurrent writes against a server whose connection pool is small: every request
 is answered (none waits for a connection that never comes), because admission control
-keeps the requests in flight at half the pool; on SQLite, at most two."""
+keeps the requests in flight at half the pool; on SQLite, at most two. A worker process
+sharing its port sends the clients it made wait on (``Connection: close``)."""
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from builders import insert_sample, streams_of
 from conftest import DEMO_ONTOLOGY, TESTER, fresh_postgres
 from loopback import api_token, serve
-from rosetta.api.admission import SQLITE_LIMIT, in_flight_limit
+from rosetta.api.admission import SQLITE_LIMIT, AdmissionControl, in_flight_limit
 from rosetta.core.schema import Sample
 from rosetta.services.projects import create_project, load_ontology_file
 from rosetta.services.settings import Settings
@@ -77,3 +83,47 @@ def test_concurrent_writes_never_starve_the_connection_pool(small_pool: Engine) 
     with serve(engine, Settings(job_workers=0)) as url, ThreadPoolExecutor(WRITERS) as pool:
         codes = [code for codes in pool.map(write, range(WRITERS)) for code in codes]
     assert codes == [201] * (3 * WRITERS)
+
+
+def _held_app(release: anyio.Event) -> Starlette:
+    """An app whose ``/slow`` answers once `release` is set and ``/fast`` at once."""
+
+    async def slow(_: Request) -> PlainTextResponse:
+        await release.wait()
+        return PlainTextResponse("slow")
+
+    async def fast(_: Request) -> PlainTextResponse:
+        return PlainTextResponse("fast")
+
+    return Starlette(routes=[Route("/slow", slow), Route("/fast", fast)])
+
+
+async def _requests(rebalance: bool) -> list[httpx.Response]:
+    """``/slow`` holding the only slot and two ``/fast`` waiting for it, then ``/fast``
+    alone: the first admitted of the two waiters is admitted while the other waits."""
+    release = anyio.Event()
+    app = AdmissionControl(_held_app(release), limit=1, rebalance=rebalance)
+    transport = httpx.ASGITransport(app=app)
+    answers: list[httpx.Response] = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://worker") as client:
+
+        async def get(path: str) -> None:
+            answers.append(await client.get(path))
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(get, "/slow")
+            await anyio.wait_all_tasks_blocked()  # /slow holds the only slot
+            for _ in range(2):
+                tasks.start_soon(get, "/fast")
+            await anyio.wait_all_tasks_blocked()  # both wait for it
+            release.set()
+        answers.append(await client.get("/fast"))  # the slot is free again
+    return answers
+
+
+@pytest.mark.parametrize("rebalance", [True, False])
+def test_a_saturated_worker_sends_a_waiting_client_on(rebalance: bool) -> None:
+    answers = anyio.run(_requests, rebalance)
+    assert [answer.text for answer in answers] == ["slow", "fast", "fast", "fast"]
+    expected = [None, "close" if rebalance else None, None, None]
+    assert [answer.headers.get("connection") for answer in answers] == expected

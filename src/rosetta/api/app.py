@@ -60,9 +60,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await anyio.to_thread.run_sync(release)
 
 
-def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    engine: Engine, settings: Settings | None = None, *, shared_port: bool = False
+) -> FastAPI:
     """The app serving the store behind `engine` (one connection per request), configured
-    by `settings` (default: from the ``ROSETTA_*`` environment).
+    by `settings` (default: from the ``ROSETTA_*`` environment); `shared_port`: it is one
+    of several worker processes on one port, among which a saturated one sends clients on
+    (`rosetta.api.admission`).
 
     Operation ids in the OpenAPI document are the handler names, so generated clients
     keep stable method names.
@@ -77,7 +81,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or Settings()
     install_error_handlers(app)
-    app.add_middleware(AdmissionControl, limit=in_flight_limit(engine))
+    app.add_middleware(AdmissionControl, limit=in_flight_limit(engine), rebalance=shared_port)
     # routes are matched in this order, router by router: the busiest first
     for module in (
         sample_write_routes,
@@ -110,12 +114,12 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def server_app(engine: Engine, settings: Settings) -> FastAPI:
+def server_app(engine: Engine, settings: Settings, *, shared_port: bool = False) -> FastAPI:
     """`create_app` for a server process, its routes made ready for their first requests,
     whose garbage collector then leaves alone every object made so far (modules, the app, its routes and models: ``gc.freeze``). Without
     that, each full collection walks them all: 50 to 100 ms in the middle of a request,
     every few dozen submissions."""
-    app = create_app(engine, settings)
+    app = create_app(engine, settings, shared_port=shared_port)
     _match_every_route(app)
     gc.freeze()
     return app
@@ -135,4 +139,4 @@ def app_from_environment() -> FastAPI:
     """The app with its store and settings from the ``ROSETTA_*`` environment (one per
     worker process; the schema must be migrated already)."""
     settings = Settings()
-    return server_app(make_engine(settings.database_url), settings)
+    return server_app(make_engine(settings.database_url), settings, shared_port=True)

@@ -15,10 +15,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, bindparam, select
 
-from rosetta.api.deps import Db
+from rosetta.api.deps import Db, on_loop
 from rosetta.core.errors import NotAuthenticated, NotFoundError, PermissionDenied
 from rosetta.core.policies import (
     Access,
@@ -29,9 +30,11 @@ from rosetta.core.policies import (
     role_in,
 )
 from rosetta.services.accounts import (
+    TokenUser,
     membership,
     session_principal,
-    token_principal,
+    token_user,
+    touch_token,
 )
 from rosetta.services.visibility import hides_candidates
 from rosetta.store.events import Actor
@@ -43,15 +46,29 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def current_principal(request: Request, db: Db) -> Principal:
-    """The person behind the request, or `NotAuthenticated` (401)."""
+async def current_principal(request: Request, db: Db) -> Principal:
+    """The person behind the request, or `NotAuthenticated` (401). It reads on the event
+    loop where the store allows (`rosetta.api.deps.on_loop`), else in a worker thread;
+    recording a token's use writes, and so always waits its turn in a worker thread."""
     engine: Engine = request.app.state.engine
+    if on_loop(engine):
+        found = _principal(request, db)
+    else:
+        found = await anyio.to_thread.run_sync(_principal, request, db)
+    if found.due is not None:
+        await anyio.to_thread.run_sync(touch_token, engine, found.due)
+    return found.principal
+
+
+def _principal(request: Request, db: Connection) -> TokenUser:
+    """The person behind the request, and their token's id when its use is due to be
+    recorded."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if header:
         if scheme.lower() != "bearer" or not credentials.strip():
             raise NotAuthenticated("expected the header 'Authorization: Bearer <API token>'")
-        return token_principal(engine, db, credentials.strip())
+        return token_user(db, credentials.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         raise NotAuthenticated(
@@ -64,7 +81,7 @@ def current_principal(request: Request, db: Db) -> Principal:
             raise PermissionDenied(
                 "send", f"this request without the session's CSRF token in {CSRF_HEADER}"
             )
-    return principal
+    return TokenUser(principal, None)
 
 
 #: The authenticated person (401 without valid credentials).

@@ -291,21 +291,43 @@ _TOKEN_USER = (
 )
 
 
-def token_principal(engine: Engine, connection: Connection, secret: str) -> Principal:
-    """The user an API token secret belongs to; `NotAuthenticated` when it is unknown,
-    revoked or expired, or its user is inactive."""
+@dataclass(frozen=True)
+class TokenUser:
+    """The user of an API token, and the token's id when its ``last_used_at`` is due to
+    be written (`touch_token`)."""
+
+    principal: Principal
+    due: str | None
+
+
+def token_user(connection: Connection, secret: str) -> TokenUser:
+    """The user an API token secret belongs to, reading only; `NotAuthenticated` when it
+    is unknown, revoked or expired, or its user is inactive."""
     now = time.time()
     row = connection.execute(_TOKEN_USER, {"token_hash": _digest(secret)}).first()
     if row is None or row.revoked_at is not None or not row.active:
         raise NotAuthenticated("the API token is not valid")
     if row.expires_at is not None and row.expires_at <= now:
         raise NotAuthenticated("the API token has expired")
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_INTERVAL:
-        with write_transaction(engine) as writer:
-            writer.execute(
-                update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now)
-            )
-    return Principal(user_id=row.id, name=row.name, is_admin=bool(row.is_admin))
+    due = row.last_used_at is None or now - row.last_used_at > LAST_USED_INTERVAL
+    principal = Principal(user_id=row.id, name=row.name, is_admin=bool(row.is_admin))
+    return TokenUser(principal, row.token_id if due else None)
+
+
+def touch_token(engine: Engine, token_id: str) -> None:
+    """Record that the token was used now (at most every `LAST_USED_INTERVAL` seconds)."""
+    with write_transaction(engine) as writer:
+        writer.execute(
+            update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=time.time())
+        )
+
+
+def token_principal(engine: Engine, connection: Connection, secret: str) -> Principal:
+    """The user an API token secret belongs to (`token_user`), recording the use when due."""
+    found = token_user(connection, secret)
+    if found.due is not None:
+        touch_token(engine, found.due)
+    return found.principal
 
 
 # --- browser sessions -----------------------------------------------------------------------

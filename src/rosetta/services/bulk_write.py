@@ -4,6 +4,7 @@ checking that its new ids are free."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.sql.dml import Update
 
 from rosetta.core.errors import ConflictError, RuleViolation
 from rosetta.services.catalog import sample_revision
@@ -111,6 +113,18 @@ def write_plan(connection: Connection, sample_id: str, plan: WritePlan) -> None:
     events.record(connection, plan.events)
 
 
+@cache
+def _update_statement(table: Table, columns: tuple[str, ...]) -> Update:
+    """``UPDATE`` of `columns` (bound as ``v_<name>``) of the row ``b_id`` at revision
+    ``b_revision``: built once per table and columns, so that a submission does not build
+    and look up its cache key again."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.revision == bindparam("b_revision"))
+        .values({name: bindparam(f"v_{name}") for name in columns})
+    )
+
+
 def _update(
     connection: Connection,
     sample_id: str,
@@ -126,12 +140,8 @@ def _update(
     """
     if not rows:
         return
-    columns = [name for name in rows[0] if not name.startswith("b_")]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.revision == bindparam("b_revision"))
-        .values({name: bindparam(f"v_{name}") for name in columns})
-    )
+    columns = tuple(name for name in rows[0] if not name.startswith("b_"))
+    statement = _update_statement(table, columns)
     params = [
         {"b_id": row["b_id"], "b_revision": row["b_revision"]}
         | {f"v_{name}": row[name] for name in columns}

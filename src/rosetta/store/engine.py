@@ -87,11 +87,20 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _sqlite_file(backend: str, database: str | None) -> bool:
+    return backend == "sqlite" and database not in (None, "", ":memory:")
+
+
 def make_engine(url: str = DEFAULT_URL, **options: Any) -> Engine:
-    """An engine for `url`. ``postgresql://`` URLs use psycopg 3."""
+    """An engine for `url`. ``postgresql://`` URLs use psycopg 3. An SQLite file's pool
+    keeps 5 connections and opens more when they are all in use, never making a checkout
+    wait (connections to a file are cheap; the writers queue on their own lock)."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if _sqlite_file(parsed.get_backend_name(), parsed.database) and "poolclass" not in options:
+        # a checkout opens another connection rather than wait for one (`api.deps.on_loop`)
+        options = {"max_overflow": -1, **options}
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
