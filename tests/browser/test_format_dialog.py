@@ -54,6 +54,7 @@ def test_a_coco_file_imported_and_the_project_exported(
     page = browser.new_context(viewport={"width": 1360, "height": 1000}).new_page()
     page.goto(f"{working_demo.url}/app/p/{PROJECT}")
     log_in(page, "admin")
+    expect(page.locator(".list-count")).to_have_text("0 samples")
     page.get_by_role("button", name="Import / export").click()
     dialog = page.get_by_role("dialog", name="Import / export")
     importing = dialog.get_by_role("form", name="Import")
@@ -69,6 +70,7 @@ def test_a_coco_file_imported_and_the_project_exported(
     importing.get_by_label("Label mapping (YAML or JSON)").fill(yaml.safe_dump(COCO_MAPPING))
     importing.get_by_role("button", name="Start import").click()
     expect(state).to_have_text("Imported 1 sample (0 already there), 2 annotations.")
+    expect(page.locator(".list-count")).to_have_text("1 sample")  # the list was reloaded
 
     exporting = dialog.get_by_role("form", name="Export")
     exporting.get_by_label("Format").select_option("coco")

@@ -26,9 +26,18 @@ function message(error: unknown): string {
  * "Import / export" for a project's managers: upload a file (or a .zip of a folder) in
  * another tool's format with a label mapping, or export the project in one; the job the
  * dialog started, its progress and failure reason, and an export's files to download.
- * `Esc` closes it; the page's own shortcuts wait while it is open.
+ * `Esc` closes it; the page's own shortcuts wait while it is open. `onImported` is called
+ * when an import it started has succeeded (the page lists the new samples).
  */
-export function FormatDialog({ project, onClose }: { project: string; onClose: () => void }) {
+export function FormatDialog({
+  project,
+  onClose,
+  onImported,
+}: {
+  project: string;
+  onClose: () => void;
+  onImported: () => void;
+}) {
   const formats = useLoad(async (signal) => unwrap(await api.GET("/api/formats", { signal })), []);
   const [job, setJob] = useState<Job | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -61,7 +70,7 @@ export function FormatDialog({ project, onClose }: { project: string; onClose: (
             Could not start: {failure}
           </p>
         )}
-        {job !== null && <JobRow key={job.id} first={job} />}
+        {job !== null && <JobRow key={job.id} first={job} onImported={onImported} />}
         <div className="dialog-actions">
           <button type="button" className="quiet" onClick={onClose}>
             Close
@@ -210,7 +219,7 @@ function ExportPart({
 }
 
 /** The job the dialog started, followed until it finishes; an export's files then. */
-function JobRow({ first }: { first: Job }) {
+function JobRow({ first, onImported }: { first: Job; onImported: () => void }) {
   const [job, setJob] = useState(first);
   const [files, setFiles] = useState<ExportFile[] | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -233,6 +242,7 @@ function JobRow({ first }: { first: Job }) {
         controller.abort();
       };
     }
+    if (job.kind === "format-import" && !state.failed) onImported();
     if (job.kind === "format-export" && !state.failed) {
       api
         .GET("/api/jobs/{job_id}/files", { params: { path: { job_id: job.id } }, signal })
@@ -245,7 +255,7 @@ function JobRow({ first }: { first: Job }) {
         );
     }
     return () => controller.abort();
-  }, [job, state.finished, state.failed]);
+  }, [job, state.finished, state.failed, onImported]);
 
   return (
     <section className="format-job" aria-label="Job">

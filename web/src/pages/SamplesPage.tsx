@@ -100,7 +100,9 @@ export function SamplesPage({ project, query }: { project: string; query: URLSea
         </p>
       ))}
       <SampleList key={filtersKey(filters)} project={project} pages={pages} />
-      {formatsOpen && <FormatDialog project={project} onClose={() => setFormatsOpen(false)} />}
+      {formatsOpen && (
+        <FormatDialog project={project} onClose={() => setFormatsOpen(false)} onImported={pages.reload} />
+      )}
       <p className="hints muted">
         <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↓</kbd>/<kbd>↑</kbd> move · <kbd>Enter</kbd> opens · <kbd>n</kbd> next task
       </p>

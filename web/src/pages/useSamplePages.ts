@@ -15,13 +15,16 @@ export interface SamplePages {
   error: Error | null;
   /** Load and append the next page (nothing while one is loading or at the end). */
   loadMore: () => void;
+  /** Start again from the first page (after the project gained samples, say). */
+  reload: () => void;
 }
 
 /**
  * A project's samples meeting `filters`, loaded page by page with the API's keyset
  * `cursor` and appended. A filtered page may be empty and still have a next cursor, so
  * one `loadMore` follows cursors until it finds samples or the end. Changing the project
- * or the filters starts again from the first page (answers to the old ones are dropped).
+ * or the filters, or `reload`, starts again from the first page (answers to the old ones
+ * are dropped).
  */
 export function useSamplePages(project: string, filters: SampleFilters, pageSize = 200): SamplePages {
   const [items, setItems] = useState<SampleSummary[]>([]);
@@ -30,7 +33,8 @@ export function useSamplePages(project: string, filters: SampleFilters, pageSize
   const [error, setError] = useState<Error | null>(null);
   const cursor = useRef<string | null | undefined>(undefined);
   const request = useRef<AbortController | null>(null);
-  const key = `${project}?${filtersKey(filters)}`;
+  const [generation, setGeneration] = useState(0);
+  const key = `${project}?${filtersKey(filters)}#${generation}`;
   const current = useRef({ project, filters });
   current.current = { project, filters };
 
@@ -83,5 +87,6 @@ export function useSamplePages(project: string, filters: SampleFilters, pageSize
     };
   }, [key, loadMore]);
 
-  return { items, hasMore, loading, error, loadMore };
+  const reload = useCallback(() => setGeneration((count) => count + 1), []);
+  return { items, hasMore, loading, error, loadMore, reload };
 }
