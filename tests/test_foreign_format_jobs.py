@@ -88,6 +88,8 @@ def test_an_import_job_stores_what_the_command_line_imports(
         "mapping": {**COCO_MAPPING, "relations": {}, "drop": []},
         "media_root": None,
         "default_label": None,
+        "instances": None,
+        "zero_based_pixels": False,
         "new_ids": False,
         "batch_size": 500,
     }

@@ -11,6 +11,7 @@ nothing behind. Uploading needs the ``manager`` role in the project, as every im
 """
 
 import shutil
+from pathlib import PurePosixPath
 from typing import Annotated
 
 import anyio
@@ -80,6 +81,17 @@ async def upload_format_import(
     default_label: Annotated[
         str | None, Query(description="The label of records the format leaves without one.")
     ] = None,
+    instances: Annotated[
+        str | None,
+        Query(
+            description="COCO: the instances file (or folder) whose images and categories a "
+            "results file names by id, relative to the folder imported (the .zip's folder)."
+        ),
+    ] = None,
+    zero_based_pixels: Annotated[
+        bool,
+        Query(description="VOC: coordinates are pixel edges counted from 0 (Datumaro, CVAT)."),
+    ] = False,
     new_ids: Annotated[bool, Query(description="Give every record a fresh id.")] = False,
     batch_size: Annotated[
         int, Query(ge=1, le=10_000, description="Samples per transaction.")
@@ -98,6 +110,8 @@ async def upload_format_import(
         "mapping": {} if mapping is None else mapping_from_text(mapping),
         "media_root": media_root,
         "default_label": default_label,
+        "instances": None if instances is None else f"uploads/pending/{instances}",
+        "zero_based_pixels": zero_based_pixels,
         "new_ids": new_ids,
         "batch_size": batch_size,
     }
@@ -117,6 +131,9 @@ async def upload_format_import(
         )
     )
     params["file"] = f"{name}/{source.relative_to(folder).as_posix()}".removesuffix("/.")
+    if instances is not None:  # relative to the folder imported (a file's: its folder)
+        base = (source if source.is_dir() else source.parent).relative_to(folder)
+        params["instances"] = (PurePosixPath(name) / base.as_posix() / instances).as_posix()
     try:
         job = await anyio.to_thread.run_sync(
             lambda: submit(

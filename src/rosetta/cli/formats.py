@@ -64,6 +64,20 @@ def import_format(
         str | None,
         typer.Option(help="The label of records the format leaves without one (cues, tiers)."),
     ] = None,
+    instances: Annotated[
+        Path | None,
+        typer.Option(
+            help="COCO: the instances file (or folder) whose images and categories a results "
+            "file names by id, when they are not beside it."
+        ),
+    ] = None,
+    zero_based_pixels: Annotated[
+        bool,
+        typer.Option(
+            "--zero-based-pixels",
+            help="VOC: coordinates are pixel edges from 0 (Datumaro, CVAT), not 1-based pixels.",
+        ),
+    ] = False,
     new_ids: Annotated[
         bool, typer.Option("--new-ids", help="Give every record a fresh id (a second copy).")
     ] = False,
@@ -82,7 +96,12 @@ def import_format(
         source,
         actor(),
         mapping=labels,
-        options=ReadOptions(media_root=media_root, default_label=default_label),
+        options=ReadOptions(
+            media_root=media_root,
+            default_label=default_label,
+            instances=instances,
+            zero_based_pixels=zero_based_pixels,
+        ),
         new_ids=new_ids,
     )
     report = done.imported

@@ -12,7 +12,8 @@ per image holding its shapes and tags::
     </image>
 
 **Reading.** A source is one file or a folder of ``*.xml`` files (in name order). Each
-``<image>`` is a sample ``<file stem>.<image id>`` (``external_id``: the image's ``name``)
+``<image>`` is a sample ``<file stem>.<image id>`` (``external_id``: the image's ``name``;
+a later image of that name: ``<name>#<sample id>``, `rosetta.formats.external_ids`)
 with one image stream ``<sample id>.image`` whose URI is the ``name`` (relative to the
 media root) and whose size is the ``width``/``height`` the file gives (without them, the
 image under ``ReadOptions.media_root`` is opened to read its size). Its children, in file
@@ -79,6 +80,7 @@ from rosetta.formats.cvat_xml import (
     unlike_read_back,
     xml_files,
 )
+from rosetta.formats.external_ids import distinct_external_ids
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
     ForeignSample,
@@ -167,7 +169,8 @@ def _size(image: Element, name: str, file: str, options: ReadOptions) -> tuple[i
             "expected width and height attributes, or the image under the media root "
             f"to read its size from ({'no media root given' if path is None else f'{path}: not found'})",
         )
-    media = probe_found(path, Modality.IMAGE, Origin(file, image.line, "<image>"), "name")
+    origin = Origin(file, image.line, "<image>")
+    media = probe_found(path, Modality.IMAGE, origin, "name", options)
     assert media.width is not None and media.height is not None
     return media.width, media.height
 
@@ -244,7 +247,7 @@ def read_images(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
     """Stream the samples of a CVAT for images file, or of each ``*.xml`` in a folder, with
     what the `rosetta.formats.not_carried` file beside them keeps (reading the folder: and
     the samples it keeps whole)."""
-    yield from read_back_beside(_read_files(source, options), source)
+    yield from read_back_beside(distinct_external_ids(_read_files(source, options)), source)
 
 
 def _read_files(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:

@@ -112,12 +112,15 @@ class ReadOptions:
     `instances` is the COCO instances file (or a folder of them) whose images and
     categories a results file names by id, when they are not beside it;
     `zero_based_pixels` reads VOC coordinates as pixel edges counted from 0 (as Datumaro
-    and CVAT write them) instead of VOC's 1-based inclusive pixels."""
+    and CVAT write them) instead of VOC's 1-based inclusive pixels. `media_confined_to`
+    (an import on the server: the imported folder and the media root) are the only folders
+    whose files a reader may open by a name the annotations give; none: any."""
 
     media_root: Path | None = None
     default_label: str | None = None
     instances: Path | None = None
     zero_based_pixels: bool = False
+    media_confined_to: tuple[Path, ...] | None = None
 
     def uri_of(self, path: Path) -> str:
         """The stream URI of the media file `path`: relative to the media root when it is

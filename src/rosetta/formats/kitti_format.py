@@ -65,7 +65,8 @@ def _image(
     for suffix in _IMAGE_SUFFIXES:
         path = folder / "image_2" / f"{frame}{suffix}"
         if path.is_file():
-            media = probe_found(path, Modality.IMAGE, Origin(str(labels), 0), "image_2")
+            origin = Origin(str(labels), 0)
+            media = probe_found(path, Modality.IMAGE, origin, "image_2", options)
             return options.uri_of(path), media
     return None, MediaInfo(width=WIDTH, height=HEIGHT)
 

@@ -271,7 +271,9 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
                 links.append(link)
                 parts[link["id"]] = where
         end = max(end, cue.end)
-    media, probed = timed.media_info(found, modality, timed.seconds_of_ms(end), origin, "media")
+    media, probed = timed.media_info(
+        found, modality, timed.seconds_of_ms(end), origin, "media", options=options
+    )
     stream = Stream(
         id=stream_id,
         name=found.name if found else str(modality),

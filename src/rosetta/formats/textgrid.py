@@ -228,7 +228,7 @@ def _sample(path: Path, options: ReadOptions) -> ForeignSample:
     xmin, xmax, size = _header(tokens)
     found, modality = _media(path, options)
     uri = None if found is None else options.uri_of(found)
-    media, probed = timed.media_info(found, modality, xmax, origin, "media")
+    media, probed = timed.media_info(found, modality, xmax, origin, "media", options=options)
     stream = Stream(
         id=timed.record_id(origin, stem, "audio" if modality is Modality.AUDIO else "video"),
         name=found.name if found else str(modality),

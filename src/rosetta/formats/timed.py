@@ -154,6 +154,7 @@ def media_info(
     origin: Origin,
     field: str,
     *,
+    options: ReadOptions,
     mime: str | None = None,
 ) -> tuple[MediaInfo, bool]:
     """The media info of a document's stream and whether its duration is the media's: the
@@ -162,7 +163,7 @@ def media_info(
     gets the document's."""
     if found is None:
         return MediaInfo(duration=duration, mime=mime), False
-    media = probe_found(found, modality, origin, field)
+    media = probe_found(found, modality, origin, field, options)
     update = {"mime": media.mime or mime, "duration": media.duration}
     if media.duration is None:
         update["duration"] = duration

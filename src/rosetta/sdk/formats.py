@@ -62,13 +62,18 @@ class FormatMethods(MethodGroup):
         mapping: MappingSource | None = None,
         media_root: str | None = None,
         default_label: str | None = None,
+        instances: str | None = None,
+        zero_based_pixels: bool = False,
         new_ids: bool = False,
         batch_size: int = 500,
     ) -> Job:
         """Upload the file or folder at `path` in `format` (a folder is zipped into a
         temporary file first; either is streamed in chunks) and queue its import into the
         project (managers). `mapping` maps its labels onto the ontology; `media_root` is
-        the server's folder of the media it names (inside its media roots). Follow the
+        the server's folder of the media it names (inside its media roots). COCO:
+        `instances` is the instances file (or folder) a results file names images and
+        categories of, relative to the folder uploaded (`path` itself, or the file's
+        folder); VOC: `zero_based_pixels` reads coordinates as pixel edges from 0. Follow the
         job with `wait`: unmapped labels fail it, listed in its error."""
         source = Path(path)
         params: dict[str, str | int | bool | None] = {
@@ -77,6 +82,8 @@ class FormatMethods(MethodGroup):
             "mapping": None if mapping is None else _mapping_text(mapping),
             "media_root": media_root,
             "default_label": default_label,
+            "instances": instances,
+            "zero_based_pixels": zero_based_pixels,
             "new_ids": new_ids,
             "batch_size": batch_size,
         }

@@ -13,7 +13,10 @@ Given the server's `Settings` (an import job), the media the samples name must b
 server's to keep: a local file inside the imported folder (an upload, removed once
 imported) is named relative to it, a file inside a media root keeps its path, and any
 other local path fails the import naming the sample's stream (a reader may have looked
-beyond its folder, following a name in the file).
+beyond its folder, following a name in the file). Readers open no file by a name the
+annotations give outside the imported folder and the media root
+(`ReadOptions.media_confined_to`): ``../../etc/passwd`` or an absolute path is an error
+naming the file, the element and the path.
 
 **Export** streams the project's samples (the exporter's SQL-built lines) into the
 format's writer, in the output folder, beside a dataset card
@@ -160,9 +163,12 @@ class _Reading:
         spec = readable_format(name)
         with engine.connect() as connection:
             ontology = load_ontology(connection, project_id)
-        return cls(
-            spec, source, options or ReadOptions(), ontology, mapping or LabelMap(), settings
-        )
+        options = options or ReadOptions()
+        if settings is not None:  # the server: media only from the folder and the media root
+            folder = source if source.is_dir() else source.parent
+            roots = (folder,) if options.media_root is None else (folder, options.media_root)
+            options = replace(options, media_confined_to=roots)
+        return cls(spec, source, options, ontology, mapping or LabelMap(), settings)
 
     def samples(self, tally: MappingTally) -> Iterator[tuple[ForeignSample, Sample]]:
         """Every sample read, mapped (what mapping met counted in `tally`)."""

@@ -147,6 +147,15 @@ class FormatImportParams(_Params):
     default_label: str | None = Field(
         default=None, min_length=1, description="The label of records the format leaves without."
     )
+    instances: DataPath | None = Field(
+        default=None,
+        description="COCO: the instances file (or folder) relative to the data folder whose "
+        "images and categories a results file names by id, when they are not beside it.",
+    )
+    zero_based_pixels: bool = Field(
+        default=False,
+        description="VOC: coordinates are pixel edges counted from 0 (Datumaro, CVAT).",
+    )
     new_ids: bool = Field(default=False, description="Give every record a fresh id.")
     batch_size: int = Field(default=500, ge=1, le=10_000, description="Samples per transaction.")
 
@@ -434,6 +443,9 @@ def _format_import(context: JobContext, params: FormatImportParams) -> dict[str,
     media_root = (
         None if params.media_root is None else media_folder(params.media_root, context.settings)
     )
+    instances = (
+        None if params.instances is None else _in_data(context, params.instances, folders=True)
+    )
     counted = {"checked": 0, "written": 0}
 
     def progress(step: Literal["checked", "written"], samples: int) -> None:
@@ -455,7 +467,12 @@ def _format_import(context: JobContext, params: FormatImportParams) -> dict[str,
             source,
             context.actor,
             mapping=params.mapping,
-            options=ReadOptions(media_root=media_root, default_label=params.default_label),
+            options=ReadOptions(
+                media_root=media_root,
+                default_label=params.default_label,
+                instances=instances,
+                zero_based_pixels=params.zero_based_pixels,
+            ),
             batch_size=params.batch_size,
             new_ids=params.new_ids,
             settings=context.settings,

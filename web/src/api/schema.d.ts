@@ -7355,6 +7355,10 @@ export interface operations {
                 media_root?: string | null;
                 /** @description The label of records the format leaves without one. */
                 default_label?: string | null;
+                /** @description COCO: the instances file (or folder) whose images and categories a results file names by id, relative to the folder imported (the .zip's folder). */
+                instances?: string | null;
+                /** @description VOC: coordinates are pixel edges counted from 0 (Datumaro, CVAT). */
+                zero_based_pixels?: boolean;
                 /** @description Give every record a fresh id. */
                 new_ids?: boolean;
                 /** @description Samples per transaction. */

@@ -67,7 +67,6 @@ class Catalog:
     categories: dict[int, CocoCategory] = field(default_factory=dict)
     objects: defaultdict[int, list[Item]] = field(default_factory=lambda: defaultdict(list))
     by_id: dict[tuple[int, int], Item] = field(default_factory=dict)
-    names: set[str] = field(default_factory=set)
 
     def add_images(self, document: Document) -> None:
         """The images and categories of an instances file."""
@@ -75,10 +74,7 @@ class Catalog:
         for index, image in enumerate(document.instances.images):
             here = Origin(str(document.path), 0, f"images[{index}] (id {image.id})")
             known = self.images.get(image.id)
-            if known is None:
-                if image.file_name in self.names:
-                    raise here.error("file_name", f"{image.file_name!r} names another image too")
-                self.names.add(image.file_name)
+            if known is None:  # one file may be several images (COCO keys them by id)
                 self.images[image.id] = Image(image, document, index)
             elif known.record.file_name != image.file_name:
                 raise here.error(

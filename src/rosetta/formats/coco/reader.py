@@ -1,6 +1,8 @@
 """Reading COCO: one sample per image of the files read (`catalog`).
 
 Each image is a sample with one image stream (``uri`` and ``external_id`` = ``file_name``;
+a file named by several images is several samples, the later ones with the external id
+``<file_name>#<sample id>``, `rosetta.formats.external_ids`;
 width and height from the image record, else probed (`rosetta.media.probe`) under
 ``ReadOptions.media_root``). Each COCO object becomes the annotations of its shapes
 (`shapes`), labelled with its category's *name* (mapping onto the ontology happens
@@ -37,6 +39,7 @@ from rosetta.formats.coco.records import (
     Document,
 )
 from rosetta.formats.coco.shapes import object_shapes
+from rosetta.formats.external_ids import distinct_external_ids
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import ForeignSample, Origin, ReadOptions
 from rosetta.formats.native import field_path
@@ -55,7 +58,7 @@ def read_coco(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
         _sample(image, catalog.objects.get(image_id, []), catalog.categories, options)
         for image_id, image in catalog.images.items()
     )
-    yield from read_back_beside(samples, source)
+    yield from read_back_beside(distinct_external_ids(samples), source)
 
 
 def _media(image: Image, options: ReadOptions) -> MediaInfo:
@@ -67,7 +70,7 @@ def _media(image: Image, options: ReadOptions) -> MediaInfo:
             "width", "missing: give the folder of the images (media root) to measure them"
         )
     return probe_found(
-        options.media_root / record.file_name, Modality.IMAGE, image.origin, "file_name"
+        options.media_root / record.file_name, Modality.IMAGE, image.origin, "file_name", options
     )
 
 

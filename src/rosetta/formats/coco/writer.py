@@ -12,7 +12,9 @@ folder reads back as what was written.
 Categories are the ontology's classes: ids 1, 2, ... in ontology order, ``supercategory``
 the parent class (the class itself at the root). Every image stream of a sample is one
 COCO image (``file_name`` its URI; width and height from its media info; the image
-record's other fields from the sample's ``metadata.coco.image``), with new ids from 1.
+record's other fields from the sample's ``metadata.coco.image``), with new ids from 1: a
+file shown by several streams (one photo in two samples) is several images of one
+``file_name``, as COCO keys images by id (pycocotools and the reader take them apart).
 
 One COCO object is written from one annotation (a box, polygon, mask or keypoints on an
 image), or from an entity without a label whose members on one image are one box, one
@@ -75,7 +77,6 @@ class _CocoWriter:
         self.category_ids = {cls.name: index for index, cls in enumerate(ontology.classes, 1)}
         self.keypoints: dict[str, list[str]] = {}
         self.skeletons: dict[str, list[list[int]]] = {}
-        self.file_names: set[str] = set()
         self.image_id = 0
         self.annotation_id = 0
         self.detections = 0
@@ -159,11 +160,6 @@ class _CocoWriter:
         """Write one image and its objects, noting in `back` the ids the reader gives them."""
         self.image_id += 1
         name = stream.uri or sample.external_id or f"{sample.id}.{stream.id}"
-        if name in self.file_names:
-            raise RosettaError(
-                f"sample {sample.id!r}: two COCO images would be named {name!r} (file_name)"
-            )
-        self.file_names.add(name)
         image: dict[str, Any] = {"id": self.image_id, "file_name": name}
         if stream.media.width is not None and stream.media.height is not None:
             image["width"], image["height"] = stream.media.width, stream.media.height

@@ -295,7 +295,7 @@ def _streams(
         found = timed.find_media(candidates, options)
         uri = name if found is None else options.uri_of(found)
         media, from_media = timed.media_info(
-            found, modality, duration, where, "MEDIA_URL", mime=mime
+            found, modality, duration, where, "MEDIA_URL", options=options, mime=mime
         )
         stream_id = timed.record_id(where, stem, f"media{index}")
         streams.append(timed.media_stream(stream_id, uri, modality, media))

@@ -18,7 +18,7 @@ from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Classification, Interval, TranscriptSegment
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
-from rosetta.formats.found_media import probe_found
+from rosetta.formats.found_media import confined, probe_found
 from rosetta.formats.interchange import CARD_FILES, ForeignSample, Origin, ReadOptions
 from rosetta.formats.label_studio.document import (
     JsonObject,
@@ -282,7 +282,7 @@ class _Task:
         if local is not None:
             uri = self.options.uri_of(local)
             if modality is Modality.TEXT:
-                text = local.read_text(encoding="utf-8")
+                text = confined(local, self.options, origin, where).read_text(encoding="utf-8")
                 return Stream(
                     id=stream_id,
                     name=key,
@@ -292,7 +292,7 @@ class _Task:
                     media=MediaInfo(length=len(text)),
                 )
             if media is None:
-                media = probe_found(local, modality, origin, where)
+                media = probe_found(local, modality, origin, where, self.options)
         elif modality is Modality.TEXT:
             raise origin.error(where, f"the text at {value!r} was not found under the media root")
         return Stream(

@@ -2,7 +2,9 @@
 
 The source is one ``.xml`` file or a folder (its ``Annotations/`` when it has one, else the
 ``.xml`` files in it, in name order); each file is one sample, id the file's stem,
-``external_id`` the ``<filename>``, with one image stream ``<stem>.image``.
+``external_id`` the ``<filename>`` (a later file of the same ``<filename>``:
+``<filename>#<stem>``, `rosetta.formats.external_ids`), with one image stream
+``<stem>.image``.
 
 - **Size**: the image is looked for as ``<media_root>/<filename>``,
   ``<media_root>/<folder>/<filename>``, beside the XML file and in ``../JPEGImages/``; the
@@ -52,6 +54,7 @@ from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box
 from rosetta.core.modality import Modality
 from rosetta.core.schema import Annotation, Link, MediaInfo, Sample, Source, Stream
+from rosetta.formats.external_ids import distinct_external_ids
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import ForeignSample, Origin, ReadOptions
 from rosetta.formats.not_carried import read_back
@@ -291,7 +294,7 @@ def read_file(path: Path, options: ReadOptions) -> ForeignSample:
     image = _find_image(path, filename, root.child_text("folder"), options)
     size = _size(root, origin)
     if image is not None:
-        media = probe_found(image, Modality.IMAGE, origin, "filename")
+        media = probe_found(image, Modality.IMAGE, origin, "filename", options)
         if size is not None and size != (media.width, media.height):
             raise origin.error(
                 "size",
@@ -334,5 +337,5 @@ def read(source: Path, options: ReadOptions) -> Iterator[ForeignSample]:
     folder = source if source.is_dir() else source.parent
     if folder.name == "Annotations":
         folder = folder.parent
-    samples = (read_file(path, options) for path in _xml_files(source))
+    samples = distinct_external_ids(read_file(path, options) for path in _xml_files(source))
     yield from read_back(samples, folder, whole=source.is_dir())

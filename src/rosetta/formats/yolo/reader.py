@@ -35,7 +35,7 @@ def _sample(item: Item, dataset: Dataset, options: ReadOptions) -> ForeignSample
             )
         raise item.where.error("image", f"no such image (nor its label file {item.label})")
     document = Origin(str(item.label if item.label.is_file() else item.image), 0)
-    media = probe_found(item.image, Modality.IMAGE, document, "image")
+    media = probe_found(item.image, Modality.IMAGE, document, "image", options)
     assert media.width is not None and media.height is not None
     stem = item.image.stem
     stream = Stream(
