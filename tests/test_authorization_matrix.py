@@ -217,6 +217,12 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
             "headers": {"Content-Type": "application/x-ndjson"},
         },
         "list_formats": {},
+        "list_proposers": {},
+        "propose": {
+            "json": {"proposer": "webrtc-vad", "stream": STREAM, "label": "speech"},
+        },
+        "decide": {"headers": tag[BOX], "json": {"decision": "accept"}},
+        "candidate_metrics": {},
         "upload_format_import": {
             "query": {"format": "webvtt", "filename": "cues.vtt", "default_label": "speech"},
             "content": b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n",

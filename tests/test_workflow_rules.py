@@ -119,12 +119,12 @@ def test_a_sample_whose_models_disagree_is_adjudicated(
     assert after_annotate(workflow, slots=1, agreement=1.0, model_agreement=models) == expected
 
 
-def test_model_agreement_compares_each_models_candidates() -> None:
+def test_model_agreement_compares_each_models_candidates_by_iou() -> None:
     def by(model: str | None, x: float, kind: Literal["model", "human"] = "model") -> Annotation:
         source = Source(kind=kind, name=model)
         return box(f"{model}-{x}", x).model_copy(update={"source": source})
 
-    assert model_agreement([by("a", 0), by("b", 2)]) == 1.0
+    assert model_agreement([by("a", 0), by("b", 2)]) == pytest.approx(98 / 102)  # box IoU
     assert model_agreement([by("a", 0), by("b", 300)]) == 0.0
     assert model_agreement([by("a", 0), by("a", 300)]) is None  # one model
     assert model_agreement([by("a", 0), by(None, 300, "human")]) is None  # a person's

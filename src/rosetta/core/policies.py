@@ -261,3 +261,10 @@ def sees_peer_metrics(access: Access) -> bool:
     """See in annotator metrics who a person's overlap peers were and their scores on
     audit gold (which an annotator must not recognise): reviewers and above."""
     return can_review(access)
+
+
+def can_request_candidates(access: Access, assignment: Assignment | None) -> bool:
+    """Run a model on a sample to get candidates: whoever may annotate it, except in the
+    blind pass (they see no candidates, so none may be made for them)."""
+    hidden = assignment is not None and assignment.candidates_hidden
+    return can_annotate(access, assignment) and not hidden

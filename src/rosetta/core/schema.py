@@ -101,12 +101,15 @@ class Stream(_Record):
 
 
 class Source(_Record):
-    """Where an annotation came from: a person's tool or a model, with its version."""
+    """Where an annotation came from: a person's tool or a model, with its version, the
+    model's confidence and the ``parameters`` it ran with (a proposer's: its name, its
+    parameters and the prompt it was given, `rosetta.services.proposals`)."""
 
     kind: Literal["human", "model", "import"] = "human"
     name: str | None = None
     version: str | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
+    parameters: JsonDict | None = None
 
 
 class Annotation(_Record):

@@ -328,15 +328,15 @@ def after_annotate(
 
 def model_agreement(candidates: Sequence[Annotation]) -> float | None:
     """How much the models that proposed `candidates` (annotations whose source is a
-    model) agree, as `agreement` of each model's set; ``None`` with fewer than two
-    models."""
-    by_model: dict[str, list[Annotation]] = {}
-    for candidate in candidates:
-        if candidate.source.kind == "model":
-            by_model.setdefault(candidate.source.name or "", []).append(candidate)
-    if len(by_model) < 2:
-        return None
-    return agreement([by_model[name] for name in sorted(by_model)])
+    model) agree: ``1 -`` their `rosetta.core.model_disagreement` score (mask and box IoU,
+    transcript WER, label mismatch, interval overlap); ``None`` with fewer than two models
+    on any stream."""
+    # imported here: the SDK reads this module's records without the agreement stack
+    # (scikit-learn, pandas) that the measure needs
+    from rosetta.core.model_disagreement import model_disagreement
+
+    score = model_disagreement(candidates).score
+    return None if score is None else 1.0 - score
 
 
 # --- agreement ------------------------------------------------------------------------------

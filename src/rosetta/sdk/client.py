@@ -13,6 +13,7 @@ from rosetta.sdk.jobs import JobMethods
 from rosetta.sdk.metrics import MetricsMethods
 from rosetta.sdk.models import User
 from rosetta.sdk.projects import ProjectMethods
+from rosetta.sdk.proposals import ProposalMethods
 from rosetta.sdk.quality import QualityMethods
 from rosetta.sdk.samples import SampleMethods
 from rosetta.sdk.transport import Transport
@@ -36,6 +37,7 @@ class Client(
     EscalationMethods,
     MetricsMethods,
     QualityMethods,
+    ProposalMethods,
 ):
     """A client of the Rosetta server at `url`, acting as the owner of the API `token`.
 

@@ -6,9 +6,10 @@ and at the entities holding it, stale. Deleting it deletes the links touching it
 it out of its entities, each with its own event.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from rosetta.core.geometry import Geometry
 from rosetta.core.schema import Annotation
@@ -41,8 +42,23 @@ def create_annotation(
 ) -> Annotation:
     """Add `annotation` to the sample at revision 1 under the project's current ontology."""
     with write_transaction(engine) as connection:
-        ontology = current_ontology(connection, project_id)
-        require_sample(connection, project_id, sample_id)
+        return add_annotations(connection, project_id, sample_id, [annotation], actor)[0]
+
+
+def add_annotations(
+    connection: Connection,
+    project_id: str,
+    sample_id: str,
+    added: Sequence[Annotation],
+    actor: Actor,
+) -> list[Annotation]:
+    """Add `added` to the sample at revision 1 under the project's current ontology, in the
+    caller's transaction (all or nothing: the first that breaks a rule raises)."""
+    ontology = current_ontology(connection, project_id)
+    require_sample(connection, project_id, sample_id)
+    streams = streams_by_id(connection, sample_id)
+    created_all: list[Annotation] = []
+    for annotation in added:
         require_new_id(connection, "annotation", annotation.id)
         created = annotation.model_copy(
             update={
@@ -51,9 +67,7 @@ def create_annotation(
                 "author": annotation.author or actor.name,
             }
         )
-        check_annotation(
-            created, streams_by_id(connection, sample_id), ontology, allow_deprecated=False
-        )
+        check_annotation(created, streams, ontology, allow_deprecated=False)
         connection.execute(
             insert(annotations).values(annotation_row(created, project_id, sample_id))
         )
@@ -67,7 +81,8 @@ def create_annotation(
             sample_id=sample_id,
             after=created,
         )
-    return created
+        created_all.append(created)
+    return created_all
 
 
 def update_annotation(
@@ -88,54 +103,81 @@ def update_annotation(
     Changing nothing writes nothing and returns the annotation as it is.
     """
     with write_transaction(engine) as connection:
-        ontology = current_ontology(connection, project_id)
-        row = locked_row(connection, annotations, "annotation", project_id, annotation_id)
-        before = annotation_from_row(row)
-        expect_revision(before, expected_revision)
-        wanted = {"label": label, "geometry": geometry, "attributes": attributes}
-        changes = {
-            name: value
-            for name, value in wanted.items()
-            if value is not None and value != getattr(before, name)
-        }
-        if not changes:
-            return before
-        after = before.model_copy(
-            update={
-                **changes,
-                "revision": expected_revision + 1,
-                "ontology_version": ontology.version,
-            }
-        )
-        check_annotation(
-            after,
-            streams_by_id(connection, row.sample_id),
-            ontology,
-            allow_deprecated="label" not in changes,
-        )
-        stored = annotation_row(after, project_id, row.sample_id)
-        write_revision(
-            connection,
-            annotations,
-            "annotation",
-            annotation_id,
-            expected_revision,
-            **{
-                name: stored[name]
-                for name in ("label", "geometry", "attributes", "ontology_version")
-            },
-        )
-        log_event(
+        return change_annotation(
             connection,
             project_id,
-            actor,
-            "annotation",
             annotation_id,
-            "update",
-            sample_id=row.sample_id,
-            before=before,
-            after=after,
+            expected_revision,
+            actor,
+            label=label,
+            geometry=geometry,
+            attributes=attributes,
         )
+
+
+def change_annotation(
+    connection: Connection,
+    project_id: str,
+    annotation_id: str,
+    expected_revision: int,
+    actor: Actor,
+    *,
+    label: str | None = None,
+    geometry: Geometry | None = None,
+    attributes: dict[str, Any] | None = None,
+    author: str | None = None,
+) -> Annotation:
+    """`update_annotation` in the caller's transaction; `author` (``None``: keep) makes
+    the annotation someone's (a person deciding on a model's candidate)."""
+    ontology = current_ontology(connection, project_id)
+    row = locked_row(connection, annotations, "annotation", project_id, annotation_id)
+    before = annotation_from_row(row)
+    expect_revision(before, expected_revision)
+    wanted = {"label": label, "geometry": geometry, "attributes": attributes, "author": author}
+    changes = {
+        name: value
+        for name, value in wanted.items()
+        if value is not None and value != getattr(before, name)
+    }
+    if not changes:
+        return before
+    after = before.model_copy(
+        update={
+            **changes,
+            "revision": expected_revision + 1,
+            "ontology_version": ontology.version,
+        }
+    )
+    check_annotation(
+        after,
+        streams_by_id(connection, row.sample_id),
+        ontology,
+        allow_deprecated="label" not in changes,
+    )
+    stored = annotation_row(after, project_id, row.sample_id)
+    write_revision(
+        connection,
+        annotations,
+        "annotation",
+        annotation_id,
+        expected_revision,
+        **{
+            name: stored[name]
+            for name in ("label", "geometry", "attributes", "author", "ontology_version")
+        },
+    )
+    log_event(
+        connection,
+        project_id,
+        actor,
+        "annotation",
+        annotation_id,
+        "update",
+        sample_id=row.sample_id,
+        before=before,
+        after=after,
+    )
+    if changes.keys() - {"author"}:
         mark_annotation_links_stale(
             connection,
             project_id,
@@ -158,45 +200,55 @@ def delete_annotation(
     ``update`` event with a new revision, and its confirmed links turn stale.
     """
     with write_transaction(engine) as connection:
-        row = locked_row(connection, annotations, "annotation", project_id, annotation_id)
-        before = annotation_from_row(row)
-        expect_revision(before, expected_revision)
-        recorded = delete_links_touching(
-            connection,
+        remove_annotation(connection, project_id, annotation_id, expected_revision, actor)
+
+
+def remove_annotation(
+    connection: Connection,
+    project_id: str,
+    annotation_id: str,
+    expected_revision: int,
+    actor: Actor,
+) -> Annotation:
+    """`delete_annotation` in the caller's transaction; the annotation deleted."""
+    row = locked_row(connection, annotations, "annotation", project_id, annotation_id)
+    before = annotation_from_row(row)
+    expect_revision(before, expected_revision)
+    recorded = delete_links_touching(
+        connection,
+        project_id,
+        actor,
+        annotation_id,
+        note=f"its endpoint annotation {annotation_id!r} was deleted",
+    )
+    holders = connection.execute(
+        select(entity_members.c.entity_id).where(entity_members.c.annotation_id == annotation_id)
+    ).scalars()
+    for entity in entities_by_id(connection, project_id, list(holders)).values():
+        recorded.append(
+            remove_member(
+                connection, project_id, actor, entity, annotation_id, sample_id=row.sample_id
+            )
+        )
+    removed = connection.execute(
+        delete(annotations).where(
+            annotations.c.id == annotation_id, annotations.c.revision == expected_revision
+        )
+    )
+    if removed.rowcount != 1:
+        raise revision_error(
+            connection, annotations, "annotation", annotation_id, expected_revision
+        )
+    recorded.append(
+        work_event(
             project_id,
             actor,
+            "annotation",
             annotation_id,
-            note=f"its endpoint annotation {annotation_id!r} was deleted",
+            "delete",
+            sample_id=row.sample_id,
+            before=before,
         )
-        holders = connection.execute(
-            select(entity_members.c.entity_id).where(
-                entity_members.c.annotation_id == annotation_id
-            )
-        ).scalars()
-        for entity in entities_by_id(connection, project_id, list(holders)).values():
-            recorded.append(
-                remove_member(
-                    connection, project_id, actor, entity, annotation_id, sample_id=row.sample_id
-                )
-            )
-        removed = connection.execute(
-            delete(annotations).where(
-                annotations.c.id == annotation_id, annotations.c.revision == expected_revision
-            )
-        )
-        if removed.rowcount != 1:
-            raise revision_error(
-                connection, annotations, "annotation", annotation_id, expected_revision
-            )
-        recorded.append(
-            work_event(
-                project_id,
-                actor,
-                "annotation",
-                annotation_id,
-                "delete",
-                sample_id=row.sample_id,
-                before=before,
-            )
-        )
-        events.record(connection, recorded)
+    )
+    events.record(connection, recorded)
+    return before

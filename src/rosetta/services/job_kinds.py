@@ -35,6 +35,12 @@ kind                 target    does (params)
                                its dataset card under ``exports/<job id>/`` (into
                                ``exports/<job id>.part/`` first, renamed when whole; a
                                rerun starts afresh)
+``prelabel``         project   runs the proposer ``proposer`` (with ``parameters``,
+                               ``label``) over the project's streams in batches of
+                               ``batch`` and stores its candidates
+                               (`rosetta.services.prelabel_runs`); a resumed run goes
+                               on after the last checkpointed sample, a rerun skips
+                               streams holding the model's candidates
 ===================  ========  =======================================================
 
 Params are validated when the job is submitted (a `RuleViolation` names the field) and
@@ -69,6 +75,7 @@ from rosetta.services.media_prep import (
     prepare_stream,
     stream_project,
 )
+from rosetta.services.prelabel_runs import PRELABEL, PrelabelParams, check_prelabel, prelabel_job
 from rosetta.services.probing import probe_project
 from rosetta.services.projects import find_project
 from rosetta.services.qa_runs import QA_KIND, QaParams, known_checks, qa_job
@@ -620,6 +627,13 @@ KINDS: dict[str, JobKind[Any]] = {
             FormatImportParams,
             _format_import,
             allowed=_allowed_media_root,
+        ),
+        JobKind(
+            PRELABEL,
+            "Pre-label the project's streams with a proposer (model candidates).",
+            PrelabelParams,
+            prelabel_job,
+            check=check_prelabel,
         ),
         JobKind(
             FORMAT_EXPORT,

@@ -4,9 +4,12 @@ A **candidate** is an annotation whose ``source.kind`` is ``model`` (the source 
 when an annotation is made and never changed by edits). It counts for each person whose
 annotate slot on its sample was handed in within the window and who saw candidates there
 (``tasks.candidates_hidden`` false); a candidate deleted within the window counts, as
-not accepted, for whoever deleted it (the ``delete`` event's actor). A candidate is **accepted unchanged** while it is at its
-first revision; else it was edited (or deleted), and its **edit size** compares its first
-geometry (the ``before`` of its first ``update`` event) with its geometry now:
+not accepted, for whoever deleted it (the ``delete`` event's actor). A candidate is
+**accepted unchanged** while it is at its first revision, or while its class and geometry
+are still its first (a person accepted it by a decision,
+`rosetta.services.candidate_decisions`); else it was edited (or deleted), and its **edit
+size** compares its first geometry (the ``before`` of its first ``update`` event) with its
+geometry now:
 
 - boxes and polygons: the IoU distance ``1 - IoU`` (1 on another frame),
 - text spans: the boundary shift ``|Δstart| + |Δend|`` in characters,
@@ -68,7 +71,13 @@ def prelabel_edits(connection: Connection, scope: MetricScope) -> dict[str, Prel
     """Each person's `PrelabelEdits` in the scope."""
     found: defaultdict[str, PrelabelEdits] = defaultdict(PrelabelEdits)
     query = (
-        select(users.c.name, annotations.c.id, annotations.c.revision, annotations.c.geometry)
+        select(
+            users.c.name,
+            annotations.c.id,
+            annotations.c.revision,
+            annotations.c.label,
+            annotations.c.geometry,
+        )
         .select_from(
             tasks.join(users, users.c.id == tasks.c.user_id).join(
                 annotations, annotations.c.sample_id == tasks.c.sample_id
@@ -86,14 +95,14 @@ def prelabel_edits(connection: Connection, scope: MetricScope) -> dict[str, Prel
     )
     if scope.user_id is not None:
         query = query.where(tasks.c.user_id == scope.user_id)
-    edited: list[tuple[str, str, str]] = []
+    edited: list[tuple[str, str, str, str]] = []
     for row in connection.execution_options(yield_per=BATCH).execute(query):
         person = found[row.name]
         person.candidates += 1
         if row.revision == 1:
             person.unchanged += 1
             continue
-        edited.append((row.name, row.id, row.geometry))
+        edited.append((row.name, row.id, row.label, row.geometry))
         if len(edited) >= BATCH:
             _measure(connection, found, edited)
             edited = []
@@ -105,16 +114,18 @@ def prelabel_edits(connection: Connection, scope: MetricScope) -> dict[str, Prel
 def _measure(
     connection: Connection,
     found: dict[str, PrelabelEdits],
-    edited: Sequence[tuple[str, str, str]],
+    edited: Sequence[tuple[str, str, str, str]],
 ) -> None:
-    """Add the edit sizes of `edited` (person, annotation id, geometry now)."""
+    """Add the edit sizes of `edited` (person, annotation id, label and geometry now); one
+    whose class and geometry are its first (accepted by a decision, or edited back) counts
+    as unchanged."""
     if not edited:
         return
     # two queries, not one with a subquery: PostgreSQL would scan every event for it
     first = connection.execute(
         select(func.min(events.c.pk))
         .where(
-            events.c.object_id.in_({ident for _, ident, _ in edited}),
+            events.c.object_id.in_({ident for _, ident, _, _ in edited}),
             events.c.object_kind == "annotation",
             events.c.action == "update",
         )
@@ -126,11 +137,15 @@ def _measure(
             select(events.c.object_id, events.c.before).where(events.c.pk.in_(list(first)))
         )
     }
-    for person, ident, now in edited:
+    for person, ident, label, now in edited:
         before = befores.get(ident)
         if before is not None:
-            was = GEOMETRY.validate_python(orjson.loads(before)["geometry"])
-            found[person].add_edit(was, GEOMETRY.validate_json(now))
+            first = orjson.loads(before)
+            was, geometry = GEOMETRY.validate_python(first["geometry"]), GEOMETRY.validate_json(now)
+            if was == geometry and first["label"] == label:
+                found[person].unchanged += 1
+            else:
+                found[person].add_edit(was, geometry)
 
 
 def _count_deleted(

@@ -23,13 +23,19 @@ variable                      meaning
 ``ROSETTA_JOB_WORKERS``       in-process job worker threads per server process (0: none,
                               jobs are run by ``rosetta worker``)
 ``ROSETTA_RAY_ADDRESS``       run batch jobs on this Ray cluster (``ray.init(address=...)``)
+``ROSETTA_PROPOSER_MODELS``   JSON object: each proposer's model, a local folder, a Hugging
+                              Face repo id in the local cache or an endpoint
+                              (``{"sam": "/models/sam-vit-base",
+                              "llm": "http://127.0.0.1:8080/v1#llava"}``); proposers whose
+                              weights ship in their package need none
 ============================  ============================================================
 """
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +55,13 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12.0, gt=0)
     job_workers: int = Field(default=2, ge=0)
     ray_address: str | None = None
+    proposer_models: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("proposer_models", mode="before")
+    @classmethod
+    def _model_pairs(cls, value: object) -> object:
+        """A JSON object (or mapping) becomes sorted pairs, so settings stay hashable."""
+        return tuple(sorted(value.items())) if isinstance(value, Mapping) else value
 
     @model_validator(mode="after")
     def _safe(self) -> Self:

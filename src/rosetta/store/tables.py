@@ -573,3 +573,31 @@ qa_cursors = Table(
     Column("event_pk", PK, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+#: What people decided about model candidates (`rosetta.services.candidate_decisions`): one
+#: row per decision, with the model behind the candidate and what the decision changed
+#: (`rosetta.core.candidate_edits`), for acceptance and edit-size metrics per model and
+#: per person.
+candidate_decisions = Table(
+    "candidate_decisions",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("annotation_id", String(64), nullable=False),
+    Column("proposer", String(100), nullable=True),
+    Column("model", String(200), nullable=False),
+    Column("model_version", String(200), nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("geometry", String(20), nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("decision", String(10), nullable=False),
+    Column("label_changed", Boolean, nullable=False),
+    Column("iou", Float, nullable=True),
+    Column("boundary_shift", Float, nullable=True),
+    Column("wer", Float, nullable=True),
+    Column("decided_at", Float, nullable=False),
+    # a project's decisions per model and per person, in order
+    Index(None, "project_id", "model", "pk"),
+    Index(None, "project_id", "decided_by", "pk"),
+)

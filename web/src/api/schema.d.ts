@@ -1785,6 +1785,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/proposers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Proposers
+         * @description Every installed proposer: what it works on and takes, its parameters' JSON schema,
+         *     and why it cannot run here (``unavailable``) if it cannot.
+         */
+        get: operations["list_proposers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose
+         * @description Run a proposer on one stream of the sample and store its proposals as candidates
+         *     (model provenance in ``source``); 201 with them (none: it found nothing).
+         */
+        post: operations["propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/annotations/{annotation_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide
+         * @description Accept (as it is, or edited) or reject a model's candidate (``If-Match``: its
+         *     revision); what changed is recorded for the per-model and per-person metrics.
+         */
+        post: operations["decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/metrics/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Candidate Metrics
+         * @description The project's decisions about candidates per model and per person: counts, the
+         *     share accepted as proposed, mean IoU, boundary shift and WER of the edited ones.
+         */
+        get: operations["candidate_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2277,6 +2361,36 @@ export interface components {
             frame?: number | null;
         };
         /**
+         * CandidateDecision
+         * @description Accept a candidate (with the class, geometry or attributes it should have instead,
+         *     if any) or reject it.
+         */
+        CandidateDecision: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accept" | "reject";
+            /** Label */
+            label?: string | null;
+            /** Geometry */
+            geometry?: (components["schemas"]["TextSpan"] | components["schemas"]["Box"] | components["schemas"]["Polygon"] | components["schemas"]["Mask"] | components["schemas"]["Keypoints"] | components["schemas"]["Interval"] | components["schemas"]["Track"] | components["schemas"]["Cuboid"] | components["schemas"]["Classification"] | components["schemas"]["TranscriptSegment"]) | null;
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * CandidateMetrics
+         * @description A project's decisions about candidates, per model and per person.
+         */
+        CandidateMetrics: {
+            /** Models */
+            models: components["schemas"]["DecisionTally"][];
+            /** People */
+            people: components["schemas"]["DecisionTally"][];
+        };
+        /**
          * CheckCount
          * @description Findings of one check with one severity and status.
          */
@@ -2536,6 +2650,48 @@ export interface components {
             open: number;
         };
         /**
+         * DecisionMade
+         * @description A decision about a candidate: what it was, what changed, and the annotation after
+         *     it (``None`` when rejected).
+         */
+        DecisionMade: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "edited" | "rejected";
+            candidate: components["schemas"]["Annotation"];
+            measures: components["schemas"]["EditMeasures"];
+            annotation: components["schemas"]["Annotation"] | null;
+        };
+        /**
+         * DecisionTally
+         * @description The decisions about one model's (or by one person's) candidates: counts, the share
+         *     accepted as they were, and the mean edit size of the edited ones (``None``: none).
+         */
+        DecisionTally: {
+            /** Name */
+            name: string;
+            /** Decisions */
+            decisions: number;
+            /** Accepted */
+            accepted: number;
+            /** Edited */
+            edited: number;
+            /** Rejected */
+            rejected: number;
+            /** Acceptance */
+            acceptance: number;
+            /** Label Changes */
+            label_changes: number;
+            /** Mean Iou */
+            mean_iou: number | null;
+            /** Mean Boundary Shift */
+            mean_boundary_shift: number | null;
+            /** Mean Wer */
+            mean_wer: number | null;
+        };
+        /**
          * DoneStage
          * @description The end of the workflow (implied when not declared).
          */
@@ -2545,6 +2701,23 @@ export interface components {
              * @enum {string}
              */
             kind: "done";
+        };
+        /**
+         * EditMeasures
+         * @description How far the final annotation lies from the candidate (``None``: does not apply).
+         */
+        EditMeasures: {
+            /**
+             * Label Changed
+             * @default false
+             */
+            label_changed: boolean;
+            /** Iou */
+            iou?: number | null;
+            /** Boundary Shift */
+            boundary_shift?: number | null;
+            /** Wer */
+            wer?: number | null;
         };
         /**
          * EndpointRule
@@ -3182,7 +3355,7 @@ export interface components {
         JobRequest: {
             /**
              * Kind
-             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.; ``format-import``: Import a file or folder in another tool's format.; ``format-export``: Export the project in another tool's format, with its dataset card.
+             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.; ``format-import``: Import a file or folder in another tool's format.; ``prelabel``: Pre-label the project's streams with a proposer (model candidates).; ``format-export``: Export the project in another tool's format, with its dataset card.
              */
             kind: string;
             /**
@@ -3877,6 +4050,41 @@ export interface components {
             visible_fraction: number;
         };
         /**
+         * Prompt
+         * @description What a person gives a proposer, in the stream's own coordinates: clicks, a box,
+         *     text (a transcript to align, an instruction, a description), on one ``frame`` of a
+         *     video or within one ``interval`` of audio or video (seconds on the stream's media
+         *     time). Empty: the whole stream.
+         */
+        Prompt: {
+            /**
+             * Points
+             * @default []
+             */
+            points: components["schemas"]["PromptPoint"][];
+            box?: components["schemas"]["Box"] | null;
+            /** Text */
+            text?: string | null;
+            /** Frame */
+            frame?: number | null;
+            interval?: components["schemas"]["Interval"] | null;
+        };
+        /**
+         * PromptPoint
+         * @description A click in the stream's pixels: on the thing (``positive``) or off it.
+         */
+        PromptPoint: {
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+            /**
+             * Positive
+             * @default true
+             */
+            positive: boolean;
+        };
+        /**
          * Proposal
          * @description An interpolated shape offered for review on ``frame``.
          *
@@ -3891,6 +4099,61 @@ export interface components {
             shape: components["schemas"]["Box"] | components["schemas"]["Polygon"] | components["schemas"]["Cuboid"];
             /** Confidence */
             confidence: number;
+        };
+        /**
+         * ProposalAsk
+         * @description Which proposer to run on which stream of the sample, with what prompt, class and
+         *     parameters.
+         */
+        ProposalAsk: {
+            /**
+             * Proposer
+             * @description The proposer's name (GET /api/proposers).
+             */
+            proposer: string;
+            /**
+             * Stream
+             * @description The stream to propose on.
+             */
+            stream: string;
+            /** @description Clicks, a box, text. */
+            prompt?: components["schemas"]["Prompt"];
+            /**
+             * Label
+             * @description The class of proposals that come without one.
+             */
+            label?: string | null;
+            /**
+             * Parameters
+             * @description The proposer's parameters (its JSON schema).
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * ProposerInfo
+         * @description What a proposer can do and whether it can run here (``unavailable``: why not).
+         */
+        ProposerInfo: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Modalities */
+            modalities: components["schemas"]["Modality"][];
+            /** Geometries */
+            geometries: ("span" | "box" | "polygon" | "mask" | "keypoints" | "interval" | "track" | "cuboid" | "classification" | "transcript")[];
+            /** Prompts */
+            prompts: ("points" | "box" | "text")[];
+            /** Prompt Required */
+            prompt_required: boolean;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Unavailable */
+            unavailable: string | null;
         };
         /**
          * QaParams
@@ -4571,7 +4834,9 @@ export interface components {
         };
         /**
          * Source
-         * @description Where an annotation came from: a person's tool or a model, with its version.
+         * @description Where an annotation came from: a person's tool or a model, with its version, the
+         *     model's confidence and the ``parameters`` it ran with (a proposer's: its name, its
+         *     parameters and the prompt it was given, `rosetta.services.proposals`).
          */
         Source: {
             /**
@@ -4586,6 +4851,10 @@ export interface components {
             version?: string | null;
             /** Confidence */
             confidence?: number | null;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
         };
         /**
          * StaleLink
@@ -8509,6 +8778,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnnotatorMetrics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_proposers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposerInfo"][];
+                };
+            };
+        };
+    };
+    propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalAsk"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Annotation"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The revision the change is based on, as the ETag gave it: "<n>". */
+                "if-match": string;
+            };
+            path: {
+                annotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CandidateDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionMade"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    candidate_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateMetrics"];
                 };
             };
             /** @description Validation Error */
