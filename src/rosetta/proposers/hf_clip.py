@@ -17,14 +17,15 @@ the frame's class stands for the stream), with one the box itself.
 `ClipEmbedder.similarity` compares words (a text span's covered text, a transcript
 segment's text) with a region (a box; a polygon's or a mask's bounding box; a box or
 polygon track's first key frame in view) of an image or video frame: the image is decoded
-from the region's stream's URI, read as a local path or ``file://`` URI (the embedder
-gets the sample record, not the host's media reader); a region on a video needs its
+from the local file of the region's stream's URI (the URI as a path or ``file://`` URI,
+or what the host's ``locate`` gives: a server's media-root lookup); a region on a video
+needs its
 ``frame``. Pairs it cannot compare (not one words and one region, a region that is an
 interval, a text stream without its text, an empty crop) give ``None``.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -276,8 +277,11 @@ def _pixels(image: RgbArray, box: _Bounds) -> _Rect | None:
 class ClipEmbedder:
     """Similarity of words and an image region by CLIP (see the module): an `Embedder`."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, *, locate: Callable[[str], Path] = local_path) -> None:
+        """`locate` turns a stream's URI into the local file to read (default: the URI
+        as a path; a server passes its media-root lookup)."""
         self._model = model
+        self._locate = locate
         self._clip = hf_loading.LoadOnce(self._load)
         self._images: hf_loading.Lru[tuple[str, int | None, int, int], RgbArray] = hf_loading.Lru(
             IMAGES_KEPT
@@ -304,7 +308,7 @@ class ClipEmbedder:
         if words is None or region is None:
             return None
         streams = {stream.id: stream for stream in sample.streams}
-        text = _words_text(words, streams.get(words.stream or ""))
+        text = _words_text(words, streams.get(words.stream or ""), self._locate)
         crop = self._region_crop(sample, region, streams.get(region.stream or ""))
         if not text or crop is None:
             return None
@@ -333,9 +337,9 @@ class ClipEmbedder:
         return image[y0:y1, x0:x1]
 
     def _image(self, sample: Sample, stream: Stream, frame: int | None) -> RgbArray:
-        """The stream's image (a video's `frame`), decoded from its URI as a local file."""
+        """The stream's image (a video's `frame`), decoded from its URI's local file."""
         assert stream.uri is not None
-        path = local_path(stream.uri)
+        path = self._locate(stream.uri)
         try:
             stat = path.stat()
         except OSError as exc:
@@ -365,9 +369,11 @@ def _is_region(annotation: Annotation) -> bool:
     return isinstance(geometry, Box | Polygon | Mask)
 
 
-def _words_text(words: Annotation, stream: Stream | None) -> str | None:
+def _words_text(
+    words: Annotation, stream: Stream | None, locate: Callable[[str], Path]
+) -> str | None:
     """The words' text: a transcript segment's, or the text a span covers in its stream
-    (inline, else read from the stream's URI as a local UTF-8 file)."""
+    (inline, else read from the local UTF-8 file of the stream's URI)."""
     geometry = words.geometry
     if isinstance(geometry, TranscriptSegment):
         return geometry.text.strip()
@@ -379,7 +385,7 @@ def _words_text(words: Annotation, stream: Stream | None) -> str | None:
         if stream.uri is None:
             return None
         try:
-            text = local_path(stream.uri).read_text(encoding="utf-8")
+            text = locate(stream.uri).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise RosettaError(f"stream {stream.id!r}: cannot read {stream.uri}: {exc}") from exc
     return geometry.extract(text).strip()

@@ -41,6 +41,10 @@ kind                 target    does (params)
                                (`rosetta.services.prelabel_runs`); a resumed run goes
                                on after the last checkpointed sample, a rerun skips
                                streams holding the model's candidates
+``prioritize``       project   orders the waiting annotate slots by active learning
+                               (``settings``: the signals' weights; ``embedder``:
+                               ``minilm`` for diversity) and sets their priorities
+                               (`rosetta.services.queue_order`)
 ===================  ========  =======================================================
 
 Params are validated when the job is submitted (a `RuleViolation` names the field) and
@@ -79,6 +83,7 @@ from rosetta.services.prelabel_runs import PRELABEL, PrelabelParams, check_prela
 from rosetta.services.probing import probe_project
 from rosetta.services.projects import find_project
 from rosetta.services.qa_runs import QA_KIND, QaParams, known_checks, qa_job
+from rosetta.services.queue_order import PRIORITIZE, PrioritizeParams, prioritize_job
 from rosetta.services.settings import Settings
 from rosetta.services.shards import Position, ShardFormat, export_shards
 from rosetta.services.workflow import enqueue, workflow_of
@@ -560,7 +565,7 @@ def _prepare_project(context: JobContext, _params: PrepareProjectParams) -> dict
     )
 
 
-def _has_workflow(connection: Connection, project_id: str, _params: EnqueueParams) -> None:
+def _has_workflow(connection: Connection, project_id: str, _params: Any) -> None:
     workflow_of(connection, project_id)
 
 
@@ -634,6 +639,14 @@ KINDS: dict[str, JobKind[Any]] = {
             PrelabelParams,
             prelabel_job,
             check=check_prelabel,
+        ),
+        JobKind(
+            PRIORITIZE,
+            "Order the waiting annotate slots by active learning (uncertainty, model "
+            "disagreement, diversity).",
+            PrioritizeParams,
+            prioritize_job,
+            check=_has_workflow,
         ),
         JobKind(
             FORMAT_EXPORT,

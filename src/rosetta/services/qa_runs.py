@@ -49,6 +49,7 @@ from rosetta.core.checks import (
 )
 from rosetta.core.errors import RosettaError
 from rosetta.services.check_registry import select_checks
+from rosetta.services.embedders import EmbedderName, embedder_named
 from rosetta.services.exporter import CHUNK, count_samples, sample_lines
 from rosetta.services.findings import Recorded, record_many
 from rosetta.services.jobs import Job, JobContext, ProgressFn, run_here
@@ -383,6 +384,11 @@ class QaParams(BaseModel):
         default_factory=CheckSettings, description="The checks' tolerances."
     )
     chunk: int = Field(default=CHUNK, ge=1, le=10_000, description="Samples per transaction.")
+    embedder: EmbedderName | None = Field(
+        default=None,
+        description="The embedder of the checks that need one (embedding-divergence): "
+        "``minilm`` (text) or ``clip`` (words and image regions); none: they are skipped.",
+    )
     workers: int | None = Field(
         default=None,
         ge=1,
@@ -431,6 +437,9 @@ def qa_job(context: JobContext, params: QaParams) -> dict[str, Any]:
         chunk=params.chunk,
         workers=workers,
         on_chunk=chunk_done,
+        embedder=None
+        if params.embedder is None
+        else embedder_named(params.embedder, context.settings),
     )
     return {
         "samples": end.samples,
