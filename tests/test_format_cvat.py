@@ -524,6 +524,7 @@ def test_video_writer_makes_tracks_of_shapes_and_leaves_the_rest_in_a_sidecar(
         ("clip.annotation.1", "interval"),
     ]
     assert [(k.source, k.target) for k in whole.sample.links] == [("clip.1", "clip.0")]
+    assert whole.sample.streams == [video.model_copy(update={"id": "clip.video"})]  # all said
     [foreign] = read_video(tmp_path / "clip.xml")
     ball2, ball5, box, _ = foreign.sample.annotations  # entity tracks first, then lone shapes
     assert box.geometry == Track(

@@ -182,7 +182,8 @@ def test_webvtt_writes_voices_escapes_text_and_sorts_cues(tmp_path: Path) -> Non
     report = write_webvtt([_native()], TIMED_ONTOLOGY, tmp_path)
     assert report.not_carried == {
         "links": "1 written to not_carried.jsonl",
-        "labels": "cues carry no label: read back with the default label (or 'cue')",
+        "labels": "3 written to not_carried.jsonl",
+        "stream details": "1 written to not_carried.jsonl",
     }
     assert (tmp_path / "n.vtt").read_text(encoding="utf-8") == (
         "WEBVTT\n\n"
@@ -190,7 +191,8 @@ def test_webvtt_writes_voices_escapes_text_and_sorts_cues(tmp_path: Path) -> Non
         "00:00:02.000 --> 00:00:03.000\na &lt; b &amp; c\nsecond\n\n"
         "00:00:04.000 --> 00:00:04.001\n"  # a cue lasts at least a millisecond
     )
-    again = vtt(tmp_path / "n.vtt", ReadOptions(default_label="speech"))
+    again = vtt(tmp_path / "n.vtt")  # the labels, and the stream's, from not_carried.jsonl
+    assert again.streams == _native().streams
     assert records(again) == [
         ("1", "speech", segment(1.0, 2.5, "both speak")),
         ("2", "speech", segment(2.0, 3.0, "a < b & c\nsecond")),
@@ -224,12 +226,25 @@ def test_srt_leaves_speakers_to_the_sidecar(tmp_path: Path) -> None:
         ("n", "link", "n.link.1"),
         ("n", "link", "n.link.2"),
         ("n", "link", "n.link.3"),
+        ("n", "fields", "n.video"),  # its name, URI and duration (not the last cue's end)
+        ("n", "fields", "n.1"),  # the cues' labels
+        ("n", "fields", "n.2"),
+        ("n", "fields", "n.3"),
         ("n", "fields", "n"),
     ]
+    assert sidecar[5]["record"]["fields"] == {
+        "name": "v.mp4",
+        "uri": "v.mp4",
+        "media": {"duration": 9.0},
+    }
     assert sidecar[-1]["record"]["fields"] == {
         "metadata": {"speakers": {"n.entity.1": "Ada", "n.entity.2": "Bo"}}
     }
     again = srt(tmp_path / "n.srt")
+    assert (again.streams, {a.label for a in again.annotations}) == (
+        _native().streams,
+        {"speech"},
+    )
     assert link_ends(again) == [
         ("same-as", "1", "2"),
         ("speaker-of", "entity.1", "1"),

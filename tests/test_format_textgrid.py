@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from conftest import MEDIA, TESTER
 from rosetta.core.errors import ImportFailed
-from rosetta.core.geometry import Interval, TranscriptSegment
+from rosetta.core.geometry import Box, Interval, TranscriptSegment
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Source, Stream
 from rosetta.formats.interchange import ReadOptions
 from rosetta.formats.label_map import LabelMap, UnmappedLabels
@@ -176,8 +176,10 @@ def test_records_from_elsewhere_become_tiers_of_their_labels(tmp_path: Path) -> 
     assert report.not_carried == {
         "entities": "1 written to not_carried.jsonl",
         "links": "1 written to not_carried.jsonl",
+        "stream details": "1 written to not_carried.jsonl",  # its name and URI
     }
     again = read(tmp_path / "n.TextGrid")
+    assert again.streams == [audio]
     assert records(again) == [
         ("1.2", "speech", TranscriptSegment(start=0.5, end=2.0, text="hello")),
         ("1.4", "speech", Interval(start=3.0, end=4.0)),
@@ -191,6 +193,42 @@ def test_records_from_elsewhere_become_tiers_of_their_labels(tmp_path: Path) -> 
         ("beat", "TextTier"),
     ]
     assert again.metadata["textgrid"]["xmax"] == 5.0  # the stream's duration
+
+
+def test_a_video_reads_back_whole_with_or_without_its_media(tmp_path: Path) -> None:
+    """A TextGrid's stream is ``<stem>.audio`` whatever media is found, so that what
+    not_carried.jsonl keeps for a video (its box, its media info) finds it."""
+    video = Stream(
+        id="n.cam",
+        name="cam",
+        modality="video",
+        uri="cam.mp4",
+        media=MediaInfo(width=320, height=240, duration=9.76, frame_rate="25/1", frame_count=244),
+    )
+    speech = Interval(start=1.0, end=2.0)
+    box = Box(x=1.0, y=2.0, w=3.0, h=4.0, frame=25)
+    sample = Sample(
+        id="n",
+        streams=[video],
+        annotations=[
+            Annotation(id="n.a", stream="n.cam", label="speech", geometry=speech),
+            Annotation(id="n.b", stream="n.cam", label="person", geometry=box),
+        ],
+    )
+    (tmp_path / "out").mkdir()
+    write_textgrid([sample], TIMED_ONTOLOGY, tmp_path / "out")
+    shutil.copy(MEDIA / "video" / "slideshow_320x240_25fps.mp4", tmp_path / "n.mp4")
+    bare = read(tmp_path / "out" / "n.TextGrid")
+    found = read(tmp_path / "out" / "n.TextGrid", ReadOptions(media_root=tmp_path))
+    assert bare.streams == [video.model_copy(update={"id": "n.audio"})]
+    probed = {"sample_rate": 16000, "channels": 1, "codec": "h264", "mime": "video/mp4"}
+    media = video.media.model_copy(update=probed)  # what probing adds is kept
+    assert found.streams == [video.model_copy(update={"id": "n.audio", "media": media})]
+    for again in (bare, found):
+        assert [(a.stream, a.label, a.geometry) for a in again.annotations] == [
+            ("n.audio", "speech", speech),
+            ("n.audio", "person", box),
+        ]
 
 
 def _short(old: str, new: str) -> str:

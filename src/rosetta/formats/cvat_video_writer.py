@@ -10,7 +10,8 @@ distinct frames of the video is one track (after its last member the object goes
 ``outside`` one step later, unless the metadata says where); any other frame-bound shape is
 a track of its own frame, ``outside`` on the next, as CVAT writes a shape in a video.
 Everything else (links, other entities, intervals, transcripts, classifications,
-annotations on other streams, samples without a video) goes to ``not_carried.jsonl``
+annotations on other streams, samples without a video, what ``<meta>`` does not say of the
+video stream: its frame rate, duration, ...) goes to ``not_carried.jsonl``
 (`rosetta.formats.not_carried`), which the reader puts back.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from rosetta.core.geometry import Box, Geometry, Keypoints, Mask, Polygon, Track, TrackFrame
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
-from rosetta.core.schema import Annotation, Entity, JsonDict, Sample, Source, Stream
+from rosetta.core.schema import Annotation, Entity, JsonDict, MediaInfo, Sample, Source, Stream
 from rosetta.formats.cvat_shapes import (
     cvat_metadata,
     entries,
@@ -247,8 +248,28 @@ def _meta(sample: Sample, stream: Stream, grid: Grid, labels: str) -> str:
         + text_element("height", stream.media.height or 0, "        ")
         + "      </original_size>\n"
     )
-    source = text_element("source", stream.uri or sample.external_id or "", "    ")
+    source = text_element("source", _source(sample, stream), "    ")
     return f"  <meta>\n    <task>\n{task}    </task>\n{source}  </meta>\n"
+
+
+def _source(sample: Sample, stream: Stream) -> str:
+    """The ``<meta><source>`` of the video: its URI, else the sample's external id."""
+    return stream.uri or sample.external_id or ""
+
+
+def _read_back(stream: Stream, stem: str, grid: Grid, source: str) -> Stream:
+    """The stream the file `stem` reads back as: ``<stem>.video`` at `source`, of the size
+    `original_size` and the frame count ``stop_frame + 1`` say."""
+    media = MediaInfo(
+        width=stream.media.width, height=stream.media.height, frame_count=grid.stop + 1
+    )
+    return Stream(
+        id=f"{stem}.video",
+        name="video",
+        modality=Modality.VIDEO,
+        uri=source.strip() or None,
+        media=media,
+    )
 
 
 def write_video(
@@ -273,6 +294,7 @@ def write_video(
         k.frame for a in tracks if isinstance(a.geometry, Track) for k in a.geometry.keyframes
     ]
     grid = _grid(stream, frames, cvat.get("task"))
+    back.drop_stream_fields(stream, _read_back(stream, stem, grid, _source(sample, stream)))
     kept = [Element.from_json(k) for k in entries(cvat, "kept_as_is")]
     reserved = {int(k.attrs["id"]) for k in kept if k.attrs.get("id", "").isdigit()}
     writer = _TrackWriter(sample, grid, cvat, reserved, stem, back)

@@ -20,8 +20,9 @@ what a writer wrote, in one layout for every format, and read back by the format
     members, a link's ends) are the ids the records they name get when read back.
   - ``fields``: ``{"id", "fields"}``: fields of a written record (the sample itself, a
     stream, an annotation, an entity or a link, by its id when read back) that the format
-    drops, such as ``{"attributes": {...}}``, ``{"metadata": {...}}`` or a transcript's
-    whole ``{"geometry": {...}}`` with its word timings. They are merged into the record
+    drops, such as ``{"attributes": {...}}``, ``{"metadata": {...}}``, a transcript's
+    whole ``{"geometry": {...}}`` with its word timings or a stream's ``{"uri": ...,
+    "media": {...}}`` (`ReadBack.drop_stream_fields`). They are merged into the record
     read back: objects key by key, any other value replaced. Keys of the sample's metadata
     that are record ids (``metadata.speakers``) are the ids read back.
 
@@ -48,7 +49,7 @@ import orjson
 from pydantic import ValidationError
 
 from rosetta.core.errors import ImportFailed
-from rosetta.core.schema import Sample
+from rosetta.core.schema import Sample, Stream
 from rosetta.formats.interchange import NOT_CARRIED, ForeignSample, Origin
 from rosetta.formats.native import (
     annotation_record,
@@ -91,6 +92,19 @@ class ReadBack:
         """The written record `ident` (or the sample, by its own id) loses `fields`; `what`
         names them in the report (``attributes``, ``word timings``)."""
         self.dropped.append((ident, what, fields))
+
+    def drop_stream_fields(self, stream: Stream, read: Stream) -> None:
+        """Drop what the written `stream` holds unlike `read`, the stream its file reads back
+        as without the media: its name, modality, URI, clock and sensor where they differ,
+        its media info field by field (a found media file's probe keeps the rest)."""
+        kept = stream.model_dump(mode="json", exclude={"id"})
+        got = read.model_dump(mode="json", exclude={"id"})
+        fields = {k: v for k, v in kept.items() if k != "media" and v != got[k]}
+        media = {k: v for k, v in kept["media"].items() if v != got["media"][k]}
+        if media:
+            fields["media"] = media
+        if fields:
+            self.drop(stream.id, "stream details", fields)
 
     def drop_sample_fields(self, sample: Sample, carried: Iterable[str] = ()) -> None:
         """Drop what the sample has beyond its records: its metadata but the keys

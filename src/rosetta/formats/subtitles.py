@@ -7,8 +7,9 @@ order).
   ``options.media_root``, probed (`rosetta.media.probe`: duration, frame rate, size,
   sample rate, MIME type; a file that cannot be read is an error naming the subtitle file
   and the media file), else a video stream without a URI whose duration is the last cue's
-  end (``metadata[<format>]["duration_from"]``: ``"media"`` or ``"last cue"``).
-  ``external_id``: the media's file name, else the subtitle file's.
+  end (``metadata[<format>]["duration_from"]``: ``"media"`` or ``"last cue"``); its id is
+  ``<stem>.video`` either way. ``external_id``: the media's file name, else the subtitle
+  file's.
 - Each cue -> an annotation ``<stem>.<n>`` (``n``: the cue's 1-based place in the file),
   a `TranscriptSegment` of the cue's text (an `Interval` when the cue has none) from its
   start to its end (milliseconds, exactly). Cue text tags are removed (``<i>``, ``<b>``,
@@ -25,8 +26,10 @@ line (webvtt-py's parser reports none and skips malformed cues silently); webvtt
 the timestamps and the cue text (tags, voices) and **writes** both formats: cues ordered
 by start, times rounded to milliseconds, WebVTT voices as ``<v Name>`` spans (SRT has
 none: speakers go to the sidecar), blank lines of a text left out (they would end the
-cue). SRT files that are not UTF-8 are read as ISO 8859-1; in SRT, lines of text that
-follow a blank line inside a cue are that cue's text (as webvtt-py reads them).
+cue); the sidecar keeps the cues' labels (but ``cue``) and what the file does not say of
+the stream (`rosetta.formats.timed.put_stream`). SRT files that are not UTF-8 are read as
+ISO 8859-1; in SRT, lines of text that follow a blank line inside a cue are that cue's
+text (as webvtt-py reads them).
 """
 
 import codecs
@@ -61,6 +64,9 @@ Kind = Literal["webvtt", "srt"]
 
 #: The label of a cue when no default label is given.
 CUE_LABEL = "cue"
+#: The kind of media a subtitle file's stream is taken for when none is found, and named
+#: for (``<stem>.video``) whatever is found.
+STREAM_KIND = Modality.VIDEO
 _SUFFIX: dict[Kind, str] = {"webvtt": ".vtt", "srt": ".srt"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _VTT_TIMING = re.compile(r"\s*(\S+?)\s*-->\s*(\S+)(?:\s.*)?")
@@ -213,8 +219,8 @@ def _media(path: Path, options: ReadOptions) -> tuple[Path | None, Modality]:
     """The media file named like the subtitles, if found, and its modality."""
     found = timed.sibling_media(path.stem, options)
     if found is None:
-        return None, Modality.VIDEO
-    return found, timed.modality_of(found.name) or Modality.VIDEO
+        return None, STREAM_KIND
+    return found, timed.modality_of(found.name) or STREAM_KIND
 
 
 def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
@@ -223,7 +229,7 @@ def _sample(path: Path, kind: Kind, options: ReadOptions) -> ForeignSample:
     lines = _text_lines(path, kind)
     cues = _vtt_cues(lines, file) if kind == "webvtt" else _srt_cues(lines, file)
     found, modality = _media(path, options)
-    stream_id = timed.record_id(origin, stem, str(modality))
+    stream_id = timed.record_id(origin, stem, str(STREAM_KIND))
     speakers = timed.Speakers(stem, origin)
     label = options.default_label or CUE_LABEL
     source = Source(kind="import", name=kind)
@@ -333,9 +339,10 @@ def _captions(sample: Sample, kind: Kind, back: ReadBack) -> tuple[list[Caption]
     when the file (the sample ``<sample id>``) is read back."""
     stem = sample.id
     stream = timed.main_stream(sample)
-    if stream is not None:  # read back without its media, a stream is taken for a video
-        back.put(stream.id, stem, f"{stem}.{stream.modality}")
     annotations = timed.timed_annotations(sample, stream)
+    if stream is not None:  # read back without its media, it lasts until the last cue ends
+        last = max((_span(a)[1] for a in annotations), default=0)
+        timed.put_stream(back, stream, stem, STREAM_KIND, timed.seconds_of_ms(last))
     speakers = timed.speaker_names(sample) if kind == "webvtt" else {}
     voices: dict[str, list[tuple[str, str]]] = {}  # annotation -> [(name, link)]
     written = {a.id for a in annotations}
@@ -353,6 +360,8 @@ def _captions(sample: Sample, kind: Kind, back: ReadBack) -> tuple[list[Caption]
         read_as = f"{stem}.{number}"
         back.put(annotation.id, stem, read_as)
         timed.drop_parts(back, annotation)
+        if annotation.label != CUE_LABEL:  # a cue has none: read back as the default label
+            back.drop(annotation.id, "labels", {"label": annotation.label})
         geometry = annotation.geometry
         text = geometry.text if isinstance(geometry, TranscriptSegment) else ""
         lines = [line for line in _LINE_BREAK.split(text) if line.strip()]
@@ -397,7 +406,8 @@ def _write(samples: Iterable[Sample], out: Path, kind: Kind) -> WriteReport:
             count += 1
             annotations += written
     report = sidecar.report()
-    report["labels"] = "cues carry no label: read back with the default label (or 'cue')"
+    # labels kept in the sidecar are counted there; else cues read back with the default
+    report.setdefault("labels", "cues carry no label: read back with the default label (or 'cue')")
     return WriteReport(files + sidecar.files(), count, annotations, report)
 
 

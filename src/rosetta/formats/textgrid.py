@@ -11,9 +11,10 @@
 - The sound: a media file named like the TextGrid (``mary.TextGrid`` -> ``mary.wav``)
   in ``options.media_root``, probed (`rosetta.media.probe`: its duration, sample rate,
   MIME type; a file that cannot be read is an error naming the TextGrid and the file),
-  else a stream without a URI whose duration is the TextGrid's ``xmax``
-  (``metadata["textgrid"]["duration_from"]``: ``"media"`` or ``"xmax"``). ``external_id``:
-  the sound's file name, else the TextGrid's.
+  else an audio stream without a URI whose duration is the TextGrid's ``xmax``
+  (``metadata["textgrid"]["duration_from"]``: ``"media"`` or ``"xmax"``); its id is
+  ``<stem>.audio`` either way. ``external_id``: the sound's file name, else the
+  TextGrid's.
 - An interval ``[xmin, xmax)`` with text -> an annotation ``<stem>.<tier>.<interval>``
   (1-based, counting every interval of the file) labelled with the tier's name: a
   `TranscriptSegment` holding the text, or an `Interval` when the text is the tier's name
@@ -30,7 +31,8 @@ value it cannot read, ignores the declared sizes and strips the texts. The **wri
 praatio (``textgrid_io.getTextgridAsStr``): the long text format, UTF-8, tiers named by
 label (in the tiers of ``metadata["textgrid"]`` where an annotation's id places it), the
 gaps between intervals filled with empty intervals, overlapping intervals of one label
-spread over several tiers of that name (a Praat interval tier cannot overlap).
+spread over several tiers of that name (a Praat interval tier cannot overlap); what the
+TextGrid does not say of its stream goes to the sidecar (`rosetta.formats.timed.put_stream`).
 """
 
 import codecs
@@ -63,6 +65,9 @@ from rosetta.formats.not_carried import NotCarried, ReadBack, read_back_beside
 POINT_WIDTH = 1e-6
 INTERVAL_TIER = "IntervalTier"
 POINT_TIER = "TextTier"
+#: The kind of media a TextGrid's stream is taken for when none is found, and named for
+#: (``<stem>.audio``) whatever is found.
+STREAM_KIND = Modality.AUDIO
 _SOURCE = Source(kind="import", name="textgrid")
 
 _TOKEN = re.compile(
@@ -213,8 +218,8 @@ def _media(path: Path, options: ReadOptions) -> tuple[Path | None, Modality]:
     """The sound file named like the TextGrid, if found, and its modality."""
     found = timed.sibling_media(path.stem, options)
     if found is None:
-        return None, Modality.AUDIO
-    return found, timed.modality_of(found.name) or Modality.AUDIO
+        return None, STREAM_KIND
+    return found, timed.modality_of(found.name) or STREAM_KIND
 
 
 def _sample(path: Path, options: ReadOptions) -> ForeignSample:
@@ -230,7 +235,7 @@ def _sample(path: Path, options: ReadOptions) -> ForeignSample:
     uri = None if found is None else options.uri_of(found)
     media, probed = timed.media_info(found, modality, xmax, origin, "media", options=options)
     stream = Stream(
-        id=timed.record_id(origin, stem, "audio" if modality is Modality.AUDIO else "video"),
+        id=timed.record_id(origin, stem, str(STREAM_KIND)),
         name=found.name if found else str(modality),
         modality=modality,
         uri=uri,
@@ -382,14 +387,14 @@ def _textgrid(sample: Sample, back: ReadBack) -> tuple[str, int]:
     noting in `back` the ids they get when it (the sample ``<sample id>``) is read back."""
     stem = sample.id
     stream = timed.main_stream(sample)
-    if stream is not None:  # read back without its media, a stream is taken for audio
-        back.put(stream.id, stem, f"{stem}.{stream.modality}")
     annotations = timed.timed_annotations(sample, stream)
     saved = sample.metadata.get("textgrid")
     saved = saved if isinstance(saved, dict) else {}
     classes = [t.get("class") for t in _saved_tiers(sample)]
     xmin = min([float(saved.get("xmin", 0.0)), *(_times(a)[0] for a in annotations)])
     xmax = max(float(saved.get("xmax", 0.0)), timed.end_of(annotations, stream))
+    if stream is not None:  # read back without its media, it lasts until xmax
+        timed.put_stream(back, stream, stem, STREAM_KIND, xmax)
     tiers: list[dict[str, Any]] = []
     for (number, label), members in _groups(sample, annotations).items():
         saved_class = classes[number - 1] if number <= len(classes) else None

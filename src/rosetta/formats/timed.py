@@ -20,9 +20,12 @@ speaks, as the demo ontology has it; the speaker's name is in the sample's metad
 chain with the entity's, so spoken words cannot be members of a ``person``.)
 
 **Not carried.** What a writer cannot put into the format goes to ``not_carried.jsonl``
-(`rosetta.formats.not_carried`), which the readers put back: whole records, and the parts
+(`rosetta.formats.not_carried`), which the readers put back: whole records, the parts
 of written annotations the formats have no place for (`drop_parts`: attributes, and a
-transcript's word timings with its whole geometry).
+transcript's word timings with its whole geometry), and what a TextGrid or subtitle file
+does not say of its stream (`put_stream`: its name, URI, media info, clock), which is read
+back as ``<stem>.audio`` (TextGrid) or ``<stem>.video`` (subtitles) whatever media is
+found, so that the records kept for it find it.
 """
 
 import re
@@ -168,6 +171,21 @@ def media_info(
     if media.duration is None:
         update["duration"] = duration
     return media.model_copy(update=update), media.duration is not None
+
+
+def put_stream(
+    back: ReadBack, stream: Stream, stem: str, modality: Modality, duration: float
+) -> None:
+    """Note that `stream` is the stream of the TextGrid or subtitle file `stem`, read back
+    as ``<stem>.<modality>`` (`modality`: the format's, whatever media is found), and drop
+    what of it the file does not give back: read without its media, the stream is named
+    for `modality`, has no URI and lasts the file's `duration` (seconds)."""
+    read_as = f"{stem}.{modality}"
+    back.put(stream.id, stem, read_as)
+    bare = Stream(
+        id=read_as, name=str(modality), modality=modality, media=MediaInfo(duration=duration)
+    )
+    back.drop_stream_fields(stream, bare)
 
 
 def media_stream(stream_id: str, uri: str, modality: Modality, media: MediaInfo) -> Stream:
