@@ -20,10 +20,12 @@ import pytest
 import ray
 from sqlalchemy import Engine
 
-from conftest import TESTER
+from conftest import MEDIA, TESTER
 from jobtools import add_samples, shard_bytes
 from overlap_samples import with_bob
+from rosetta.core.modality import Modality
 from rosetta.core.ontology import Ontology
+from rosetta.core.schema import MediaInfo, Sample, Stream
 from rosetta.demo.build import demo_samples
 from rosetta.services.check_registry import select_checks
 from rosetta.services.exporter import export_jsonl
@@ -165,4 +167,37 @@ def test_a_batch_qa_run_runs_as_a_ray_task(
         messages = [line.message for line in read_log(connection, job.id)]
     assert stored == expected and len(expected) == 3
     assert done.result is not None and done.result["samples"] == len(demo_samples())
+    assert any(m.startswith("running as a Ray task") for m in messages)
+
+
+def test_pre_labelling_runs_as_a_ray_task(
+    ray_address: str, store: Engine, demo_ontology: Ontology, tmp_path: Path
+) -> None:
+    """The ``prelabel`` job on Ray: the proposer loads in the Ray worker and the candidates
+    it proposes for the narration are stored here."""
+    project = create_project(store, "prelabel-on-ray", demo_ontology, TESTER)
+    narration = MEDIA / "audio" / "narration.wav"
+    talk = Sample(
+        id="talk",
+        streams=[
+            Stream(
+                id="talk.audio",
+                name="narration",
+                modality=Modality.AUDIO,
+                uri=str(narration),
+                media=MediaInfo(duration=9.76, sample_rate=16000, channels=1),
+            )
+        ],
+    )
+    import_samples(store, project.id, [talk], TESTER)
+    job = submit(
+        store, TESTER, "prelabel", project.id, {"proposer": "webrtc-vad", "label": "speech"}
+    )
+    [done] = Worker(store, data_dir=tmp_path / "data", ray_address=ray_address).run_until_idle()
+    assert (done.id, done.status, done.error) == (job.id, "done", None)
+    assert done.result == {"streams": 1, "candidates": 3, "failed": 0, "skipped": 0}
+    with store.connect() as connection:
+        spoken = load_sample(connection, "talk").annotations
+        messages = [line.message for line in read_log(connection, job.id)]
+    assert sorted(a.source.name or "" for a in spoken) == ["webrtc-vad"] * 3
     assert any(m.startswith("running as a Ray task") for m in messages)
