@@ -3,7 +3,9 @@
  * `WorkspaceProvider`: the project's ontology and the caller's right to review, the
  * editor store (tool, drawing, open dialog), the autosaver of the work store, which
  * also saves when the page is hidden or left, the reviewer of the sample (its review,
- * loaded with the workspace), and the handlers parts of the workspace add for keys.
+ * loaded with the workspace), models' proposals and the decisions about their candidates
+ * (which the autosaver sends before a save that edits a candidate), and the handlers
+ * parts of the workspace add for keys.
  */
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
 import { useStore, type StoreApi } from "zustand";
@@ -12,10 +14,13 @@ import type { OntologyIndex } from "../ontology/ontology";
 import { isDirty } from "../work/store";
 import { useWorkspace } from "../workspace/Workspace";
 import { createActionKeys, type ActionKeys } from "./actionKeys";
-import { createAutosaver, type Autosaver, type SaveStatus } from "./autosave";
+import { createAutosaver, SAVE_DELAY, type Autosaver, type SaveStatus } from "./autosave";
+import { createCandidateDecider, type CandidateDecider } from "./candidates";
 import type { CommandContext } from "./commands";
 import type { StreamInfo } from "./describe";
-import { createEditorStore, type EditorState } from "./editor";
+import { createEditorStore, type EditorState, type Notice } from "./editor";
+import { listProposers, proposalSender, sampleReader, sendDecision } from "./modelApi";
+import { createProposals, type Proposals } from "./proposals";
 import { reviewLoader, reviewSender, submitter } from "./project";
 import { createReviewer, reviewMarks, type Reviewer, type ReviewerState, type ReviewMark } from "./reviewing";
 
@@ -26,6 +31,9 @@ export interface Editing {
   readonly editor: StoreApi<EditorState>;
   readonly saver: Autosaver;
   readonly reviewer: Reviewer;
+  /** Decisions about models' candidates, and asking models for them. */
+  readonly candidates: CandidateDecider;
+  readonly proposals: Proposals;
   /** Every stream's name (and text, when inline), by id, for naming objects. */
   readonly streams: ReadonlyMap<string, StreamInfo>;
   /** The actions parts of the workspace carry out, for the one key handler (`useEditingKeys`). */
@@ -44,10 +52,31 @@ export function EditingProvider({
   canReview: boolean;
   children: ReactNode;
 }) {
-  const { sample, work } = useWorkspace();
+  const { sample, work, focus } = useWorkspace();
   const editor = useMemo(() => createEditorStore(), [sample]);
   const keys = useMemo(() => createActionKeys(), [sample]);
-  const saver = useMemo(() => createAutosaver(work, submitter(sample.id)), [work, sample.id]);
+  const { saver, candidates, proposals } = useMemo(() => {
+    const notify = (notice: Notice): void => editor.getState().notify(notice);
+    const load = sampleReader(sample.id);
+    // the decider runs beside saves (exclusive) and before each (settling candidates' edits)
+    const exclusive = <T,>(task: () => Promise<T>): Promise<T> => made.exclusive(task);
+    const dropped = (ids: readonly string[]): void => {
+      const { selected, select } = focus.getState();
+      select(selected.filter((id) => !ids.includes(id)));
+    };
+    const decider = createCandidateDecider({ work, send: sendDecision, load, exclusive, notify, dropped });
+    const made = createAutosaver(work, submitter(sample.id), SAVE_DELAY, () => decider.settleEdits());
+    const asking = createProposals({
+      work,
+      send: proposalSender(sample.id),
+      list: listProposers,
+      load,
+      exclusive,
+      notify,
+      select: (ids) => focus.getState().select(ids),
+    });
+    return { saver: made, candidates: decider, proposals: asking };
+  }, [work, sample.id, editor, focus]);
   const reviewer = useMemo(
     () =>
       createReviewer({
@@ -90,8 +119,8 @@ export function EditingProvider({
   }, [reviewer]);
 
   const editing = useMemo<Editing>(
-    () => ({ ontology, canReview, editor, saver, reviewer, streams, keys }),
-    [ontology, canReview, editor, saver, reviewer, streams, keys],
+    () => ({ ontology, canReview, editor, saver, reviewer, candidates, proposals, streams, keys }),
+    [ontology, canReview, editor, saver, reviewer, candidates, proposals, streams, keys],
   );
   return <EditingContext.Provider value={editing}>{children}</EditingContext.Provider>;
 }

@@ -4,11 +4,13 @@ import type { Annotation, Entity, Link } from "../work/objects";
 import { useFocus, useWork } from "../workspace/Workspace";
 import { attempt, relabelSelection } from "./commands";
 import { AttributeForm } from "./AttributeForm";
+import { CandidateActions } from "./CandidateActions";
 import { annotationName, entityName, geometryDetail, linkName, objectName } from "./describe";
 import { useCommandContext, useEditing, useEditor } from "./EditingProvider";
 import { shownStatus } from "./flags";
 import { GuidelineDisclosure } from "./Guideline";
 import { LinksList } from "./LinksList";
+import { ObjectHistory } from "./ObjectHistory";
 import { ReviewControls, ReviewNote } from "./ReviewPanel";
 import { useLinkStatuses, useStaleLinks } from "./useWorkViews";
 
@@ -26,9 +28,11 @@ function ObjectButton({ id }: { id: string }) {
 }
 
 /** What is selected, in detail: an annotation's label (its class's guideline on demand),
- * attributes, stale flags, review decision, entity and links (accepted or rejected here in
- * review mode); a link's ends and status (likewise; its type's guideline on demand); an
- * entity's members; or the list of a larger selection and what can be done with it. */
+ * a model's provenance (and the decision about its candidate), attributes, stale flags,
+ * review decision, entity and links (accepted or rejected here in review mode); a link's
+ * ends and status (likewise; its type's guideline on demand); an entity's members; for
+ * reviewers, the object's history; or the list of a larger selection and what can be
+ * done with it. */
 export function Inspector() {
   const { canReview } = useEditing();
   const reviewing = useEditor((state) => state.review) && canReview;
@@ -88,6 +92,7 @@ function AnnotationDetails({ annotation }: { annotation: Annotation }) {
         </button>
       </p>
       {guided !== null && <GuidelineDisclosure subject={annotation.label} {...guided} />}
+      <CandidateActions annotation={annotation} />
       {stale.length > 0 && (
         <ul className="flags" aria-label="Flags">
           {stale.map((l) => (
@@ -108,6 +113,7 @@ function AnnotationDetails({ annotation }: { annotation: Annotation }) {
       ))}
       <h3>Links</h3>
       <LinksList links={links} from={annotation.id} label={`Links of ${annotation.label}`} />
+      <ObjectHistory id={annotation.id} revision={annotation.revision} />
     </div>
   );
 }
@@ -145,6 +151,7 @@ function LinkDetails({ link }: { link: Link }) {
           </button>
         </p>
       )}
+      <ObjectHistory id={link.id} revision={link.revision} />
     </div>
   );
 }
@@ -164,6 +171,7 @@ function EntityDetails({ entity }: { entity: Entity }) {
       </ul>
       <h3>Links</h3>
       <LinksList links={links} from={entity.id} label={`Links of ${entity.label ?? "the entity"}`} />
+      <ObjectHistory id={entity.id} revision={entity.revision} />
     </div>
   );
 }

@@ -10,6 +10,7 @@ const TOOLS: readonly { tool: Tool; name: string; key: string }[] = [
   { tool: "select", name: "Select", key: "V" },
   { tool: "box", name: "Box", key: "B" },
   { tool: "polygon", name: "Polygon", key: "P" },
+  { tool: "model", name: "Model", key: "M" },
 ];
 
 const SAVE_TEXT: Record<SaveStatus["state"], string> = {

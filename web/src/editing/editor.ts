@@ -8,8 +8,8 @@ import { createStore, type StoreApi } from "zustand/vanilla";
 
 import type { Annotation } from "../work/objects";
 
-/** A drawing tool of the image panes. */
-export type Tool = "select" | "box" | "polygon";
+/** A tool of the image panes (`model`: prompts for a model's candidates, `editing/proposals`). */
+export type Tool = "select" | "box" | "polygon" | "model";
 
 /** An image point in pixels: `[x, y]`. */
 export type Point = readonly [number, number];

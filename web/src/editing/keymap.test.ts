@@ -72,6 +72,14 @@ describe("actionOf", () => {
     expect(actionOf(press("t"))).toBeNull();
   });
 
+  it("maps M to the Model tool and Y to a candidate's decision, Shift telling reject", () => {
+    expect(actionOf(press("m"))).toBe("tool-model");
+    expect(actionOf(press("y"))).toBe("candidate-accept");
+    expect(actionOf(press("Y", { shiftKey: true }))).toBe("candidate-reject");
+    expect(actionOf(press("y", { ctrlKey: true }))).toBe("redo");
+    expect(keyName({ key: "y", shift: true })).toBe("Shift+Y");
+  });
+
   it("binds no key twice", () => {
     const names = KEYMAP.flatMap((entry) => entry.keys.map(keyName));
     expect(new Set(names).size).toBe(names.length);

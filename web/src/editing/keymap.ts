@@ -13,6 +13,7 @@ export type Action =
   | "tool-select"
   | "tool-box"
   | "tool-polygon"
+  | "tool-model"
   | "label"
   | "finish"
   | "link"
@@ -37,6 +38,8 @@ export type Action =
   | "review"
   | "accept"
   | "reject"
+  | "candidate-accept"
+  | "candidate-reject"
   | "escalate"
   | "task-submit"
   | "task-reject"
@@ -78,11 +81,20 @@ export const KEYMAP: readonly KeyHelp[] = [
     help: "Polygon tool: click the vertices, Enter or a click on the first one closes it",
   },
   {
+    action: "tool-model",
+    keys: [{ key: "m" }],
+    help: "Model tool: click the thing (Shift or Alt: off it) and Enter, or drag a box, for a model's candidates",
+  },
+  {
     action: "label",
     keys: [{ key: "e" }],
     help: "Change the label of the selected annotations (1–9 pick in the label picker)",
   },
-  { action: "finish", keys: [{ key: "Enter" }], help: "Close the polygon being drawn" },
+  {
+    action: "finish",
+    keys: [{ key: "Enter" }],
+    help: "Close the polygon being drawn (Model tool: send the points clicked)",
+  },
   {
     action: "link",
     keys: [{ key: "l" }],
@@ -148,6 +160,16 @@ export const KEYMAP: readonly KeyHelp[] = [
     help: "Review: reject the selected annotations (with the reason typed beside them) and links",
   },
   {
+    action: "candidate-accept",
+    keys: [{ key: "y", shift: false }],
+    help: "Accept the selected model candidates as they are now (with your edits)",
+  },
+  {
+    action: "candidate-reject",
+    keys: [{ key: "y", shift: true }],
+    help: "Reject the selected model candidates (they are deleted)",
+  },
+  {
     action: "escalate",
     keys: [{ key: "q" }],
     help: "Ask a senior about the sample (with one object selected: about it); answers show under Questions",
@@ -166,7 +188,8 @@ export const KEYMAP: readonly KeyHelp[] = [
   {
     action: "cancel",
     keys: [{ key: "Escape" }],
-    help: "Cancel the drawing, then the selection; with nothing to cancel, back to the samples",
+    help:
+      "Cancel the drawing (or the points clicked for a model), then the selection; with nothing to cancel, back to the samples",
   },
   { action: "help", keys: [{ key: "?" }], help: "Show or hide this help" },
   { action: "back", keys: [{ key: "u" }], help: "Back to the samples" },

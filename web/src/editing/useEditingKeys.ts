@@ -11,6 +11,7 @@ import {
   stepHistory,
   type CommandContext,
 } from "./commands";
+import { decideSelection } from "./candidates";
 import { dropVertex, finishPolygon } from "./drawing";
 import { useCommandContext, useEditing, type Editing } from "./EditingProvider";
 import type { ActionHandler } from "./actionKeys";
@@ -25,7 +26,7 @@ const NUDGES: Partial<Record<Action, readonly [number, number]>> = {
 
 /** Run `action`; whether it did something (the key is then the workspace's). */
 function run(action: Action, shift: boolean, context: CommandContext, editing: Editing, back: () => void): boolean {
-  const { saver, canReview, reviewer } = editing;
+  const { saver, canReview, reviewer, candidates, proposals } = editing;
   const editor = context.editor.getState();
   const nudge = NUDGES[action];
   if (nudge !== undefined) return nudgeSelection(context, nudge[0] * (shift ? 10 : 1), nudge[1] * (shift ? 10 : 1));
@@ -38,6 +39,9 @@ function run(action: Action, shift: boolean, context: CommandContext, editing: E
       return true;
     case "tool-polygon":
       editor.setTool("polygon");
+      return true;
+    case "tool-model":
+      editor.setTool("model");
       return true;
     case "label":
       relabelSelection(context);
@@ -74,11 +78,20 @@ function run(action: Action, shift: boolean, context: CommandContext, editing: E
         void reviewer.decide(ids, outcome);
       });
       return true;
+    case "candidate-accept":
+    case "candidate-reject": {
+      const { selected } = context.focus.getState();
+      const verdict = action === "candidate-accept" ? "accept" : "reject";
+      void decideSelection(candidates, context.work.getState().work, selected, verdict, (notice) =>
+        editor.notify(notice),
+      );
+      return true;
+    }
     case "help":
       editor.toggleHelp();
       return true;
     case "cancel":
-      if (!editor.cancel()) {
+      if (!editor.cancel() && !proposals.state.getState().clearPoints()) {
         if (context.focus.getState().selected.length > 0) context.focus.getState().clear();
         else back();
       }

@@ -9,6 +9,7 @@ import { HelpOverlay } from "../editing/HelpOverlay";
 import { LabelPicker } from "../editing/LabelPicker";
 import { LinkMenu } from "../editing/LinkMenu";
 import { loadEditingProject, type EditingProject } from "../editing/project";
+import { ProposalTool } from "../editing/ProposalTool";
 import { SidePanel } from "../editing/SidePanel";
 import { Toolbar } from "../editing/Toolbar";
 import { useEditingKeys } from "../editing/useEditingKeys";
@@ -107,6 +108,7 @@ function Editor({
       <Head />
       {task !== null && <TaskBar key={task.id} taskId={task.id} project={task.project} />}
       <Toolbar />
+      <ProposalTool />
       <Transport />
       <Body back={back} />
       <LabelPicker />

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 
 import { mediaUrl } from "../app/api";
 import { useEditor } from "../editing/EditingProvider";
+import { ProposalBusy } from "../editing/ProposalTool";
 import { Legend } from "../ui/Legend";
 import { plural } from "../ui/plural";
 import { useWidth } from "../ui/useWidth";
@@ -16,8 +17,9 @@ type Loading = { state: "loading" } | { state: "done"; image: HTMLImageElement }
 const DRAWN = new Set(["box", "polygon", "mask", "keypoints"]);
 
 /** An image stream scaled to the pane's width with its boxes, polygons, masks and
- * keypoints: boxes and polygons drawn with the box and polygon tools; all of them selected
- * with the select tool, boxes and polygons moved and resized, keypoints dragged. */
+ * keypoints: boxes and polygons drawn with the box and polygon tools, a model prompted
+ * with the Model tool; all of them selected with the select tool, boxes and polygons
+ * moved and resized, keypoints dragged. */
 export function ImagePane({ stream }: PaneProps) {
   const annotations = useStreamAnnotations(stream.id);
   const tool = useEditor((state) => state.tool);
@@ -47,6 +49,7 @@ export function ImagePane({ stream }: PaneProps) {
           <ImagePaneStage streamId={stream.id} image={image} scale={scale} annotations={shapes} />
         )}
       </div>
+      <ProposalBusy stream={stream.id} />
       <Legend labels={shapes.map((shape) => shape.label)} what="shape" />
     </>
   );

@@ -1,17 +1,18 @@
 /**
  * A mask annotation on the image pane: its pixels in the class colour, half transparent,
  * on a canvas painted once (`image/maskCanvas`) and shown as a Konva image at its bounding
- * box; lit (selected or hovered) it is more opaque and glows. Masks do not take the
- * pointer: the stage finds the mask under a click on the decoded pixels (`image/masks`
- * `maskAt`), not on the box.
+ * box; lit (selected or hovered) it is more opaque and glows; a model's candidate has a
+ * dashed frame around its bounding box. Masks do not take the pointer: the stage finds
+ * the mask under a click on the decoded pixels (`image/masks` `maskAt`), not on the box.
  */
 import { memo } from "react";
-import { Image as KonvaImage } from "react-konva";
+import { Image as KonvaImage, Rect } from "react-konva";
 
+import { isCandidate } from "../editing/candidates";
 import { maskCanvas } from "../image/maskCanvas";
 import { maskBitmap } from "../image/masks";
 import { labelColour } from "../ui/colour";
-import { reviewGlow, sameView, ShapeTag, type ViewProps } from "./ImagePaneShapes";
+import { candidateDash, reviewGlow, sameView, ShapeTag, type ViewProps } from "./ImagePaneShapes";
 
 /** How opaque a mask is drawn at rest and lit. */
 const OPACITY = { rest: 0.45, lit: 0.8 };
@@ -38,6 +39,19 @@ export const MaskView = memo(function MaskView({ annotation, look, scale }: View
         perfectDrawEnabled={false}
         {...(lit ? { shadowColor: colour, shadowBlur: 12 / scale, shadowOpacity: 1 } : reviewGlow(look, scale))}
       />
+      {isCandidate(annotation) && (
+        <Rect
+          x={bitmap.left}
+          y={bitmap.top}
+          width={bitmap.boxWidth}
+          height={bitmap.boxHeight}
+          stroke={colour}
+          strokeWidth={(lit ? 2.5 : 1.5) / scale}
+          dash={candidateDash(scale)}
+          listening={false}
+          perfectDrawEnabled={false}
+        />
+      )}
       <ShapeTag annotation={annotation} corner={[bitmap.left, bitmap.top]} scale={scale} look={look} />
     </>
   );

@@ -1,9 +1,10 @@
 /**
  * The Konva shapes of the image pane, in image pixels inside a layer scaled to the pane:
  * editable boxes and polygons (drag to move, a selected polygon's vertices to reshape),
- * their label tags (with a mark of their review state in review mode), and the shape
- * being drawn; and what the views of masks and keypoints share with them (`ViewProps`,
- * `sameView`, `picking`, `bounded`). Props only: the pane owns the stores.
+ * their label tags (with a mark of their review state in review mode; a model's candidate
+ * dashed, its tag white with "model" and the confidence), and the shape being drawn; and
+ * what the views of masks and keypoints share with them (`ViewProps`, `sameView`,
+ * `picking`, `bounded`, `candidateDash`). Props only: the pane owns the stores.
  *
  * Each annotation is drawn twice when it is selected or hovered: at rest on the big layer
  * of every annotation, and lit (its look selected or hovered) on the small lit layer
@@ -18,6 +19,7 @@ import type { KonvaEventObject } from "konva/lib/Node";
 import { memo } from "react";
 import { Circle, Label, Line, Rect, Tag, Text } from "react-konva";
 
+import { candidateBadge } from "../editing/candidates";
 import type { Point } from "../editing/editor";
 import type { ReviewMark } from "../editing/reviewing";
 import { moveVertex, nudge, placeBox, type Box, type Geometry, type Polygon, type Size } from "../editing/shapes";
@@ -71,6 +73,11 @@ export function sameView(before: ViewProps, after: ViewProps): boolean {
   );
 }
 
+/** The dash of a candidate's outline (in image pixels at `scale`). */
+export function candidateDash(scale: number): number[] {
+  return [4 / scale, 3 / scale];
+}
+
 /** Keeps a dragged point inside the image (stage coordinates: pixels times `scale`). */
 export function bounded(size: Size, scale: number, extent: Point = [0, 0]): (pos: Konva.Vector2d) => Konva.Vector2d {
   return (pos) => ({
@@ -114,7 +121,11 @@ export const ShapeView = memo(function ShapeView({ annotation, look, scale, size
     id: annotation.id,
     stroke: colour,
     strokeWidth: (lit ? 3.5 : 2) / scale,
-    dash: look.flagged ? [8 / scale, 5 / scale] : undefined,
+    dash: look.flagged
+      ? [8 / scale, 5 / scale]
+      : candidateBadge(annotation) !== null
+        ? candidateDash(scale)
+        : undefined,
     fill: look.hovered
       ? labelColour(annotation.label, 0.3)
       : look.selected
@@ -234,14 +245,27 @@ export function ShapeTag({
   const size = 12 / scale;
   const tagHeight = size * 1.5;
   const tagY = corner[1] >= tagHeight ? corner[1] - tagHeight : corner[1];
+  const colour = labelColour(annotation.label);
+  const badge = candidateBadge(annotation);
+  const text = signed(annotation.label, look.review ?? undefined, look.flagged);
   return (
     <Label x={corner[0]} y={tagY} listening={false}>
-      <Tag fill={labelColour(annotation.label)} perfectDrawEnabled={false} />
+      {badge === null ? (
+        <Tag fill={colour} perfectDrawEnabled={false} />
+      ) : (
+        <Tag
+          fill="#fff"
+          stroke={colour}
+          strokeWidth={1 / scale}
+          dash={candidateDash(scale)}
+          perfectDrawEnabled={false}
+        />
+      )}
       <Text
-        text={signed(annotation.label, look.review ?? undefined, look.flagged)}
+        text={badge === null ? text : `${text} · ${badge}`}
         fontSize={size}
         padding={size * 0.25}
-        fill="#fff"
+        fill={badge === null ? "#fff" : colour}
         perfectDrawEnabled={false}
       />
     </Label>

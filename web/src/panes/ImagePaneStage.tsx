@@ -3,16 +3,21 @@
  * the lit copies of the selected and hovered ones (with a transformer's handles on the
  * selected boxes and the name of the keypoint under the pointer), and the shape being
  * drawn (see `ImagePaneLayers`). The tools turn pointer events into image pixels for
- * `editing/drawing`; a click on no shape selects the mask under it, if any.
+ * `editing/drawing` (the Model tool's for `editing/modelPointer`, the annotations then
+ * letting every click through to it, with the points clicked drawn green on the thing
+ * and red off it); a click on no shape selects the mask under it, if any.
  */
 import type Konva from "konva";
 import type { KonvaEventObject } from "konva/lib/Node";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Image as KonvaImage, Label, Layer, Stage, Tag, Text, Transformer } from "react-konva";
+import { Circle, Image as KonvaImage, Label, Layer, Stage, Tag, Text, Transformer } from "react-konva";
+import { useStore } from "zustand";
 
 import type { Point } from "../editing/editor";
 import { finishPolygon, pointerDown, pointerMove, pointerUp } from "../editing/drawing";
-import { useCommandContext, useEditor, useReviewMarks } from "../editing/EditingProvider";
+import { useCommandContext, useEditing, useEditor, useReviewMarks } from "../editing/EditingProvider";
+import { modelPointerDown, modelPointerUp } from "../editing/modelPointer";
+import type { PromptPoint } from "../editing/proposals";
 import { MIN_SIZE, resizeBox, type Size } from "../editing/shapes";
 import { useStaleLinks } from "../editing/useWorkViews";
 import { drawingOrder } from "../image/drawingOrder";
@@ -36,7 +41,11 @@ export function ImagePaneStage({
   annotations: readonly Annotation[];
 }) {
   const context = useCommandContext();
+  const { proposals } = useEditing();
   const tool = useEditor((state) => state.tool);
+  const prompted = useStore(proposals.state, (state) =>
+    state.points?.stream === streamId && state.points.frame === null ? state.points.points : null,
+  );
   const drawing = useEditor((state) => (state.drawing?.stream === streamId ? state.drawing : null));
   const pending = useEditor((state) =>
     state.labelling?.for === "new" && state.labelling.stream === streamId ? state.labelling.geometry : null,
@@ -53,6 +62,7 @@ export function ImagePaneStage({
   const [active, setActive] = useState<ActivePoint | null>(null);
   const size: Size = useMemo(() => ({ width: image.naturalWidth, height: image.naturalHeight }), [image]);
   const editable = tool === "select";
+  const prompting = tool === "model";
   const ordered = useMemo(() => drawingOrder(annotations), [annotations]);
   const masks = useMemo(
     () =>
@@ -97,6 +107,10 @@ export function ImagePaneStage({
   const down = (event: KonvaEventObject<MouseEvent>): void => {
     const at = point(event);
     if (at === null || event.evt.button !== 0) return;
+    if (prompting) {
+      modelPointerDown(context, streamId, at, size);
+      return;
+    }
     const additive = event.evt.shiftKey;
     // no shape took the click: the mask under it, if any (Shift+click under a drawing tool)
     const onStage = event.target === event.target.getStage();
@@ -133,7 +147,16 @@ export function ImagePaneStage({
         const at = point(event);
         if (at !== null && !editable) pointerMove(context, streamId, at);
       }}
-      onMouseUp={() => pointerUp(context, streamId)}
+      onMouseUp={(event) =>
+        prompting
+          ? modelPointerUp(context, proposals, streamId, {
+              size,
+              scale,
+              negative: event.evt.shiftKey || event.evt.altKey,
+              frame: null,
+            })
+          : pointerUp(context, streamId)
+      }
       onDragStart={() => {
         drags.current += 1;
       }}
@@ -142,10 +165,10 @@ export function ImagePaneStage({
       <Layer scaleX={scale} scaleY={scale} listening={false}>
         <KonvaImage image={image} />
       </Layer>
-      <Layer ref={resting} scaleX={scale} scaleY={scale}>
+      <Layer ref={resting} scaleX={scale} scaleY={scale} listening={!prompting}>
         <RestingAnnotations {...drawn} />
       </Layer>
-      <Layer ref={lit} scaleX={scale} scaleY={scale}>
+      <Layer ref={lit} scaleX={scale} scaleY={scale} listening={!prompting}>
         <LitAnnotations {...drawn} selected={selected} hovered={hovered} active={active} />
         <Transformer
           ref={transformer}
@@ -177,8 +200,23 @@ export function ImagePaneStage({
         )}
         {pending?.type === "box" && <Sketch points={corners(pending)} closed pointer={null} scale={scale} />}
         {pending?.type === "polygon" && <Sketch points={pending.points} closed pointer={null} scale={scale} />}
+        {prompted?.map((at, index) => <PromptDot key={index} point={at} scale={scale} />)}
       </Layer>
     </Stage>
+  );
+}
+
+/** A point clicked for a model: green on the thing, red off it. */
+function PromptDot({ point, scale }: { point: PromptPoint; scale: number }) {
+  return (
+    <Circle
+      x={point.x}
+      y={point.y}
+      radius={5 / scale}
+      fill={point.positive ? "#12b76a" : "#f04438"}
+      stroke="#fff"
+      strokeWidth={1.5 / scale}
+    />
   );
 }
 

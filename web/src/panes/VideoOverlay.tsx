@@ -4,18 +4,23 @@
  * track's box is moved by its body and resized by its handles (a polygon's by its
  * vertices); letting go sets a key frame on that frame (`editing/keyframes`). With the box
  * tool a drag on the paused video draws a new track's first key frame and asks for its
- * label. While the video plays a press pauses it and edits nothing: the frame edited is
- * always the frame shown.
+ * label; with the Model tool clicks and a drag prompt a model on the frame shown
+ * (`editing/modelPointer`). The frame's masks (a model's candidates) are drawn under the
+ * outlines (`VideoMasks`). While the video plays a press pauses it and edits nothing: the
+ * frame edited is always the frame shown.
  */
 import { useRef, useState, type PointerEvent } from "react";
+import { useStore } from "zustand";
 
-import { useCommandContext, useEditor } from "../editing/EditingProvider";
+import { useCommandContext, useEditing, useEditor } from "../editing/EditingProvider";
 import type { Point } from "../editing/editor";
+import { modelPointerDown, modelPointerUp } from "../editing/modelPointer";
 import { changeTrack, dragShape, setKeyFrame, startTrack, type Grip, type KeyShape } from "../editing/keyframes";
 import { boxFromDrag, inside, type Size } from "../editing/shapes";
 import { labelColour } from "../ui/colour";
 import { sameJson, type Annotation } from "../work/objects";
 import { useFocus, useWorkspace } from "../workspace/Workspace";
+import { PromptDots, VideoMask } from "./VideoMasks";
 
 /** One outline drawn over the video on the frame shown. */
 export interface Outline {
@@ -50,19 +55,26 @@ const CURSORS: Readonly<Record<string, string>> = {
   sw: "nesw-resize",
 };
 
-/** The outlines of `streamId` over its video of `size`, on `frame` (`null`: none shown yet). */
+/** The outlines and masks of `streamId` over its video of `size`, on `frame` (`null`:
+ * none shown yet). */
 export function VideoOverlay({
   streamId,
   outlines,
+  masks,
   size,
   frame,
 }: {
   streamId: string;
   outlines: readonly Outline[];
+  masks: readonly Annotation[];
   size: Size;
   frame: number | null;
 }) {
   const context = useCommandContext();
+  const { proposals } = useEditing();
+  const prompted = useStore(proposals.state, (state) =>
+    state.points?.stream === streamId && state.points.frame === frame ? state.points.points : null,
+  );
   const { clock } = useWorkspace();
   const selected = useFocus((state) => state.selected);
   const hovered = useFocus((state) => state.hovered);
@@ -119,20 +131,28 @@ export function VideoOverlay({
   };
 
   const editor = context.editor.getState();
+  const prompting = tool === "model";
   const drawDown = (event: PointerEvent<SVGSVGElement>): void => {
     const at = pixel(event);
-    if (tool !== "box" || event.button !== 0 || at === null || !still()) return;
+    if ((tool !== "box" && !prompting) || event.button !== 0 || at === null || !still()) return;
     event.currentTarget.setPointerCapture(event.pointerId);
-    editor.draw({ kind: "box", stream: streamId, from: inside(at, size), to: inside(at, size) });
+    if (prompting) modelPointerDown(context, streamId, at, size);
+    else editor.draw({ kind: "box", stream: streamId, from: inside(at, size), to: inside(at, size) });
   };
   const drawMove = (event: PointerEvent): void => {
     const at = pixel(event);
     if (drawing !== null && at !== null) editor.draw({ ...drawing, to: inside(at, size) });
     else move(event);
   };
-  const drawUp = (): void => {
+  const drawUp = (event: PointerEvent<SVGSVGElement>): void => {
     if (drawing === null) {
       release();
+      return;
+    }
+    if (prompting) {
+      const scale = svg.current?.getScreenCTM()?.a ?? 1;
+      const negative = event.shiftKey || event.altKey;
+      modelPointerUp(context, proposals, streamId, { size, scale, negative, frame });
       return;
     }
     editor.draw(null);
@@ -143,7 +163,7 @@ export function VideoOverlay({
   return (
     <svg
       ref={svg}
-      className={tool === "box" ? "video-overlay drawing" : "video-overlay"}
+      className={tool === "box" || prompting ? "video-overlay drawing" : "video-overlay"}
       viewBox={`0 0 ${size.width} ${size.height}`}
       preserveAspectRatio="xMidYMid meet"
       onPointerDown={drawDown}
@@ -151,6 +171,19 @@ export function VideoOverlay({
       onPointerUp={drawUp}
       onPointerCancel={() => setDrag(null)}
     >
+      {masks.map((annotation) => (
+        <VideoMask
+          key={annotation.id}
+          annotation={annotation}
+          lit={selected.includes(annotation.id) || hovered.includes(annotation.id)}
+          stroke={stroke}
+          pick={(event) => {
+            if (event.button !== 0) return;
+            event.stopPropagation();
+            context.focus.getState().select([annotation.id], event.shiftKey);
+          }}
+        />
+      ))}
       {outlines.map((outline) => {
         const { annotation } = outline;
         const dragged = drag?.id === annotation.id;
@@ -190,6 +223,7 @@ export function VideoOverlay({
         );
       })}
       {drawing !== null && <Sketch corners={[drawing.from, drawing.to]} stroke={stroke} />}
+      {prompted !== null && <PromptDots points={prompted} stroke={stroke} />}
       {pending !== undefined && pending.x != null && pending.y != null && pending.w != null && pending.h != null && (
         <Sketch
           corners={[

@@ -12,6 +12,7 @@ import { shapeAt } from "../player/tracks";
 import { useClockListener, useMediaSync } from "../player/usePlayback";
 import { Legend } from "../ui/Legend";
 import type { Annotation } from "../work/objects";
+import { ProposalBusy } from "../editing/ProposalTool";
 import { useWorkspace } from "../workspace/Workspace";
 import type { PaneProps } from "./registry";
 import { useStreamAnnotations } from "./useStreamAnnotations";
@@ -22,9 +23,9 @@ import { VideoOverlay, type Outline } from "./VideoOverlay";
 const INTO_FRAME = 1e-4;
 
 /**
- * A video stream on the master clock, seeked frame-exactly while paused, with the boxes
- * and polygons of the frame on screen drawn over it: those drawn on that frame and the
- * tracks' shapes, key frames solid with a corner mark, interpolated ones dashed. The frame
+ * A video stream on the master clock, seeked frame-exactly while paused, with the boxes,
+ * polygons and masks of the frame on screen drawn over it: those drawn on that frame and
+ * the tracks' shapes, key frames solid with a corner mark, interpolated ones dashed. The frame
  * is the one the browser presents (`requestVideoFrameCallback`), and the one edited: a
  * selected track's box moved or resized there gets a key frame there (`VideoOverlay`), the
  * key-frame keys act there and the strip under the video shows the tracks' key frames
@@ -44,6 +45,7 @@ export function VideoPane({ stream }: PaneProps) {
   const frame = usePresentedFrame(video, timeline, stream.id, table);
   const annotations = useStreamAnnotations(stream.id);
   const outlines = useMemo(() => (frame === null ? [] : outlinesOn(annotations, frame)), [annotations, frame]);
+  const masks = useMemo(() => (frame === null ? [] : masksOn(annotations, frame)), [annotations, frame]);
   const tracks = useMemo(() => annotations.filter(({ geometry }) => geometry.type === "track"), [annotations]);
   const count = stream.media?.frame_count ?? table?.count ?? timeline.length(stream.id) ?? 0;
   const hasAudio = (sample.streams ?? []).some((each) => each.modality === "audio");
@@ -69,13 +71,16 @@ export function VideoPane({ stream }: PaneProps) {
 
   const { width, height } = stream.media ?? {};
   const size = useMemo(() => (width != null && height != null ? { width, height } : null), [width, height]);
-  const shapes = annotations.filter(({ geometry }) => ["box", "polygon", "track"].includes(geometry.type));
+  const shapes = annotations.filter(({ geometry }) => ["box", "polygon", "track", "mask"].includes(geometry.type));
   return (
     <div ref={root} className="player player-video" data-frame={frame ?? ""}>
       <div className="video-frame" style={{ aspectRatio: size !== null ? `${size.width} / ${size.height}` : "16 / 9" }}>
         <video ref={video} src={mediaUrl(stream.id)} preload="metadata" muted={muted} playsInline />
-        {size !== null && <VideoOverlay streamId={stream.id} outlines={outlines} size={size} frame={frame} />}
+        {size !== null && (
+          <VideoOverlay streamId={stream.id} outlines={outlines} masks={masks} size={size} frame={frame} />
+        )}
       </div>
+      <ProposalBusy stream={stream.id} />
       {frames.state === "failed" && (
         <p className="error" role="alert">
           Could not load the frame table: {frames.error.message}
@@ -86,7 +91,7 @@ export function VideoPane({ stream }: PaneProps) {
           {muted ? "Sound off" : "Sound on"}
         </button>
         <span className="muted">
-          {frame === null ? "no frame" : `frame ${frame}`} · {outlines.length} shown
+          {frame === null ? "no frame" : `frame ${frame}`} · {outlines.length + masks.length} shown
         </span>
         <KeyframeButtons streamId={stream.id} tracks={tracks} frame={frame} seek={seek} />
       </div>
@@ -128,6 +133,13 @@ function usePresentedFrame(
     };
   }, [video, timeline, streamId, table]);
   return frame;
+}
+
+/** The masks to draw on `frame` (one without a frame on every one). */
+function masksOn(annotations: readonly Annotation[], frame: number): Annotation[] {
+  return annotations.filter(
+    ({ geometry }) => geometry.type === "mask" && (geometry.frame == null || geometry.frame === frame),
+  );
 }
 
 /** The boxes, polygons and track shapes to draw on `frame` (a box or polygon without a

@@ -105,6 +105,14 @@ export interface WorkState {
   submission(): SampleWork;
   /** Take a 200 answer: its sample and ETag; edits made since sending stay on top. */
   applySubmitted(answer: SubmittedWork, etag: string): void;
+  /**
+   * Take the sample as the server has it now (read again after a change made outside the
+   * work, such as a model's candidates or a decision about one): its ETag and objects,
+   * with the edits not yet saved on top (mine win where both changed a field), except on
+   * the objects `settled` names, whose changes the server has already taken (theirs
+   * win). The history stays. A `WorkError` while a conflict is open (resolve it first).
+   */
+  refresh(sample: Sample, etag: string, settled?: readonly string[]): void;
   /** Take a 409 answer's body; the diff of the work against the sample now. */
   applyConflict(body: unknown): Conflict;
   /** Rebase the work on the conflict's sample, each clash going to the chosen side. */
@@ -292,6 +300,20 @@ export function createWorkStore(options: WorkStoreOptions = {}): StoreApi<WorkSt
           answer.sample,
           etag,
           mergeWork(items, work, theirs, () => "mine"),
+        );
+      },
+
+      refresh(sample, etag, settled = []) {
+        const { work } = loaded();
+        if (get().conflict !== null) {
+          throw new WorkError("resolve the conflict first: the sample cannot be read again under it");
+        }
+        const theirs = workOf(sample);
+        const items = diffWork(get().base, work, theirs);
+        rebase(
+          sample,
+          etag,
+          mergeWork(items, work, theirs, (item) => (settled.includes(item.id) ? "theirs" : "mine")),
         );
       },
 
