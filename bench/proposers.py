@@ -14,7 +14,7 @@ whatever device the adapters pick (CUDA when there is one):
   decoder) and further clicks on the same image (the cached embedding: the interactive
   case). ``--sam-architecture DIR`` writes SAM ViT-B's architecture (``SamConfig()``) with
   random weights to DIR and uses it: no weights can be downloaded here, and latency depends
-  on the architecture, not on the values of the weights;
+  on the architecture, not on the values of the weights (denormals aside: flushed to zero);
 - ``whisper`` (with ``--model whisper=PATH``): the narration, as real-time factor too;
 - ``clip-labels`` (with ``--model clip-labels=PATH``): the cup's box among 8 classes.
 
@@ -107,8 +107,13 @@ def cases() -> list[tuple[str, str, ProposalRequest, dict[str, Any]]]:
 
 
 def sam_architecture(folder: Path) -> Path:
-    """SAM ViT-B's architecture with random weights and its processor, saved in `folder`."""
+    """SAM ViT-B's architecture with random weights and its processor, saved in `folder`.
+    Random weights give denormal activations on some images, each multiply then costing
+    ~8x on a CPU (trained weights do not): the process flushes them to zero."""
+    import torch
     from transformers import SamConfig, SamModel, SamProcessor
+
+    torch.set_flush_denormal(True)
     from transformers.models.sam.image_processing_pil_sam import SamImageProcessorPil
 
     target = folder / "sam-vit-b-architecture"
