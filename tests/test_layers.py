@@ -11,7 +11,7 @@ LAYERS = [
     "rosetta.api",
     "rosetta.demo",
     "rosetta.services",
-    "rosetta.store | rosetta.formats",
+    "rosetta.store | rosetta.formats | rosetta.proposers",
     "rosetta.media",
     "rosetta.core",
 ]

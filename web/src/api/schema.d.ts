@@ -3355,7 +3355,7 @@ export interface components {
         JobRequest: {
             /**
              * Kind
-             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.; ``format-import``: Import a file or folder in another tool's format.; ``prelabel``: Pre-label the project's streams with a proposer (model candidates).; ``format-export``: Export the project in another tool's format, with its dataset card.
+             * @description ``import``: Import a native JSONL file.; ``export``: Export the project as JSONL and Parquet shards.; ``probe``: Probe the media of the project's streams.; ``prepare``: Prepare a stream's peaks, frame table and thumbnails.; ``prepare-project``: Prepare every audio and video stream of the project.; ``enqueue``: Queue samples of the project for annotation.; ``qa``: Run QA checks over every sample of the project.; ``format-import``: Import a file or folder in another tool's format.; ``prelabel``: Pre-label the project's streams with a proposer (model candidates).; ``prioritize``: Order the waiting annotate slots by active learning (uncertainty, model disagreement, diversity).; ``format-export``: Export the project in another tool's format, with its dataset card.
              */
             kind: string;
             /**
@@ -4173,6 +4173,11 @@ export interface components {
              * @default 500
              */
             chunk: number;
+            /**
+             * Embedder
+             * @description The embedder of the checks that need one (embedding-divergence): ``minilm`` (text) or ``clip`` (words and image regions); none: they are skipped.
+             */
+            embedder?: ("minilm" | "clip") | null;
             /**
              * Workers
              * @description Worker processes that check samples; none: one per core (at most 4) for a project of 2000 samples or more, else the job's own.
