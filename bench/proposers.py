@@ -48,7 +48,7 @@ CLASSES = ("cup", "cat", "person", "flag", "car", "spacecraft", "animal", "objec
 def request(path: Path, modality: Modality, prompt: Prompt, **more: Any) -> ProposalRequest:
     """A request on the media file `path` with `prompt`."""
     stream = Stream(id="bench", name=path.stem, modality=modality, uri=str(path), media=MediaInfo())
-    media = MediaRef(str(path), path, opener=lambda: path.open("rb"))
+    media = MediaRef.local(str(path), path)
     return ProposalRequest(sample_id="bench", stream=stream, media=media, prompt=prompt, **more)
 
 

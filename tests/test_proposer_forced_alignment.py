@@ -38,7 +38,7 @@ def request(
     interval: Interval | None = None,
 ) -> ProposalRequest:
     stream = Stream(id="speech", name="speech", modality=modality, uri=str(path))
-    media = MediaRef(str(path), path, opener=lambda: path.open("rb"))
+    media = MediaRef.local(str(path), path)
     return ProposalRequest("sample-1", stream, media, Prompt(text=text, interval=interval))
 
 

@@ -35,7 +35,7 @@ VIDEO = MEDIA / "video" / "slideshow_320x240_25fps.mp4"
 
 def request(path: Path, modality: Modality = Modality.IMAGE, **prompt: object) -> ProposalRequest:
     stream = Stream(id="st", name="media", modality=modality, uri=str(path))
-    media = MediaRef(str(path), path, opener=lambda: path.open("rb"))
+    media = MediaRef.local(str(path), path)
     return ProposalRequest("s1", stream, media, Prompt.model_validate(prompt))
 
 

@@ -76,7 +76,7 @@ def request(path: Path, prompt: Prompt, modality: Modality = Modality.IMAGE) -> 
     return ProposalRequest(
         sample_id="sample",
         stream=stream,
-        media=MediaRef(str(path), path, opener=lambda: path.open("rb")),
+        media=MediaRef.local(str(path), path),
         prompt=prompt,
     )
 

@@ -62,7 +62,7 @@ def request(
     return ProposalRequest(
         sample_id="sample",
         stream=stream,
-        media=MediaRef(str(path), path, opener=lambda: path.open("rb")),
+        media=MediaRef.local(str(path), path),
         prompt=prompt or Prompt(),
         parameters={"language": language},
     )

@@ -76,7 +76,7 @@ def media_request(
     return ProposalRequest(
         sample_id="s1",
         stream=Stream(id="cam", name="cam", modality=modality, uri=uri),
-        media=MediaRef(uri, path, opener=lambda: path.open("rb")),
+        media=MediaRef.local(uri, path),
         prompt=prompt or Prompt(),
         label=label,
         labels=labels,

@@ -43,7 +43,7 @@ def request(
     parameters: dict[str, Any] | None = None,
 ) -> ProposalRequest:
     stream = Stream(id="speech", name="speech", modality=modality, uri=str(path))
-    media = MediaRef(str(path), path, opener=lambda: path.open("rb"))
+    media = MediaRef.local(str(path), path)
     return ProposalRequest(
         "sample-1", stream, media, Prompt(interval=interval), parameters=parameters or {}
     )

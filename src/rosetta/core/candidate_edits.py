@@ -45,7 +45,9 @@ class EditMeasures(BaseModel):
     wer: float | None = None
 
 
-def _region_iou(first: Geometry, second: Geometry) -> float | None:
+def region_iou(first: Geometry, second: Geometry) -> float | None:
+    """The IoU of two regions (0 on different frames or mask sizes); ``None`` unless both
+    are boxes or polygons, or both masks."""
     if isinstance(first, Box | Polygon) and isinstance(second, Box | Polygon):
         return iou(first, second) if first.frame == second.frame else 0.0
     if isinstance(first, Mask) and isinstance(second, Mask):
@@ -55,9 +57,13 @@ def _region_iou(first: Geometry, second: Geometry) -> float | None:
     return None
 
 
-def _shift(first: Geometry, second: Geometry) -> float | None:
-    ranged = TextSpan | Interval | TranscriptSegment
-    if isinstance(first, ranged) and isinstance(second, ranged):
+def boundary_shift(first: Geometry, second: Geometry) -> float | None:
+    """``|Δstart| + |Δend|`` of two text spans (characters) or two time ranges, intervals
+    or transcript segments (seconds); ``None`` for anything else."""
+    timed = Interval | TranscriptSegment
+    if (isinstance(first, TextSpan) and isinstance(second, TextSpan)) or (
+        isinstance(first, timed) and isinstance(second, timed)
+    ):
         return float(abs(first.start - second.start) + abs(first.end - second.end))
     return None
 
@@ -75,8 +81,8 @@ def edit_measures(candidate: Annotation, final: Annotation | None) -> EditMeasur
     first, now = candidate.geometry, final.geometry
     return EditMeasures(
         label_changed=candidate.label != final.label,
-        iou=_region_iou(first, now),
-        boundary_shift=_shift(first, now),
+        iou=region_iou(first, now),
+        boundary_shift=boundary_shift(first, now),
         wer=_wer(first, now),
     )
 

@@ -9,11 +9,14 @@ seconds on the sample's reference timeline. Text offsets are Unicode code points
 import itertools
 import re
 from array import array
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from rosetta.core.modality import Modality
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 class _Geometry(BaseModel):
@@ -70,6 +73,19 @@ class Rle(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     size: tuple[int, int]
     counts: str
+
+    @classmethod
+    def from_array(cls, mask: "ArrayLike") -> "Rle":
+        """The RLE of a 2-D array (nonzero: inside), compressed as pycocotools writes it."""
+        import numpy as np  # imported here: the records need neither for anything else
+        from pycocotools import mask as coco_mask
+
+        pixels = np.asarray(mask)
+        if pixels.ndim != 2:
+            raise ValueError(f"a mask is a 2-D array, got shape {pixels.shape}")
+        encoded = coco_mask.encode(np.asfortranarray(pixels != 0, dtype=np.uint8))
+        height, width = pixels.shape
+        return cls(size=(height, width), counts=encoded["counts"].decode("ascii"))
 
     def runs(self) -> list[int]:
         """The run lengths (0s first, then 1s, alternating; column-major) that ``counts`` encodes.

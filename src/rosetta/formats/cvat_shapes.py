@@ -28,7 +28,6 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-from pycocotools import mask as coco_mask
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import Box, Geometry, Keypoints, Mask, Polygon, Rle
@@ -187,10 +186,9 @@ def _mask(element: Element, file: str, size: tuple[int, int], frame: int | None)
         )
     flat = np.zeros(box_width * box_height, dtype=np.uint8)
     flat[: int(runs.sum())] = np.repeat(np.arange(runs.size, dtype=np.uint8) % 2, runs)
-    full = np.zeros((height, width), dtype=np.uint8, order="F")
+    full = np.zeros((height, width), dtype=np.uint8)
     full[top : top + box_height, left : left + box_width] = flat.reshape(box_height, box_width)
-    encoded = coco_mask.encode(full)
-    return Mask(rle=Rle(size=(height, width), counts=encoded["counts"].decode()), frame=frame)
+    return Mask(rle=Rle.from_array(full), frame=frame)
 
 
 def shape_geometry(

@@ -350,7 +350,7 @@ class ClipEmbedder:
             request = ProposalRequest(
                 sample_id=sample.id,
                 stream=stream,
-                media=MediaRef(stream.uri, path, opener=lambda: path.open("rb")),
+                media=MediaRef.local(stream.uri, path),
                 prompt=Prompt(frame=frame) if stream.modality is Modality.VIDEO else Prompt(),
             )
             image = rgb_array(request)

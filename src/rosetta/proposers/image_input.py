@@ -18,7 +18,6 @@ import av
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
-from pycocotools import mask as mask_utils
 
 from rosetta.core.errors import RosettaError, RuleViolation
 from rosetta.core.geometry import Mask, Rle
@@ -67,13 +66,7 @@ def rgb_array(request: ProposalRequest) -> RgbArray:
 
 def mask_geometry(mask: npt.NDArray[Any], frame: int | None = None) -> Mask:
     """The `Mask` of a 2-D array (nonzero: inside), as COCO compressed RLE, on `frame`."""
-    if mask.ndim != 2:
-        raise ValueError(f"a mask is a 2-D array, got shape {mask.shape}")
-    encoded = mask_utils.encode(np.asfortranarray(mask != 0, dtype=np.uint8))
-    height, width = mask.shape
-    return Mask(
-        rle=Rle(size=(height, width), counts=encoded["counts"].decode("ascii")), frame=frame
-    )
+    return Mask(rle=Rle.from_array(mask), frame=frame)
 
 
 def _image(uri: str, source: Path | Callable[[], BinaryIO]) -> RgbArray:

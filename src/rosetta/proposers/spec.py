@@ -113,6 +113,11 @@ class MediaRef:
     path: Path | None
     opener: Callable[[], BinaryIO] = field(repr=False)
 
+    @classmethod
+    def local(cls, uri: str, path: Path) -> "MediaRef":
+        """The media at `uri`, the local file `path`."""
+        return cls(uri, path, opener=lambda: path.open("rb"))
+
     def open(self) -> BinaryIO:
         """The media's bytes, from the start; the caller closes it."""
         return self.opener()

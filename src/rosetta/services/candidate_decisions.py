@@ -26,6 +26,7 @@ from rosetta.core.errors import RuleViolation
 from rosetta.core.geometry import Geometry
 from rosetta.core.schema import Annotation
 from rosetta.services.annotation_edits import change_annotation, remove_annotation
+from rosetta.services.visibility import is_candidate_record
 from rosetta.services.work_store import expect_revision, locked_row
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
@@ -43,11 +44,6 @@ class DecisionMade(BaseModel):
     candidate: Annotation
     measures: EditMeasures
     annotation: Annotation | None
-
-
-def is_candidate(annotation: Annotation) -> bool:
-    """Whether `annotation` is a model's candidate no one has decided about yet."""
-    return annotation.source.kind == "model" and annotation.revision == 1
 
 
 def decide(
@@ -73,7 +69,7 @@ def decide(
         row = locked_row(connection, annotations, "annotation", project_id, annotation_id)
         found = annotation_from_row(row)
         expect_revision(found, expected_revision)
-        if not is_candidate(found):
+        if not is_candidate_record(found):
             raise RuleViolation(
                 annotation_id,
                 "source",

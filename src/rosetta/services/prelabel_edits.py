@@ -9,9 +9,9 @@ not accepted, for whoever deleted it (the ``delete`` event's actor). A candidate
 are still its first (a person accepted it by a decision,
 `rosetta.services.candidate_decisions`); else it was edited (or deleted), and its **edit
 size** compares its first geometry (the ``before`` of its first ``update`` event) with its
-geometry now:
+geometry now (`rosetta.core.candidate_edits`, as decisions measure it):
 
-- boxes and polygons: the IoU distance ``1 - IoU`` (1 on another frame),
+- boxes, polygons and masks: the IoU distance ``1 - IoU`` (1 on another frame),
 - text spans: the boundary shift ``|Δstart| + |Δend|`` in characters,
 - intervals and transcript segments: the same in seconds.
 
@@ -25,16 +25,12 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy import Connection, func, select
 
+from rosetta.core.candidate_edits import boundary_shift, region_iou
 from rosetta.core.geometry import (
     GEOMETRY,
-    Box,
     Geometry,
-    Interval,
-    Polygon,
     TextSpan,
-    TranscriptSegment,
 )
-from rosetta.core.matching import iou
 from rosetta.services.metric_scope import MetricScope, Tally
 from rosetta.services.visibility import from_model
 from rosetta.store.tables import annotations, events, tasks, users
@@ -56,15 +52,13 @@ class PrelabelEdits:
 
     def add_edit(self, first: Geometry, now: Geometry) -> None:
         """Count the edit of a candidate from geometry `first` to `now`."""
-        if isinstance(first, Box | Polygon) and isinstance(now, Box | Polygon):
-            same_frame = first.frame == now.frame
-            self.iou_distance.add(1.0 - iou(first, now) if same_frame else 1.0)
-        elif isinstance(first, TextSpan) and isinstance(now, TextSpan):
-            self.span_shift.add(abs(first.start - now.start) + abs(first.end - now.end))
-        elif isinstance(first, Interval | TranscriptSegment) and isinstance(
-            now, Interval | TranscriptSegment
-        ):
-            self.interval_shift.add(abs(first.start - now.start) + abs(first.end - now.end))
+        overlap = region_iou(first, now)
+        if overlap is not None:
+            self.iou_distance.add(1.0 - overlap)
+            return
+        shift = boundary_shift(first, now)
+        if shift is not None:
+            (self.span_shift if isinstance(first, TextSpan) else self.interval_shift).add(shift)
 
 
 def prelabel_edits(connection: Connection, scope: MetricScope) -> dict[str, PrelabelEdits]:

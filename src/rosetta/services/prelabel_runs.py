@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
 
 from rosetta.core.errors import RosettaError, RuleViolation
 from rosetta.core.schema import Stream
@@ -29,7 +29,9 @@ from rosetta.services.jobs import JobContext
 from rosetta.services.proposals import labels_for, media_ref, parameters_of, store_candidates
 from rosetta.services.proposer_registry import proposer, proposer_classes
 from rosetta.services.settings import Settings
+from rosetta.services.visibility import from_model
 from rosetta.services.work_store import current_ontology
+from rosetta.store.events import dumps
 from rosetta.store.records import stream_from_row
 from rosetta.store.tables import annotations, samples, streams
 
@@ -67,6 +69,18 @@ class _Todo:
     stream: Stream
 
 
+def _of_proposer(project_id: str, chosen: Proposer, params: PrelabelParams) -> ColumnElement[bool]:
+    """The condition on a streams row joined with its sample: the project's streams the
+    proposer works on (of the name the params give)."""
+    condition = and_(
+        samples.c.project_id == project_id,
+        streams.c.modality.in_([str(m) for m in chosen.modalities]),
+    )
+    if params.stream_name is not None:
+        condition = and_(condition, streams.c.name == params.stream_name)
+    return condition
+
+
 def _todo(
     connection: Connection,
     project_id: str,
@@ -77,32 +91,20 @@ def _todo(
     after: int,
 ) -> Iterator[_Todo]:
     """The streams still to do after sample pk `after`, in sample order, streamed."""
+    named = dumps({"name": model_name})[1:-1]  # as the stored source's JSON has it
     done = exists().where(
-        and_(
-            annotations.c.stream_id == streams.c.id,
-            annotations.c.source.like(f'%"name":"{_like(model_name)}"%', escape="\\"),
-            annotations.c.source.like('%"kind":"model"%'),
-        )
+        annotations.c.stream_id == streams.c.id,
+        from_model(annotations.c.source),
+        annotations.c.source.contains(named, autoescape=True),
     )
     query = (
         select(samples.c.pk.label("sample_pk"), streams)
         .join(streams, streams.c.sample_id == samples.c.id)
-        .where(
-            samples.c.project_id == project_id,
-            samples.c.pk > after,
-            streams.c.modality.in_([str(m) for m in chosen.modalities]),
-            ~done,
-        )
+        .where(_of_proposer(project_id, chosen, params), samples.c.pk > after, ~done)
         .order_by(samples.c.pk, streams.c.pk)
     )
-    if params.stream_name is not None:
-        query = query.where(streams.c.name == params.stream_name)
     for row in connection.execution_options(yield_per=500).execute(query):
         yield _Todo(sample_pk=row.sample_pk, sample_id=row.sample_id, stream=stream_from_row(row))
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace('"', '\\\\"')
 
 
 def _prompt_text(connection: Connection, sample_id: str, name: str) -> str | None:
@@ -111,14 +113,13 @@ def _prompt_text(connection: Connection, sample_id: str, name: str) -> str | Non
     ).scalar_one_or_none()
 
 
-def _count(connection: Connection, project_id: str, chosen: Proposer) -> int:
+def _count(
+    connection: Connection, project_id: str, chosen: Proposer, params: PrelabelParams
+) -> int:
     return connection.execute(
         select(func.count())
         .select_from(streams.join(samples, samples.c.id == streams.c.sample_id))
-        .where(
-            samples.c.project_id == project_id,
-            streams.c.modality.in_([str(m) for m in chosen.modalities]),
-        )
+        .where(_of_proposer(project_id, chosen, params))
     ).scalar_one()
 
 
@@ -232,7 +233,7 @@ def prelabel_job(context: JobContext, params: PrelabelParams) -> dict[str, Any]:
     if run.after:
         context.log(f"going on after sample pk {run.after}")
     with context.engine.connect() as reading:
-        total = _count(reading, run.project_id, chosen)
+        total = _count(reading, run.project_id, chosen, params)
         batch: list[ProposalRequest] = []
         last_pk = run.after
         for todo in _todo(

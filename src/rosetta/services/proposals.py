@@ -25,7 +25,6 @@ from sqlalchemy import Engine
 from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Source, Stream
-from rosetta.media.probe import local_path
 from rosetta.proposers.spec import (
     MediaRef,
     ModelInfo,
@@ -36,7 +35,7 @@ from rosetta.proposers.spec import (
     check_request,
 )
 from rosetta.services.annotation_edits import add_annotations
-from rosetta.services.media_access import LocalMedia, locate, open_remote
+from rosetta.services.media_access import LocalMedia, locate, open_remote, stream_media_file
 from rosetta.services.proposer_registry import proposer
 from rosetta.services.settings import Settings
 from rosetta.services.work_store import current_ontology, streams_by_id
@@ -51,14 +50,13 @@ def media_ref(stream: Stream, settings: Settings | None) -> MediaRef | None:
     if stream.uri is None:
         return None
     if settings is None:
-        local = local_path(stream.uri)
+        local = stream_media_file(stream.id, stream.uri, None)
         if not local.is_file():
             raise NotFoundError("media file of stream", f"{stream.id} ({local})")
-        return MediaRef(stream.uri, local, opener=lambda: local.open("rb"))
+        return MediaRef.local(stream.uri, local)
     found = locate(stream.uri, settings, stream_id=stream.id)
     if isinstance(found, LocalMedia):
-        path = found.path
-        return MediaRef(stream.uri, path, opener=lambda: path.open("rb"))
+        return MediaRef.local(stream.uri, found.path)
 
     def read_remote() -> BinaryIO:
         remote = open_remote(found)

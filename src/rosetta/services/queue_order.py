@@ -28,7 +28,7 @@ from rosetta.core.errors import RosettaError
 from rosetta.core.geometry import TranscriptSegment
 from rosetta.core.schema import Annotation
 from rosetta.services.jobs import JobContext
-from rosetta.services.visibility import from_model
+from rosetta.services.visibility import is_candidate
 from rosetta.services.workflow import set_priorities
 from rosetta.store.records import annotation_from_row
 from rosetta.store.tables import annotations, streams, tasks
@@ -77,11 +77,7 @@ def _batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 def _candidates(connection: Connection, chunk: Sequence[str]) -> dict[str, list[Annotation]]:
     found: dict[str, list[Annotation]] = {ident: [] for ident in chunk}
     rows = connection.execute(
-        select(annotations).where(
-            annotations.c.sample_id.in_(chunk),
-            annotations.c.revision == 1,
-            from_model(annotations.c.source),
-        )
+        select(annotations).where(annotations.c.sample_id.in_(chunk), is_candidate(annotations))
     )
     for row in rows:
         found[row.sample_id].append(annotation_from_row(row))

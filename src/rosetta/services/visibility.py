@@ -63,9 +63,15 @@ def hides_candidates(sample_id: Any, user_id: Any) -> ColumnElement[bool]:
     )
 
 
+def is_candidate_record(annotation: Annotation) -> bool:
+    """Whether `annotation` is a model's candidate no person has changed yet (`candidate_row`
+    for a record)."""
+    return annotation.source.kind == "model" and annotation.revision == 1
+
+
 def candidate_ids(annotations: Iterable[Annotation], links: Iterable[Link]) -> set[str]:
     """The ids of the model candidates among a sample's annotations and links."""
-    found = {a.id for a in annotations if a.source.kind == "model" and a.revision == 1}
+    found = {a.id for a in annotations if is_candidate_record(a)}
     found.update(x.id for x in links if model_link_row(x.status, dumps(x.attributes)))
     return found
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from pycocotools import mask as coco_mask
 
 from rosetta.core.geometry import Rle
 
@@ -77,9 +76,7 @@ def brush_to_rle(code: Sequence[int], width: int, height: int) -> Rle:
             f"the mask holds {values.size} values; a {width}x{height} RGBA image has "
             f"{width * height * 4}"
         )
-    mask = (values[3::4] != 0).reshape(height, width)
-    encoded = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return Rle(size=(height, width), counts=encoded["counts"].decode("ascii"))
+    return Rle.from_array((values[3::4] != 0).reshape(height, width))
 
 
 def rle_to_brush(rle: Rle) -> list[int]:
