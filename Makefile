@@ -18,7 +18,7 @@ BENCH_ARGS ?= --n 10000 100000
 SYSTEM_TOOLS := ffmpeg sox chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-tools web demo test screenshots bench fuzz openapi
+.PHONY: install system-tools web demo test screenshots bench fuzz openapi soak
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" && $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,6 +37,8 @@ system-tools:
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# rosetta backup/restore on PostgreSQL run pg_dump, pg_restore and psql (a major version at least the server's)
+	@command -v pg_dump >/dev/null || { echo "installing Debian packages: postgresql-client"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql-client; }
 
 demo: $(STAMP) web
 	$(BIN)/rosetta demo --host $(HOST) --port $(PORT)
@@ -77,9 +79,17 @@ openapi: $(STAMP) web/node_modules/.installed
 	$(BIN)/python scripts/openapi.py
 	cd web && npm run gen:api
 
-# schemathesis with many examples per operation (make test runs a few)
+# schemathesis and the importer fuzzer with many examples (make test runs a few)
 fuzz: $(STAMP) system-tools
-	ROSETTA_FUZZ_EXAMPLES=$${ROSETTA_FUZZ_EXAMPLES:-300} $(BIN)/pytest tests/test_fuzz_api.py
+	ROSETTA_FUZZ_EXAMPLES=$${ROSETTA_FUZZ_EXAMPLES:-300} ROSETTA_FUZZ_SCENARIOS=$${ROSETTA_FUZZ_SCENARIOS:-500} $(BIN)/pytest tests/test_fuzz_api.py
+	ROSETTA_FUZZ_EXAMPLES=$${ROSETTA_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz_importers.py
+
+# the 10-minute load test on SQLite and PostgreSQL, 20 kills of the server under writes and
+# the long fuzz runs (docs/reliability.md); PostgreSQL at ROSETTA_TEST_PG
+soak: $(STAMP) system-tools fuzz
+	$(BIN)/python bench/soak.py --store sqlite --duration 600
+	$(BIN)/python bench/soak.py --store postgresql --duration 600
+	ROSETTA_CRASH_ROUNDS=20 $(BIN)/pytest tests/test_crash_safety.py
 
 bench: $(STAMP) system-tools web
 	$(BIN)/python bench/import_export.py $(BENCH_ARGS)

@@ -38,7 +38,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.synchronize import Event
@@ -57,8 +56,9 @@ from rosetta.core.schema import Sample
 from rosetta.services.accounts import assign, create_token, create_user, set_role
 from rosetta.services.catalog import encode_cursor
 from rosetta.services.importer import import_samples
-from rosetta.store.engine import make_engine, open_store
+from rosetta.store.engine import open_store
 from rosetta.store.events import Actor
+from rosetta.store.schemas import scratch_schema
 from rosetta.store.tables import samples
 
 ACTOR = Actor("bench")
@@ -329,16 +329,8 @@ def fresh_store(pg: str | None, folder: Path) -> Iterator[str]:
     if pg is None:
         yield f"sqlite:///{folder / 'bench.db'}"
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(pg)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{pg}{'&' if '?' in pg else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(pg, "bench") as url:
+        yield url
 
 
 def run(label: str, pg: str | None, workers: list[int], args: argparse.Namespace) -> None:

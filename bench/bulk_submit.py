@@ -34,13 +34,14 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import psutil
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from lean_http import LeanClient
 from rosetta.core.modality import Modality
@@ -49,8 +50,9 @@ from rosetta.core.schema import MediaInfo, Sample, Stream
 from rosetta.services.accounts import assign, create_token, create_user, set_role
 from rosetta.services.importer import import_samples
 from rosetta.services.projects import create_project, load_ontology_file
-from rosetta.store.engine import make_engine, open_store
+from rosetta.store.engine import open_store
 from rosetta.store.events import Actor
+from rosetta.store.schemas import scratch_schema
 
 ONTOLOGY = Path(__file__).resolve().parents[1] / "src" / "rosetta" / "demo" / "ontology.yaml"
 ACTOR = Actor("bench")
@@ -247,14 +249,12 @@ def main() -> None:
     parser.add_argument("--pg", help="a PostgreSQL URL (a fresh schema is made there)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        if args.pg:
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            with make_engine(args.pg).begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = f"{args.pg}{'&' if '?' in args.pg else '?'}options=-csearch_path%3D{schema}"
-        else:
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as scratch:
+        url = (
+            scratch.enter_context(scratch_schema(args.pg, "bench"))
+            if args.pg
+            else f"sqlite:///{Path(folder) / 'bench.db'}"
+        )
         engine = open_store(url)
         users = build(engine, args.clients)
         engine.dispose()
@@ -278,9 +278,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-            if args.pg:
-                with make_engine(args.pg).begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     out = {name: [s for result in results for s in result[name]] for name in ("create", "resubmit")}
     figures: dict[str, Any] = {name: summary(seconds) for name, seconds in out.items() if seconds}
     figures["server_cpu_ms_per_submission"] = 1000 * cpu / (args.clients * args.rounds)

@@ -21,7 +21,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +39,7 @@ from rosetta.services.settings import Settings
 from rosetta.store.engine import make_engine, upgrade
 from rosetta.store.events import Actor, dumps
 from rosetta.store.records import annotation_row, link_row
+from rosetta.store.schemas import scratch_schema
 from rosetta.store.tables import annotations, links, samples, streams
 
 REPO = Path(__file__).resolve().parents[1]
@@ -207,19 +207,13 @@ def _sqlite() -> Iterator[Engine]:
 
 @contextmanager
 def _postgres(url: str) -> Iterator[Engine]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "bench") as schema_url:
+        engine = make_engine(schema_url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def run(label: str, engine: Engine, args: argparse.Namespace) -> None:

@@ -12,24 +12,22 @@ recording process) per pass.
 
 import argparse
 import resource
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from cached_store import cached_store
 from generate import generate
 from rosetta.services.importer import import_jsonl
-from rosetta.services.projects import create_project, find_project, load_ontology_file
+from rosetta.services.projects import find_project
 from rosetta.services.qa_runs import check_project
 from rosetta.services.sample_checks import default_workers
 from rosetta.store.engine import open_store
 from rosetta.store.events import Actor
 from rosetta.store.tables import annotations, findings, links
 
-REPO = Path(__file__).resolve().parents[1]
-ONTOLOGY = REPO / "src" / "rosetta" / "demo" / "ontology.yaml"
 PROJECT = "bench-qa"
 _ACTOR = Actor("bench")
 
@@ -45,18 +43,11 @@ def build(workdir: Path, n: int) -> Path:
         return db
     source = workdir / f"qa-{n}.jsonl"
     generate(n, source)
-    partial = db.with_suffix(".partial")
-    for leftover in workdir.glob(partial.name + "*"):
-        leftover.unlink()
-    engine = open_store(f"sqlite:///{partial}")
-    project = create_project(engine, PROJECT, load_ontology_file(ONTOLOGY), _ACTOR)
-    started = time.perf_counter()
-    import_jsonl(engine, project.id, source, _ACTOR, batch_size=1000)
-    print(f"built {n:,} samples in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    engine.dispose()
-    partial.rename(db)
-    for lock in workdir.glob(partial.name + "*"):
-        lock.unlink()  # the writers' lock file the store left beside it
+
+    def fill(engine: Engine, project_id: str) -> None:
+        import_jsonl(engine, project_id, source, _ACTOR, batch_size=1000)
+
+    cached_store(db, PROJECT, fill)
     source.unlink()
     return db
 

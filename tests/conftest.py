@@ -6,7 +6,6 @@ afterwards. When ``CI`` is set a missing server is a failure, never a skip.
 """
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from rosetta.core.schema import Project
 from rosetta.services.projects import create_project, load_ontology_file
 from rosetta.store.engine import make_engine, upgrade
 from rosetta.store.events import Actor
+from rosetta.store.schemas import scratch_schema
 
 PG_URL = os.environ.get("ROSETTA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
@@ -52,19 +52,13 @@ def postgres_url() -> str:
 
 def fresh_postgres(url: str, **options: Any) -> Iterator[Engine]:
     """A migrated engine (made with `options`) on a new schema at `url`, dropped after."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"}, **options)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "t") as schema_url:
+        engine = make_engine(schema_url, **options)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -21,12 +21,15 @@ PATIENCE = 30.0
 
 
 @contextmanager
-def serve(engine: Engine, settings: Settings) -> Iterator[str]:
-    """Serve the app over `engine` with `settings` on ``127.0.0.1``; its base URL."""
+def serve(engine: Engine, settings: Settings, *, public: bool = False) -> Iterator[str]:
+    """Serve the app over `engine` with `settings` on ``127.0.0.1``; its base URL (which
+    is the settings' ``public_url`` too when `public`)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
+    if public:
+        settings = Settings(**{**settings.model_dump(), "public_url": f"http://127.0.0.1:{port}"})
     config = uvicorn.Config(
         create_app(engine, settings),
         http="h11",

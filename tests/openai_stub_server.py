@@ -8,7 +8,9 @@ parts (``text``; ``image_url`` with a ``data:`` URL of a base64 PNG, JPEG, GIF o
 decodes), ``response_format`` (``json_schema`` with a valid JSON Schema which, when
 ``strict``, names every property as required and forbids others), and the API key (401)
 when the server has one. It is stricter than the real API in one way: an image URL that is
-not a ``data:`` URL is refused, so a test fails if the proposer sends a media URI.
+not a ``data:`` URL is refused, so a test fails if the proposer sends a media URI; served
+with ``fetch_urls``, it downloads an ``http(s)`` image URL as the real API does (a plain
+GET, no credentials; `Seen.fetched` records each URL and the status it got).
 
 Answers, per model name (`Behaviour`):
 
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+import httpx
 import jsonschema
 import numpy as np
 from PIL import Image
@@ -158,6 +161,7 @@ class Seen:
     """What the server was asked, and the most requests it had in flight at once."""
 
     requests: list[Recorded] = field(default_factory=list)
+    fetched: list[tuple[str, int]] = field(default_factory=list)
     in_flight: int = 0
     peak_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -200,6 +204,25 @@ def decode_data_url(url: str) -> np.ndarray:
         raise ApiError(400, f"You uploaded an unsupported image: {exc}", "invalid_image") from None
 
 
+def fetch_image(url: str, seen: Seen) -> np.ndarray:
+    """The RGB pixels of the image at an ``http(s)`` `url`, downloaded with a plain GET
+    (recorded in `seen`); `ApiError` 400 as the API says it when that fails."""
+    response = httpx.get(url, timeout=10)
+    with seen.lock:
+        seen.fetched.append((url, response.status_code))
+    if response.status_code != 200:
+        raise ApiError(
+            400,
+            f"Error while downloading {url}: HTTP {response.status_code}",
+            "invalid_image_url",
+        )
+    try:
+        with Image.open(io.BytesIO(response.content)) as image:
+            return np.asarray(image.convert("RGB"))
+    except OSError as exc:
+        raise ApiError(400, f"You uploaded an unsupported image: {exc}", "invalid_image") from None
+
+
 def _check_schema(fmt: ResponseFormat) -> dict[str, Any] | None:
     if fmt.type != "json_schema":
         return None
@@ -239,15 +262,22 @@ def _check_strict(schema: Mapping[str, Any], where: str) -> None:
             _check_strict(sub, f"{where}.{name}")
 
 
-def _media(request: ChatRequest) -> tuple[list[np.ndarray], list[str]]:
-    """The decoded images and the text parts of the last user message."""
+def _media(request: ChatRequest, fetch: Seen | None = None) -> tuple[list[np.ndarray], list[str]]:
+    """The decoded images and the text parts of the last user message (``http(s)`` image
+    URLs downloaded, recorded in `fetch`, when it is given)."""
     users = [m for m in request.messages if isinstance(m, UserMessage)]
     if not users:
         raise ApiError(400, "The messages must include a user message.", param="messages")
     content = users[-1].content
     if isinstance(content, str):
         return [], [content]
-    images = [decode_data_url(p.image_url.url) for p in content if isinstance(p, ImagePart)]
+    images = [
+        fetch_image(p.image_url.url, fetch)
+        if fetch is not None and p.image_url.url.startswith(("http://", "https://"))
+        else decode_data_url(p.image_url.url)
+        for p in content
+        if isinstance(p, ImagePart)
+    ]
     texts = [p.text for p in content if isinstance(p, TextPart)]
     return images, texts
 
@@ -392,7 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
                 404, f"The model `{request.model}` does not exist.", "model_not_found", "model"
             )
         schema = _check_schema(request.response_format) if request.response_format else None
-        images, texts = _media(request)
+        images, texts = _media(request, self.server.seen if self.server.fetch_urls else None)
         if self.server.stopping.wait(self.server.delay):
             return
         if behaviour == "error-500":
@@ -422,23 +452,31 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, models: Mapping[str, Behaviour], key: str | None, delay: float) -> None:
+    def __init__(
+        self, models: Mapping[str, Behaviour], key: str | None, delay: float, fetch_urls: bool
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.models = dict(models)
         self.key = key
         self.delay = delay
+        self.fetch_urls = fetch_urls
         self.seen = Seen()
         self.stopping = threading.Event()
 
 
 @contextmanager
 def serve_stub(
-    models: Mapping[str, Behaviour], *, key: str | None = None, delay: float = 0.0
+    models: Mapping[str, Behaviour],
+    *,
+    key: str | None = None,
+    delay: float = 0.0,
+    fetch_urls: bool = False,
 ) -> Iterator[StubServer]:
     """Serve the stub on a free loopback port while the block runs: `models` name the
     models it lists and how each answers; with a `key`, requests must carry it as
-    ``Authorization: Bearer <key>``; each answer waits `delay` seconds first."""
-    server = _Server(models, key, delay)
+    ``Authorization: Bearer <key>``; each answer waits `delay` seconds first; with
+    `fetch_urls`, ``http(s)`` image URLs are downloaded rather than refused."""
+    server = _Server(models, key, delay, fetch_urls)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

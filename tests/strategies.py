@@ -39,6 +39,14 @@ positive = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infin
 unit = st.floats(min_value=0, max_value=1)
 int64 = st.integers(-(2**63), 2**63 - 1)
 ids = st.text(min_size=1, max_size=12)
+#: Text of a record's own columns (`rosetta.core.ids.Text`, `Name`): no NUL.
+plain_texts = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30
+)
+name_texts = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=12
+)
+maybe_plain_text = st.none() | plain_texts
 #: Ids of records (`rosetta.core.schema.Id`): no '/', no control characters, not '.' or '..'.
 record_ids = st.text(
     st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="/"),
@@ -238,10 +246,10 @@ sensors = st.builds(
 streams = st.builds(
     Stream,
     id=record_ids,
-    name=ids,
+    name=name_texts,
     modality=st.sampled_from(list(Modality)),
-    uri=maybe_text,
-    text=maybe_text,
+    uri=maybe_plain_text,
+    text=maybe_plain_text,
     media=media,
     clock=st.none() | clocks(),
     sensor=st.none() | sensors,
@@ -265,13 +273,13 @@ def ego_poses(draw: st.DrawFn) -> list[Pose]:
 annotations = st.builds(
     Annotation,
     id=record_ids,
-    stream=st.none() | ids,
-    label=ids,
+    stream=st.none() | name_texts,
+    label=name_texts,
     geometry=geometries,
     attributes=json_objects,
     revision=st.integers(1, 2**31),
     ontology_version=st.none() | st.integers(1, 1000),
-    author=maybe_text,
+    author=maybe_plain_text,
     source=st.builds(
         Source,
         kind=st.sampled_from(["human", "model", "import"]),
@@ -285,7 +293,7 @@ annotations = st.builds(
 sample_strategy = st.builds(
     Sample,
     id=record_ids,
-    external_id=st.none() | texts,
+    external_id=maybe_plain_text,
     status=st.sampled_from(["new", "in_progress", "review", "done"]),
     metadata=json_objects,
     ego_poses=ego_poses(),
@@ -295,10 +303,10 @@ sample_strategy = st.builds(
         st.builds(
             Entity,
             id=record_ids,
-            label=st.none() | ids,
-            members=st.lists(ids, max_size=3),
+            label=st.none() | name_texts,
+            members=st.lists(name_texts, max_size=3),
             revision=st.integers(1, 100),
-            author=maybe_text,
+            author=maybe_plain_text,
         ),
         max_size=2,
     ),
@@ -306,15 +314,15 @@ sample_strategy = st.builds(
         st.builds(
             Link,
             id=record_ids,
-            type=ids,
-            source=ids,
-            target=ids,
+            type=name_texts,
+            source=name_texts,
+            target=name_texts,
             status=st.sampled_from(["proposed", "confirmed", "stale", "rejected"]),
             attributes=json_objects,
             revision=st.integers(1, 100),
             source_revision=st.none() | st.integers(1, 100),
             target_revision=st.none() | st.integers(1, 100),
-            author=maybe_text,
+            author=maybe_plain_text,
         ),
         max_size=3,
     ),

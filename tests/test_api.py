@@ -81,10 +81,10 @@ def test_samples_come_in_keyset_pages(client: TestClient, demo: Project) -> None
         ).json()
         ids += [item["id"] for item in page["items"]]
         cursor = page["next_cursor"]
-    assert len(ids) == 5 and ids[-1] == "slideshow"
-    last = client.get(f"/api/projects/{demo.id}/samples", params={"limit": 5}).json()
+    assert len(ids) == 6 and ids[-2:] == ["slideshow", "caption-ranking"]
+    last = client.get(f"/api/projects/{demo.id}/samples", params={"limit": 6}).json()
     assert last["next_cursor"] is None
-    assert last["items"][-1]["modalities"][:3] == ["video", "audio", "text"]
+    assert last["items"][-2]["modalities"][:3] == ["video", "audio", "text"]
     error = _error(client.get(f"/api/projects/{demo.id}/samples?limit=0"), 422, "invalid_request")
     assert error["errors"] == [
         {"where": "query.limit", "problem": "Input should be greater than or equal to 1"}

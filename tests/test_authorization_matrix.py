@@ -13,6 +13,7 @@ after each call that may have changed it.
 """
 
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ from rosetta.services import accounts
 from rosetta.services.catalog import sample_revision
 from rosetta.services.escalations import answer, ask
 from rosetta.services.findings import project_findings
+from rosetta.services.judgements import Verdict, put_judgement
+from rosetta.services.media_grants import grant
 from rosetta.services.projects import load_ontology_file
 from rosetta.services.qa_runs import catch_up
 from rosetta.services.settings import Settings
@@ -59,6 +62,8 @@ BOX = "slideshow.still-1.astronaut"
 TRACK = "slideshow.track-1"
 LINK = "slideshow.names-1"
 ENTITY = "slideshow.astronaut"
+#: The demo's preference sample, which every member has judged.
+PREFERENCE = "caption-ranking"
 #: Routes whose admitted callers may still get a 404 from the demo (no export files yet).
 NOT_THERE = {"job_file"}
 
@@ -97,6 +102,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         secret, info = accounts.create_token(engine, user.id, "matrix")
         tokens[name], token_ids[name], user_ids[name] = secret, info.id, user.id
     tasks = _hold_tasks(engine, project)
+    for name in PEOPLE[2:]:  # a judgement of each member's to withdraw
+        ranking = [[f"{PREFERENCE}.c2"], [f"{PREFERENCE}.c1"]]
+        put_judgement(engine, project, PREFERENCE, Verdict(ranking=ranking), Actor(name))
     asked = _escalations(engine, project)
     catch_up(engine, project)
     with engine.connect() as connection:
@@ -126,7 +134,7 @@ def _hold_tasks(engine: Engine, project: str) -> dict[str, str]:
     """A workflow over the demo and a task held by each member: ada an annotate slot
     (the others handed in), grace, mona, adam and admin a review slot each."""
     set_workflow(engine, TESTER, project, Workflow(stages=(AnnotateStage(), ReviewStage())))
-    assert enqueue(engine, TESTER, project) == 5
+    assert enqueue(engine, TESTER, project) == 6
     access = {}
     with engine.connect() as connection:
         for name in ("ada", "grace", "mona", "adam", "admin"):
@@ -325,6 +333,13 @@ def request_for(operation: str, world: World, person: str) -> dict[str, Any]:
         "get_findings_summary": {},
         "get_quality_report": {},
         "get_quality_report_page": {},
+        "get_preference_report": {"query": {"format": "html"}},
+        "put_judgement": {
+            "path": {"sample_id": PREFERENCE},
+            "json": {"ranking": [[f"{PREFERENCE}.c2"]], "rationale": "The cup is red."},
+        },
+        "withdraw_judgement": {"path": {"sample_id": PREFERENCE}},
+        "list_judgements": {"path": {"sample_id": PREFERENCE}},
         "list_sample_findings": {},
         "update_finding": {
             "path": {"finding_id": world.finding},
@@ -455,5 +470,42 @@ def test_each_person_is_admitted_or_refused_as_the_policy_says(
                     "not_found",
                 }, where
                 assert store.events() == before, f"{where}: a refused call wrote events"
+    finally:
+        store.close()
+
+
+def test_a_media_grant_reads_its_stream_and_opens_nothing_else(
+    world: World, tmp_path: Path
+) -> None:
+    """No session, only a media grant: its stream's media (200), another stream's 403, an
+    expired grant 401, and every other route refused as without credentials."""
+    store = Store(world, tmp_path)
+    assert store.engine is not None and store.client is not None
+    client = store.client
+    live = grant(store.engine, TESTER, [STREAM], ttl=60, purpose="matrix")[STREAM]
+    old = time.time() - 3600
+    expired = grant(store.engine, TESTER, [STREAM], ttl=60, purpose="matrix", now=old)[STREAM]
+    try:
+        for method in ("GET", "HEAD"):
+            media = f"/media/{STREAM}"
+            assert client.request(method, media, params={"grant": live}).status_code == 200
+            other = client.request(method, "/media/slideshow.narration", params={"grant": live})
+            assert other.status_code == 403
+            assert client.request(method, media, params={"grant": expired}).status_code == 401
+        before = store.events()
+        for route in ROUTES:
+            if route.rule == "public" or route.path == "/media/{stream_id}":
+                continue
+            given = request_for(route.operation, world, "anonymous")
+            response = client.request(
+                route.method,
+                route.path.format(**given["path"]),
+                params={**given.get("query", {}), "grant": live},
+                json=given.get("json"),
+                content=given.get("content"),
+                headers=given.get("headers", {}),
+            )
+            assert response.status_code == 401, f"{route.method} {route.path} with a grant"
+        assert store.events() == before
     finally:
         store.close()

@@ -181,7 +181,7 @@ def test_a_blind_submission_leaves_the_hidden_candidates_alone(
 def test_reading_a_sample_probes_the_blind_pass_by_the_samples_slots(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
     upgrade(engine)
-    query = str(_SAMPLE_ACCESS.compile(engine))
+    query = str(_SAMPLE_ACCESS.statement.compile(engine))
     with engine.connect() as connection:
         plan = [
             row[3]

@@ -3,18 +3,18 @@
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from typer.testing import CliRunner
 
-from conftest import DEMO_ONTOLOGY, PG_URL
+from conftest import DEMO_ONTOLOGY
 from rosetta.cli.main import app
 from rosetta.cli.render import change_summary, short
 from rosetta.core.ontology import Ontology
 from rosetta.formats.native import parse_sample
-from rosetta.store.engine import make_engine
+from rosetta.store.schemas import scratch_schema
 
 StoreFactory = Callable[[], str]
 
@@ -22,29 +22,12 @@ StoreFactory = Callable[[], str]
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """Makes URLs of fresh, empty stores: SQLite files, or PostgreSQL schemas dropped afterwards."""
-    schemas: list[str] = []
-
-    def sqlite() -> str:
-        return f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
-
-    def postgresql() -> str:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        schemas.append(schema)
-        return f"{PG_URL}?options=-csearch_path%3D{schema}"
-
     if request.param == "sqlite":
-        yield sqlite
+        yield lambda: f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
         return
-    admin = make_engine(request.getfixturevalue("postgres_url"))
-    try:
-        yield postgresql
-    finally:
-        with admin.begin() as connection:
-            for schema in schemas:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    url = request.getfixturevalue("postgres_url")
+    with ExitStack() as made:
+        yield lambda: made.enter_context(scratch_schema(url, "t"))
 
 
 def rosetta(url: str, *args: str) -> tuple[int, str, str, bytes]:
@@ -58,7 +41,7 @@ def demo_url(new_store: StoreFactory) -> str:
     url = new_store()
     code, out, err, _ = rosetta(url, "demo", "--db", url, "--no-serve")
     assert (code, err) == (0, "")
-    assert "5 samples" in out
+    assert "6 samples" in out
     return url
 
 
@@ -67,7 +50,7 @@ def test_init_then_show_the_ontology(new_store: StoreFactory, demo_ontology: Ont
     code, out, _, _ = rosetta(url, "init", "--name", "cats", "--ontology", str(DEMO_ONTOLOGY))
     assert code == 0
     assert "Created project cats" in out
-    assert "12 classes, 4 relation types" in out
+    assert "13 classes, 5 relation types" in out
     code, out, _, _ = rosetta(url, "ontology", "show", "--json")
     assert code == 0
     assert Ontology.model_validate(json.loads(out)) == demo_ontology
@@ -82,7 +65,7 @@ def test_export_of_the_demo_round_trips_into_a_fresh_store(
     exported = tmp_path / "demo.jsonl"
     code, _, err, _ = rosetta(demo_url, "export", str(exported))
     assert code == 0
-    assert "5 samples, 28 annotations, 5 entities, 17 links" in err
+    assert "6 samples, 31 annotations, 5 entities, 19 links" in err
     code, _, _, piped = rosetta(demo_url, "export", "-")
     assert code == 0
     assert piped == exported.read_bytes()
@@ -91,7 +74,7 @@ def test_export_of_the_demo_round_trips_into_a_fresh_store(
     assert rosetta(fresh, "init", "--name", "copy", "--ontology", str(DEMO_ONTOLOGY))[0] == 0
     code, out, _, _ = rosetta(fresh, "import", str(exported), "--batch-size", "2")
     assert code == 0
-    assert "5 samples written, 0 skipped" in out
+    assert "6 samples written, 0 skipped" in out
     again = tmp_path / "again.jsonl"
     assert rosetta(fresh, "export", str(again))[0] == 0
     assert again.read_bytes() == exported.read_bytes()
@@ -101,7 +84,7 @@ def test_export_of_the_demo_round_trips_into_a_fresh_store(
 
     code, out, _, _ = rosetta(fresh, "import", str(exported))
     assert code == 0
-    assert "0 samples written, 5 skipped" in out
+    assert "0 samples written, 6 skipped" in out
 
 
 def test_import_with_new_ids_keeps_content_under_fresh_ids(
@@ -138,7 +121,7 @@ def test_failed_import_names_the_line_and_resumes_after_the_last_batch(
     partly_bad.write_bytes(b"".join([*lines[:3], b"\n", *lines[3:]]))
     code, out, _, _ = rosetta(fresh, "import", str(partly_bad), "--resume")
     assert code == 0
-    assert "2 samples written, 0 skipped" in out
+    assert "3 samples written, 0 skipped" in out
     again = tmp_path / "again.jsonl"
     assert rosetta(fresh, "export", str(again))[0] == 0
     assert again.read_bytes() == exported.read_bytes()

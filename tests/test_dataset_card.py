@@ -240,7 +240,7 @@ def test_the_shard_export_writes_the_card_beside_its_shards(
         "samples-00001.jsonl",
         "samples-00001.parquet",
     ]
-    assert card["counts"]["samples"] == card["export"]["samples"] == 5
+    assert card["counts"]["samples"] == card["export"]["samples"] == 6
     front = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---\n")[1])
     assert front["configs"] == [
         {"config_name": "samples", "data_files": [{"split": "train", "path": "samples-*.parquet"}]}

@@ -11,14 +11,18 @@ from builders import admin_access
 from conftest import MEDIA
 from rosetta.core.geometry import Interval, TextSpan, Track, TranscriptSegment
 from rosetta.core.policies import Role
+from rosetta.core.preference import prompt_streams
 from rosetta.core.schema import Project, Sample
 from rosetta.demo.build import (
     ASSIGNED,
+    CAPTION_CANDIDATES,
+    CAPTION_PROMPT,
     CONFIRMED_LINKS,
     CORRECTED_BOX,
     DEMO_PASSWORD,
     DEMO_USERS,
     MEDIA_DIR,
+    ONTOLOGY_FILE,
     build_demo,
 )
 from rosetta.services.accounts import (
@@ -29,6 +33,7 @@ from rosetta.services.accounts import (
 )
 from rosetta.services.catalog import browse_samples
 from rosetta.services.media_prep import load_artifact
+from rosetta.services.projects import load_ontology_file
 from rosetta.services.review import review_queue
 from rosetta.store.events import history
 from rosetta.store.records import load_sample
@@ -53,8 +58,9 @@ def test_demo_samples_cover_every_modality_it_ships(engine: Engine, demo: Projec
         "spoken-2",
         "spoken-3",
         "slideshow",
+        "caption-ranking",
     ]
-    slideshow = page.items[-1]
+    slideshow = page.items[4]
     assert slideshow.modalities == ["video", "audio", "text", "image", "image", "image"]
     assert page.items[0].stale_links == 1
 
@@ -219,3 +225,31 @@ def test_demo_accounts_and_the_annotators_assignments(engine: Engine, demo: Proj
         assigned = [(a.sample, a.blind) for a in assigned_samples(connection, ada.id)]
     assert members == {"grace": Role.REVIEWER, "ada": Role.ANNOTATOR}
     assert assigned == list(ASSIGNED)
+
+
+def test_the_preference_sample_offers_three_captions_to_rank(engine: Engine, demo: Project) -> None:
+    sample = _sample(engine, "caption-ranking")
+    streams = {stream.id: stream for stream in sample.streams}
+    captions = {c.model: streams[c.streams[0]].text for c in sample.candidates}
+    assert [c.id for c in sample.candidates] == [c for c, _, _ in CAPTION_CANDIDATES]
+    assert captions == {model: text for _, model, text in CAPTION_CANDIDATES}
+    assert [s.id for s in prompt_streams(sample)] == [
+        "caption-ranking.photo",
+        "caption-ranking.instruction",
+    ]
+    assert streams["caption-ranking.instruction"].text == CAPTION_PROMPT
+    ontology = load_ontology_file(ONTOLOGY_FILE)
+    assert [(c.name, c.low, c.high) for c in ontology.rubric] == [
+        ("accuracy", 1, 5),
+        ("completeness", 1, 5),
+        ("tone", 1, 5),
+        ("safety", 1, 5),
+    ]
+    cites = next(r for r in ontology.relations if r.name == "cites")
+    assert cites.source.classes == ["rationale-phrase"]
+    said = [
+        (streams[a.stream or ""].text or "")[a.geometry.start : a.geometry.end]
+        for a in sample.annotations
+        if isinstance(a.geometry, TextSpan)
+    ]
+    assert said == ["blue cup", "red cup"]

@@ -275,7 +275,7 @@ def test_an_upload_over_the_limit_is_413_and_leaves_no_file(
         refused = admin.post(url, content=body)
         assert refused.status_code == 413, refused.text
         error = refused.json()["error"]
-        assert error["type"] == "http_error"
+        assert error["type"] == "too_large" and error["limit"] == len(line)
         assert f"larger than the limit of {len(line)} bytes" in error["message"]
         assert "ROSETTA_MAX_UPLOAD_BYTES" in error["message"]
         assert not uploads.exists() or list(uploads.iterdir()) == []

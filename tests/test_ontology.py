@@ -29,7 +29,14 @@ def test_the_demo_ontology_loads(demo_ontology: Ontology) -> None:
         "synchronized-with",
         "same-as",
         "speaker-of",
+        "cites",
     }
+    assert [criterion.name for criterion in demo_ontology.rubric] == [
+        "accuracy",
+        "completeness",
+        "tone",
+        "safety",
+    ]
     assert demo_ontology.relation_map["refers-to"].directed
     assert not demo_ontology.relation_map["synchronized-with"].directed
 

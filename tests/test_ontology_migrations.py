@@ -391,6 +391,35 @@ def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(
         assert find_project(connection, zoo.id).ontology_version == 2
 
 
+def test_a_migration_naming_its_from_version_is_refused_when_run_again(
+    engine: Engine, zoo: Project
+) -> None:
+    """A clarification stays valid on the next version: without ``from_version`` a second
+    run would append it again and make version 3."""
+    migration = parse_migration(
+        {
+            "from_version": 1,
+            "operations": [
+                {
+                    "op": "add_clarification",
+                    "relation": "refers-to",
+                    "clarification": {"date": "2025-04-01", "question": "A logo?", "answer": "No."},
+                }
+            ],
+        }
+    )
+    migrate_ontology(engine, zoo.id, migration, TESTER)
+    counted = (_count(engine, events), _count(engine, ontology_versions))
+
+    with pytest.raises(ConflictError) as caught:
+        migrate_ontology(engine, zoo.id, migration, TESTER)
+
+    assert (caught.value.expected, caught.value.actual) == (1, 2)
+    assert (_count(engine, events), _count(engine, ontology_versions)) == counted
+    with engine.connect() as connection:
+        assert find_project(connection, zoo.id).ontology_version == 2
+
+
 def test_an_invalid_migration_writes_nothing(engine: Engine, zoo: Project) -> None:
     counted = (_count(engine, events), _count(engine, ontology_versions))
     with pytest.raises(OntologyError, match="class 'dragon' does not exist"):

@@ -51,7 +51,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
-    """A one-CPU Ray head on loopback, started for these tests and stopped after them."""
+    """A one-CPU Ray head on loopback, started for these tests and stopped after them.
+
+    Its authentication is turned off explicitly (``RAY_AUTH_MODE=disabled``, as this
+    process, the client, has it): since Ray 2.59 a head turns token authentication on by
+    itself when ``~/.ray/auth_token`` exists, and a client whose Ray configuration was read
+    before the test began cannot take a token from the environment afterwards."""
     port = _free_port()
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must be short
     output = Path(temp) / "head.log"
@@ -73,6 +78,7 @@ def ray_address() -> Iterator[str]:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, "RAY_AUTH_MODE": "disabled"},
             start_new_session=True,  # its own process group: stopped as one below
         )
     try:

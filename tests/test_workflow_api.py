@@ -79,6 +79,7 @@ def test_managers_set_the_workflow_in_versions_and_queue_samples(
         "overlap_share": 1.0,
         "blind_share": 0.0,
         "lease_seconds": 120.0,
+        "reveal_models": False,
     }
     assert mona.get(f"{path}/workflow").json() == first.json()
     second = mona.put(f"{path}/workflow", json={"stages": [{"kind": "annotate"}]})

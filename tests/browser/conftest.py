@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 from sqlalchemy import Engine
 
 from loopback import serve
@@ -41,13 +41,16 @@ def require_built_workspace() -> None:
 
 
 @contextmanager
-def served(engine: Engine, folder: Path, media_roots: tuple[Path, ...]) -> Iterator[str]:
+def served(
+    engine: Engine, folder: Path, media_roots: tuple[Path, ...], job_workers: int = 0
+) -> Iterator[str]:
     """The base URL of the app serving `engine` (data in `folder`, media from
-    `media_roots`) over plain HTTP on loopback; the engine is disposed after."""
+    `media_roots`, `job_workers` job threads) over plain HTTP on loopback; the engine is
+    disposed after."""
     settings = Settings(
         media_roots=media_roots,
         data_dir=folder / "data",
-        job_workers=0,
+        job_workers=job_workers,
         dev=True,
         cookie_secure=False,
     )
@@ -63,6 +66,39 @@ def log_in(page: Page, name: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def words_rect(root: Locator, words: str) -> dict[str, float]:
+    """The page rectangle (``left``, ``right``, ``top``, ``height``) of the first
+    occurrence of `words` within one text node under `root`."""
+    rect: dict[str, float] = root.evaluate(
+        """(root, words) => {
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const at = node.data.indexOf(words);
+              if (at < 0) continue;
+              const range = document.createRange();
+              range.setStart(node, at);
+              range.setEnd(node, at + words.length);
+              const r = range.getBoundingClientRect();
+              return { left: r.left, right: r.right, top: r.top, height: r.height };
+            }
+            throw new Error(`no "${words}" here`);
+        }""",
+        words,
+    )
+    return rect
+
+
+def select_words(page: Page, root: Locator, words: str) -> None:
+    """Select `words` under `root` with the mouse, from its first letter's left half to its
+    last letter's right half."""
+    rect = words_rect(root, words)
+    y = rect["top"] + rect["height"] / 2
+    page.mouse.move(rect["left"] + 1, y)
+    page.mouse.down()
+    page.mouse.move(rect["right"] - 1, y, steps=5)
+    page.mouse.up()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from browser.conftest import DemoServer
+from browser.conftest import DemoServer, select_words
 from rosetta.demo.build import DEMO_PASSWORD, DEMO_PROJECT
 
 CAPTION = "An astronaut in an orange suit smiles beside a flag."
@@ -49,32 +49,12 @@ def drag_on_photo(page: Page, start: tuple[float, float], end: tuple[float, floa
     page.mouse.up()
 
 
-def select_words(page: Page, pane: str, words: str) -> None:
-    """Select `words` in the text pane `pane` with the mouse, from its first letter's left
-    half to its last letter's right half."""
-    rect: dict[str, float] = page.evaluate(
-        """([pane, words]) => {
-            const root = [...document.querySelectorAll("section.pane")]
-              .find((s) => s.querySelector("h2")?.textContent === pane).querySelector(".text-body");
-            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              const at = node.data.indexOf(words);
-              if (at < 0) continue;
-              const range = document.createRange();
-              range.setStart(node, at);
-              range.setEnd(node, at + words.length);
-              const r = range.getBoundingClientRect();
-              return { left: r.left, right: r.right, top: r.top, height: r.height };
-            }
-            throw new Error(`no "${words}" in ${pane}`);
-        }""",
-        [pane, words],
+def select_in_pane(page: Page, pane: str, words: str) -> None:
+    """Select `words` in the text pane `pane` with the mouse."""
+    heading = page.locator("h2").filter(has_text=re.compile(f"^{re.escape(pane)}$"))
+    select_words(
+        page, page.locator("section.pane").filter(has=heading).locator(".text-body"), words
     )
-    y = rect["top"] + rect["height"] / 2
-    page.mouse.move(rect["left"] + 1, y)
-    page.mouse.down()
-    page.mouse.move(rect["right"] - 1, y, steps=5)
-    page.mouse.up()
 
 
 def stored(page: Page, server: DemoServer) -> dict[str, Any]:
@@ -112,7 +92,7 @@ def draw_box_and_span_and_link_them(page: Page) -> None:
     inspector = page.get_by_role("region", name="Selection")
     expect(inspector.get_by_role("heading", name="object box on photo")).to_be_visible()
 
-    select_words(page, "caption", "orange suit")
+    select_in_pane(page, "caption", "orange suit")
     picker = page.get_by_role("dialog", name="Label the new span")
     expect(picker.get_by_role("option", name=re.compile(r"^8\s*object"))).to_be_visible()
     page.keyboard.press("8")

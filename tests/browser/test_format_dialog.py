@@ -13,13 +13,11 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, expect
 
-from browser.conftest import DemoServer, log_in, require_built_workspace
+from browser.conftest import DemoServer, log_in, require_built_workspace, served
 from conftest import DEMO_ONTOLOGY, TESTER
 from foreign_formats import COCO, COCO_MAPPING
-from loopback import serve
 from rosetta.demo.build import MEDIA_DIR, build_demo
 from rosetta.services.projects import create_project, load_ontology_file
-from rosetta.services.settings import Settings
 from rosetta.store.engine import open_store
 
 #: The empty project the test imports into.
@@ -34,18 +32,8 @@ def working_demo(tmp_path: Path) -> Iterator[DemoServer]:
     engine = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
     build_demo(engine)
     create_project(engine, PROJECT, load_ontology_file(DEMO_ONTOLOGY), TESTER)
-    settings = Settings(
-        media_roots=(MEDIA_DIR,),
-        data_dir=tmp_path / "data",
-        job_workers=1,
-        dev=True,
-        cookie_secure=False,
-    )
-    try:
-        with serve(engine, settings) as url:
-            yield DemoServer(url, engine)
-    finally:
-        engine.dispose()
+    with served(engine, tmp_path, (MEDIA_DIR,), job_workers=1) as url:
+        yield DemoServer(url, engine)
 
 
 def test_a_coco_file_imported_and_the_project_exported(

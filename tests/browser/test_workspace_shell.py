@@ -15,7 +15,7 @@ from rosetta.services.accounts import find_user, set_role
 from rosetta.services.projects import create_project, load_ontology_file
 
 CAPTION_SPANS = 2
-DEMO_SAMPLES = ["portrait", "spoken-1", "spoken-2", "spoken-3", "slideshow"]
+DEMO_SAMPLES = ["portrait", "spoken-1", "spoken-2", "spoken-3", "slideshow", "caption-ranking"]
 
 
 def sample_ids(page: Page) -> list[str]:
@@ -43,18 +43,18 @@ def test_a_reviewer_logs_in_and_opens_the_demo_sample(page: Page, screenshots: P
     projects.get_by_role("link", name=re.compile(DEMO_PROJECT)).click()
     expect(page).to_have_url(re.compile(rf"/app/p/{DEMO_PROJECT}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(DEMO_PROJECT)
-    expect(page.get_by_text("5 samples")).to_be_visible()
+    expect(page.get_by_text("6 samples")).to_be_visible()
     assert sample_ids(page) == DEMO_SAMPLES
 
     page.get_by_label("Modality").select_option("audio")
     expect(page).to_have_url(re.compile(r"\?modality=audio$"))
     expect(page.get_by_text("4 samples")).to_be_visible()
-    assert sample_ids(page) == DEMO_SAMPLES[1:]
+    assert sample_ids(page) == DEMO_SAMPLES[1:5]
     page.get_by_label("Modality").select_option("")
     page.get_by_label("Stale links").select_option("true")
     expect(page.get_by_text("1 sample", exact=True)).to_be_visible()
     page.get_by_label("Stale links").select_option("")
-    expect(page.get_by_text("5 samples")).to_be_visible()
+    expect(page.get_by_text("6 samples")).to_be_visible()
 
     page.locator("body").press("j")
     page.locator("body").press("j")
@@ -90,8 +90,8 @@ def test_an_annotator_comes_back_to_the_deep_link_and_finds_the_next_task(page: 
     expect(page).to_have_url(re.compile(r"/app/login\?next=%2Fapp%2Fp%2Frosetta-demo$"))
     log_in(page, "ada")
     expect(page).to_have_url(re.compile(rf"/app/p/{DEMO_PROJECT}$"))
-    expect(page.get_by_text("3 samples")).to_be_visible()
-    assert sample_ids(page) == ["portrait", "spoken-2", "slideshow"]
+    expect(page.get_by_text("4 samples")).to_be_visible()
+    assert sample_ids(page) == ["portrait", "spoken-2", "slideshow", "caption-ranking"]
     page.get_by_role("button", name="Next task").click()
     expect(page).to_have_url(re.compile(r"/app/s/spoken-2\?"))
     expect(page.get_by_role("region", name="speech")).to_contain_text("waveform")
@@ -162,7 +162,7 @@ def test_a_reviewer_follows_the_review_queue_to_the_stale_link(page: Page) -> No
 def test_an_annotator_gets_no_review_queue(page: Page) -> None:
     page.goto(f"/app/p/{DEMO_PROJECT}")
     log_in(page, "ada")
-    expect(page.get_by_text("3 samples")).to_be_visible()
+    expect(page.get_by_text("4 samples")).to_be_visible()
     expect(page.get_by_role("link", name="Review queue")).to_have_count(0)
     page.goto(f"/app/p/{DEMO_PROJECT}/review")
     expect(page.get_by_role("alert")).to_contain_text("Could not load the review queue")

@@ -4,7 +4,10 @@
 Secure unless the server runs in development mode) holding the session secret, and
 ``rosetta_csrf`` (readable by the page's script) holding the CSRF token that unsafe
 requests of the session send back in ``X-CSRF-Token``. The response body also carries the
-token.
+token. Failed logins are rate-limited per name and per address
+(`rosetta.services.login_limits`); a successful one also sets ``rosetta_device``
+(HttpOnly, SameSite=Strict, sent only to the login route), which exempts that browser's
+later logins from another client's lockout of the name.
 """
 
 from typing import Annotated
@@ -21,10 +24,14 @@ from rosetta.api.auth import (
 )
 from rosetta.api.deps import Db, Store
 from rosetta.core.policies import can_administer
-from rosetta.services import accounts
+from rosetta.services import accounts, login_limits
+from rosetta.services.login_limits import LoginRule
 from rosetta.services.settings import Settings
 
 router = APIRouter()
+
+#: How long a device cookie is kept (days).
+DEVICE_DAYS = 365
 
 
 class UserOut(BaseModel):
@@ -91,7 +98,7 @@ class NewUser(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=1000)
-    display_name: str | None = None
+    display_name: str | None = Field(default=None, max_length=200)
     is_admin: bool = False
 
 
@@ -99,7 +106,7 @@ class UserChange(BaseModel):
     """Changes to a user; absent fields stay as they are."""
 
     password: str | None = Field(default=None, min_length=8, max_length=1000)
-    display_name: str | None = None
+    display_name: str | None = Field(default=None, max_length=200)
     is_admin: bool | None = None
     active: bool | None = None
 
@@ -118,12 +125,32 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.post("/api/auth/login", openapi_extra=policy("public"))
+@router.post(
+    "/api/auth/login",
+    responses={429: {"description": "Too many failed logins; see ``Retry-After``."}},
+    openapi_extra=policy("public"),
+)
 def login(store: Store, request: Request, response: Response, body: LoginRequest) -> LoginResult:
-    """Log in with a password: starts a browser session (cookies) and returns its CSRF token."""
-    user = accounts.authenticate_password(store, body.name, body.password)
+    """Log in with a password: starts a browser session (cookies) and returns its CSRF
+    token. After too many failed logins for the name or from the address, further tries
+    are refused for a while (429, ``Retry-After``), except from a browser the user has
+    logged in from before (its device cookie), whose own failures are counted instead."""
     settings = _settings(request)
+    address = request.client.host if request.client is not None else "unknown"
+    device = request.cookies.get(login_limits.DEVICE_COOKIE)
+    with login_limits.guarded(store, body.name, address, LoginRule.of(settings), device):
+        user = accounts.authenticate_password(store, body.name, body.password)
     secret, csrf = accounts.open_session(store, user.id, hours=settings.session_hours)
+    with store.connect() as connection:
+        response.set_cookie(
+            login_limits.DEVICE_COOKIE,
+            login_limits.device_cookie(connection, body.name),
+            max_age=DEVICE_DAYS * 24 * 3600,
+            httponly=True,
+            secure=settings.cookie_secure,
+            samesite="strict",
+            path="/api/auth/login",
+        )
     age = int(settings.session_hours * 3600)
     for name, value, http_only in ((SESSION_COOKIE, secret, True), (CSRF_COOKIE, csrf, False)):
         response.set_cookie(

@@ -19,9 +19,10 @@ from rosetta.api.fast_json import OrjsonRoute
 from rosetta.api.preconditions import IfMatch, expected_revision
 from rosetta.api.work_access import record_response, work_access
 from rosetta.core.geometry import Geometry
+from rosetta.core.ids import Name, Text
 from rosetta.core.policies import can_annotate
 from rosetta.core.schema import Annotation, Id, JsonDict, Source
-from rosetta.services import editing
+from rosetta.services import editing, judgements
 from rosetta.store.events import Actor
 
 router = APIRouter(route_class=OrjsonRoute)
@@ -40,8 +41,8 @@ class NewAnnotation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: NewId = None
-    stream: str | None = Field(description="Its stream; none only for a sample classification.")
-    label: str = Field(min_length=1)
+    stream: Text | None = Field(description="Its stream; none only for a sample classification.")
+    label: Name = Field(min_length=1)
     geometry: Geometry
     attributes: JsonDict = Field(default_factory=dict)
     source: Source = Field(default_factory=Source)
@@ -63,7 +64,7 @@ class AnnotationChange(BaseModel):
     """What to change of an annotation; fields left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
-    label: str | None = Field(default=None, min_length=1)
+    label: Name | None = Field(default=None, min_length=1)
     geometry: Geometry | None = None
     attributes: JsonDict | None = None
 
@@ -83,11 +84,18 @@ def create_annotation(
     sample_id: str,
     annotation: NewAnnotation,
 ) -> Response:
-    """Add an annotation to the sample; 201 with the annotation and its ETag."""
+    """Add an annotation to the sample; 201 with the annotation and its ETag. A stream the
+    caller may not see (another evaluator's rationale) is a 422 as for one the sample does
+    not have."""
     found = sample_access(db, caller, sample_id)
     require(can_annotate(found.access, found.assignment), "annotate", f"sample {sample_id!r}")
     created = editing.create_annotation(
-        store, found.access.project_id, sample_id, annotation.record(actor), actor
+        store,
+        found.access.project_id,
+        sample_id,
+        annotation.record(actor),
+        actor,
+        hidden_streams=judgements.hidden_streams(db, sample_id, found.access),
     )
     return record_response(created, status_code=201)
 

@@ -18,12 +18,14 @@ from rosetta.api import (
     finding_routes,
     format_routes,
     job_routes,
+    judgement_routes,
     link_routes,
     media,
     media_routes,
     member_routes,
     metrics_routes,
     page,
+    preference_report_routes,
     project_routes,
     projection_routes,
     proposal_routes,
@@ -40,6 +42,8 @@ from rosetta.api import (
 )
 from rosetta.api.admission import AdmissionControl, in_flight_limit
 from rosetta.api.errors import install_error_handlers
+from rosetta.api.limits import BodyLimit
+from rosetta.api.security_headers import SecurityHeaders
 from rosetta.services.settings import Settings
 from rosetta.store.checkpoints import checkpoint_while_serving
 from rosetta.store.engine import make_engine
@@ -80,15 +84,21 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.engine = engine
-    app.state.settings = settings or Settings()
+    app.state.settings = settings = settings or Settings()
     install_error_handlers(app)
+    # the last added runs first: headers on every answer, a body over its limit refused
+    # before it waits for admission
     app.add_middleware(AdmissionControl, limit=in_flight_limit(engine), rebalance=shared_port)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    https = settings.public_url is not None and settings.public_url.startswith("https:")
+    app.add_middleware(SecurityHeaders, https=https)
     # routes are matched in this order, router by router: the busiest first
     for module in (
         sample_write_routes,
         sample_routes,
         annotation_routes,
         link_routes,
+        judgement_routes,
         account_routes,
         project_routes,
         review_routes,
@@ -105,6 +115,7 @@ def create_app(
         escalation_routes,
         finding_routes,
         quality_routes,
+        preference_report_routes,
         metrics_routes,
         proposal_routes,
         routes,

@@ -36,7 +36,9 @@ from rosetta.services.accounts import (
     token_user,
     touch_token,
 )
+from rosetta.services.judgements import hidden_streams
 from rosetta.services.visibility import hides_candidates
+from rosetta.store.direct import Prepared
 from rosetta.store.events import Actor
 from rosetta.store.tables import assignments, memberships, projects, samples, streams
 
@@ -131,7 +133,7 @@ class SampleAccess:
 #: The sample ``:sample_id``'s project and gold flag with the role and assignment of user
 #: ``:user_id`` there (``NULL`` when none) and whether they hold a slot of its blind pass,
 #: in one query.
-_SAMPLE_ACCESS = (
+_SAMPLE_ACCESS = Prepared(
     select(
         samples.c.project_id,
         samples.c.gold,
@@ -158,7 +160,7 @@ def sample_access(db: Connection, principal: Principal, sample_id: str) -> Sampl
     """The person's access to the sample; 404 when it does not exist or they may not read
     it (an annotator it is not assigned to)."""
     user = principal.user_id
-    row = db.execute(_SAMPLE_ACCESS, {"user_id": user, "sample_id": sample_id}).first()
+    row = _SAMPLE_ACCESS.first(db, {"user_id": user, "sample_id": sample_id})
     if row is None:
         raise NotFoundError("sample", sample_id)
     role = role_in(principal, None if row.role is None else Role(row.role))
@@ -174,13 +176,17 @@ def sample_access(db: Connection, principal: Principal, sample_id: str) -> Sampl
 
 def stream_access(db: Connection, principal: Principal, stream_id: str) -> SampleAccess:
     """The person's access to the sample holding the stream; 404 as for the sample, or
-    when the stream does not exist."""
+    when the stream does not exist or is one they may not see (another evaluator's
+    rationale: answered exactly as a stream that does not exist)."""
     sample_id = db.execute(
         select(streams.c.sample_id).where(streams.c.id == stream_id)
     ).scalar_one_or_none()
     if sample_id is None:
         raise NotFoundError("stream", stream_id)
-    return sample_access(db, principal, sample_id)
+    found = sample_access(db, principal, sample_id)
+    if stream_id in hidden_streams(db, sample_id, found.access):
+        raise NotFoundError("stream", stream_id)
+    return found
 
 
 #: Who may call a route, as its OpenAPI extension ``x-rosetta-policy`` says:

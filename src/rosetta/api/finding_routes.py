@@ -183,5 +183,7 @@ def run_project_checks(
     scope = project_scope(db, caller, project)
     require(can_manage(scope.access), "run the QA checks of", f"project {project!r}")
     end_read(db)
-    job = job_kinds.submit(store, actor, QA_KIND, scope.project.id, run.model_dump(mode="json"))
+    params = run.model_dump(mode="json")
+    settings = request.app.state.settings
+    job = job_kinds.submit(store, actor, QA_KIND, scope.project.id, params, settings=settings)
     return submitted(request, response, job)

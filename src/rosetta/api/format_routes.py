@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from rosetta.api.auth import CurrentUser, UserActor, policy
 from rosetta.api.deps import Store
-from rosetta.api.job_routes import importer_of, receive_upload, submitted
+from rosetta.api.job_routes import importer_of, quota_left, receive_upload, submitted
 from rosetta.core.policies import Access
 from rosetta.services.format_io import FormatInfo, known_formats, mapping_from_text
 from rosetta.services.job_kinds import FORMAT_IMPORT, new_folder_upload, parse_params, submit
@@ -40,7 +40,10 @@ def list_formats(_caller: CurrentUser) -> list[FormatInfo]:
 @router.post(
     "/api/projects/{project}/format-imports",
     status_code=202,
-    responses={413: {"description": "The file is larger than ROSETTA_MAX_UPLOAD_BYTES."}},
+    responses={
+        413: {"description": "The file is larger than ROSETTA_MAX_UPLOAD_BYTES."},
+        429: {"description": "The project has ROSETTA_MAX_PENDING_JOBS jobs pending."},
+    },
     openapi_extra={
         **policy("manager"),
         "requestBody": {
@@ -116,6 +119,7 @@ async def upload_format_import(
         "batch_size": batch_size,
     }
     await anyio.to_thread.run_sync(lambda: parse_params(FORMAT_IMPORT, params, settings=settings))
+    await anyio.to_thread.run_sync(quota_left, store, access, settings)
     name, folder = new_folder_upload(settings.data_dir)
     received = folder.with_name(folder.name + ".upload")
     await receive_upload(
@@ -128,6 +132,7 @@ async def upload_format_import(
             kept_as,
             max_members=settings.archive_members,
             max_bytes=settings.max_upload_bytes,
+            max_member_bytes=settings.max_archive_member_bytes,
         )
     )
     params["file"] = f"{name}/{source.relative_to(folder).as_posix()}".removesuffix("/.")

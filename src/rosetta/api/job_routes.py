@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from rosetta.api.auth import CurrentUser, UserActor, policy, project_access, require
 from rosetta.api.deps import Db, Store
+from rosetta.api.errors import BodyTooLarge
+from rosetta.api.lookup import project_scope
 from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.policies import Access, Principal, Role, can_manage
 from rosetta.services.job_kinds import KINDS, export_dir, new_upload, submit
@@ -31,12 +33,12 @@ from rosetta.services.jobs import (
     JobPage,
     JobStatus,
     cancel_job,
+    check_quota,
     get_job,
     list_jobs,
     read_log,
     retry_job,
 )
-from rosetta.services.projects import find_project
 from rosetta.services.settings import Settings
 from rosetta.services.shards import (
     FILE_TYPES,
@@ -115,7 +117,9 @@ def submitted(request: Request, response: Response, job: Job) -> Job:
 
 
 def _project(db: Connection, user: Principal, project: str) -> Access:
-    return project_access(db, user, find_project(db, project).id)
+    """The person's access to the project named `project` (404 naming only what was asked
+    when there is none or they are not a member)."""
+    return project_scope(db, user, project).access
 
 
 def _job(db: Connection, user: Principal, job_id: str, role: Role) -> Job:
@@ -258,7 +262,10 @@ def job_file(request: Request, db: Db, user: CurrentUser, job_id: str, name: str
 @router.post(
     "/api/projects/{project}/imports",
     status_code=202,
-    responses={413: {"description": "The file is larger than ROSETTA_MAX_UPLOAD_BYTES."}},
+    responses={
+        413: {"description": "The file is larger than ROSETTA_MAX_UPLOAD_BYTES."},
+        429: {"description": "The project has ROSETTA_MAX_PENDING_JOBS jobs pending."},
+    },
     openapi_extra={
         **policy("manager"),
         "requestBody": {
@@ -279,19 +286,28 @@ async def upload_import(
 ) -> Job:
     """Upload a native JSONL file (the request body, streamed to the data folder) and
     queue its import (``Location``: the job). A file larger than the settings'
-    ``max_upload_bytes`` is refused (413) and nothing of it is kept."""
+    ``max_upload_bytes`` is refused (413) and nothing of it is kept; so is every upload
+    to a project with ``max_pending_jobs`` jobs queued or running (429)."""
     settings: Settings = request.app.state.settings
+    await anyio.to_thread.run_sync(quota_left, store, access, settings)
     name, path = new_upload(settings.data_dir)
     await receive_upload(request, path, settings.max_upload_bytes, what="the JSONL file")
     params = {"file": name, "new_ids": new_ids}
     try:
         job = await anyio.to_thread.run_sync(
-            lambda: submit(store, actor, "import", access.project_id, params)
+            lambda: submit(store, actor, "import", access.project_id, params, settings=settings)
         )
     except BaseException:
         await anyio.Path(path).unlink(missing_ok=True)
         raise
     return submitted(request, response, job)
+
+
+def quota_left(engine: Engine, access: Access, settings: Settings) -> None:
+    """Refuse an upload (429) before its body is read when the project may queue no more
+    jobs (``ROSETTA_MAX_PENDING_JOBS``); the submission checks again."""
+    with engine.connect() as connection:
+        check_quota(connection, access.project_id, settings.max_pending_jobs)
 
 
 async def receive_upload(request: Request, path: Path, limit: int, *, what: str) -> None:
@@ -317,12 +333,8 @@ async def receive_upload(request: Request, path: Path, limit: int, *, what: str)
         await anyio.Path(part).unlink(missing_ok=True)
 
 
-def _too_large(limit: int) -> HTTPException:
-    return HTTPException(
-        413,
-        f"the upload is larger than the limit of {limit} bytes ({limit / (1 << 20):.1f} MiB, "
-        "ROSETTA_MAX_UPLOAD_BYTES); split the file or ask for a higher limit",
-    )
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(limit, "ROSETTA_MAX_UPLOAD_BYTES")
 
 
 def _data_dir(request: Request) -> Path:

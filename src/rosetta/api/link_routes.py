@@ -20,6 +20,7 @@ from rosetta.api.deps import Db, Store
 from rosetta.api.fast_json import OrjsonRoute
 from rosetta.api.preconditions import IfMatch, expected_revision
 from rosetta.api.work_access import WorkAccess, record_response, require_seen, work_access
+from rosetta.core.ids import Name, Text
 from rosetta.core.policies import can_annotate, can_review
 from rosetta.core.schema import Entity, JsonDict, Link, LinkStatus
 from rosetta.services import editing
@@ -27,7 +28,7 @@ from rosetta.store.events import Actor
 
 router = APIRouter(route_class=OrjsonRoute)
 
-Ident = Annotated[str, Field(min_length=1)]
+Ident = Annotated[Name, Field(min_length=1)]
 
 
 class NewLink(BaseModel):
@@ -73,8 +74,8 @@ class NewEntity(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: NewId = None
-    label: str | None = Field(default=None, min_length=1)
-    members: list[str] = Field(default_factory=list)
+    label: Name | None = Field(default=None, min_length=1)
+    members: list[Text] = Field(default_factory=list)
 
     def record(self, actor: Actor) -> Entity:
         """The entity to create."""
@@ -88,8 +89,8 @@ class EntityChange(BaseModel):
     removes its label)."""
 
     model_config = ConfigDict(extra="forbid")
-    label: str | None = Field(default=None, min_length=1)
-    members: list[str] | None = None
+    label: Name | None = Field(default=None, min_length=1)
+    members: list[Text] | None = None
 
 
 def _ends(link: NewLink | LinkChange) -> list[tuple[str, str]]:

@@ -11,6 +11,11 @@ chunks, never whole, with the same headers. Both answer 304 to a matching
 
 Every media response is ``Cache-Control: private`` (it needs credentials), ``nosniff``,
 and sandboxed by its ``Content-Security-Policy`` should someone open it as a page.
+
+A request is authorised as any other (a session or an API token of someone who may read
+the stream's sample), or by a media grant in the query, ``?grant=<token>``: what a
+proposer outside the server fetches the stream with (`rosetta.services.media_grants`).
+A grant opens this stream's media and nothing else.
 """
 
 import secrets
@@ -18,16 +23,20 @@ from collections.abc import Iterator
 from email.utils import formatdate
 from itertools import chain
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
+from sqlalchemy import Connection
 from starlette.datastructures import Headers
 from starlette.staticfiles import NotModifiedResponse
 
-from rosetta.api.auth import CurrentUser, policy, stream_access
-from rosetta.api.deps import Db
+from rosetta.api.auth import current_principal, policy, sample_access, stream_access
+from rosetta.api.deps import Db, on_loop
 from rosetta.api.ranges import RangeNotSatisfiable, not_modified, parse_range, range_applies
-from rosetta.core.errors import NotFoundError
+from rosetta.core.errors import NotFoundError, PermissionDenied
+from rosetta.core.policies import Principal
 from rosetta.core.schema import Stream
 from rosetta.services.catalog import find_stream
 from rosetta.services.media_access import (
@@ -37,6 +46,7 @@ from rosetta.services.media_access import (
     locate,
     open_remote,
 )
+from rosetta.services.media_grants import Grant, resolve
 from rosetta.services.settings import Settings
 
 router = APIRouter()
@@ -52,9 +62,36 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
     200: {"description": "The whole file."},
     206: {"description": "The requested byte range (or ranges, as multipart/byteranges)."},
     304: {"description": "Not modified since the ETag or date the request names."},
-    403: {"description": "The file lies outside the media roots or remote prefixes."},
+    401: {"description": "No credentials, or a media grant that is unknown or expired."},
+    403: {
+        "description": "The file lies outside the media roots or remote prefixes, or the "
+        "media grant is for another stream or its granter can no longer read the sample."
+    },
     416: {"description": "No requested range overlaps the file."},
 }
+
+
+async def media_reader(
+    request: Request,
+    db: Db,
+    stream_id: str,
+    grant: Annotated[
+        str | None,
+        Query(description="A media grant for this stream, instead of a session or token."),
+    ] = None,
+) -> Principal | Grant:
+    """Who reads stream `stream_id`'s media: the media grant the request carries
+    (`rosetta.services.media_grants.resolve`: 401 unknown or expired, 403 for another
+    stream), else the person asking (401 without credentials)."""
+    if grant is None:
+        return await current_principal(request, db)
+    if on_loop(request.app.state.engine):
+        return resolve(db, grant, stream_id)
+    return await anyio.to_thread.run_sync(resolve, db, grant, stream_id)
+
+
+#: The person or the media grant reading a stream's media.
+MediaReader = Annotated[Principal | Grant, Depends(media_reader)]
 
 
 @router.get(
@@ -63,10 +100,11 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
     responses=_RESPONSES,
     openapi_extra=policy("annotator"),
 )
-def media(request: Request, db: Db, user: CurrentUser, stream_id: str) -> Response:
+def media(request: Request, db: Db, reader: MediaReader, stream_id: str) -> Response:
     """The media file of stream `stream_id` (``Range: bytes=…`` answers 206 with those
-    bytes; ``If-None-Match``/``If-Modified-Since`` may answer 304)."""
-    stream_access(db, user, stream_id)
+    bytes; ``If-None-Match``/``If-Modified-Since`` may answer 304), to someone who may
+    read its sample or with a media grant for it (``?grant=``)."""
+    _authorise(db, reader, stream_id)
     return _serve(request, find_stream(db, stream_id))
 
 
@@ -76,10 +114,28 @@ def media(request: Request, db: Db, user: CurrentUser, stream_id: str) -> Respon
     responses=_RESPONSES,
     openapi_extra=policy("annotator"),
 )
-def media_head(request: Request, db: Db, user: CurrentUser, stream_id: str) -> Response:
+def media_head(request: Request, db: Db, reader: MediaReader, stream_id: str) -> Response:
     """The headers `media` would answer, without the body."""
-    stream_access(db, user, stream_id)
+    _authorise(db, reader, stream_id)
     return _serve(request, find_stream(db, stream_id))
+
+
+def _authorise(db: Connection, reader: Principal | Grant, stream_id: str) -> None:
+    """A person must be able to read the stream's sample (404 otherwise). A grant was
+    checked for this stream when it was resolved; the user who made it must still be able
+    to read the sample (403 otherwise: removed from the project or unassigned since)."""
+    if isinstance(reader, Principal):
+        stream_access(db, reader, stream_id)
+        return
+    if reader.granter is None:
+        return
+    try:
+        sample_access(db, reader.granter, reader.sample_id)
+    except NotFoundError:
+        raise PermissionDenied(
+            "read",
+            f"stream {stream_id!r} with a grant whose granter can no longer read its sample",
+        ) from None
 
 
 def _serve(request: Request, stream: Stream) -> Response:

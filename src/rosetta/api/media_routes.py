@@ -38,7 +38,9 @@ def prepare_media(
     is already queued or running for it is returned instead of a second one."""
     found = stream_access(db, user, stream_id)
     require(can_review(found.access), "prepare the media of", f"stream {stream_id!r}")
-    job = submit(store, actor, PREPARE, found.access.project_id, {"stream": stream_id})
+    params = {"stream": stream_id}
+    settings = request.app.state.settings
+    job = submit(store, actor, PREPARE, found.access.project_id, params, settings=settings)
     return submitted(request, response, job)
 
 

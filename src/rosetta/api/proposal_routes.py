@@ -22,7 +22,7 @@ from rosetta.core.geometry import Geometry
 from rosetta.core.policies import can_annotate, can_request_candidates, can_review
 from rosetta.core.schema import Annotation, JsonDict
 from rosetta.proposers.spec import Prompt
-from rosetta.services import candidate_decisions, proposals
+from rosetta.services import candidate_decisions, judgements, proposals
 from rosetta.services.candidate_decisions import CandidateMetrics, DecisionMade
 from rosetta.services.proposer_registry import ProposerInfo, describe_all
 from rosetta.services.settings import Settings
@@ -106,6 +106,7 @@ def propose(
         prompt=ask.prompt,
         label=ask.label,
         parameters=ask.parameters,
+        hidden_streams=judgements.hidden_streams(db, sample_id, found.access),
     )
 
 

@@ -18,7 +18,7 @@ from rosetta.api.preconditions import etag
 from rosetta.core.modality import Modality
 from rosetta.core.policies import can_read_project
 from rosetta.core.schema import Sample, SampleStatus, Stream
-from rosetta.services import catalog
+from rosetta.services import catalog, judgements
 from rosetta.services.sample_snapshot import sample_json_as_seen
 
 router = APIRouter()
@@ -109,15 +109,17 @@ def _names(if_none_match: str, tag: str) -> bool:
     openapi_extra=policy("annotator"),
 )
 def list_sample_streams(db: Db, caller: CurrentUser, sample_id: str) -> list[Stream]:
-    """The sample's streams in insertion order."""
-    sample_access(db, caller, sample_id)
-    return catalog.sample_streams(db, sample_id)
+    """The sample's streams in insertion order (but others' rationales an annotator may
+    not see)."""
+    found = sample_access(db, caller, sample_id)
+    hidden = judgements.hidden_streams(db, sample_id, found.access)
+    return [s for s in catalog.sample_streams(db, sample_id) if s.id not in hidden]
 
 
 @router.get(
     "/api/streams/{stream_id}", response_model_exclude_none=True, openapi_extra=policy("annotator")
 )
 def get_stream(db: Db, caller: CurrentUser, stream_id: str) -> Stream:
-    """One stream."""
+    """One stream (404 for another's rationale an annotator may not see)."""
     stream_access(db, caller, stream_id)
     return catalog.find_stream(db, stream_id)

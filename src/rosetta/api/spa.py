@@ -31,11 +31,12 @@ ASSETS: Final = "assets"
 IMMUTABLE: Final = "public, max-age=31536000, immutable"
 REVALIDATE: Final = "no-cache"
 #: Scripts only from this origin; media and images also from ``blob:`` and ``data:`` URLs
-#: (canvases, waveforms); no plugins, no framing by other sites.
+#: (canvases, waveforms); no plugins, no framing by other sites, forms only to this site.
+#: Styles allow 'unsafe-inline': wavesurfer.js puts ``<style>`` elements in its shadow DOM.
 CONTENT_SECURITY_POLICY: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; "
-    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 #: Content types of what Vite emits, independent of the machine's ``mime.types``.
 CONTENT_TYPES: Final = {

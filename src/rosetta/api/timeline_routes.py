@@ -1,11 +1,12 @@
 """What a sample holds at a time, and which frames of one stream overlap another's."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from rosetta.api.auth import CurrentUser, policy, sample_access
+from rosetta.api.auth import CurrentUser, SampleAccess, policy, sample_access
 from rosetta.api.deps import Db
 from rosetta.core.clock import Rounding
 from rosetta.core.errors import RosettaError
@@ -76,11 +77,7 @@ def sample_at(  # noqa: PLR0917 - FastAPI passes the parameters by name
 ) -> list[Moment]:
     """Every stream of the sample at reference time `t`, with the transcript segments there
     that the caller may see."""
-    found = sample_access(db, user, sample_id)
-
-    def shown(sample: Sample) -> Sample:
-        return visible_sample(sample, found.access, found.assignment, gold=found.gold)
-
+    shown = _shown_to(sample_access(db, user, sample_id))
     settings = request.app.state.settings
     moments = moments_at(db, sample_id, _time(t), rounding, settings=settings, shown=shown)
     return [_moment(moment) for moment in moments]
@@ -96,10 +93,20 @@ def sample_overlap(  # noqa: PLR0917 - FastAPI passes the query parameters by na
     start: Annotated[int, Query(ge=0, description="First index of `stream`.")],
     stop: Annotated[int, Query(ge=0, description="Index of `stream` after the last one.")],
 ) -> IndexRange:
-    """The indices of `target` that overlap indices `start`..`stop` of `stream`."""
-    sample_access(db, user, sample_id)
-    found = overlap(db, sample_id, stream, range(start, stop), target)
+    """The indices of `target` that overlap indices `start`..`stop` of `stream` (a stream
+    the caller may not see is answered for as one the sample lacks)."""
+    access = sample_access(db, user, sample_id)
+    found = overlap(db, sample_id, stream, range(start, stop), target, shown=_shown_to(access))
     return IndexRange(stream=target, start=found.start, stop=found.stop)
+
+
+def _shown_to(found: SampleAccess) -> Callable[[Sample], Sample]:
+    """What of a sample the person of `found` may see."""
+
+    def shown(sample: Sample) -> Sample:
+        return visible_sample(sample, found.access, found.assignment, gold=found.gold)
+
+    return shown
 
 
 def _time(text: str) -> str:

@@ -144,7 +144,9 @@ def enqueue_tasks(
         many = len(body.samples) > ENQUEUE_INLINE
     if many:
         params = body.model_dump(mode="json")
-        job = job_kinds.submit(store, actor, "enqueue", scope.project.id, params)
+        job = job_kinds.submit(
+            store, actor, "enqueue", scope.project.id, params, settings=request.app.state.settings
+        )
         response.status_code = status.HTTP_202_ACCEPTED
         return submitted(request, response, job)
     made = workflow.enqueue(store, actor, scope.project.id, body.samples, priority=body.priority)

@@ -29,10 +29,12 @@ from typer.core import TyperGroup
 
 from rosetta.api.app import ENVIRONMENT_FACTORY, server_app
 from rosetta.cli import render
+from rosetta.cli.backups import backup, restore
 from rosetta.cli.clocks import clock_app
 from rosetta.cli.common import actor, open_url, project_of, sqlite_path, store
 from rosetta.cli.formats import format_app
 from rosetta.cli.media import media_app
+from rosetta.cli.preferences import preferences_app
 from rosetta.cli.qa import qa_app
 from rosetta.cli.users import user_app
 from rosetta.cli.worker import worker
@@ -92,9 +94,12 @@ app.add_typer(ontology_app, name="ontology")
 app.add_typer(clock_app, name="clock")
 app.add_typer(media_app, name="media")
 app.add_typer(qa_app, name="qa")
+app.add_typer(preferences_app, name="preferences")
 app.add_typer(format_app, name="format")
 app.add_typer(user_app, name="user")
 app.command()(worker)
+app.command()(backup)
+app.command()(restore)
 
 ProjectOption = Annotated[
     str | None,
@@ -188,7 +193,8 @@ def export(
         ),
     ] = "sparse",
 ) -> None:
-    """Export a project as native JSONL, one sample per line."""
+    """Export a project as native JSONL, one sample per line (into FILE.part, renamed to
+    FILE when complete)."""
     engine = store(ctx)
     source = project_of(engine, project)
     with engine.connect() as connection:
@@ -215,11 +221,19 @@ def export(
                 tracks=tracks,
             )
         else:
+            # written as FILE.part and renamed when whole (and on disk): a killed export
+            # never leaves a file that looks complete
+            part = Path(f"{file}.part")
             try:
-                with open(file, "wb") as out:
+                with part.open("wb") as out:
                     report = export_jsonl(engine, source.id, out, progress=advance, tracks=tracks)
+                    out.flush()
+                    os.fsync(out.fileno())
+                part.replace(file)
             except OSError as exc:
                 raise RosettaError(f"{file}: cannot write: {exc.strerror}") from exc
+            finally:
+                part.unlink(missing_ok=True)
     console.print(render.export_summary(report, file), highlight=False)
 
 

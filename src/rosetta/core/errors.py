@@ -8,7 +8,8 @@ RosettaError
 ├── OntologyError      an ontology file or migration is not well-formed
 ├── ImportFailed       a line of an import file cannot be taken (file, line, field)
 ├── NotAuthenticated   a request names no one (no or a bad session, token or password)
-└── PermissionDenied   the person may see the object but not do this to it
+├── PermissionDenied   the person may see the object but not do this to it
+└── TooManyRequests    a limit on how much or how often is reached; try again later
 """
 
 from typing import Any
@@ -97,3 +98,14 @@ class PermissionDenied(RosettaError):
         self.action = action
         self.obj = obj
         super().__init__(f"you may not {action} {obj}")
+
+
+class TooManyRequests(RosettaError):
+    """A limit on how much may wait or how often something may be tried is reached
+    (`limit`); nothing was written. `retry_after`: seconds until trying again may succeed,
+    when known."""
+
+    def __init__(self, detail: str, *, limit: int, retry_after: float | None = None) -> None:
+        self.limit = limit
+        self.retry_after = retry_after
+        super().__init__(detail)

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 
+#: Every number of a geometry is finite: NaN passes every bounds check (each comparison
+#: with it is false), so a reader's ``NaN`` would otherwise be stored.
+_FINITE = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
 class _Geometry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
 
 class TextSpan(_Geometry):
@@ -206,7 +211,7 @@ class TrackFrame(BaseModel):
     export (or another tool) filled in from the key frames around it; absent on key frames.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
     frame: int = Field(ge=0)
     x: float | None = None
     y: float | None = None
@@ -327,7 +332,7 @@ class Classification(_Geometry):
 class Word(BaseModel):
     """One word of a transcript segment, times in reference seconds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
     text: str
     start: float = Field(ge=0)
     end: float

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from rosetta.core.errors import OntologyError
 from rosetta.core.geometry import GeometryKind
 from rosetta.core.modality import Modality
+from rosetta.core.preference import RubricCriterion
 
 
 class AttributeType(StrEnum):
@@ -226,6 +227,8 @@ class Ontology(BaseModel):
     classes: list[ClassDef]
     relations: list[RelationType] = Field(default_factory=list)
     attribute_rules: list[AttributeRule] = Field(default_factory=list)
+    #: The criteria preference judgements score candidates on (`rosetta.core.preference`).
+    rubric: list[RubricCriterion] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _coherent(self) -> "Ontology":
@@ -256,6 +259,9 @@ class Ontology(BaseModel):
                             f"relation {rel.name!r}: endpoint class {name!r} is unknown"
                         )
         self._check_attribute_rules(known, set(relation_names))
+        criteria = [c.name for c in self.rubric]
+        if len(set(criteria)) != len(criteria):
+            raise ValueError("rubric criterion names must be unique")
         return self
 
     def _check_attribute_rules(self, classes: set[str], relations: set[str]) -> None:

@@ -141,11 +141,17 @@ Operation = Annotated[
 
 
 class Migration(BaseModel):
-    """A described list of operations taking one ontology version to the next."""
+    """A described list of operations taking one ontology version to the next.
+
+    ``from_version``, when given, is the version the migration was written against: a
+    project at another version refuses it, so running the same file twice (say, again after
+    a crash) cannot apply it twice.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
+    from_version: int | None = Field(default=None, ge=1)
     operations: list[Operation] = Field(min_length=1)
 
 

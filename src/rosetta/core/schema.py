@@ -6,38 +6,33 @@ API's URLs); link and entity references point to ids inside the same sample.
 """
 
 import itertools
-import re
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rosetta.core.calibration import Pose, Sensor
 from rosetta.core.clock import Clock
 from rosetta.core.geometry import Geometry
+from rosetta.core.ids import ExternalId, Id, JsonDict, Name, Text
 from rosetta.core.modality import Modality
+from rosetta.core.preference import Candidate, Judgement
 
-JsonDict = dict[str, Any]
-
-_NOT_IN_IDS = re.compile(r"[/\x00-\x1f\x7f-\x9f]")
-
-
-def _path_segment(value: str) -> str:
-    """`value` if it can be one segment of a URL path, else a `ValueError` saying why."""
-    bad = _NOT_IN_IDS.search(value)
-    if bad is not None:
-        raise ValueError(
-            f"an id must not contain {bad.group()!r} ('/' and control characters cannot "
-            "be part of URLs such as /api/samples/{id})"
-        )
-    if value in (".", ".."):
-        raise ValueError(f"an id must not be {value!r} (URLs cannot name it)")
-    return value
-
-
-#: The id of a record: 1 to 64 characters, without '/' or control characters and not
-#: ``.`` or ``..``, so that it is one segment of the URLs that name the record.
-Id = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_path_segment)]
+#: Id and JsonDict live in `rosetta.core.ids` (the preference records need them too).
+__all__ = [
+    "Annotation",
+    "Entity",
+    "Id",
+    "JsonDict",
+    "Link",
+    "LinkStatus",
+    "MediaInfo",
+    "Project",
+    "Sample",
+    "SampleStatus",
+    "Source",
+    "Stream",
+]
 
 
 class _Record(BaseModel):
@@ -91,10 +86,10 @@ class Stream(_Record):
     """
 
     id: Id
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     modality: Modality
-    uri: str | None = None
-    text: str | None = None
+    uri: Text | None = None
+    text: Text | None = None
     media: MediaInfo = Field(default_factory=MediaInfo)
     clock: Clock | None = None
     sensor: Sensor | None = None
@@ -119,13 +114,13 @@ class Annotation(_Record):
     """
 
     id: Id
-    stream: str | None
-    label: str = Field(min_length=1)
+    stream: Text | None
+    label: Name = Field(min_length=1)
     geometry: Geometry
     attributes: JsonDict = Field(default_factory=dict)
     revision: int = Field(default=1, ge=1)
     ontology_version: int | None = Field(default=None, ge=1)
-    author: str | None = None
+    author: Name | None = None
     source: Source = Field(default_factory=Source)
     flags: list[str] = Field(default_factory=list)
 
@@ -134,10 +129,10 @@ class Entity(_Record):
     """Annotations (usually in different streams) that denote one real-world thing."""
 
     id: Id
-    label: str | None = None
-    members: list[str] = Field(default_factory=list)
+    label: Name | None = None
+    members: list[Text] = Field(default_factory=list)
     revision: int = Field(default=1, ge=1)
-    author: str | None = None
+    author: Name | None = None
 
 
 LinkStatus = Literal["proposed", "confirmed", "stale", "rejected"]
@@ -151,15 +146,15 @@ class Link(_Record):
     """
 
     id: Id
-    type: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    target: str = Field(min_length=1)
+    type: Name = Field(min_length=1)
+    source: Text = Field(min_length=1)
+    target: Text = Field(min_length=1)
     status: LinkStatus = "proposed"
     attributes: JsonDict = Field(default_factory=dict)
     revision: int = Field(default=1, ge=1)
     source_revision: int | None = None
     target_revision: int | None = None
-    author: str | None = None
+    author: Name | None = None
 
 
 SampleStatus = Literal["new", "in_progress", "review", "done"]
@@ -168,12 +163,15 @@ SampleStatus = Literal["new", "in_progress", "review", "done"]
 class Sample(_Record):
     """One example: its streams and everything drawn on and between them.
 
+    ``candidates`` and ``judgements`` make it a preference sample
+    (`rosetta.core.preference`): model outputs among its streams, and evaluators' verdicts.
+
     ``ego_poses`` are the rig's poses in the world at reference times, in increasing time
     order (for sensor data recorded from a moving vehicle or robot).
     """
 
     id: Id
-    external_id: str | None = None
+    external_id: ExternalId | None = None
     status: SampleStatus = "new"
     metadata: JsonDict = Field(default_factory=dict)
     ego_poses: list[Pose] = Field(default_factory=list)
@@ -181,6 +179,8 @@ class Sample(_Record):
     annotations: list[Annotation] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)
+    judgements: list[Judgement] = Field(default_factory=list)
 
     @field_validator("ego_poses")
     @classmethod
@@ -198,5 +198,5 @@ class Project(_Record):
     """A project: a name and the ontology version new annotations are made under."""
 
     id: Id
-    name: str
+    name: Name
     ontology_version: int

@@ -17,9 +17,21 @@ Each check raises `RuleViolation` naming the object, the field and the rule. Rul
 - ``entity-member``        entity members are annotations of the sample, each listed once
 - ``entity-labels``        entity members (and the entity label) are the same class or is-a related
 - ``relation-known`` / ``link-endpoint`` / ``link-self`` / ``link-direction``
+
+Preference samples (`rosetta.core.preference`):
+
+- ``candidate-count``      a sample with candidates has at least two
+- ``candidate-streams``    a candidate's streams are streams of its sample, none in two candidates
+- ``judgement-author``     one judgement per author on a sample
+- ``judgement-candidate``  what a judgement presents, pairs, ranks and scores are its sample's
+                           candidates
+- ``judgement-criterion``  a score's criterion is one of the ontology's rubric
+- ``judgement-score``      a score lies on its criterion's scale
+- ``judgement-rationale``  the rationale is a text stream of the sample that is no
+                           candidate's and no other judgement's
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from rosetta.core.clock import compile_clock
@@ -38,6 +50,7 @@ from rosetta.core.geometry import (
 )
 from rosetta.core.modality import Modality
 from rosetta.core.ontology import EndpointRule, Ontology
+from rosetta.core.preference import Candidate, Judgement
 from rosetta.core.schema import Annotation, Entity, Link, MediaInfo, Sample, Stream
 
 EPSILON = 1e-6
@@ -438,11 +451,15 @@ def check_sample(sample: Sample, ontology: Ontology, *, allow_deprecated: bool =
     annotations: dict[str, Annotation] = {}
     endpoints: dict[str, Endpoint] = {}
     seen: set[str] = {sample.id}
-    groups: tuple[tuple[str, Sequence[Stream | Annotation | Entity | Link]], ...] = (
+    groups: tuple[
+        tuple[str, Sequence[Stream | Annotation | Entity | Link | Candidate | Judgement]], ...
+    ] = (
         ("streams", sample.streams),
         ("annotations", sample.annotations),
         ("entities", sample.entities),
         ("links", sample.links),
+        ("candidates", sample.candidates),
+        ("judgements", sample.judgements),
     )
     for kind, items in groups:
         for index, item in enumerate(items):
@@ -471,3 +488,126 @@ def check_sample(sample: Sample, ontology: Ontology, *, allow_deprecated: bool =
             check_link(link, endpoints, streams, annotations, ontology)
         except RuleViolation as exc:
             raise exc.within(f"links[{index}]") from None
+    check_preference(sample, ontology)
+
+
+def check_preference(sample: Sample, ontology: Ontology) -> None:
+    """The rules of a preference sample: its candidates, and its judgements against them
+    and the ontology's rubric (ids are checked by `check_sample`)."""
+    obj = f"sample {sample.id!r}"
+    streams = {stream.id: stream for stream in sample.streams}
+    owner: dict[str, str] = {}
+    if len(sample.candidates) == 1:
+        raise _fail(
+            obj, "candidates", "candidate-count", "a preference sample needs two candidates or more"
+        )
+    for index, candidate in enumerate(sample.candidates):
+        for place, stream_id in enumerate(candidate.streams):
+            field = f"candidates[{index}].streams[{place}]"
+            if stream_id not in streams:
+                raise _fail(
+                    obj, field, "candidate-streams", f"{stream_id!r} is not a stream of the sample"
+                )
+            if stream_id in owner:
+                raise _fail(
+                    obj,
+                    field,
+                    "candidate-streams",
+                    f"stream {stream_id!r} is part of candidate {owner[stream_id]!r} already",
+                )
+            owner[stream_id] = candidate.id
+    known = {candidate.id for candidate in sample.candidates}
+    authors: set[str] = set()
+    rationales: set[str] = set()
+    for index, judgement in enumerate(sample.judgements):
+        field = f"judgements[{index}]"
+        if judgement.author is not None:
+            if judgement.author in authors:
+                raise _fail(
+                    obj,
+                    f"{field}.author",
+                    "judgement-author",
+                    f"{judgement.author!r} has judged this sample already",
+                )
+            authors.add(judgement.author)
+        check_judgement(judgement, known, streams, owner, ontology, obj=obj, field=field)
+        if judgement.rationale is not None:
+            if judgement.rationale in rationales:
+                raise _fail(
+                    obj,
+                    f"{field}.rationale",
+                    "judgement-rationale",
+                    f"stream {judgement.rationale!r} holds another judgement's rationale",
+                )
+            rationales.add(judgement.rationale)
+
+
+def check_judgement(
+    judgement: Judgement,
+    candidates: Collection[str],
+    streams: Mapping[str, Stream],
+    candidate_of: Mapping[str, str],
+    ontology: Ontology,
+    *,
+    obj: str,
+    field: str = "",
+) -> None:
+    """One judgement against its sample's candidate ids, streams (`candidate_of`: the
+    candidate each candidate stream belongs to) and the ontology's rubric; error fields
+    start with `field`."""
+    prefix = f"{field}." if field else ""
+
+    def candidate(ident: str, at: str) -> None:
+        if ident not in candidates:
+            raise _fail(
+                obj,
+                prefix + at,
+                "judgement-candidate",
+                f"{ident!r} is not a candidate of the sample",
+            )
+
+    for index, ident in enumerate(judgement.presented):
+        candidate(ident, f"presented[{index}]")
+    for index, pair in enumerate(judgement.pairs):
+        candidate(pair.a, f"pairs[{index}].a")
+        candidate(pair.b, f"pairs[{index}].b")
+    for rank, tier in enumerate(judgement.ranking):
+        for index, ident in enumerate(tier):
+            candidate(ident, f"ranking[{rank}][{index}]")
+    rubric = {criterion.name: criterion for criterion in ontology.rubric}
+    for index, score in enumerate(judgement.scores):
+        candidate(score.candidate, f"scores[{index}].candidate")
+        criterion = rubric.get(score.criterion)
+        if criterion is None:
+            names = ", ".join(sorted(rubric)) or "none"
+            raise _fail(
+                obj,
+                f"{prefix}scores[{index}].criterion",
+                "judgement-criterion",
+                f"{score.criterion!r} is not a criterion of the rubric (it has: {names})",
+            )
+        if not criterion.low <= score.value <= criterion.high:
+            raise _fail(
+                obj,
+                f"{prefix}scores[{index}].value",
+                "judgement-score",
+                f"{score.value} is off the scale of {criterion.name!r} "
+                f"({criterion.low}..{criterion.high})",
+            )
+    rationale = judgement.rationale
+    if rationale is not None:
+        stream = streams.get(rationale)
+        problem = None
+        if stream is None:
+            problem = "is not a stream of the sample"
+        elif stream.modality is not Modality.TEXT:
+            problem = f"is a {stream.modality} stream, not text"
+        elif rationale in candidate_of:
+            problem = f"is part of candidate {candidate_of[rationale]!r}"
+        if problem is not None:
+            raise _fail(
+                obj,
+                f"{prefix}rationale",
+                "judgement-rationale",
+                f"the rationale stream {rationale!r} {problem}",
+            )

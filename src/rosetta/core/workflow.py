@@ -26,7 +26,9 @@ scored against gold with immediate feedback), `Qualification` tests (a person pa
 before they get work that needs the skill), the blind-pass slice of the annotate stage
 (`candidates_hidden`: model candidates hidden from its annotators, so the effect of
 pre-labels can be measured), and the stratified second review of the review stage
-(`SecondReview`).
+(`SecondReview`). The annotate stage also says whether annotators evaluating preference
+samples see the models behind the candidates (`AnnotateStage.reveal_models`; hidden by
+default).
 """
 
 import hashlib
@@ -99,7 +101,8 @@ class PrelabelStage(_Config):
 
 class AnnotateStage(_Config):
     """Annotation: `overlap` independent annotators on the share `overlap_share` (0 to 1)
-    of samples, one on the others."""
+    of samples, one on the others; with `reveal_models`, annotators evaluating a preference
+    sample see the models behind its candidates (hidden by default)."""
 
     kind: Literal["annotate"] = "annotate"
     overlap: int = Field(default=1, ge=1, le=10, description="Annotators on an overlap sample.")
@@ -113,6 +116,11 @@ class AnnotateStage(_Config):
         description="The share of samples whose annotators see no model candidates.",
     )
     lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+    reveal_models: bool = Field(
+        default=False,
+        description="Whether annotators see the model (and its version) behind each "
+        "candidate of a preference sample; reviewers and above always do.",
+    )
 
 
 class SecondReview(_Config):

@@ -1,6 +1,6 @@
 """Build the demo project in a store.
 
-Five samples over the media in ``media/`` (see ``media/NOTICE.md``):
+Six samples over the media in ``media/`` (see ``media/NOTICE.md``):
 
 - ``portrait``: the astronaut photo with its caption. Boxes on the astronaut, the flag and
   the shuttle model; caption spans that refer to them; entities joining box and span.
@@ -11,9 +11,13 @@ Five samples over the media in ``media/`` (see ``media/NOTICE.md``):
   narration (``synchronized-with`` the shot), a box on the still, a track following the
   same object through its shot, a script span naming it, and an entity joining box, span
   and track.
+- ``caption-ranking``: a preference sample. The prompt is the espresso photo and the
+  instruction "Describe the image in one sentence."; three caption candidates from named
+  models (one accurate, one with a wrong colour, one vague) wait for judgements on the
+  ontology's rubric. A box marks the cup and spans of two captions refer to it.
 
 Three accounts share the password `DEMO_PASSWORD`: ``admin`` (site administrator),
-``grace`` (reviewer) and ``ada`` (annotator, with three samples assigned, one of them
+``grace`` (reviewer) and ``ada`` (annotator, with four samples assigned, one of them
 blind). Some links are confirmed by a reviewer and then one box is corrected, so the review queue
 holds a stale link from the start. The narration is aligned to the video by their sound
 (an ``audio`` sync point on its clock), and every audio and video stream is prepared for
@@ -41,6 +45,7 @@ from rosetta.core.geometry import (
 )
 from rosetta.core.modality import Modality
 from rosetta.core.policies import Role
+from rosetta.core.preference import Candidate
 from rosetta.core.schema import (
     Annotation,
     Entity,
@@ -79,7 +84,12 @@ DEMO_USERS: tuple[tuple[str, Role | None], ...] = (
     ("ada", Role.ANNOTATOR),
 )
 #: The samples assigned to the annotator, and whether blind.
-ASSIGNED = (("portrait", False), ("spoken-2", True), ("slideshow", False))
+ASSIGNED = (
+    ("portrait", False),
+    ("spoken-2", True),
+    ("slideshow", False),
+    ("caption-ranking", False),
+)
 
 #: Links the reviewer confirms after the import.
 CONFIRMED_LINKS = (
@@ -425,6 +435,67 @@ def slideshow_sample(sentences: Sequence[Sentence], ontology_version: int) -> Sa
     )
 
 
+#: The preference sample's instruction, and its candidates: id, model, caption. The first
+#: gets the cup's colour wrong, the second is accurate, the third is vague.
+CAPTION_PROMPT = "Describe the image in one sentence."
+CAPTION_CANDIDATES = (
+    (
+        "caption-ranking.c1",
+        "vlm-chat",
+        "An espresso in a blue cup sits on a matching saucer with a silver spoon "
+        "on a wooden table.",
+    ),
+    (
+        "caption-ranking.c2",
+        "captioner-large",
+        "An espresso in a red cup sits on a matching saucer with a silver spoon on a wooden table.",
+    ),
+    ("caption-ranking.c3", "captioner-small", "A drink on a table."),
+)
+
+
+def preference_sample(ontology_version: int = 1) -> Sample:
+    """The espresso photo with the instruction to caption it and three models' captions as
+    candidates (model names hidden from annotators); the cup boxed, two captions' mentions
+    of it linked to the box."""
+    photo = _media_stream(
+        "caption-ranking.photo", "image", Modality.IMAGE, MEDIA_DIR / "images" / "coffee.png"
+    )
+    instruction = _text_stream("caption-ranking.instruction", "instruction", CAPTION_PROMPT)
+    captions = [  # one name each: formats such as Label Studio key a task's data by name
+        _text_stream(f"{candidate_id}.caption", f"caption {number}", text)
+        for number, (candidate_id, _, text) in enumerate(CAPTION_CANDIDATES, start=1)
+    ]
+    draw = _Drawing(ontology_version)
+    cup = draw.annotate(
+        "caption-ranking.cup",
+        photo.id,
+        "cup",
+        Box(x=170, y=15, w=242, h=292),
+        attributes={"colour": "red"},
+    )
+    for caption, phrase in ((captions[0], "blue cup"), (captions[1], "red cup")):
+        mention = draw.span(f"{caption.id}.cup", caption, phrase, "cup")
+        draw.link(f"{caption.id}.names-cup", "refers-to", mention, cup)
+    return Sample(
+        id="caption-ranking",
+        external_id="demo/caption-ranking",
+        status="new",
+        metadata={
+            "title": "Caption ranking",
+            "description": "Three models caption one photo: rank the captions.",
+        },
+        streams=[photo, instruction, *captions],
+        annotations=draw.annotations,
+        entities=draw.entities,
+        links=draw.links,
+        candidates=[
+            Candidate(id=candidate_id, model=model, model_version="1.0", streams=[caption.id])
+            for (candidate_id, model, _), caption in zip(CAPTION_CANDIDATES, captions, strict=True)
+        ],
+    )
+
+
 def demo_samples(ontology_version: int = 1) -> list[Sample]:
     """The demo's samples, media probed, nothing written yet."""
     sentences = read_sentences()
@@ -440,7 +511,8 @@ def build_demo(engine: Engine, name: str = DEMO_PROJECT) -> Project:
     video's sound, confirm links, correct a box, prepare the media and make the accounts."""
     ontology = load_ontology_file(ONTOLOGY_FILE)
     project = create_project(engine, name, ontology, BUILDER)
-    import_samples(engine, project.id, demo_samples(project.ontology_version), BUILDER)
+    samples = [*demo_samples(project.ontology_version), preference_sample(project.ontology_version)]
+    import_samples(engine, project.id, samples, BUILDER)
     align_audio(engine, BUILDER, "slideshow", "slideshow.video", "slideshow.narration")
     for link_id in CONFIRMED_LINKS:
         confirm_link(engine, project.id, link_id, 1, REVIEWER)

@@ -83,6 +83,7 @@ from rosetta.formats.cvat_xml import (
 from rosetta.formats.external_ids import distinct_external_ids
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import (
+    PREFERENCES,
     ForeignSample,
     FormatSpec,
     Origin,
@@ -91,6 +92,7 @@ from rosetta.formats.interchange import (
 )
 from rosetta.formats.not_carried import NotCarried, ReadBack, read_back_beside
 from rosetta.formats.safe_xml import Capture, Element, feed, safe_parser
+from rosetta.media.paths import is_file
 
 NAME = "cvat-images"
 _FILE = "annotations.xml"
@@ -161,7 +163,7 @@ def _size(image: Element, name: str, file: str, options: ReadOptions) -> tuple[i
     if "width" in image.attrs or "height" in image.attrs:
         return integer(image, "width", file, 1), integer(image, "height", file, 1)
     path = None if options.media_root is None else options.media_root / name
-    if path is None or not path.is_file():
+    if path is None or not is_file(path):
         raise ImportFailed(
             file,
             image.line,
@@ -432,6 +434,7 @@ SPECS = (
             "entities",
             "annotations on non-image streams",
             "sample-level classifications",
+            PREFERENCES,
         ),
     ),
 )

@@ -49,7 +49,7 @@ from typing import Final
 
 from rosetta.formats.cvat_video_reader import NAME, read_videos
 from rosetta.formats.cvat_video_writer import write_videos
-from rosetta.formats.interchange import FormatSpec
+from rosetta.formats.interchange import PREFERENCES, FormatSpec
 
 __all__ = ["NAME", "SPECS", "read_videos", "write_videos"]
 
@@ -64,6 +64,7 @@ SPECS: Final = (
             "entities other than per-frame shapes of one object",
             "intervals, transcripts and classifications",
             "annotations on non-video streams",
+            PREFERENCES,
         ),
     ),
 )

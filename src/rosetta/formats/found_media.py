@@ -38,3 +38,6 @@ def probe_found(
         return probe(str(allowed), modality)
     except RosettaError as exc:
         raise origin.error(field, f"cannot probe the media file found: {exc}") from None
+    except OSError as exc:  # a name the file system cannot hold (`rosetta.media.paths`)
+        detail = f"cannot probe the media file found: {path}: {exc.strerror}"
+        raise origin.error(field, detail) from None

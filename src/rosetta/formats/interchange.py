@@ -37,6 +37,8 @@ CARD_FILES: Final = ("dataset_card.json", "README.md", "ontology.json")
 #: The file beside a writer's output that holds what its format could not carry
 #: (`rosetta.formats.not_carried`).
 NOT_CARRIED: Final = "not_carried.jsonl"
+#: What every format with a `NOT_CARRIED` file sends there besides what its spec names.
+PREFERENCES: Final = "preference candidates and judgements"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from rosetta.core.calibration import RigidTransform, Sensor
 from rosetta.core.errors import ImportFailed, RosettaError
 from rosetta.core.geometry import Box, Cuboid
 from rosetta.core.projection import cuboid_from_pose, cuboid_pose, project_cuboid
+from rosetta.formats.text_lines import utf8_lines
 
 FloatArray = NDArray[np.float64]
 
@@ -128,7 +129,7 @@ def _number(token: str, file: str, line: int, name: str) -> float:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    with path.open(encoding="utf-8") as lines:
+    with utf8_lines(path) as lines:
         for number, text in enumerate(lines, start=1):
             if text.strip():
                 yield number, text.split()

@@ -49,6 +49,8 @@ from rosetta.formats.kitti import (
     read_calib,
     read_labels,
 )
+from rosetta.formats.text_lines import utf8_lines
+from rosetta.formats.timed import record_id
 
 #: The image file names a frame's camera image may have, in the order they are looked for.
 _IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg")
@@ -109,7 +111,8 @@ def read_frame(folder: Path, labels: Path, options: ReadOptions) -> ForeignSampl
     scan_uri, scan_media = _scan(folder, frame, options)
     assert image_media.width is not None and image_media.height is not None
     lidar, camera = kitti_sensors(calib, 2, image_media.width, image_media.height)
-    scan_id, image_id = f"{frame}.velodyne", f"{frame}.image_2"
+    where = Origin(str(labels), 0)
+    scan_id, image_id = record_id(where, frame, "velodyne"), record_id(where, frame, "image_2")
     streams = [
         Stream(
             id=scan_id,
@@ -131,12 +134,12 @@ def read_frame(folder: Path, labels: Path, options: ReadOptions) -> ForeignSampl
     annotations: list[Annotation] = []
     links: list[Link] = []
     parts: dict[str, Origin] = {}
-    with labels.open(encoding="utf-8") as lines:
+    with utf8_lines(labels) as lines:
         numbers = [n for n, text in enumerate(lines, start=1) if text.strip()]
     for number, obj in zip(numbers, read_labels(labels), strict=True):
         origin = Origin(str(labels), number, obj.type)
         source = _source(obj, origin)
-        box_id = f"{frame}.{number}.box"
+        box_id = record_id(origin, frame, str(number), "box")
         if obj.is_dontcare:
             annotations.append(
                 Annotation(
@@ -150,7 +153,8 @@ def read_frame(folder: Path, labels: Path, options: ReadOptions) -> ForeignSampl
             parts[box_id] = origin
             continue
         attributes = {"truncated": obj.truncated, "occluded": obj.occluded}
-        cuboid_id, link_id = f"{frame}.{number}.cuboid", f"{frame}.{number}.{_SAME_AS}"
+        cuboid_id = record_id(origin, frame, str(number), "cuboid")
+        link_id = record_id(origin, frame, str(number), _SAME_AS)
         annotations.append(
             Annotation(
                 id=cuboid_id,

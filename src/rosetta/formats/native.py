@@ -8,7 +8,14 @@ A line is the JSON object of one sample (compact, UTF-8, keys in schema order)::
                       "revision", "ontology_version", "author", "source": {...}, "flags": [...]}],
      "entities": [{"id", "label", "members": [...], "revision", "author"}],
      "links": [{"id", "type", "source", "target", "status", "attributes": {...}, "revision",
-                "source_revision", "target_revision", "author"}]}
+                "source_revision", "target_revision", "author"}],
+     "candidates": [{"id", "model", "model_version", "streams": [...], "metadata": {...}}],
+     "judgements": [{"id", "author", "presented": [...], "pairs": [{"a", "b", "choice",
+                     "strength"}], "ranking": [[...]], "scores": [{"candidate", "criterion",
+                     "value"}], "rationale", "revision"}]}
+
+``candidates`` and ``judgements`` (a preference sample, `rosetta.core.preference`) are
+left out when empty, so a line of any other sample is as it always was.
 
 Optional fields that are ``null`` are left out (``stream`` excepted: a sample-level
 classification writes ``"stream": null``), and so are ``null`` fields inside ``media``,
@@ -31,6 +38,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from rosetta.core.errors import ImportFailed
 from rosetta.core.geometry import GEOMETRY_MODALITIES
+from rosetta.core.ids import ExternalId
+from rosetta.core.preference import Candidate, Judgement
 from rosetta.core.schema import Annotation, Entity, Link, Sample, Stream
 
 JsonObject = dict[str, Any]
@@ -146,6 +155,50 @@ def link_object(
     return obj
 
 
+def candidate_object(
+    *,
+    id: str,
+    model: str | None,
+    model_version: str | None,
+    streams: Any,
+    metadata: Any,
+) -> JsonObject:
+    """The JSON object of a preference sample's candidate."""
+    obj: JsonObject = {"id": id}
+    if model is not None:
+        obj["model"] = model
+    if model_version is not None:
+        obj["model_version"] = model_version
+    obj["streams"] = streams
+    obj["metadata"] = metadata
+    return obj
+
+
+def judgement_object(
+    *,
+    id: str,
+    author: str | None,
+    presented: Any,
+    pairs: Any,
+    ranking: Any,
+    scores: Any,
+    rationale: str | None,
+    revision: int,
+) -> JsonObject:
+    """The JSON object of a judgement; ``pairs`` without null strengths."""
+    obj: JsonObject = {"id": id}
+    if author is not None:
+        obj["author"] = author
+    obj["presented"] = presented
+    obj["pairs"] = pairs
+    obj["ranking"] = ranking
+    obj["scores"] = scores
+    if rationale is not None:
+        obj["rationale"] = rationale
+    obj["revision"] = revision
+    return obj
+
+
 def sample_object(
     *,
     id: str,
@@ -157,9 +210,11 @@ def sample_object(
     entities: list[JsonObject],
     links: list[JsonObject],
     ego_poses: Any = None,
+    candidates: list[JsonObject] | None = None,
+    judgements: list[JsonObject] | None = None,
 ) -> JsonObject:
-    """The JSON object of a sample from the objects of its parts (``ego_poses`` only when
-    there are any)."""
+    """The JSON object of a sample from the objects of its parts (``ego_poses``,
+    ``candidates`` and ``judgements`` only when there are any)."""
     obj: JsonObject = {"id": id}
     if external_id is not None:
         obj["external_id"] = external_id
@@ -171,6 +226,10 @@ def sample_object(
     obj["annotations"] = annotations
     obj["entities"] = entities
     obj["links"] = links
+    if candidates:
+        obj["candidates"] = candidates
+    if judgements:
+        obj["judgements"] = judgements
     return obj
 
 
@@ -245,6 +304,41 @@ def link_record(link: Link) -> JsonObject:
     )
 
 
+def candidate_record(candidate: Candidate) -> JsonObject:
+    """The JSON object of `candidate`."""
+    return candidate_object(
+        id=candidate.id,
+        model=candidate.model,
+        model_version=candidate.model_version,
+        streams=candidate.streams,
+        metadata=candidate.metadata,
+    )
+
+
+def pairs_json(judgement: Judgement) -> str:
+    """The JSON text of a judgement's pairs as the format writes and the store keeps them."""
+    return "[" + ",".join(part_json(pair) for pair in judgement.pairs) + "]"
+
+
+def scores_json(judgement: Judgement) -> str:
+    """The JSON text of a judgement's rubric scores as the format writes them."""
+    return "[" + ",".join(part_json(score) for score in judgement.scores) + "]"
+
+
+def judgement_record(judgement: Judgement) -> JsonObject:
+    """The JSON object of `judgement`."""
+    return judgement_object(
+        id=judgement.id,
+        author=judgement.author,
+        presented=judgement.presented,
+        pairs=orjson.Fragment(pairs_json(judgement)),
+        ranking=judgement.ranking,
+        scores=orjson.Fragment(scores_json(judgement)),
+        rationale=judgement.rationale,
+        revision=judgement.revision,
+    )
+
+
 def sample_record(sample: Sample) -> JsonObject:
     """The JSON object of `sample` with all its parts."""
     return sample_object(
@@ -257,6 +351,8 @@ def sample_record(sample: Sample) -> JsonObject:
         entities=[entity_record(entity) for entity in sample.entities],
         links=[link_record(link) for link in sample.links],
         ego_poses=orjson.Fragment(poses_json(sample)) if sample.ego_poses else None,
+        candidates=[candidate_record(candidate) for candidate in sample.candidates],
+        judgements=[judgement_record(judgement) for judgement in sample.judgements],
     )
 
 
@@ -331,7 +427,7 @@ def parse_sample(line: bytes | str, *, file: str = "<line>", line_number: int = 
 
 class _Head(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    external_id: str | None = None
+    external_id: ExternalId | None = None
 
 
 def peek_external_id(line: bytes | str) -> str | None:
@@ -345,9 +441,29 @@ def peek_external_id(line: bytes | str) -> str | None:
         return None
 
 
-def read_lines(handle: IO[bytes], *, start_line: int = 1) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` of the non-blank lines of a binary file, from `start_line` on."""
-    for number, line in enumerate(handle, start=1):
+def read_lines(
+    handle: IO[bytes],
+    *,
+    start_line: int = 1,
+    max_line_bytes: int | None = None,
+    file: str = "<stream>",
+) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of the non-blank lines of a binary file, from `start_line` on.
+    A line (with its newline) over `max_line_bytes` is `ImportFailed` naming `file` and the
+    line, read no further than the limit."""
+    if max_line_bytes is None:
+        lines: Iterator[bytes] = iter(handle)
+    else:
+        lines = iter(lambda: handle.readline(max_line_bytes + 1), b"")
+    for number, line in enumerate(lines, start=1):
+        if max_line_bytes is not None and len(line) > max_line_bytes:
+            raise ImportFailed(
+                file,
+                number,
+                "",
+                f"the line is longer than the limit of {max_line_bytes} bytes "
+                "(ROSETTA_MAX_IMPORT_LINE_BYTES); one sample per line, split larger ones",
+            )
         if number >= start_line and line and not line.isspace():
             yield number, line
 

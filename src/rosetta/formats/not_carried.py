@@ -12,12 +12,17 @@ what a writer wrote, in one layout for every format, and read back by the format
   - ``sample``: a whole sample the format has no place for (no image, no video), as a
     native JSONL line; ``sample`` is its own id. Read back as a sample of its own when the
     folder is read.
-  - ``stream``, ``annotation``, ``entity``, ``link``: a record the files do not hold, as
-    native JSON without revisions (a new object where it is read back). Its id is derived
-    from the files as the reader's own are, ``<sample>.<kind>.<n>`` (the n-th record of its
-    kind put into that sample: ``instances.1.link.2``), so that an export imports back
-    into the store it came from; its references (an annotation's stream, an entity's
-    members, a link's ends) are the ids the records they name get when read back.
+  - ``stream``, ``annotation``, ``entity``, ``link``, ``candidate``, ``judgement``: a
+    record the files do not hold, as native JSON without revisions (a new object where it
+    is read back). Its id is derived from the files as the reader's own are,
+    ``<sample>.<kind>.<n>`` (the n-th record of its kind put into that sample:
+    ``instances.1.link.2``), so that an export imports back into the store it came from;
+    its references (an annotation's stream, an entity's members, a link's ends, a
+    candidate's streams, a judgement's candidates and rationale stream) are the ids the
+    records they name get when read back. A preference sample's candidates and judgements
+    (`rosetta.core.preference`), which no format with this file holds, all go into the one
+    sample read back that holds their streams (``null``, with their original ids, when two
+    samples read back hold them).
   - ``fields``: ``{"id", "fields"}``: fields of a written record (the sample itself, a
     stream, an annotation, an entity or a link, by its id when read back) that the format
     drops, such as ``{"attributes": {...}}``, ``{"metadata": {...}}``, a transcript's
@@ -29,7 +34,8 @@ what a writer wrote, in one layout for every format, and read back by the format
 **Writing** (`NotCarried`): a writer says, per sample, where each record it wrote is when
 read back and which fields it dropped (`ReadBack`); every other stream, annotation, entity
 and link of the sample goes to the file, into the read-back sample of the written records
-it refers to (else the sample's first), and a sample with nothing written goes whole. An
+it refers to (else the sample's first), and so do its candidates and judgements (see
+above); a sample with nothing written goes whole. An
 earlier export's file in the folder is removed first, so that the folder reads back as what
 was written. The file is made when the first line comes.
 
@@ -40,7 +46,7 @@ file and the line.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final, Self
@@ -49,12 +55,15 @@ import orjson
 from pydantic import ValidationError
 
 from rosetta.core.errors import ImportFailed
+from rosetta.core.preference import Judgement
 from rosetta.core.schema import Sample, Stream
 from rosetta.formats.interchange import NOT_CARRIED, ForeignSample, Origin
 from rosetta.formats.native import (
     annotation_record,
+    candidate_record,
     entity_record,
     field_path,
+    judgement_record,
     link_record,
     sample_record,
     stream_record,
@@ -68,6 +77,8 @@ RECORD_KINDS: Final = {
     "annotation": "annotations",
     "entity": "entities",
     "link": "links",
+    "candidate": "candidates",
+    "judgement": "judgements",
 }
 KINDS: Final = frozenset({"sample", "fields", *RECORD_KINDS})
 _REVISIONS: Final = ("revision", "source_revision", "target_revision")
@@ -145,7 +156,8 @@ class NotCarried:
             self.line(sample.id, "sample", sample_record(sample), "samples")
             return
         parts = (sample.streams, sample.annotations, sample.entities, sample.links)
-        if back.dropped or any(record.id not in ids for part in parts for record in part):
+        left = any(record.id not in ids for part in parts for record in part)
+        if left or back.dropped or sample.candidates or sample.judgements:
             _Placement(self, sample, back).write()
 
     def close(self) -> None:
@@ -252,6 +264,7 @@ class _Placement:
                 "target": self._name(link.target, where),
             }
             self.out.line(where, "link", record, "links")
+        self._preference()
         for ident, what, dropped in self.back.dropped:
             fields = dropped
             if ident == sample.id:  # its metadata may name records by id, as keys
@@ -259,6 +272,29 @@ class _Placement:
             else:
                 where, read_as = written.get(ident, (None, ident))
             self.out.line(where, "fields", {"id": read_as, "fields": fields}, what)
+
+    def _preference(self) -> None:
+        """The sample's candidates and judgements, all into the one sample read back that
+        holds their streams (a candidate's, a judgement's rationale), each reference the id
+        the record it names gets there; ``null`` when two samples hold them."""
+        sample = self.sample
+        streams = [s for candidate in sample.candidates for s in candidate.streams]
+        where = self._of([*streams, *(j.rationale for j in sample.judgements)])
+        for candidate in sample.candidates:
+            self._put(candidate.id, "candidate", where)
+        for judgement in sample.judgements:
+            self._put(judgement.id, "judgement", where)
+
+        def name(ident: str) -> str:
+            return self._name(ident, where) or ident
+
+        for candidate in sample.candidates:
+            parts = [name(stream) for stream in candidate.streams]
+            renamed = candidate.model_copy(update={"id": name(candidate.id), "streams": parts})
+            self.out.line(where, "candidate", candidate_record(renamed), "candidates")
+        for judgement in sample.judgements:
+            record = _fresh(judgement_record(_judgement_renamed(judgement, name)))
+            self.out.line(where, "judgement", record, "judgements")
 
     def _keys_renamed(self, value: Any) -> Any:
         """`value` with every object key that is the id of a record renamed as the record
@@ -268,6 +304,26 @@ class _Placement:
         if isinstance(value, list):
             return [self._keys_renamed(item) for item in value]
         return value
+
+
+def _judgement_renamed(judgement: Judgement, name: Callable[[str], str]) -> Judgement:
+    """`judgement` with its id, its candidates and its rationale stream renamed by `name`."""
+    return judgement.model_copy(
+        update={
+            "id": name(judgement.id),
+            "presented": [name(c) for c in judgement.presented],
+            "pairs": [
+                pair.model_copy(update={"a": name(pair.a), "b": name(pair.b)})
+                for pair in judgement.pairs
+            ],
+            "ranking": [[name(c) for c in tier] for tier in judgement.ranking],
+            "scores": [
+                score.model_copy(update={"candidate": name(score.candidate)})
+                for score in judgement.scores
+            ],
+            "rationale": None if judgement.rationale is None else name(judgement.rationale),
+        }
+    )
 
 
 def _fresh(record: JsonObject) -> JsonObject:

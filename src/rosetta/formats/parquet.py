@@ -23,12 +23,15 @@ groups of `ROW_GROUP_SAMPLES` samples, so memory holds one group, never the proj
   ``target``, ``status``, ``attributes`` (JSON text), ``revision``, ``source_revision``,
   ``target_revision``, ``author``.
 
-Every field of every record has a column, so nothing is left out: the native records can
-be rebuilt from the four tables. Each file loads on its own with
+Every field of every record has a column, so the native records can be rebuilt from the
+four tables; only a preference sample's candidates and judgements (`rosetta.core.preference`)
+are left out, counted in the report (`NOT_WRITTEN`: the ``dpo``, ``dpo-parquet`` and
+``ranked-lists`` formats and the native export carry them). Each file loads on its own with
 ``datasets.load_dataset("parquet", data_files="annotations.parquet")``; the dataset card
 beside them lists them as configurations. The schemas' metadata name the ontology.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -132,6 +135,12 @@ SCHEMAS: Final[dict[str, pa.Schema]] = {
         ]
     ),
 }
+
+#: Why the report counts a preference sample's candidates and judgements.
+NOT_WRITTEN: Final = (
+    "not written: the tables hold no preferences; the dpo, dpo-parquet and ranked-lists "
+    "formats and the native export carry them"
+)
 
 #: The box columns of an annotation that is not a box.
 _NO_BOX: Final = (None, None, None, None, None)
@@ -246,6 +255,7 @@ def write_parquet(samples: Iterable[Sample], ontology: Ontology, out: Path) -> W
     meta = {"rosetta.ontology": _json({"name": ontology.name, "version": ontology.version})}
     paths = {name: out / f"{name}.parquet" for name in SCHEMAS}
     counts = dict.fromkeys(SCHEMAS, 0)
+    left = Counter[str]()
     try:
         with ExitStack() as stack:
             writers = {
@@ -267,6 +277,7 @@ def write_parquet(samples: Iterable[Sample], ontology: Ontology, out: Path) -> W
             rows: _Rows = {name: [] for name in SCHEMAS}
             for sample in samples:
                 _add(rows, sample)
+                left.update(candidates=len(sample.candidates), judgements=len(sample.judgements))
                 if len(rows["samples"]) >= ROW_GROUP_SAMPLES:
                     flush(rows)
             flush(rows)
@@ -278,6 +289,7 @@ def write_parquet(samples: Iterable[Sample], ontology: Ontology, out: Path) -> W
         files=[path.name for path in paths.values()],
         samples=counts["samples"],
         annotations=counts["annotations"],
+        not_carried={what: f"{n} {NOT_WRITTEN}" for what, n in sorted(left.items()) if n},
     )
 
 
@@ -286,5 +298,6 @@ SPECS: tuple[FormatSpec, ...] = (
         name="parquet",
         title="Parquet tables (samples, annotations, entities, links), write only",
         write=write_parquet,
+        not_carried=("preference candidates and judgements",),
     ),
 )

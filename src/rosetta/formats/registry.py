@@ -22,6 +22,9 @@ FORMATS: dict[str, str] = {
     "srt": "rosetta.formats.subtitles",
     "kitti": "rosetta.formats.kitti_format",
     "parquet": "rosetta.formats.parquet",
+    "dpo": "rosetta.formats.preference",
+    "dpo-parquet": "rosetta.formats.preference",
+    "ranked-lists": "rosetta.formats.preference",
 }
 
 

@@ -50,6 +50,7 @@ from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, JsonDict, Sample, Source, Stream
 from rosetta.formats import timed
 from rosetta.formats.interchange import (
+    PREFERENCES,
     ForeignSample,
     FormatSpec,
     Origin,
@@ -441,6 +442,7 @@ SPECS: tuple[FormatSpec, ...] = (
             *_NOT_CARRIED[:-1],
             "entities other than speakers",
             "links other than speaker-of",
+            PREFERENCES,
         ),
     ),
     FormatSpec(
@@ -448,6 +450,6 @@ SPECS: tuple[FormatSpec, ...] = (
         title="SubRip subtitles (.srt)",
         read=read_srt,
         write=write_srt,
-        not_carried=(*_NOT_CARRIED[:-1], "entities", "links"),
+        not_carried=(*_NOT_CARRIED[:-1], "entities", "links", PREFERENCES),
     ),
 )

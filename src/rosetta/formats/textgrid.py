@@ -52,6 +52,7 @@ from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Annotation, Sample, Source, Stream
 from rosetta.formats import timed
 from rosetta.formats.interchange import (
+    PREFERENCES,
     ForeignSample,
     FormatSpec,
     Origin,
@@ -228,7 +229,11 @@ def _sample(path: Path, options: ReadOptions) -> ForeignSample:
         raw = path.read_bytes()
     except OSError as exc:
         raise RosettaError(f"{file}: cannot read: {exc.strerror}") from None
-    tokens = _Tokens(_decode(raw), file)
+    try:
+        text = _decode(raw)
+    except UnicodeDecodeError as exc:  # UTF-16 cut short or with a lone surrogate
+        raise ImportFailed(file, 0, "", f"not {exc.encoding} text: {exc.reason}") from None
+    tokens = _Tokens(text, file)
     origin = Origin(file, 1, "TextGrid")
     xmin, xmax, size = _header(tokens)
     found, modality = _media(path, options)
@@ -464,6 +469,7 @@ SPECS: tuple[FormatSpec, ...] = (
             "word timings",
             "entities",
             "links",
+            PREFERENCES,
         ),
     ),
 )

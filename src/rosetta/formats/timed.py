@@ -33,6 +33,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from pydantic import ValidationError
+
 from rosetta.core.errors import RosettaError
 from rosetta.core.geometry import Interval, TranscriptSegment
 from rosetta.core.modality import Modality
@@ -40,7 +42,9 @@ from rosetta.core.schema import Annotation, Entity, JsonDict, MediaInfo, Sample,
 from rosetta.core.timebase import exact
 from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import Origin, ReadOptions
+from rosetta.formats.native import field_path
 from rosetta.formats.not_carried import ReadBack
+from rosetta.media.paths import is_file
 
 #: The (foreign) label of a speaker entity.
 SPEAKER_LABEL = "person"
@@ -130,7 +134,7 @@ def find_media(candidates: Iterable[Path], options: ReadOptions) -> Path | None:
     base = root.resolve()
     for candidate in candidates:
         path = (base / candidate).resolve()  # an absolute candidate stays as it is
-        if path.is_file() and path.is_relative_to(base):
+        if is_file(path) and path.is_relative_to(base):
             return path
     return None
 
@@ -188,15 +192,18 @@ def put_stream(
     back.drop_stream_fields(stream, bare)
 
 
-def media_stream(stream_id: str, uri: str, modality: Modality, media: MediaInfo) -> Stream:
-    """An audio or video stream at `uri`."""
-    return Stream(
-        id=stream_id,
-        name=PurePosixPath(uri).name or uri,
-        modality=modality,
-        uri=uri,
-        media=media,
-    )
+def media_stream(
+    stream_id: str, uri: str, modality: Modality, media: MediaInfo, *, where: Origin, field: str
+) -> Stream:
+    """An audio or video stream at `uri`, named by its file name; one the schema refuses
+    (a name too long for a stream's) is an `ImportFailed` at `where`'s `field`."""
+    name = PurePosixPath(uri).name or uri
+    try:
+        return Stream(id=stream_id, name=name, modality=modality, uri=uri, media=media)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        detail = f"the stream {field_path(first['loc'])} {first['input']!r}: {first['msg']}"
+        raise where.error(field, detail) from None
 
 
 class Speakers:

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from rosetta.core.errors import RosettaError
 from rosetta.core.modality import Modality
 from rosetta.core.schema import MediaInfo
+from rosetta.media.paths import is_file
 
 
 def local_path(uri: str) -> Path:
@@ -46,7 +47,7 @@ def probe(uri: str, modality: Modality) -> MediaInfo:
     """
     modality = Modality(modality)
     path = local_path(uri)
-    if not path.is_file():
+    if not is_file(path):
         raise RosettaError(f"{path}: no such file (expected {_expected(modality)})")
     if modality is Modality.IMAGE:
         return _probe_image(path)

@@ -2,24 +2,30 @@
 captions, region descriptions and classification, each recording the prompt it sent.
 
 The model setting (the ``llm`` entry of ``ROSETTA_PROPOSER_MODELS``) is
-``<base URL>#<model>``, optionally followed by ``?key_env=<VARIABLE>`` and ``timeout=<s>``
-joined with ``&``::
+``<base URL>#<model>``, optionally followed by ``?key_env=<VARIABLE>``, ``timeout=<s>`` and
+``media=url`` joined with ``&``::
 
     http://127.0.0.1:8080/v1#llava-1.6
-    https://llm.example.org/v1#qwen2-vl-7b?key_env=ROSETTA_LLM_KEY&timeout=30
+    https://llm.example.org/v1#qwen2-vl-7b?key_env=ROSETTA_LLM_KEY&timeout=30&media=url
 
 The base URL is where the API's paths begin: the proposer posts to
 ``<base>/chat/completions`` and reads ``<base>/models``. It carries no credentials: when
 the endpoint needs an API key, ``key_env`` names the environment variable holding it, read
 at each call and sent only as ``Authorization: Bearer <key>`` (never in an error, an
 attribute or a log). ``timeout`` is the seconds one answer may take (default 120).
+``media`` is how a whole image is sent: ``inline`` (the default: an endpoint on another
+machine cannot reach a server on loopback) or ``url``.
 
 The endpoint receives a system message and one user message: the task's instruction (the
 person's text prompt appended) and the media, that is the image, the box's crop (every
 pixel the box touches) or the video frame ``prompt.frame``, inline as a base64 PNG
-``data:`` URL, or a text stream's text. It never receives file paths, media URIs or
-Rosetta's credentials. Each proposal records under ``details["prompt"]`` the system and
-user text sent and, for the media, its SHA-256 and size instead of its bytes.
+``data:`` URL, or a text stream's text. With ``media=url``, a whole image (no box) whose
+request carries a granted URL (`MediaRef.url`: the server has ``ROSETTA_PUBLIC_URL``) is
+sent as that URL instead, for the endpoint to fetch; crops and video frames still go
+inline. It never receives file paths, media URIs or Rosetta's credentials: a granted URL
+reads that one stream's media for a few minutes. Each proposal records under
+``details["prompt"]`` the system and user text sent and, for the media, its SHA-256 and
+size instead of its bytes, or the URL fetched without its grant.
 
 Tasks (parameter ``task``):
 
@@ -45,7 +51,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 import numpy as np
@@ -69,13 +75,15 @@ SYSTEM = (
     "factually and concisely."
 )
 
-_SETTING = "'<base URL>#<model>[?key_env=VARIABLE&timeout=SECONDS]'"
+_SETTING = "'<base URL>#<model>[?key_env=VARIABLE&timeout=SECONDS&media=inline|url]'"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXCERPT = 200
 #: Statuses of a ``/models`` request that mean the endpoint does not list its models.
 _NO_LISTING = frozenset({404, 405, 501})
 
 Task = Literal["caption", "describe-region", "classify"]
+#: How a whole image is sent: inline as a ``data:`` URL, or as its granted URL.
+MediaMode = Literal["inline", "url"]
 
 
 class ChatParameters(BaseModel):
@@ -94,12 +102,14 @@ class ChatParameters(BaseModel):
 @dataclass(frozen=True)
 class Endpoint:
     """A parsed model setting: the API's base URL (no credentials, no trailing ``/``), the
-    model's name, the environment variable holding the API key and the timeout."""
+    model's name, the environment variable holding the API key, the timeout and how a
+    whole image is sent."""
 
     base_url: str
     model: str
     key_env: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    media: MediaMode = "inline"
 
     @property
     def host(self) -> str:
@@ -157,10 +167,10 @@ def parse_endpoint(setting: str) -> Endpoint:
             f"with '&'; expected {_SETTING}"
         ) from None
     for option, value in pairs:
-        if option not in ("key_env", "timeout") or option in options:
+        if option not in ("key_env", "timeout", "media") or option in options:
             raise RosettaError(
                 f"llm model setting: unknown or repeated option {option!r} "
-                "(options: key_env, timeout, each once)"
+                "(options: key_env, timeout, media, each once)"
             )
         options[option] = value
     key_env = options.get("key_env")
@@ -179,7 +189,14 @@ def parse_endpoint(setting: str) -> Endpoint:
                 f"llm model setting: timeout={options['timeout']!r} is not a positive number "
                 "of seconds"
             )
-    return Endpoint(base.strip().rstrip("/"), name, key_env, timeout)
+    media: MediaMode = "inline"
+    if options.get("media", "inline") == "url":
+        media = "url"
+    elif options.get("media", "inline") != "inline":
+        raise RosettaError(
+            f"llm model setting: media={options['media']!r} is not 'inline' or 'url'"
+        )
+    return Endpoint(base.strip().rstrip("/"), name, key_env, timeout, media)
 
 
 class _Message(BaseModel):
@@ -255,6 +272,13 @@ def _png_part(pixels: np.ndarray, detail: str) -> tuple[JsonDict, JsonDict]:
         "height": int(height),
     }
     return part, record
+
+
+def _url_part(url: str, detail: str) -> tuple[JsonDict, JsonDict]:
+    """The content part sending the image at its granted `url`, and what provenance
+    records of it: the URL without its query (the grant is never recorded)."""
+    part = {"type": "image_url", "image_url": {"url": url, "detail": detail}}
+    return part, {"url": urlunsplit(urlsplit(url)._replace(query="", fragment=""))}
 
 
 def _crop(pixels: np.ndarray, box: Box, stream_id: str) -> tuple[np.ndarray, list[int]]:
@@ -372,6 +396,15 @@ def _plan(request: ProposalRequest, endpoint: Endpoint) -> _Call:
             "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "chars": len(text),
         }
+    elif (
+        endpoint.media == "url"
+        and stream.modality is Modality.IMAGE
+        and box is None
+        and request.media is not None
+        and request.media.url is not None
+    ):
+        subject = "this image"
+        media, record["image"] = _url_part(request.media.url, parameters.detail)
     else:
         if stream.modality is Modality.VIDEO and prompt.frame is None:
             raise _refuse(request, "prompt.frame", "a video needs the frame to look at")

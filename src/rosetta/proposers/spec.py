@@ -20,7 +20,8 @@ the model once per process.
 A proposer declares what it can do (`Proposer.modalities`, `Proposer.geometries`,
 `Proposer.prompts`, `Proposer.prompt_required`, `Proposer.parameters`) and the host checks
 a request against it before running (`check_request`). A proposer receives the stream's
-record, its media reference and the prompt: no store, no settings, no credentials.
+record, its media reference and the prompt: no store, no settings, no credentials but the
+short-lived grant to read that stream's media that `MediaRef.url` may carry.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -106,17 +107,23 @@ class ModelInfo(BaseModel):
 @dataclass(frozen=True)
 class MediaRef:
     """The media of the stream a proposer may read: its ``uri``, the local file the host
-    resolved it to inside the server's media roots (``None`` for remote media), and
-    `open`, which reads it (local or remote) through the host's confined reader."""
+    resolved it to inside the server's media roots (``None`` for remote media), `open`,
+    which reads it (local or remote) through the host's confined reader, and ``url``: when
+    the server knows the address others reach it at (``ROSETTA_PUBLIC_URL``), an absolute
+    URL of this stream's media with a short-lived grant to read it and nothing else
+    (`rosetta.services.media_grants`), for a proposer whose work happens elsewhere (a
+    Ray worker, an endpoint fetching the image itself); ``None`` otherwise. The URL is a
+    credential while it lasts: send it where the media should go, never record it."""
 
     uri: str
     path: Path | None
     opener: Callable[[], BinaryIO] = field(repr=False)
+    url: str | None = field(default=None, repr=False)
 
     @classmethod
-    def local(cls, uri: str, path: Path) -> "MediaRef":
-        """The media at `uri`, the local file `path`."""
-        return cls(uri, path, opener=lambda: path.open("rb"))
+    def local(cls, uri: str, path: Path, url: str | None = None) -> "MediaRef":
+        """The media at `uri`, the local file `path` (and its granted `url`)."""
+        return cls(uri, path, opener=lambda: path.open("rb"), url=url)
 
     def open(self) -> BinaryIO:
         """The media's bytes, from the start; the caller closes it."""

@@ -10,8 +10,10 @@ from rosetta.sdk.accounts import AccountMethods
 from rosetta.sdk.escalations import EscalationMethods
 from rosetta.sdk.formats import FormatMethods
 from rosetta.sdk.jobs import JobMethods
+from rosetta.sdk.judgements import JudgementMethods
 from rosetta.sdk.metrics import MetricsMethods
 from rosetta.sdk.models import User
+from rosetta.sdk.preference_report import PreferenceReportMethods
 from rosetta.sdk.projects import ProjectMethods
 from rosetta.sdk.proposals import ProposalMethods
 from rosetta.sdk.quality import QualityMethods
@@ -37,6 +39,8 @@ class Client(
     EscalationMethods,
     MetricsMethods,
     QualityMethods,
+    PreferenceReportMethods,
+    JudgementMethods,
     ProposalMethods,
 ):
     """A client of the Rosetta server at `url`, acting as the owner of the API `token`.

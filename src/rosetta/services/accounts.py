@@ -22,6 +22,7 @@ from rosetta.core.errors import AlreadyExists, NotAuthenticated, NotFoundError, 
 from rosetta.core.policies import Assignment, Principal, Role
 from rosetta.services.catalog import sample_project
 from rosetta.store import events
+from rosetta.store.direct import Prepared
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.tables import (
@@ -278,7 +279,7 @@ def revoke_token(engine: Engine, user_id: str, token_id: str) -> None:
 
 
 #: The API token whose hash is ``:token_hash`` with its user.
-_TOKEN_USER = (
+_TOKEN_USER = Prepared(
     select(
         api_tokens.c.id.label("token_id"),
         api_tokens.c.expires_at,
@@ -304,7 +305,7 @@ def token_user(connection: Connection, secret: str) -> TokenUser:
     """The user an API token secret belongs to, reading only; `NotAuthenticated` when it
     is unknown, revoked or expired, or its user is inactive."""
     now = time.time()
-    row = connection.execute(_TOKEN_USER, {"token_hash": _digest(secret)}).first()
+    row = _TOKEN_USER.first(connection, {"token_hash": _digest(secret)})
     if row is None or row.revoked_at is not None or not row.active:
         raise NotAuthenticated("the API token is not valid")
     if row.expires_at is not None and row.expires_at <= now:

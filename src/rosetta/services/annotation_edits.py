@@ -6,7 +6,7 @@ and at the entities holding it, stale. Deleting it deletes the links touching it
 it out of its entities, each with its own event.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
@@ -38,11 +38,21 @@ from rosetta.store.tables import annotations, entity_members
 
 
 def create_annotation(
-    engine: Engine, project_id: str, sample_id: str, annotation: Annotation, actor: Actor
+    engine: Engine,
+    project_id: str,
+    sample_id: str,
+    annotation: Annotation,
+    actor: Actor,
+    *,
+    hidden_streams: Collection[str] = frozenset(),
 ) -> Annotation:
-    """Add `annotation` to the sample at revision 1 under the project's current ontology."""
+    """Add `annotation` to the sample at revision 1 under the project's current ontology
+    (`add_annotations`)."""
     with write_transaction(engine) as connection:
-        return add_annotations(connection, project_id, sample_id, [annotation], actor)[0]
+        added = add_annotations(
+            connection, project_id, sample_id, [annotation], actor, hidden_streams=hidden_streams
+        )
+        return added[0]
 
 
 def add_annotations(
@@ -51,12 +61,20 @@ def add_annotations(
     sample_id: str,
     added: Sequence[Annotation],
     actor: Actor,
+    *,
+    hidden_streams: Collection[str] = frozenset(),
 ) -> list[Annotation]:
     """Add `added` to the sample at revision 1 under the project's current ontology, in the
-    caller's transaction (all or nothing: the first that breaks a rule raises)."""
+    caller's transaction (all or nothing: the first that breaks a rule raises). A stream in
+    `hidden_streams` (one the author may not see: another evaluator's rationale) is refused
+    exactly as a stream the sample does not have."""
     ontology = current_ontology(connection, project_id)
     require_sample(connection, project_id, sample_id)
-    streams = streams_by_id(connection, sample_id)
+    streams = {
+        ident: stream
+        for ident, stream in streams_by_id(connection, sample_id).items()
+        if ident not in hidden_streams
+    }
     created_all: list[Annotation] = []
     for annotation in added:
         require_new_id(connection, "annotation", annotation.id)

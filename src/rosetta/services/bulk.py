@@ -13,7 +13,8 @@ are the store's. A changed link goes back to ``proposed`` as in
 the submission.
 
 The set must hold together: entities and links may name only annotations and entities of
-the set. What the submitter does not see stays, except as deleting theirs implies, as in
+the set, and annotations only streams the submitter sees (another evaluator's rationale is
+refused as a stream the sample does not have). What the submitter does not see stays, except as deleting theirs implies, as in
 `services.editing`: a hidden link touching a deleted object goes with it and a hidden
 entity loses a deleted member. Confirmed links whose end changed, or an entity holding it,
 turn stale. Every change is an event by the submitter.
@@ -99,9 +100,11 @@ class Submitter:
     assignment: Assignment | None
     gold: bool
 
-    def seen(self, work: Sequence[Work]) -> set[str]:
-        """The ids of the pieces of `work` the submitter sees."""
-        return seen_by(self.access, self.assignment, work, gold=self.gold)
+    def seen(self, snapshot: Snapshot, work: Sequence[Work]) -> set[str]:
+        """The ids of the pieces of `work` on the sample of `snapshot` the submitter sees
+        (none on the rationale streams of others' judgements)."""
+        hidden = snapshot.hidden_streams(self.access)
+        return seen_by(self.access, self.assignment, work, gold=self.gold, hidden_streams=hidden)
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,10 @@ def _stale_sample(snapshot: Snapshot, expected: int, submitter: Submitter) -> Co
     """The conflict of a submission based on revision `expected` of the sample, carrying
     the sample as the submitter sees it now."""
     work = list(snapshot.work.values())
-    seen = submitter.seen(work)
-    current = native_sample(snapshot, [item for item in work if item.id in seen])
+    seen = submitter.seen(snapshot, work)
+    current = native_sample(
+        snapshot, [item for item in work if item.id in seen], access=submitter.access
+    )
     return ConflictError(
         f"sample {snapshot.head.id!r}", expected, snapshot.revision, current=orjson.loads(current)
     )
@@ -240,7 +245,10 @@ class _Planner:
         self.submitter = submitter
         self.ontology = ontology
         self.stored = snapshot.work
-        self.seen = submitter.seen(list(self.stored.values()))
+        self.seen = submitter.seen(snapshot, list(self.stored.values()))
+        # the streams the submitter sees: another's rationale is as if it were not there
+        hidden = snapshot.hidden_streams(submitter.access)
+        self.streams = {k: v for k, v in snapshot.streams.items() if k not in hidden}
         # the submitted objects as they will be
         self.annotations: _Final[Annotation] = _Final()
         self.entities: _Final[Entity] = _Final()
@@ -323,7 +331,7 @@ class _Planner:
                     "flags": [],
                 }
             )
-            check_annotation(created, self.snapshot.streams, self.ontology, allow_deprecated=False)
+            check_annotation(created, self.streams, self.ontology, allow_deprecated=False)
             self.annotations.written[created.id] = created
             self.created.append(created)
             return
@@ -354,9 +362,7 @@ class _Planner:
             }
         )
         allow_deprecated = "label" not in changes
-        check_annotation(
-            after, self.snapshot.streams, self.ontology, allow_deprecated=allow_deprecated
-        )
+        check_annotation(after, self.streams, self.ontology, allow_deprecated=allow_deprecated)
         self.annotations.written[after.id] = after
         self.changed[after.id] = _Change(after)
 
@@ -433,7 +439,7 @@ class _Planner:
         self.changed[after.id] = _Change(after, action)
 
     def _check_link(self, link: Link) -> None:
-        check_link(link, self.endpoints, self.snapshot.streams, self.annotations, self.ontology)
+        check_link(link, self.endpoints, self.streams, self.annotations, self.ontology)
 
     def _confirmed_at(self, link: Link) -> Link:
         """A confirmed `link` with its ends' revisions after the submission."""
@@ -597,9 +603,13 @@ class _Planner:
         if len(self.seen) == len(self.stored):
             # they saw all of it: what stays is seen by author, what is new is theirs, and
             # every member and end is one of these
-            return native_sample(self.snapshot, work)
-        seen = self.submitter.seen(work)
-        return native_sample(self.snapshot, [item for item in work if item.id in seen])
+            return native_sample(self.snapshot, work, access=self.submitter.access)
+        seen = self.submitter.seen(self.snapshot, work)
+        return native_sample(
+            self.snapshot,
+            [item for item in work if item.id in seen],
+            access=self.submitter.access,
+        )
 
     def _update_row(self, plan: WritePlan, before: Record, after: Record) -> None:
         project_id, sample_id = plan.project_id, self.snapshot.head.id

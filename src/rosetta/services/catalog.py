@@ -31,6 +31,7 @@ from rosetta.core.errors import NotFoundError, RuleViolation
 from rosetta.core.policies import Access, sees_every_sample
 from rosetta.core.schema import Stream
 from rosetta.services.visibility import SeenWork, hides_candidates
+from rosetta.store.direct import Prepared
 from rosetta.store.events import NEWEST_OF_SAMPLE, Event, history
 from rosetta.store.records import stream_from_row
 from rosetta.store.tables import (
@@ -478,9 +479,12 @@ def list_assignments(
     )
 
 
+_NEWEST_OF_SAMPLE = Prepared(NEWEST_OF_SAMPLE)
+
+
 def sample_revision(connection: Connection, sample_id: str) -> int:
     """The sample's revision: the number of its newest event (0 before any), which grows
     with every change to it or anything on it. Whole-sample reads send it as their ETag
     and whole-sample writes expect it in ``If-Match``."""
-    newest = connection.execute(NEWEST_OF_SAMPLE, {"sample_id": sample_id}).scalar_one()
+    (newest,) = _NEWEST_OF_SAMPLE.rows(connection, {"sample_id": sample_id})[0]
     return 0 if newest is None else int(newest)

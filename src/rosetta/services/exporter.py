@@ -49,8 +49,10 @@ from rosetta.core.tracks import densify, sparsify
 from rosetta.formats.native import dumps_sample, parse_sample
 from rosetta.store.tables import (
     annotations,
+    candidates,
     entities,
     entity_members,
+    judgements,
     links,
     projects,
     samples,
@@ -367,8 +369,34 @@ def _chunk_query(json: _JsonSql) -> Select[Any]:
         _Field("author", json.string(links.c.author), links.c.author),
     )
 
-    def items(item: Sql, table: Any) -> Sql:
-        return json.items(item, table.c.sample_id == samples.c.id, table.c.pk, samples)
+    candidate = json.object(
+        {"id": candidates.c.id},
+        _Field("model", json.string(candidates.c.model), candidates.c.model),
+        _Field(
+            "model_version", json.string(candidates.c.model_version), candidates.c.model_version
+        ),
+        _Field("streams", candidates.c.streams),
+        _Field("metadata", candidates.c.metadata),
+    )
+    judgement = json.object(
+        {"id": judgements.c.id},
+        _Field("author", json.string(judgements.c.author), judgements.c.author),
+        _Field("presented", judgements.c.presented),
+        _Field("pairs", judgements.c.pairs),
+        _Field("ranking", judgements.c.ranking),
+        _Field("scores", judgements.c.scores),
+        _Field("rationale", json.string(judgements.c.rationale), judgements.c.rationale),
+        _Field("revision", judgements.c.revision),
+    )
+
+    def items(item: Sql, table: Any, order: Sql | None = None) -> Sql:
+        return json.items(
+            item, table.c.sample_id == samples.c.id, table.c.pk if order is None else order, samples
+        )
+
+    def unless_empty(key: str, listed: Sql) -> _Field:
+        """A list member left out when it has no items (a preference sample's parts)."""
+        return _Field(key, _text("[").concat(listed).concat(_text("]")), listed)
 
     line = json.object(
         {"id": samples.c.id},
@@ -380,6 +408,8 @@ def _chunk_query(json: _JsonSql) -> Select[Any]:
         _Field("annotations", items(annotation, annotations), array=True),
         _Field("entities", items(entity, entities), array=True),
         _Field("links", items(link, links), array=True),
+        unless_empty("candidates", items(candidate, candidates, candidates.c.position)),
+        unless_empty("judgements", items(judgement, judgements)),
     )
     return (
         select(samples.c.pk, json.utf8(line))

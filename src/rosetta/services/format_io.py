@@ -24,6 +24,7 @@ format's writer, in the output folder, beside a dataset card
 """
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,9 +32,10 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from rosetta.core.errors import RosettaError, RuleViolation
+from rosetta.core.errors import ImportFailed, RosettaError, RuleViolation
 from rosetta.core.ontology import Ontology
 from rosetta.core.schema import Sample
 from rosetta.core.validation import check_sample
@@ -41,15 +43,17 @@ from rosetta.formats.interchange import (
     CARD_FILES,
     ForeignSample,
     FormatSpec,
+    Origin,
     ReadOptions,
     WriteReport,
 )
 from rosetta.formats.label_map import LabelMap, MappingTally, map_labels
+from rosetta.formats.native import field_path
 from rosetta.formats.registry import FORMATS, format_spec
 from rosetta.media.probe import local_path
 from rosetta.services.dataset_card import ExportParameters, write_dataset_card
 from rosetta.services.exporter import TrackForm, sample_lines
-from rosetta.services.importer import ImportReport, import_samples
+from rosetta.services.importer import SAMPLES_SOURCE, ImportReport, import_samples
 from rosetta.services.projects import load_ontology
 from rosetta.services.settings import Settings
 from rosetta.store.events import Actor
@@ -174,7 +178,7 @@ class _Reading:
         """Every sample read, mapped (what mapping met counted in `tally`)."""
         assert self.spec.read is not None
         folder = self.source if self.source.is_dir() else self.source.parent
-        for foreign in self.spec.read(self.source, self.options):
+        for foreign in _records_checked(self.spec.read(self.source, self.options), self.source):
             sample = map_labels(foreign, self.ontology, self.mapping, tally)
             if self.settings is not None:
                 sample = _kept_media(foreign, sample, self.settings, folder)
@@ -242,6 +246,26 @@ def _record_id(sample: Sample, field_path: str) -> str | None:
     return str(records[index].id) if index < len(records) else None
 
 
+def _records_checked(read: Iterator[ForeignSample], source: Path) -> Iterator[ForeignSample]:
+    """What `read` yields; a record a reader made that the schema refuses (a value from the
+    document no check of the reader's caught: a NUL in a name) an `ImportFailed` naming
+    the source, the record type and field, and where the last whole record was read."""
+    after: Origin | None = None
+    while True:
+        try:
+            foreign = next(read)
+        except StopIteration:
+            return
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = f"; the record after {after.file}:{after.line}" if after is not None else ""
+            field = f"{exc.title}.{field_path(first['loc'])}" if first["loc"] else exc.title
+            detail = f"{first['msg']} (got {first['input']!r:.60}){where}"
+            raise ImportFailed(str(source), 0, field, detail) from None
+        after = foreign.origin
+        yield foreign
+
+
 def check_foreign(
     engine: Engine,
     project_id: str,
@@ -285,25 +309,38 @@ def import_foreign(
         engine, project_id, name, source, mapping=mapping, options=options, settings=settings
     )
     tally = reading.check(progress)
-    report = import_samples(
-        engine,
-        project_id,
-        _counted(reading.samples(MappingTally()), progress),
-        actor,
-        batch_size=batch_size,
-        new_ids=new_ids,
-        settings=settings,
-    )
+    # where the samples of the batch being written were read: the writer's errors (a media
+    # file probed) name a sample by its position, the user wants the file and line
+    origins: deque[tuple[int, Origin]] = deque(maxlen=batch_size + 1)
+    try:
+        report = import_samples(
+            engine,
+            project_id,
+            _counted(reading.samples(MappingTally()), progress, origins),
+            actor,
+            batch_size=batch_size,
+            new_ids=new_ids,
+            settings=settings,
+        )
+    except ImportFailed as failed:
+        origin = dict(origins).get(failed.line) if failed.file == SAMPLES_SOURCE else None
+        if origin is None:
+            raise
+        raise origin.error(failed.field, failed.detail) from failed
     return FormatImport(name, str(source), report, dict(tally.dropped))
 
 
 def _counted(
-    samples: Iterator[tuple[ForeignSample, Sample]], progress: ImportProgress | None
+    samples: Iterator[tuple[ForeignSample, Sample]],
+    progress: ImportProgress | None,
+    origins: deque[tuple[int, Origin]],
 ) -> Iterator[Sample]:
-    """The samples alone, each reported to `progress` as it is handed on."""
-    for count, (_, sample) in enumerate(samples, start=1):
+    """The samples alone, each reported to `progress` and its origin kept in `origins` as
+    it is handed on."""
+    for count, (foreign, sample) in enumerate(samples, start=1):
         if progress is not None:
             progress("written", count)
+        origins.append((count, foreign.origin))
         yield sample
 
 

@@ -44,10 +44,12 @@ from rosetta.store.engine import write_transaction
 from rosetta.store.events import IMPORTED, Actor
 from rosetta.store.tables import (
     annotations,
+    candidates,
     entities,
     entity_members,
     events,
     imports,
+    judgements,
     links,
     samples,
     streams,
@@ -92,7 +94,8 @@ def import_jsonl(
     not finish, goes on after its last committed line. With ``new_ids=True`` every sample,
     stream, annotation, entity and link gets a fresh id (references follow). `progress` is
     called with the number of bytes read after each committed batch. With `settings`, media
-    is probed only inside their media roots.
+    is probed only inside their media roots and a line may be at most their
+    ``max_import_line_bytes`` long.
     """
     started = time.perf_counter()
     path = Path(path)
@@ -114,7 +117,12 @@ def import_jsonl(
             tracker=tracker,
             settings=settings,
         )
-        lines = read_lines(handle, start_line=tracker.lines_committed + 1)
+        lines = read_lines(
+            handle,
+            start_line=tracker.lines_committed + 1,
+            max_line_bytes=None if settings is None else settings.max_import_line_bytes,
+            file=str(path),
+        )
         try:
             counts = writer.run(
                 ((number, peek_external_id(line), line) for number, line in lines),
@@ -256,7 +264,10 @@ class _Tracker:
             connection.execute(
                 update(imports)
                 .where(imports.c.pk == self.pk)
-                .values(status="failed", error=error, updated_at=time.time())
+                # PostgreSQL's text holds no NUL, which an error quoting the file may
+                .values(
+                    status="failed", error=error.replace("\x00", "\\x00"), updated_at=time.time()
+                )
             )
 
     def finish(self, engine: Engine) -> None:
@@ -329,6 +340,30 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "target_revision",
         "author",
     ),
+    "candidates": (
+        "id",
+        "sample_id",
+        "project_id",
+        "position",
+        "model",
+        "model_version",
+        "streams",
+        "metadata",
+    ),
+    "judgements": (
+        "id",
+        "sample_id",
+        "project_id",
+        "author",
+        "presented",
+        "pairs",
+        "ranking",
+        "scores",
+        "rationale",
+        "revision",
+        "created_at",
+        "updated_at",
+    ),
     "events": (
         "project_id",
         "actor",
@@ -367,6 +402,8 @@ class _Rows:
         self.entities: list[_Row] = []
         self.members: list[_Row] = []
         self.links: list[_Row] = []
+        self.candidates: list[_Row] = []
+        self.judgements: list[_Row] = []
         self.events: list[_Row] = []
         self.lines: list[int] = []
 
@@ -378,6 +415,8 @@ class _Rows:
         yield entities, self.entities
         yield entity_members, self.members
         yield links, self.links
+        yield candidates, self.candidates
+        yield judgements, self.judgements
         yield events, self.events
 
 
@@ -630,6 +669,7 @@ class _Writer:
                     link.author,
                 )
             )
+        self._add_preference(rows, sample, sample_id=sample_id, ident=ident, created=created, at=at)
         rows.events.append(
             (
                 *self.event_head,
@@ -641,6 +681,62 @@ class _Writer:
                 f"{self.file}:{line}",
             )
         )
+
+    def _add_preference(
+        self,
+        rows: _Rows,
+        sample: Sample,
+        *,
+        sample_id: str,
+        ident: Callable[[str], str],
+        created: dict[str, list[str]],
+        at: float,
+    ) -> None:
+        """Append the rows of the sample's candidates and judgements (ids renamed by
+        `ident`), and list their ids in `created` when there are any."""
+        project_id = self.project_id
+        for position, candidate in enumerate(sample.candidates):
+            candidate_id = ident(candidate.id)
+            created.setdefault("candidates", []).append(candidate_id)
+            rows.candidates.append(
+                (
+                    candidate_id,
+                    sample_id,
+                    project_id,
+                    position,
+                    candidate.model,
+                    candidate.model_version,
+                    compact_json([ident(stream) for stream in candidate.streams]),
+                    _json(candidate.metadata, f"candidates[{position}].metadata"),
+                )
+            )
+        for judgement in sample.judgements:
+            judgement_id = ident(judgement.id)
+            created.setdefault("judgements", []).append(judgement_id)
+            pairs = [
+                pair.model_copy(update={"a": ident(pair.a), "b": ident(pair.b)})
+                for pair in judgement.pairs
+            ]
+            scores = [
+                score.model_copy(update={"candidate": ident(score.candidate)})
+                for score in judgement.scores
+            ]
+            rows.judgements.append(
+                (
+                    judgement_id,
+                    sample_id,
+                    project_id,
+                    judgement.author,
+                    compact_json([ident(c) for c in judgement.presented]),
+                    "[" + ",".join(part_json(pair) for pair in pairs) + "]",
+                    compact_json([[ident(c) for c in tier] for tier in judgement.ranking]),
+                    "[" + ",".join(part_json(score) for score in scores) + "]",
+                    None if judgement.rationale is None else ident(judgement.rationale),
+                    judgement.revision,
+                    at,
+                    at,
+                )
+            )
 
     def _collision(self, connection: Connection, rows: _Rows) -> ImportFailed | None:
         """The first line of the batch with an id that is taken already, as an error."""
@@ -657,6 +753,8 @@ class _Writer:
                 ("annotation", annotations, rows.annotations),
                 ("entity", entities, rows.entities),
                 ("link", links, rows.links),
+                ("candidate", candidates, rows.candidates),
+                ("judgement", judgements, rows.judgements),
             )
         ):
             where: dict[str, tuple[int, int, str]] = {}
@@ -706,7 +804,14 @@ class _Writer:
 def _fresh_ids(sample: Sample) -> dict[str, str]:
     """A fresh id for every id of the sample (records of one sample share no ids)."""
     ids = {sample.id: uuid.uuid4().hex}
-    for items in (sample.streams, sample.annotations, sample.entities, sample.links):
+    for items in (
+        sample.streams,
+        sample.annotations,
+        sample.entities,
+        sample.links,
+        sample.candidates,
+        sample.judgements,
+    ):
         for item in items:
             ids[item.id] = uuid.uuid4().hex
     return ids

@@ -266,7 +266,8 @@ def submit(
     settings: Settings | None = None,
 ) -> Job:
     """Queue a job of `kind` in the project `project_id` with `params` (validated, defaults
-    filled in, and checked against the server's `settings` when given); the same work
+    filled in, and checked against the server's `settings` when given, and then refused
+    with `TooManyRequests` beyond the project's ``max_pending_jobs``); the same work
     queued or running already is returned instead."""
     parsed = parse_params(kind, params, settings=settings)
     job_kind = KINDS[kind]
@@ -281,6 +282,7 @@ def submit(
         job_kind.target(project_id, parsed),
         project_id,
         params=parsed.model_dump(mode="json"),
+        max_pending=None if settings is None else settings.max_pending_jobs,
     )
 
 

@@ -47,10 +47,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from rosetta import __version__
-from rosetta.core.errors import NotFoundError, RosettaError
+from rosetta.core.errors import NotFoundError, RosettaError, TooManyRequests
 from rosetta.services.settings import Settings
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
@@ -150,10 +150,12 @@ def submit_job(
     project_id: str | None = None,
     *,
     params: dict[str, Any] | None = None,
+    max_pending: int | None = None,
 ) -> Job:
     """Queue a job of `kind` on `target` (a stream or project id) with `params`; returns it
     as recorded. While a job of the same kind, target and params is queued or running, that
-    job is returned and no second one is queued."""
+    job is returned and no second one is queued. With `max_pending`, a project that has
+    that many jobs queued or running already gets none more (`TooManyRequests`)."""
     stored = params_text(params)
     with write_transaction(engine) as connection:
         _lock(connection, kind, target)
@@ -170,6 +172,8 @@ def submit_job(
         ).scalar_one_or_none()
         if same is not None:
             return get_job(connection, same)
+        if project_id is not None and max_pending is not None:
+            _check_quota(connection, project_id, max_pending)
         job_id = _insert(
             connection,
             actor,
@@ -180,6 +184,29 @@ def submit_job(
             status="queued",
         )
         return get_job(connection, job_id)
+
+
+def _check_quota(connection: Connection, project_id: str, max_pending: int) -> None:
+    """`check_quota`, submissions in one project counted one at a time (`_lock`)."""
+    _lock(connection, "pending jobs of", project_id)
+    check_quota(connection, project_id, max_pending)
+
+
+def check_quota(connection: Connection, project_id: str, max_pending: int) -> None:
+    """Refuse (`TooManyRequests`) a new job in a project that has `max_pending` jobs
+    queued or running already."""
+    pending = connection.execute(
+        select(func.count())
+        .select_from(jobs)
+        .where(jobs.c.project_id == project_id, jobs.c.status.in_(ACTIVE))
+    ).scalar_one()
+    if pending >= max_pending:
+        raise TooManyRequests(
+            f"project {project_id!r} has {pending} jobs queued or running, the most it may "
+            f"have (ROSETTA_MAX_PENDING_JOBS={max_pending}); wait for some to finish or "
+            "cancel some",
+            limit=max_pending,
+        )
 
 
 def get_job(connection: Connection, job_id: str) -> Job:

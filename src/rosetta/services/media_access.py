@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 import fsspec
 
 from rosetta.core.errors import NotFoundError, PermissionDenied, RosettaError
+from rosetta.media.paths import exists, is_file
 from rosetta.media.probe import local_path
 from rosetta.services.settings import Settings
 
@@ -184,9 +185,9 @@ def _local(candidates: list[Path], file: _LocalFile, settings: Settings) -> Loca
         real = _real(candidate)
         if any(real.is_relative_to(root) for root in roots):
             inside = True
-            if real.is_file():
+            if is_file(real):
                 return LocalMedia(file.uri, real)
-        elif real.exists():
+        elif exists(real):
             raise _refused_local(file)
     if not inside:
         raise _refused_local(file)

@@ -261,8 +261,9 @@ def migrate_ontology_in(
     tool = Actor(actor.name, tool=TOOL, tool_version=rosetta.__version__)
     obj = f"project {project_id!r} ontology"
     version = _lock_version(connection, project_id)
-    if expected_version is not None and expected_version != version:
-        raise ConflictError(obj, expected_version, version)
+    for wanted in (expected_version, migration.from_version):
+        if wanted is not None and wanted != version:
+            raise ConflictError(obj, wanted, version)
     current = load_ontology(connection, project_id, version)
     upgraded, plan = plan_migration(current, migration)
     bumped = connection.execute(

@@ -13,6 +13,11 @@ that already holds candidates of the proposer's model is skipped too, so a rerun
 nothing twice; after each batch the job checkpoints the last sample done, and a resumed
 run goes on after it. A batch the proposer fails on is retried stream by stream; a stream
 that still fails is logged (sample, stream, error) and counted, and the job goes on.
+
+With ``ROSETTA_PUBLIC_URL`` set, each batch's streams get media grants when the batch
+runs (`rosetta.services.proposals.granted`: purpose the job and proposer, lasting
+``ROSETTA_GRANT_MINUTES``), so a proposer whose model runs elsewhere fetches each
+stream's media by URL; a retried stream gets a new one.
 """
 
 from collections.abc import Iterator, Sequence
@@ -26,7 +31,13 @@ from rosetta.core.errors import RosettaError, RuleViolation
 from rosetta.core.schema import Stream
 from rosetta.proposers.spec import Prompt, ProposalRequest, Proposer, check_request
 from rosetta.services.jobs import JobContext
-from rosetta.services.proposals import labels_for, media_ref, parameters_of, store_candidates
+from rosetta.services.proposals import (
+    granted,
+    labels_for,
+    media_ref,
+    parameters_of,
+    store_candidates,
+)
 from rosetta.services.proposer_registry import proposer, proposer_classes
 from rosetta.services.settings import Settings
 from rosetta.services.visibility import from_model
@@ -162,13 +173,17 @@ class _Run:
         )
 
     def run_batch(self, requests: Sequence[ProposalRequest]) -> None:
+        context = self.context
+        purpose = f"prelabel job {context.job.id}, proposer {self.chosen.name!r}"
         try:
             made = store_candidates(
-                self.context.engine,
-                self.context.actor,
+                context.engine,
+                context.actor,
                 self.project_id,
                 self.chosen,
-                requests=requests,
+                requests=granted(
+                    context.engine, context.settings, context.actor, requests, purpose=purpose
+                ),
                 parameters=self.tuned,
             )
         except RosettaError:

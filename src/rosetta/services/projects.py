@@ -17,6 +17,7 @@ from rosetta.core.ontology import Ontology, parse_ontology
 from rosetta.core.policies import Principal, Role
 from rosetta.core.schema import Project
 from rosetta.store import events
+from rosetta.store.direct import Prepared
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor, dumps
 from rosetta.store.tables import memberships, ontology_versions, projects
@@ -107,29 +108,28 @@ def find_project(connection: Connection, name_or_id: str | None = None) -> Proje
     return _project_from_row(row)
 
 
-_CURRENT_VERSION = select(projects.c.ontology_version).where(
-    projects.c.id == bindparam("project_id")
+_CURRENT_VERSION = Prepared(
+    select(projects.c.ontology_version).where(projects.c.id == bindparam("project_id"))
 )
-_ONTOLOGY_BODY = select(ontology_versions.c.body).where(
-    (ontology_versions.c.project_id == bindparam("project_id"))
-    & (ontology_versions.c.version == bindparam("version"))
+_ONTOLOGY_BODY = Prepared(
+    select(ontology_versions.c.body).where(
+        (ontology_versions.c.project_id == bindparam("project_id"))
+        & (ontology_versions.c.version == bindparam("version"))
+    )
 )
 
 
 def load_ontology(connection: Connection, project_id: str, version: int | None = None) -> Ontology:
     """Ontology version `version` of the project (its current one by default)."""
     if version is None:
-        version = connection.execute(
-            _CURRENT_VERSION, {"project_id": project_id}
-        ).scalar_one_or_none()
-        if version is None:
+        current = _CURRENT_VERSION.first(connection, {"project_id": project_id})
+        if current is None:
             raise NotFoundError("project", project_id)
-    body = connection.execute(
-        _ONTOLOGY_BODY, {"project_id": project_id, "version": version}
-    ).scalar_one_or_none()
-    if body is None:
+        version = current.ontology_version
+    found = _ONTOLOGY_BODY.first(connection, {"project_id": project_id, "version": version})
+    if found is None:
         raise NotFoundError("ontology version", str(version))
-    return _parsed_ontology(body)
+    return _parsed_ontology(found.body)
 
 
 @lru_cache(maxsize=256)

@@ -3,7 +3,9 @@
 `propose` checks the request against what the proposer declares
 (`rosetta.proposers.spec.check_request`, its parameters model), hands it the stream's
 record, its media (`MediaRef`: the URI and a reader confined to the server's media roots
-and allow-listed remote prefixes, `rosetta.services.media_access`) and the prompt, and
+and allow-listed remote prefixes, `rosetta.services.media_access`, and with
+``ROSETTA_PUBLIC_URL`` a URL with a grant to read that stream's media for a short while,
+`rosetta.services.media_grants`) and the prompt, and
 writes each proposal as an annotation on that stream in one transaction: ``source`` is
 ``Source(kind="model", name=<model>, version=<version>, confidence=...,
 parameters={"proposer": ..., "parameters": ..., "prompt": ..., "details": ...})``,
@@ -16,7 +18,8 @@ whole request, writing nothing. The model runs outside any transaction.
 
 import io
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
@@ -36,6 +39,7 @@ from rosetta.proposers.spec import (
 )
 from rosetta.services.annotation_edits import add_annotations
 from rosetta.services.media_access import LocalMedia, locate, open_remote, stream_media_file
+from rosetta.services.media_grants import grant_urls
 from rosetta.services.proposer_registry import proposer
 from rosetta.services.settings import Settings
 from rosetta.services.work_store import current_ontology, streams_by_id
@@ -66,6 +70,32 @@ def media_ref(stream: Stream, settings: Settings | None) -> MediaRef | None:
             remote.close()
 
     return MediaRef(stream.uri, None, opener=read_remote)
+
+
+def granted(
+    engine: Engine,
+    settings: Settings | None,
+    actor: Actor,
+    requests: Sequence[ProposalRequest],
+    *,
+    purpose: str,
+) -> list[ProposalRequest]:
+    """`requests` with the media of each carrying a URL with a new grant to read it, by
+    `actor` for `purpose` (`rosetta.services.media_grants.grant_urls`, one transaction);
+    unchanged when the settings name no public URL."""
+    urls = grant_urls(
+        engine,
+        settings,
+        actor,
+        [request.stream.id for request in requests if request.media is not None],
+        purpose=purpose,
+    )
+    return [
+        replace(request, media=replace(request.media, url=urls[request.stream.id]))
+        if request.media is not None and request.stream.id in urls
+        else request
+        for request in requests
+    ]
 
 
 def labels_for(ontology: Ontology, chosen: Proposer) -> tuple[str, ...]:
@@ -153,9 +183,11 @@ def propose(
     prompt: Prompt | None = None,
     label: str | None = None,
     parameters: Mapping[str, Any] | None = None,
+    hidden_streams: Collection[str] = frozenset(),
 ) -> list[Annotation]:
     """Run the proposer `name` on the stream and store its proposals as candidates (see
-    the module); the candidates written, in the proposer's order."""
+    the module); the candidates written, in the proposer's order. A stream in
+    `hidden_streams` (one the asker may not see) is refused as one the sample lacks."""
     chosen = proposer(name, settings)
     why = chosen.unavailable()
     if why is not None:
@@ -163,7 +195,7 @@ def propose(
     with engine.connect() as connection:
         streams = streams_by_id(connection, sample_id)
         ontology = current_ontology(connection, project_id)
-    stream = streams.get(stream_id)
+    stream = None if stream_id in hidden_streams else streams.get(stream_id)
     if stream is None:
         raise RuleViolation(sample_id, "stream", "stream-exists", f"no stream {stream_id!r}")
     given = prompt or Prompt()
@@ -178,9 +210,11 @@ def propose(
         labels=labels_for(ontology, chosen),
         parameters=tuned.model_dump(),
     )
-    return store_candidates(
-        engine, actor, project_id, chosen, requests=[request], parameters=tuned
-    )[0]
+    requests = granted(engine, settings, actor, [request], purpose=f"proposer {name!r}")
+    stored = store_candidates(
+        engine, actor, project_id, chosen, requests=requests, parameters=tuned
+    )
+    return stored[0]
 
 
 def store_candidates(

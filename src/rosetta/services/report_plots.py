@@ -1,19 +1,11 @@
-"""The plots of the quality report, as inline SVG (matplotlib's object API: `Figure`
-without pyplot, so no global figure state and no GUI backend, safe in a server thread).
+"""The plots of the quality report, as inline SVG drawn as `rosetta.services.svg_plots`
+says (object API, text as paths, constant ids)."""
 
-Text is drawn as paths (``svg.fonttype = path``), so a label can never become markup in the
-page, and the SVG ids are salted with a constant, so the same report draws the same bytes.
-"""
-
-import io
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib import colormaps, rc_context
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from rosetta.core.quality_model import (
     ClassAgreement,
@@ -23,27 +15,10 @@ from rosetta.core.quality_model import (
     FindingsOnDay,
     LinkAgreementSummary,
 )
+from rosetta.services.svg_plots import new_figure, plot_style, svg_text
 
-_STYLE: dict[Any, Any] = {
-    "svg.fonttype": "path",
-    "svg.hashsalt": "rosetta-quality-report",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
+_STYLE = plot_style("rosetta-quality-report")
 _SEVERITY_COLOURS = {"error": "#c0392b", "warning": "#e67e22", "info": "#2e86c1"}
-
-
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(width, height))
-    return figure, figure.subplots()
-
-
-def _svg(figure: Figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
 
 
 def _height(rows: int) -> float:
@@ -59,7 +34,7 @@ def class_agreement(classes: Sequence[ClassAgreement]) -> str | None:
     modalities = sorted({c.modality for c in rows})
     palette = colormaps["tab10"]
     with rc_context(_STYLE):
-        figure, axes = _figure(6.5, _height(len(rows)))
+        figure, axes = new_figure(6.5, _height(len(rows)))
         for index, modality in enumerate(modalities):
             picked = [(i, c) for i, c in enumerate(rows) if c.modality == modality]
             axes.barh(
@@ -72,7 +47,7 @@ def class_agreement(classes: Sequence[ClassAgreement]) -> str | None:
         axes.set_xlim(0, 1)
         axes.set_xlabel("F1 between annotators")
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        return _svg(figure)
+        return svg_text(figure)
 
 
 def confusion(matrix: Confusion) -> str:
@@ -80,7 +55,7 @@ def confusion(matrix: Confusion) -> str:
     counts = np.asarray(matrix.counts, dtype=float)
     size = len(matrix.labels)
     with rc_context(_STYLE):
-        figure, axes = _figure(1.2 + 0.55 * size, 1.0 + 0.5 * size)
+        figure, axes = new_figure(1.2 + 0.55 * size, 1.0 + 0.5 * size)
         axes.imshow(counts, cmap="Blues")
         axes.set_xticks(range(size), matrix.labels, rotation=45, ha="right")
         axes.set_yticks(range(size), matrix.labels)
@@ -90,7 +65,7 @@ def confusion(matrix: Confusion) -> str:
                 colour = "white" if value > peak / 2 else "black"
                 axes.text(column, row, f"{value:.0f}", ha="center", va="center", color=colour)
         axes.set_title(matrix.modality)
-        return _svg(figure)
+        return svg_text(figure)
 
 
 def link_agreement(links: LinkAgreementSummary) -> str | None:
@@ -103,12 +78,12 @@ def link_agreement(links: LinkAgreementSummary) -> str | None:
     if not rows:
         return None
     with rc_context(_STYLE):
-        figure, axes = _figure(6.5, _height(len(rows)))
+        figure, axes = new_figure(6.5, _height(len(rows)))
         axes.barh(range(len(rows)), [value for _, value in rows], color="#6c5ce7")
         axes.set_yticks(range(len(rows)), [name for name, _ in rows])
         axes.set_xlim(0, 1)
         axes.set_xlabel("F1 between annotators")
-        return _svg(figure)
+        return svg_text(figure)
 
 
 def findings_by_check(counts: Sequence[FindingCount]) -> str | None:
@@ -121,7 +96,7 @@ def findings_by_check(counts: Sequence[FindingCount]) -> str | None:
         return None
     checks = sorted(open_counts, reverse=True)
     with rc_context(_STYLE):
-        figure, axes = _figure(6.5, _height(len(checks)))
+        figure, axes = new_figure(6.5, _height(len(checks)))
         left = np.zeros(len(checks))
         for severity, colour in _SEVERITY_COLOURS.items():
             values = np.array([open_counts[c].get(severity, 0) for c in checks], dtype=float)
@@ -130,7 +105,7 @@ def findings_by_check(counts: Sequence[FindingCount]) -> str | None:
         axes.set_yticks(range(len(checks)), checks)
         axes.set_xlabel("open findings")
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        return _svg(figure)
+        return svg_text(figure)
 
 
 def findings_over_time(days: Sequence[FindingsOnDay]) -> str | None:
@@ -143,7 +118,7 @@ def findings_over_time(days: Sequence[FindingsOnDay]) -> str | None:
     for day in days:
         by_check[day.check][position[day.day]] += day.count
     with rc_context(_STYLE):
-        figure, axes = _figure(6.5, 2.8)
+        figure, axes = new_figure(6.5, 2.8)
         for check in sorted(by_check):
             axes.plot(range(len(all_days)), by_check[check], marker="o", label=check)
         step = max(1, len(all_days) // 8)
@@ -151,7 +126,7 @@ def findings_over_time(days: Sequence[FindingsOnDay]) -> str | None:
         axes.set_xticks(ticks, [all_days[i] for i in ticks], rotation=30, ha="right")
         axes.set_ylabel("new findings")
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7)
-        return _svg(figure)
+        return svg_text(figure)
 
 
 def drift_pairs(pairs: Sequence[DriftPair]) -> str | None:
@@ -160,8 +135,8 @@ def drift_pairs(pairs: Sequence[DriftPair]) -> str | None:
         return None
     rows = sorted(pairs, key=lambda p: p.count)[-20:]
     with rc_context(_STYLE):
-        figure, axes = _figure(6.5, _height(len(rows)))
+        figure, axes = new_figure(6.5, _height(len(rows)))
         axes.barh(range(len(rows)), [p.count for p in rows], color="#16a085")
         axes.set_yticks(range(len(rows)), [f"{p.finer} → {p.coarser}" for p in rows])
         axes.set_xlabel("entities labelled at both levels")
-        return _svg(figure)
+        return svg_text(figure)

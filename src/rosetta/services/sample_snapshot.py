@@ -8,7 +8,7 @@ as the exporter does (`rosetta.formats.native`: the same objects as `dumps_sampl
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,17 +21,29 @@ from rosetta.core.schema import Annotation, Entity, Link, Stream
 from rosetta.formats.native import (
     annotation_object,
     annotation_record,
+    candidate_object,
     entity_object,
     entity_record,
+    judgement_object,
     link_object,
     link_record,
     sample_object,
     stream_record,
 )
 from rosetta.services.editing import Record, kind_of
-from rosetta.services.visibility import candidate_ids, candidate_row, model_link_row, shown_ids
+from rosetta.services.visibility import (
+    PreferenceView,
+    candidate_ids,
+    candidate_row,
+    model_link_row,
+    preference_view,
+    shown_ids,
+)
+from rosetta.services.workflow import models_revealed
+from rosetta.store.direct import Prepared
 from rosetta.store.events import NEWEST_OF_SAMPLE
 from rosetta.store.records import (
+    SAMPLE_CANDIDATES,
     annotation_from_row,
     entity_from_row,
     link_from_row,
@@ -39,7 +51,7 @@ from rosetta.store.records import (
     rows_of_sample,
     stream_from_row,
 )
-from rosetta.store.tables import annotations, entities, links, samples, streams
+from rosetta.store.tables import annotations, entities, judgements, links, samples, streams
 
 JsonObject = dict[str, Any]
 
@@ -183,66 +195,137 @@ Work = Record | StoredObject
 @dataclass(frozen=True)
 class Snapshot:
     """A sample as stored at revision `revision`: its own row, its streams, and its work,
-    each kind in the order stored."""
+    each kind in the order stored; a preference sample's candidate and judgement rows, and
+    whether the project's workflow shows annotators the models behind the candidates."""
 
     project_id: str
     revision: int
     head: Row[Any]
     streams: dict[str, Stream]
     work: dict[str, StoredObject]
+    candidates: list[Row[Any]]
+    judgements: list[Row[Any]]
+    models_revealed: bool = False
 
     def of_kind(self, kind: str) -> list[StoredObject]:
         """The stored objects of `kind`, in stored order."""
         return [item for item in self.work.values() if item.kind == kind]
 
+    def hidden_streams(self, access: Access) -> frozenset[str]:
+        """The streams the person of `access` may not see: others' rationales
+        (`rosetta.services.visibility.preference_view`)."""
+        if not self.judgements:
+            return frozenset()
+        return self._view(access).hidden_streams
+
+    def _view(self, access: Access) -> PreferenceView[Row[Any], Row[Any]]:
+        return preference_view(
+            access,
+            self.project_id,
+            self.head.id,
+            self.candidates,
+            self.judgements,
+            models_revealed=self.models_revealed,
+        )
+
+    def preference_json(self, access: Access) -> tuple[list[JsonObject], list[JsonObject]]:
+        """The native JSON objects of the candidates and judgements the person of
+        `access` sees, candidates in their presentation order, embedding the stored JSON."""
+        if not self.candidates and not self.judgements:
+            return [], []
+        view = self._view(access)
+        shown = view.models_shown
+        return [
+            candidate_object(
+                id=row.id,
+                model=row.model if shown else None,
+                model_version=row.model_version if shown else None,
+                streams=orjson.Fragment(row.streams),
+                metadata=orjson.Fragment(row.metadata),
+            )
+            for row in view.candidates
+        ], [
+            judgement_object(
+                id=row.id,
+                author=row.author,
+                presented=orjson.Fragment(row.presented),
+                pairs=orjson.Fragment(row.pairs),
+                ranking=orjson.Fragment(row.ranking),
+                scores=orjson.Fragment(row.scores),
+                rationale=row.rationale,
+                revision=row.revision,
+            )
+            for row in view.judgements
+        ]
+
 
 #: The sample ``:sample_id``'s row with its revision (``newest_event``).
-_HEAD = select(samples, NEWEST_OF_SAMPLE.scalar_subquery().label("newest_event")).where(
-    samples.c.id == bindparam("sample_id")
+_HEAD = Prepared(
+    select(samples, NEWEST_OF_SAMPLE.scalar_subquery().label("newest_event")).where(
+        samples.c.id == bindparam("sample_id")
+    )
 )
+#: Each table's rows of the sample ``:sample_id``, in stored order.
+_ROWS = {
+    table.name: Prepared(rows_of_sample(table))
+    for table in (streams, annotations, entities, links, judgements)
+}
+_CANDIDATES = Prepared(SAMPLE_CANDIDATES)
 
 
 def load_snapshot(connection: Connection, sample_id: str) -> Snapshot:
     """The sample's rows and revision. The revision is read with the sample's own row,
     before the rest: under READ COMMITTED a change committed in between makes the rows newer
     than the revision, never older, so a write that checks the revision again under a lock
-    never acts on outdated rows."""
+    never acts on outdated rows. Its selects run on the driver (`rosetta.store.direct`):
+    every fetch and submission of a sample reads it."""
     bound = {"sample_id": sample_id}
-    head = connection.execute(_HEAD, bound).first()
+    head = _HEAD.first(connection, bound)
     if head is None:
         raise NotFoundError("sample", sample_id)
     revision = head.newest_event or 0
-    stream_rows = connection.execute(rows_of_sample(streams), bound)
+    stream_rows = _ROWS["streams"].rows(connection, bound)
     work: dict[str, StoredObject] = {}
-    for row in connection.execute(rows_of_sample(annotations), bound).all():
+    for row in _ROWS["annotations"].rows(connection, bound):
         work[row.id] = StoredObject("annotation", row)
-    entity_rows = connection.execute(rows_of_sample(entities), bound).all()
+    entity_rows = _ROWS["entities"].rows(connection, bound)
     members = members_of(connection, [row.id for row in entity_rows])
     for row in entity_rows:
         work[row.id] = StoredObject("entity", row, members[row.id])
-    for row in connection.execute(rows_of_sample(links), bound).all():
+    for row in _ROWS["links"].rows(connection, bound):
         work[row.id] = StoredObject("link", row)
+    candidates = _CANDIDATES.rows(connection, bound)
     return Snapshot(
         project_id=head.project_id,
         revision=revision,
         head=head,
         streams={row.id: stream_from_row(row) for row in stream_rows},
         work=work,
+        candidates=candidates,
+        judgements=_ROWS["judgements"].rows(connection, bound),
+        models_revealed=bool(candidates) and models_revealed(connection, head.project_id),
     )
 
 
 def seen_ids(
-    sees: Callable[[str | None], bool], work: Iterable[Work], *, candidates_hidden: bool = False
+    sees: Callable[[str | None], bool],
+    work: Iterable[Work],
+    *,
+    candidates_hidden: bool = False,
+    hidden_streams: Collection[str] = frozenset(),
 ) -> set[str]:
     """The ids of the pieces of one sample's `work` (records and stored rows) a person
-    sees, given whose work they see (`sees`) and whether model candidates are hidden from
-    them: `rosetta.services.visibility.shown_ids`."""
+    sees, given whose work they see (`sees`), whether model candidates are hidden from
+    them and the streams they may not see (whose annotations they do not see either):
+    `rosetta.services.visibility.shown_ids`."""
     by_kind: dict[str, list[Work]] = {kind: [] for kind in KINDS}
     for item in work:
         by_kind[item.kind if isinstance(item, StoredObject) else kind_of(item)].append(item)
     hidden: set[str] = set()
+    if hidden_streams:
+        hidden = {item.id for item in by_kind["annotation"] if _stream(item) in hidden_streams}
     if candidates_hidden:
-        hidden = {item.id for item in by_kind["annotation"] if _candidate(item)}
+        hidden.update(item.id for item in by_kind["annotation"] if _candidate(item))
         hidden.update(item.id for item in by_kind["link"] if _model_link(item))
     return shown_ids(
         sees,
@@ -251,6 +334,12 @@ def seen_ids(
         ((item.id, _author(item), *_ends(item)) for item in by_kind["link"]),
         hidden=hidden,
     )
+
+
+def _stream(item: Work) -> str | None:
+    if isinstance(item, StoredObject):
+        return cast(str | None, item.row.stream_id)
+    return item.stream if isinstance(item, Annotation) else None
 
 
 def _candidate(item: Work) -> bool:
@@ -266,10 +355,16 @@ def _model_link(item: Work) -> bool:
 
 
 def seen_by(
-    access: Access, assignment: Assignment | None, work: Iterable[Work], *, gold: bool
+    access: Access,
+    assignment: Assignment | None,
+    work: Iterable[Work],
+    *,
+    gold: bool,
+    hidden_streams: Collection[str] = frozenset(),
 ) -> set[str]:
     """The ids of the pieces of one sample's `work` the person of `access` sees
-    (`assignment`: theirs to the sample, if any; `gold`: whether it is a gold sample)."""
+    (`assignment`: theirs to the sample, if any; `gold`: whether it is a gold sample;
+    `hidden_streams`: the streams they may not see, `Snapshot.hidden_streams`)."""
     if sees_every_sample(access):
         return {item.id for item in work}
 
@@ -277,7 +372,7 @@ def seen_by(
         return sees_work(access, assignment, author=author, gold=gold)
 
     hidden = assignment is not None and assignment.candidates_hidden
-    return seen_ids(sees, work, candidates_hidden=hidden)
+    return seen_ids(sees, work, candidates_hidden=hidden, hidden_streams=hidden_streams)
 
 
 @dataclass(frozen=True)
@@ -301,9 +396,12 @@ def sample_json_as_seen(
     (`load_snapshot`): the stored JSON is embedded, not parsed into records and written
     out again."""
     snapshot = load_snapshot(connection, sample_id)
-    shown = seen_by(access, assignment, snapshot.work.values(), gold=gold)
+    hidden_streams = snapshot.hidden_streams(access)
+    shown = seen_by(
+        access, assignment, snapshot.work.values(), gold=gold, hidden_streams=hidden_streams
+    )
     work = [item for item in snapshot.work.values() if item.id in shown]
-    return SeenJson(snapshot.revision, native_sample(snapshot, work))
+    return SeenJson(snapshot.revision, native_sample(snapshot, work, access=access))
 
 
 def _author(item: Work) -> str | None:
@@ -322,9 +420,10 @@ def _ends(item: Work) -> tuple[str, str]:
     return (item.source, item.target) if isinstance(item, Link) else ("", "")
 
 
-def native_sample(snapshot: Snapshot, work: Iterable[Work]) -> bytes:
+def native_sample(snapshot: Snapshot, work: Iterable[Work], *, access: Access) -> bytes:
     """The native JSON of the sample holding `work` (records and stored rows, each kind in
-    order), with the head and streams of `snapshot`."""
+    order), with the head and streams of `snapshot` and its candidates and judgements, as
+    the person of `access` sees them (`Snapshot.preference_json`, `Snapshot.hidden_streams`)."""
     parts: dict[str, list[JsonObject]] = {kind: [] for kind in KINDS}
     for item in work:
         if isinstance(item, StoredObject):
@@ -336,16 +435,24 @@ def native_sample(snapshot: Snapshot, work: Iterable[Work]) -> bytes:
         else:
             parts["link"].append(link_record(item))
     head = snapshot.head
+    hidden = snapshot.hidden_streams(access)
+    candidates, judged = snapshot.preference_json(access)
     return orjson.dumps(
         sample_object(
             id=head.id,
             external_id=head.external_id,
             status=head.status,
             metadata=orjson.Fragment(head.metadata),
-            streams=[stream_record(stream) for stream in snapshot.streams.values()],
+            streams=[
+                stream_record(stream)
+                for stream in snapshot.streams.values()
+                if stream.id not in hidden
+            ],
             annotations=parts["annotation"],
             entities=parts["entity"],
             links=parts["link"],
             ego_poses=None if head.ego_poses is None else orjson.Fragment(head.ego_poses),
+            candidates=candidates,
+            judgements=judged,
         )
     )

@@ -52,10 +52,15 @@ def overlap(
     stream_a: str,
     span: range | Interval | tuple[TimeLike, TimeLike],
     stream_b: str,
+    *,
+    shown: Callable[[Sample], Sample] | None = None,
 ) -> range:
     """The indices of `stream_b` that overlap `span` (indices or a reference interval) of
-    `stream_a` (`core.timeline.overlapping`)."""
+    `stream_a` (`core.timeline.overlapping`) in the sample as `shown` keeps it (what the
+    asking person may see), or whole."""
     sample = load_sample(connection, sample_id)
+    if shown is not None:
+        sample = shown(sample)
     try:
         return overlapping(sample, stream_a, span, stream_b)
     except ValueError as exc:

@@ -4,10 +4,10 @@ folder unpacked safely (`unpack_upload`, `extract_zip`).
 Every member is checked before anything is written: a name that is absolute (``/x``,
 ``C:x``), holds ``..``, ``\\`` or a NUL, a symbolic link, an encrypted member, no file at
 all, more members than allowed (counted from the archive's end record before its directory
-is read, so a directory of millions of entries is never loaded), or more bytes in all than
-allowed (what the archive declares, and again what its members really inflate to: a zip
-bomb may lie about its sizes) refuses the whole archive with an error naming the member
-and the rule.
+is read, so a directory of millions of entries is never loaded), or more bytes in all or in
+one member than allowed (what the archive declares, and again what its members really
+inflate to: a zip bomb may lie about its sizes) refuses the whole archive with an error
+naming the member and the rule.
 The members are written into a ``.part`` folder beside the target and renamed once all
 are out, so the target holds the whole archive or does not exist.
 """
@@ -18,9 +18,11 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rosetta.core.errors import RuleViolation
+from rosetta.services.settings import Settings
 
 #: Bytes copied at a time out of a member.
 _CHUNK = 1 << 20
@@ -35,6 +37,8 @@ _END_SEARCH = _END_SIZE + (1 << 16)
 _LOCATOR = b"PK\x06\x07"
 _LOCATOR_SIZE = 20
 _END64 = b"PK\x06\x06"
+#: The most bytes one member may inflate to unless told (``ROSETTA_MAX_ARCHIVE_MEMBER_BYTES``).
+_MEMBER_BYTES: int = Settings.model_fields["max_archive_member_bytes"].default
 
 
 class ArchiveTooLarge(RuleViolation):
@@ -50,8 +54,27 @@ class ArchiveTooLarge(RuleViolation):
         )
 
 
+class ArchiveMemberTooLarge(RuleViolation):
+    """A member inflates to more bytes than one may (nothing of the archive is kept)."""
+
+    def __init__(self, archive: str, member: str, limit: int) -> None:
+        super().__init__(
+            archive,
+            f"members[{member!r}]",
+            "archive-member-size",
+            f"inflates to more than the limit of {limit} bytes for one member "
+            f"({limit / (1 << 20):.1f} MiB, ROSETTA_MAX_ARCHIVE_MEMBER_BYTES)",
+        )
+
+
 def unpack_upload(
-    received: Path, folder: Path, filename: str, *, max_members: int, max_bytes: int
+    received: Path,
+    folder: Path,
+    filename: str,
+    *,
+    max_members: int,
+    max_bytes: int,
+    max_member_bytes: int = _MEMBER_BYTES,
 ) -> Path:
     """Put the uploaded file `received` into the new folder `folder` and say what to
     import: a zip archive (known by its content, not its name) is extracted there
@@ -62,7 +85,12 @@ def unpack_upload(
     try:
         if zipfile.is_zipfile(received):
             extract_zip(
-                received, folder, max_members=max_members, max_bytes=max_bytes, name=filename
+                received,
+                folder,
+                max_members=max_members,
+                max_bytes=max_bytes,
+                max_member_bytes=max_member_bytes,
+                name=filename,
             )
             entries = list(folder.iterdir())
             if len(entries) == 1 and entries[0].is_dir():
@@ -98,21 +126,29 @@ def upload_name(filename: str) -> str:
 
 
 def extract_zip(
-    archive: Path, target: Path, *, max_members: int, max_bytes: int, name: str | None = None
+    archive: Path,
+    target: Path,
+    *,
+    max_members: int,
+    max_bytes: int,
+    max_member_bytes: int = _MEMBER_BYTES,
+    name: str | None = None,
 ) -> None:
     """Extract the zip file `archive` into the folder `target` (which must not exist), or
     raise a `RuleViolation` naming the archive (`name`, else its path), the member and what
     is wrong, leaving nothing behind. `max_members` and `max_bytes` bound the number of
-    members and the bytes they inflate to (`ArchiveTooLarge`)."""
+    members and the bytes they inflate to (`ArchiveTooLarge`), `max_member_bytes` the bytes
+    one member inflates to (`ArchiveMemberTooLarge`)."""
     label = name or str(archive)
     part = target.with_name(target.name + ".part")
     shutil.rmtree(part, ignore_errors=True)
     try:
         _check_directory(archive, label, max_members=max_members)
         with zipfile.ZipFile(archive) as opened:
-            members = _checked(opened, label, max_members=max_members, max_bytes=max_bytes)
+            limits = _Limits(max_members, max_bytes, max_member_bytes)
+            members = _checked(opened, label, limits)
             part.mkdir(parents=True)
-            extraction = _Extraction(opened, part, label, max_bytes)
+            extraction = _Extraction(opened, part, label, limits)
             for member in members:
                 extraction.write(member)
         part.rename(target)
@@ -163,11 +199,18 @@ def _check_count(label: str, count: int, max_members: int) -> None:
         )
 
 
-def _checked(
-    opened: zipfile.ZipFile, label: str, *, max_members: int, max_bytes: int
-) -> list[zipfile.ZipInfo]:
+@dataclass(frozen=True)
+class _Limits:
+    """How many members an archive may hold and how many bytes they, and each, inflate to."""
+
+    members: int
+    total_bytes: int
+    member_bytes: int
+
+
+def _checked(opened: zipfile.ZipFile, label: str, limits: _Limits) -> list[zipfile.ZipInfo]:
     members = opened.infolist()
-    _check_count(label, len(members), max_members)
+    _check_count(label, len(members), limits.members)
     declared = 0
     for member in members:
         where = f"members[{member.filename!r}]"
@@ -180,9 +223,11 @@ def _checked(
             )
         if member.flag_bits & 0x1:
             raise RuleViolation(label, where, "archive-encrypted", "encrypted; send it unencrypted")
+        if member.file_size > limits.member_bytes:
+            raise ArchiveMemberTooLarge(label, member.filename, limits.member_bytes)
         declared += member.file_size
-        if declared > max_bytes:
-            raise ArchiveTooLarge(label, max_bytes)
+        if declared > limits.total_bytes:
+            raise ArchiveTooLarge(label, limits.total_bytes)
     if all(member.is_dir() for member in members):
         raise RuleViolation(label, "members", "archive-empty", "holds no files")
     return members
@@ -203,15 +248,16 @@ def _name_problem(name: str) -> str | None:
 class _Extraction:
     """The members of one archive being written into `folder`, counting the bytes."""
 
-    def __init__(self, opened: zipfile.ZipFile, folder: Path, label: str, max_bytes: int):
+    def __init__(self, opened: zipfile.ZipFile, folder: Path, label: str, limits: _Limits):
         self.opened = opened
         self.folder = folder
         self.label = label
-        self.max_bytes = max_bytes
+        self.limits = limits
         self.written = 0
 
     def write(self, member: zipfile.ZipInfo) -> None:
-        """Write `member` under the folder (raising past the byte limit)."""
+        """Write `member` under the folder (raising past a byte limit: the bytes really
+        inflated are counted, whatever the member declares)."""
         where = f"members[{member.filename!r}]"
         path = self.folder.joinpath(*PurePosixPath(member.filename).parts)
         try:
@@ -224,11 +270,17 @@ class _Extraction:
             raise RuleViolation(
                 self.label, where, "archive-path", "clashes with another member of the same path"
             ) from None
+        inflated = 0
         with out:
             for chunk in self._read(member, where):
+                inflated += len(chunk)
                 self.written += len(chunk)
-                if self.written > self.max_bytes:
-                    raise ArchiveTooLarge(self.label, self.max_bytes)
+                if inflated > self.limits.member_bytes:
+                    raise ArchiveMemberTooLarge(
+                        self.label, member.filename, self.limits.member_bytes
+                    )
+                if self.written > self.limits.total_bytes:
+                    raise ArchiveTooLarge(self.label, self.limits.total_bytes)
                 out.write(chunk)
 
     def _read(self, member: zipfile.ZipInfo, where: str) -> Iterator[bytes]:

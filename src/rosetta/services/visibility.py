@@ -12,6 +12,15 @@ candidates, whoever their author: no annotation a model proposed that no person 
 yet (source ``model``, revision 1), and no ``proposed`` link whose attributes name a
 ``model`` (as `rosetta.services.projection` proposes them). Reviewers and above see them.
 
+**Preference samples** (`rosetta.core.preference`). Reviewers and above see every
+judgement and the models behind the candidates; an annotator (an evaluator) sees only
+their own judgement, no other judgement's rationale stream (nor the phrases on it and the
+links touching them), and no candidate's model or model version unless the project's
+workflow reveals them (`rosetta.core.workflow.AnnotateStage.reveal_models`, which the
+caller reads and passes as ``models_revealed``). Every caller gets the candidates in their
+own `presentation_order`. `preference_view` gives the rule for a sample's candidates and
+judgements, stored rows or records alike.
+
 Two forms of the one rule live here side by side: `shown_ids` applies it to one sample's
 work in memory (`visible_sample` filters a loaded sample with it, and every read that
 returns work goes through that; whole-sample writes apply it to stored rows), and
@@ -21,14 +30,15 @@ without loading it.
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, FromClause, and_, exists, or_, select
 
 from rosetta.core.policies import Access, Assignment, sees_every_sample, sees_work
+from rosetta.core.preference import presentation_order
 from rosetta.core.schema import Annotation, Link, Sample
 from rosetta.store.events import dumps
-from rosetta.store.tables import annotations, entities, entity_members, links, tasks
+from rosetta.store.tables import annotations, entities, entity_members, judgements, links, tasks
 
 #: What a model candidate's stored source holds (`rosetta.store.records.annotation_row`).
 MODEL_SOURCE = '"kind":"model"'
@@ -109,16 +119,94 @@ def shown_ids(
     return shown
 
 
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class _Judged(Protocol):
+    @property
+    def author(self) -> str | None: ...
+
+    @property
+    def rationale(self) -> str | None: ...
+
+
+C = TypeVar("C", bound=_Identified)
+J = TypeVar("J", bound=_Judged)
+
+
+@dataclass(frozen=True)
+class PreferenceView(Generic[C, J]):
+    """What one person sees of a sample's candidates and judgements (`preference_view`):
+    the candidates in their presentation order, whether the models behind them are shown,
+    the judgements they see, and the rationale streams of those they do not."""
+
+    candidates: list[C]
+    models_shown: bool
+    judgements: list[J]
+    hidden_streams: frozenset[str]
+
+
+def preference_view(
+    access: Access,
+    project_id: str,
+    sample_id: str,
+    candidates: Sequence[C],
+    judgements: Sequence[J],
+    *,
+    models_revealed: bool = False,
+) -> PreferenceView[C, J]:
+    """The person of `access`'s view of the sample's `candidates` and `judgements` (stored
+    rows or records), `models_revealed` when the project's workflow shows annotators the
+    models: see the module."""
+    evaluator = access.principal.name
+    by_id = {candidate.id: candidate for candidate in candidates}
+    order = presentation_order(project_id, sample_id, evaluator, list(by_id))
+    ordered = [by_id[ident] for ident in order]
+    if sees_every_sample(access):
+        return PreferenceView(ordered, True, list(judgements), frozenset())
+    own = [judgement for judgement in judgements if judgement.author == evaluator]
+    hidden = frozenset(
+        judgement.rationale
+        for judgement in judgements
+        if judgement.rationale is not None and judgement.author != evaluator
+    )
+    return PreferenceView(ordered, models_revealed, own, hidden)
+
+
+def on_streams(annotations: Iterable[Annotation], stream_ids: Collection[str]) -> set[str]:
+    """The ids of the annotations on the streams `stream_ids`."""
+    return {a.id for a in annotations if a.stream is not None and a.stream in stream_ids}
+
+
 def visible_sample(
-    sample: Sample, access: Access, assignment: Assignment | None, *, gold: bool
+    sample: Sample,
+    access: Access,
+    assignment: Assignment | None,
+    *,
+    gold: bool,
+    models_revealed: bool = False,
 ) -> Sample:
     """`sample` without the work the person of `access` may not see (`assignment`: theirs
-    to the sample, if any; `gold`: whether it is a gold sample)."""
+    to the sample, if any; `gold`: whether it is a gold sample), its candidates in their
+    presentation order, their models shown as `preference_view` says."""
+    project_id = access.project_id
+    view = preference_view(
+        access,
+        project_id,
+        sample.id,
+        sample.candidates,
+        sample.judgements,
+        models_revealed=models_revealed,
+    )
     if sees_every_sample(access):
-        return sample
-    hidden: set[str] = set()
+        return (
+            sample.model_copy(update={"candidates": view.candidates}) if view.candidates else sample
+        )
+    hidden: set[str] = on_streams(sample.annotations, view.hidden_streams)
     if assignment is not None and assignment.candidates_hidden:
-        hidden = candidate_ids(sample.annotations, sample.links)
+        hidden |= candidate_ids(sample.annotations, sample.links)
 
     def sees(author: str | None) -> bool:
         return sees_work(access, assignment, author=author, gold=gold)
@@ -132,9 +220,16 @@ def visible_sample(
     )
     return sample.model_copy(
         update={
+            "streams": [s for s in sample.streams if s.id not in view.hidden_streams],
             "annotations": [a for a in sample.annotations if a.id in shown],
             "entities": [e for e in sample.entities if e.id in shown],
             "links": [x for x in sample.links if x.id in shown],
+            "candidates": view.candidates
+            if view.models_shown
+            else [
+                c.model_copy(update={"model": None, "model_version": None}) for c in view.candidates
+            ],
+            "judgements": view.judgements,
         }
     )
 
@@ -153,24 +248,46 @@ class SeenWork:
 
     def annotations(self) -> ColumnElement[bool]:
         """The condition on an ``annotations`` row."""
-        seen = or_(self.open_, annotations.c.author == self.author)
+        seen = and_(
+            or_(self.open_, annotations.c.author == self.author),
+            ~self._on_others_rationale(annotations),
+        )
         if self.hides is None:
             return seen
         return and_(seen, ~and_(self.hides, is_candidate(annotations)))
 
     def entities(self) -> ColumnElement[bool]:
         """The condition on an ``entities`` row."""
-        return or_(self.open_, self._own_entity(entities.c.id, entities.c.author))
+        member = entity_members.alias()
+        annotation = annotations.alias()
+        member_hidden = exists(
+            select(member.c.pk)
+            .join(annotation, annotation.c.id == member.c.annotation_id)
+            .where(member.c.entity_id == entities.c.id, self._on_others_rationale(annotation))
+        )
+        return and_(
+            or_(self.open_, self._own_entity(entities.c.id, entities.c.author)), ~member_hidden
+        )
 
     def links(self) -> ColumnElement[bool]:
         """The condition on a ``links`` row."""
-        seen = or_(
-            self.open_,
-            and_(
-                links.c.author == self.author,
-                self._own_end(links.c.source_id, links.c.sample_id),
-                self._own_end(links.c.target_id, links.c.sample_id),
+        annotation = annotations.alias()
+        end_hidden = exists(
+            select(annotation.c.pk).where(
+                annotation.c.id.in_([links.c.source_id, links.c.target_id]),
+                self._on_others_rationale(annotation),
+            )
+        )
+        seen = and_(
+            or_(
+                self.open_,
+                and_(
+                    links.c.author == self.author,
+                    self._own_end(links.c.source_id, links.c.sample_id),
+                    self._own_end(links.c.target_id, links.c.sample_id),
+                ),
             ),
+            ~end_hidden,
         )
         if self.hides is None:
             return seen
@@ -185,6 +302,18 @@ class SeenWork:
             links.c.attributes.contains(MODEL_ATTRIBUTE, autoescape=True),
         )
         return and_(seen, ~and_(self.hides, or_(model_link, candidate_end)))
+
+    def _on_others_rationale(self, annotation: FromClause) -> ColumnElement[bool]:
+        """Whether the `annotation` row (of ``annotations`` or an alias) lies on the
+        rationale stream of someone else's judgement (`preference_view` hides it)."""
+        judgement = judgements.alias()
+        return exists(
+            select(judgement.c.pk).where(
+                judgement.c.sample_id == annotation.c.sample_id,
+                judgement.c.rationale == annotation.c.stream_id,
+                judgement.c.author.is_distinct_from(self.author),
+            )
+        )
 
     def _own_entity(
         self, entity_id: ColumnElement[str], author: ColumnElement[str]

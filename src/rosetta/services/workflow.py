@@ -111,6 +111,14 @@ def current_workflow(connection: Connection, project_id: str) -> WorkflowVersion
     )
 
 
+def models_revealed(connection: Connection, project_id: str) -> bool:
+    """Whether the project's workflow in force shows annotators the models behind a
+    preference sample's candidates (`rosetta.core.workflow.AnnotateStage.reveal_models`;
+    not before the first)."""
+    found = current_workflow(connection, project_id)
+    return found is not None and found.workflow.annotate.reveal_models
+
+
 def workflow_version(connection: Connection, project_id: str) -> WorkflowVersion:
     """The project's workflow in force; a `NotFoundError` before the first."""
     found = current_workflow(connection, project_id)

@@ -2,9 +2,10 @@
 
 Every change to a record is an event with the record before and after. An import writes one
 ``import`` event per sample (object kind ``sample``), whose ``after`` lists the ids of the
-records it created (``streams``, ``annotations``, ``entities``, ``links``); the records
-themselves are the rows as imported until their first change, whose ``before`` keeps them.
-`history` shows that import event as the first event of each record it created.
+records it created (``streams``, ``annotations``, ``entities``, ``links``, and on a
+preference sample ``candidates`` and ``judgements``); the records themselves are the rows
+as imported until their first change, whose ``before`` keeps them. `history` shows that
+import event as the first event of each record it created.
 """
 
 import time
@@ -15,10 +16,21 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, insert, select, union_all
 
-from rosetta.store.tables import annotations, entities, events, links, streams
+from rosetta.store.tables import (
+    annotations,
+    candidates,
+    entities,
+    events,
+    judgements,
+    links,
+    streams,
+)
 
-#: The lists of created record ids in an ``import`` event's ``after``.
+#: The lists of created record ids in every ``import`` event's ``after``.
 IMPORTED = ("streams", "annotations", "entities", "links")
+#: The lists of created record ids an ``import`` event's ``after`` has only when the sample
+#: has some: a preference sample's candidates and judgements.
+IMPORTED_PREFERENCE = ("candidates", "judgements")
 
 
 @dataclass(frozen=True)
@@ -119,18 +131,19 @@ def history(connection: Connection, object_id: str) -> list[Event]:
             & (events.c.object_kind == "sample")
             & (events.c.action == "import"),
         )
-        if any(object_id in event.after.get(part, ()) for part in IMPORTED)
+        if any(object_id in event.after.get(part, ()) for part in (*IMPORTED, *IMPORTED_PREFERENCE))
     ]
     return sorted([*imported, *own], key=lambda event: event.pk)
 
 
 def _current_sample(connection: Connection, object_id: str) -> str | None:
-    """The sample of the stream, annotation, entity or link `object_id`, if it exists."""
+    """The sample of the stream, annotation, entity, link, candidate or judgement
+    `object_id`, if it exists."""
     found = connection.execute(
         union_all(
             *(
                 select(table.c.sample_id).where(table.c.id == object_id)
-                for table in (streams, annotations, entities, links)
+                for table in (streams, annotations, entities, links, candidates, judgements)
             )
         )
     ).first()

@@ -8,10 +8,21 @@ import orjson
 from sqlalchemy import Connection, Row, Select, Table, bindparam, select
 
 from rosetta.core.errors import NotFoundError
+from rosetta.core.preference import Candidate, Judgement
 from rosetta.core.schema import Annotation, Entity, Link, Sample, Stream
+from rosetta.store.direct import Prepared
 from rosetta.store.events import dumps
 from rosetta.store.id_lists import among
-from rosetta.store.tables import annotations, entities, entity_members, links, samples, streams
+from rosetta.store.tables import (
+    annotations,
+    candidates,
+    entities,
+    entity_members,
+    judgements,
+    links,
+    samples,
+    streams,
+)
 
 
 def sample_row(sample: Sample, project_id: str) -> dict[str, Any]:
@@ -100,6 +111,83 @@ def link_row(link: Link, project_id: str, sample_id: str) -> dict[str, Any]:
     }
 
 
+def candidate_row(
+    candidate: Candidate, project_id: str, sample_id: str, position: int
+) -> dict[str, Any]:
+    """The candidates row of `candidate`, the `position`-th of its sample."""
+    return {
+        "id": candidate.id,
+        "project_id": project_id,
+        "sample_id": sample_id,
+        "position": position,
+        "model": candidate.model,
+        "model_version": candidate.model_version,
+        "streams": dumps(candidate.streams),
+        "metadata": dumps(candidate.metadata),
+    }
+
+
+def judgement_row(
+    judgement: Judgement,
+    project_id: str,
+    sample_id: str,
+    *,
+    task_id: str | None = None,
+    at: float,
+) -> dict[str, Any]:
+    """The judgements row of `judgement`, made (and last changed) at `at`."""
+    return {
+        "id": judgement.id,
+        "project_id": project_id,
+        "sample_id": sample_id,
+        "author": judgement.author,
+        "task_id": task_id,
+        "presented": dumps(judgement.presented),
+        "pairs": dumps([pair.model_dump(exclude_none=True) for pair in judgement.pairs]),
+        "ranking": dumps(judgement.ranking),
+        "scores": dumps([score.model_dump() for score in judgement.scores]),
+        "rationale": judgement.rationale,
+        "revision": judgement.revision,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def candidate_from_row(row: Row[Any]) -> Candidate:
+    """The record of a candidates row."""
+    return Candidate(
+        id=row.id,
+        model=row.model,
+        model_version=row.model_version,
+        streams=orjson.loads(row.streams),
+        metadata=orjson.loads(row.metadata),
+    )
+
+
+def judgement_from_row(row: Row[Any]) -> Judgement:
+    """The record of a judgements row."""
+    return Judgement.model_validate(
+        {
+            "id": row.id,
+            "author": row.author,
+            "presented": orjson.loads(row.presented),
+            "pairs": orjson.loads(row.pairs),
+            "ranking": orjson.loads(row.ranking),
+            "scores": orjson.loads(row.scores),
+            "rationale": row.rationale,
+            "revision": row.revision,
+        }
+    )
+
+
+#: The candidates of the sample ``:sample_id``, in order.
+SAMPLE_CANDIDATES = (
+    select(candidates)
+    .where(candidates.c.sample_id == bindparam("sample_id"))
+    .order_by(candidates.c.position)
+)
+
+
 def annotation_from_row(row: Row[Any]) -> Annotation:
     """The record of an annotations row."""
     return Annotation.model_validate(
@@ -161,7 +249,7 @@ def entity_from_row(row: Row[Any], members: Sequence[str]) -> Entity:
     )
 
 
-_MEMBERS = (
+_MEMBERS = Prepared(
     select(entity_members.c.entity_id, entity_members.c.annotation_id)
     .where(among(entity_members.c.entity_id, "entity_ids"))
     .order_by(entity_members.c.pk)
@@ -172,7 +260,7 @@ def members_of(connection: Connection, entity_ids: Collection[str]) -> dict[str,
     """The member annotation ids of each entity, in member order."""
     members: dict[str, list[str]] = {ident: [] for ident in entity_ids}
     if members:
-        for member in connection.execute(_MEMBERS, {"entity_ids": list(members)}):
+        for member in _MEMBERS.rows(connection, {"entity_ids": list(members)}):
             members[member.entity_id].append(member.annotation_id)
     return members
 
@@ -193,18 +281,31 @@ def _of_samples(table: Table) -> Select[Any]:
 
 
 _SAMPLES = select(samples).where(among(samples.c.id, "ids"))
-_SAMPLE_STREAMS, _SAMPLE_ANNOTATIONS, _SAMPLE_ENTITIES, _SAMPLE_LINKS = (
-    _of_samples(table) for table in (streams, annotations, entities, links)
+_SAMPLE_STREAMS, _SAMPLE_ANNOTATIONS, _SAMPLE_ENTITIES, _SAMPLE_LINKS, _SAMPLE_JUDGEMENTS = (
+    _of_samples(table) for table in (streams, annotations, entities, links, judgements)
+)
+_SAMPLE_CANDIDATES = (
+    select(candidates)
+    .where(among(candidates.c.sample_id, "ids"))
+    .order_by(candidates.c.sample_id, candidates.c.position)
 )
 
 
 def load_samples(connection: Connection, sample_ids: Sequence[str]) -> list[Sample]:
     """The whole samples of `sample_ids` that exist, in that order, read with one query
-    per table for them all (`load_sample` makes six per sample)."""
+    per table for them all (`load_sample` makes eight per sample)."""
     bound = {"ids": list(sample_ids)}
     heads = {row.id: row for row in connection.execute(_SAMPLES, bound)}
     parts: dict[str, dict[str, list[Any]]] = {
-        ident: {"streams": [], "annotations": [], "entities": [], "links": []} for ident in heads
+        ident: {
+            "streams": [],
+            "annotations": [],
+            "entities": [],
+            "links": [],
+            "candidates": [],
+            "judgements": [],
+        }
+        for ident in heads
     }
     for row in connection.execute(_SAMPLE_STREAMS, bound):
         parts[row.sample_id]["streams"].append(stream_from_row(row))
@@ -216,6 +317,10 @@ def load_samples(connection: Connection, sample_ids: Sequence[str]) -> list[Samp
         parts[row.sample_id]["entities"].append(entity_from_row(row, members[row.id]))
     for row in connection.execute(_SAMPLE_LINKS, bound):
         parts[row.sample_id]["links"].append(link_from_row(row))
+    for row in connection.execute(_SAMPLE_CANDIDATES, bound):
+        parts[row.sample_id]["candidates"].append(candidate_from_row(row))
+    for row in connection.execute(_SAMPLE_JUDGEMENTS, bound):
+        parts[row.sample_id]["judgements"].append(judgement_from_row(row))
     return [
         Sample(
             id=ident,
@@ -231,7 +336,8 @@ def load_samples(connection: Connection, sample_ids: Sequence[str]) -> list[Samp
 
 
 def load_sample(connection: Connection, sample_id: str) -> Sample:
-    """The whole sample `sample_id` with its streams, annotations, entities and links."""
+    """The whole sample `sample_id` with its streams, annotations, entities, links,
+    candidates and judgements."""
     bound = {"sample_id": sample_id}
     head = connection.execute(_SAMPLE, bound).first()
     if head is None:
@@ -251,4 +357,10 @@ def load_sample(connection: Connection, sample_id: str) -> Sample:
         annotations=[annotation_from_row(row) for row in annotation_rows],
         entities=[entity_from_row(row, members[row.id]) for row in entity_rows],
         links=[link_from_row(row) for row in link_rows],
+        candidates=[
+            candidate_from_row(row) for row in connection.execute(SAMPLE_CANDIDATES, bound)
+        ],
+        judgements=[
+            judgement_from_row(row) for row in connection.execute(rows_of_sample(judgements), bound)
+        ],
     )

@@ -601,3 +601,80 @@ candidate_decisions = Table(
     Index(None, "project_id", "model", "pk"),
     Index(None, "project_id", "decided_by", "pk"),
 )
+
+#: The candidate outputs of a preference sample (`rosetta.core.preference.Candidate`), in
+#: ``position`` order: the model behind each (``null`` when unknown), the ids of the streams
+#: that make it up and its metadata (JSON text).
+candidates = Table(
+    "candidates",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("model", String(200), nullable=True),
+    Column("model_version", String(200), nullable=True),
+    Column("streams", Text, nullable=False),
+    Column("metadata", Text, nullable=False),
+    # a sample's candidates in order
+    Index(None, "sample_id", "position"),
+)
+
+#: Evaluators' judgements of preference samples (`rosetta.core.preference.Judgement`), one
+#: per (sample, author): the order the candidates were shown in, pairwise verdicts, ranking
+#: and rubric scores (JSON text, as the native format writes them), the id of the text
+#: stream holding the rationale, and the annotate task it was made in (when one).
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(200), nullable=True),
+    Column("task_id", String(64), nullable=True),
+    Column("presented", Text, nullable=False),
+    Column("pairs", Text, nullable=False),
+    Column("ranking", Text, nullable=False),
+    Column("scores", Text, nullable=False),
+    Column("rationale", String(64), nullable=True),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    # one judgement per person and sample; also finds a sample's judgements
+    UniqueConstraint("sample_id", "author"),
+    # a project's judgements in insertion order (aggregation and exports stream them)
+    Index(None, "project_id", "pk"),
+)
+
+#: Short-lived grants to read one stream's media (`rosetta.services.media_grants`): what an
+#: out-of-process proposer fetches ``/media/{stream}?grant=<token>`` with. Only the
+#: token's SHA-256 is kept.
+media_grants = Table(
+    "media_grants",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    # SHA-256 of the token, hex; the token itself is handed out once and never stored
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("stream_id", String(64), ForeignKey("streams.id"), nullable=False),
+    Column("sample_id", String(64), ForeignKey("samples.id"), nullable=False),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("purpose", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    # expired grants are refused, and deleted when the next grants are made
+    Column("expires_at", Float, nullable=False, index=True),
+)
+
+#: Failed password logins (`rosetta.services.login_limits`): the user name tried, the
+#: client's address and when, counted in a sliding window to refuse further tries. Rows
+#: older than the window are deleted as new ones come; a success deletes its name's.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, index=True),
+    Column("address", String(100), nullable=False, index=True),
+    Column("at", Float, nullable=False, index=True),
+)

@@ -51,7 +51,9 @@ export interface paths {
         put: operations["submit_sample_work"];
         /**
          * Create Annotation
-         * @description Add an annotation to the sample; 201 with the annotation and its ETag.
+         * @description Add an annotation to the sample; 201 with the annotation and its ETag. A stream the
+         *     caller may not see (another evaluator's rationale) is a 422 as for one the sample does
+         *     not have.
          */
         post: operations["create_annotation"];
         delete?: never;
@@ -90,7 +92,8 @@ export interface paths {
         };
         /**
          * List Sample Streams
-         * @description The sample's streams in insertion order.
+         * @description The sample's streams in insertion order (but others' rationales an annotator may
+         *     not see).
          */
         get: operations["list_sample_streams"];
         put?: never;
@@ -110,7 +113,7 @@ export interface paths {
         };
         /**
          * Get Stream
-         * @description One stream.
+         * @description One stream (404 for another's rationale an annotator may not see).
          */
         get: operations["get_stream"];
         put?: never;
@@ -291,6 +294,56 @@ export interface paths {
         patch: operations["update_entity"];
         trace?: never;
     };
+    "/api/samples/{sample_id}/judgement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Judgement
+         * @description Create or replace the caller's judgement of the sample (created with the order the
+         *     candidates are shown to the caller, which never changes after); the judgement, whose
+         *     ``rationale`` is the id of the text stream holding the rationale. 422 naming the field
+         *     for unknown candidates, criteria and values off the scale; 409 on a stale
+         *     ``expected_revision``.
+         */
+        put: operations["put_judgement"];
+        post?: never;
+        /**
+         * Withdraw Judgement
+         * @description Withdraw the caller's judgement of the sample with its rationale stream, the
+         *     phrases on it and their links; 404 when they have none.
+         */
+        delete: operations["withdraw_judgement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/samples/{sample_id}/judgements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Judgements
+         * @description The judgements of the sample the caller sees (an annotator only their own),
+         *     oldest first.
+         */
+        get: operations["list_judgements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -302,7 +355,10 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Log in with a password: starts a browser session (cookies) and returns its CSRF token.
+         * @description Log in with a password: starts a browser session (cookies) and returns its CSRF
+         *     token. After too many failed logins for the name or from the address, further tries
+         *     are refused for a while (429, ``Retry-After``), except from a browser the user has
+         *     logged in from before (its device cookie), whose own failures are counted instead.
          */
         post: operations["login"];
         delete?: never;
@@ -862,7 +918,8 @@ export interface paths {
         };
         /**
          * Sample Overlap
-         * @description The indices of `target` that overlap indices `start`..`stop` of `stream`.
+         * @description The indices of `target` that overlap indices `start`..`stop` of `stream` (a stream
+         *     the caller may not see is answered for as one the sample lacks).
          */
         get: operations["sample_overlap"];
         put?: never;
@@ -1138,7 +1195,8 @@ export interface paths {
          * Upload Import
          * @description Upload a native JSONL file (the request body, streamed to the data folder) and
          *     queue its import (``Location``: the job). A file larger than the settings'
-         *     ``max_upload_bytes`` is refused (413) and nothing of it is kept.
+         *     ``max_upload_bytes`` is refused (413) and nothing of it is kept; so is every upload
+         *     to a project with ``max_pending_jobs`` jobs queued or running (429).
          */
         post: operations["upload_import"];
         delete?: never;
@@ -1742,6 +1800,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/preferences/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Preference Report
+         * @description The project's preference judgements aggregated: Bradley–Terry strengths with 95%
+         *     intervals, win rates, position and length bias, agreement among evaluators and rubric
+         *     summaries (reviewers and above).
+         */
+        get: operations["get_preference_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/metrics/annotators": {
         parameters: {
             query?: never;
@@ -1899,7 +1979,8 @@ export interface paths {
         /**
          * Media
          * @description The media file of stream `stream_id` (``Range: bytes=…`` answers 206 with those
-         *     bytes; ``If-None-Match``/``If-Modified-Since`` may answer 304).
+         *     bytes; ``If-None-Match``/``If-Modified-Since`` may answer 304), to someone who may
+         *     read its sample or with a media grant for it (``?grant=``).
          */
         get: operations["media"];
         put?: never;
@@ -2105,7 +2186,8 @@ export interface components {
         /**
          * AnnotateStage
          * @description Annotation: `overlap` independent annotators on the share `overlap_share` (0 to 1)
-         *     of samples, one on the others.
+         *     of samples, one on the others; with `reveal_models`, annotators evaluating a preference
+         *     sample see the models behind its candidates (hidden by default).
          */
         AnnotateStage: {
             /**
@@ -2137,6 +2219,12 @@ export interface components {
              * @default 3600
              */
             lease_seconds: number;
+            /**
+             * Reveal Models
+             * @description Whether annotators see the model (and its version) behind each candidate of a preference sample; reviewers and above always do.
+             * @default false
+             */
+            reveal_models: boolean;
         };
         /**
          * Annotation
@@ -2338,6 +2426,18 @@ export interface components {
          */
         AttributeType: "enum" | "bool" | "number" | "text";
         /**
+         * BinomialBias
+         * @description How often the favoured side (shown first, or longer) won the decisive outcomes of
+         *     ``evaluator`` (``None``: everyone), and the two-sided binomial test against ½.
+         */
+        BinomialBias: {
+            /** Evaluator */
+            evaluator: string | null;
+            outcomes: components["schemas"]["Proportion"];
+            /** P Value */
+            p_value: number | null;
+        };
+        /**
          * Box
          * @description Axis-aligned box in pixels: top-left corner ``(x, y)``, width ``w``, height ``h``.
          *
@@ -2359,6 +2459,41 @@ export interface components {
             h: number;
             /** Frame */
             frame?: number | null;
+        };
+        /**
+         * BradleyTerry
+         * @description The Bradley–Terry fit: strengths best first, the reference model (fixed at 0), the
+         *     virtual ties per compared pair added to make the estimate exist (0: plain maximum
+         *     likelihood) and the models not connected to the reference.
+         */
+        BradleyTerry: {
+            /** Reference */
+            reference: string | null;
+            /** Prior Ties */
+            prior_ties: number;
+            /** Strengths */
+            strengths: components["schemas"]["ModelStrength"][];
+            /** Unconnected */
+            unconnected: string[];
+        };
+        /**
+         * Candidate
+         * @description One model output: the streams of the sample that make it up (a caption, an image,
+         *     a spoken answer, or several). ``model`` is hidden from evaluators by default.
+         */
+        Candidate: {
+            /** Id */
+            id: string;
+            /** Model */
+            model?: string | null;
+            /** Model Version */
+            model_version?: string | null;
+            /** Streams */
+            streams: string[];
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * CandidateDecision
@@ -2596,6 +2731,22 @@ export interface components {
             findings: number;
             /** Per 100 */
             per_100: number | null;
+        };
+        /**
+         * CriterionSummary
+         * @description One rubric criterion: its scale, scores per model, and agreement on it.
+         */
+        CriterionSummary: {
+            /** Criterion */
+            criterion: string;
+            /** Scale Low */
+            scale_low: number;
+            /** Scale High */
+            scale_high: number;
+            /** Models */
+            models: components["schemas"]["ModelScores"][];
+            agreement_interval: components["schemas"]["EvaluatorAgreement"];
+            agreement_ordinal: components["schemas"]["EvaluatorAgreement"];
         };
         /**
          * Cuboid
@@ -2859,6 +3010,27 @@ export interface components {
             items: components["schemas"]["Escalation"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /**
+         * EvaluatorAgreement
+         * @description Agreement among evaluators over ``units`` judged by two or more of them.
+         */
+        EvaluatorAgreement: {
+            /** Units */
+            units: number;
+            /** Evaluators */
+            evaluators: number;
+            /**
+             * Alpha
+             * @description Krippendorff's α
+             */
+            alpha: number | null;
+            /** Alpha Level */
+            alpha_level: string;
+            /** Cohen Kappa */
+            cohen_kappa?: number | null;
+            /** Fleiss Kappa */
+            fleiss_kappa?: number | null;
         };
         /**
          * Event
@@ -3367,6 +3539,67 @@ export interface components {
             };
         };
         /**
+         * Judgement
+         * @description One evaluator's verdict on a preference sample.
+         *
+         *     ``presented`` is the order the candidates were shown in (randomised per evaluator,
+         *     `presentation_order`). ``ranking`` lists tiers best first; candidates in one tier are
+         *     tied; a partial ranking leaves some candidates out. ``rationale`` is the id of the
+         *     text stream holding the evaluator's rationale.
+         */
+        Judgement: {
+            /** Id */
+            id: string;
+            /** Author */
+            author?: string | null;
+            /** Presented */
+            presented?: string[];
+            /** Pairs */
+            pairs?: components["schemas"]["PairVerdict"][];
+            /** Ranking */
+            ranking?: string[][];
+            /** Scores */
+            scores?: components["schemas"]["RubricScore"][];
+            /** Rationale */
+            rationale?: string | null;
+            /**
+             * Revision
+             * @default 1
+             */
+            revision: number;
+        };
+        /**
+         * JudgementPut
+         * @description The caller's whole judgement of a preference sample; what it leaves out is empty.
+         */
+        JudgementPut: {
+            /**
+             * Pairs
+             * @description Pairwise verdicts between candidates.
+             */
+            pairs?: components["schemas"]["PairVerdict"][];
+            /**
+             * Ranking
+             * @description Tiers of candidate ids, best first; one tier ties; a partial ranking leaves some out.
+             */
+            ranking?: string[][];
+            /**
+             * Scores
+             * @description Rubric scores per candidate and criterion.
+             */
+            scores?: components["schemas"]["RubricScore"][];
+            /**
+             * Rationale
+             * @description The rationale's text (kept in a text stream of the sample); null or blank: none, which deletes a rationale given before with its phrases.
+             */
+            rationale?: string | null;
+            /**
+             * Expected Revision
+             * @description The judgement's revision this is based on (0: none yet); a stale one is a 409. Null: no check.
+             */
+            expected_revision?: number | null;
+        };
+        /**
          * KeyframeRequest
          * @description A key frame to add on ``frame``: ``shape``, or without it the proposal shown there.
          *
@@ -3400,6 +3633,32 @@ export interface components {
             names?: string[] | null;
             /** Frame */
             frame?: number | null;
+        };
+        /**
+         * LengthBias
+         * @description Length bias overall and per evaluator.
+         */
+        LengthBias: {
+            overall: components["schemas"]["LengthEffect"];
+            /** Per Evaluator */
+            per_evaluator: components["schemas"]["LengthEffect"][];
+        };
+        /**
+         * LengthEffect
+         * @description Length bias of ``evaluator`` (``None``: everyone): the longer candidate's wins
+         *     with its binomial test, and the slope of the logistic regression of "first shown won"
+         *     on log(length first / length second) with its standard error and p-value.
+         */
+        LengthEffect: {
+            /** Evaluator */
+            evaluator: string | null;
+            longer_won: components["schemas"]["BinomialBias"];
+            /** Slope */
+            slope: number | null;
+            /** Slope Se */
+            slope_se: number | null;
+            /** Slope P Value */
+            slope_p_value: number | null;
         };
         /**
          * Link
@@ -3679,6 +3938,49 @@ export interface components {
             label_kappa?: number | null;
         };
         /**
+         * ModelScores
+         * @description One model's scores on one criterion: count, mean, standard deviation, t-based 95%
+         *     interval of the mean, and ``distribution[i]``: scores of ``low + i``.
+         */
+        ModelScores: {
+            /** Model */
+            model: string;
+            /** N */
+            n: number;
+            /** Mean */
+            mean: number | null;
+            /** Sd */
+            sd: number | null;
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+            /** Distribution */
+            distribution: number[];
+        };
+        /**
+         * ModelStrength
+         * @description A model's Bradley–Terry strength (log-odds against the reference), its standard
+         *     error, 95% interval and Elo rating; ``None`` where it is not connected to the
+         *     reference by comparisons (and the reference's own standard error).
+         */
+        ModelStrength: {
+            /** Model */
+            model: string;
+            /** Comparisons */
+            comparisons: number;
+            /** Strength */
+            strength: number | null;
+            /** Se */
+            se: number | null;
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+            /** Elo */
+            elo: number | null;
+        };
+        /**
          * Moment
          * @description One stream at time t: its index (frame, sample, sweep, row) and that index's start
          *     (exact string and float seconds), interpolated sensor values, transcript segments.
@@ -3869,6 +4171,8 @@ export interface components {
             relations?: components["schemas"]["RelationType"][];
             /** Attribute Rules */
             attribute_rules?: components["schemas"]["AttributeRule"][];
+            /** Rubric */
+            rubric?: components["schemas"]["RubricCriterion"][];
         };
         /**
          * OntologyVersion
@@ -3893,6 +4197,23 @@ export interface components {
             report: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * PairVerdict
+         * @description Candidate ``a`` against ``b``: which is better and by how much (`Strength`).
+         */
+        PairVerdict: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /**
+             * Choice
+             * @enum {string}
+             */
+            choice: "a" | "b" | "tie";
+            /** Strength */
+            strength?: (1 | 2 | 3) | null;
         };
         /**
          * Polygon
@@ -3947,6 +4268,62 @@ export interface components {
                 number,
                 number
             ];
+        };
+        /**
+         * PositionBias
+         * @description Position bias overall and per evaluator: pairwise outcomes and top choices.
+         */
+        PositionBias: {
+            overall: components["schemas"]["BinomialBias"];
+            /** Per Evaluator */
+            per_evaluator: components["schemas"]["BinomialBias"][];
+            top_choice: components["schemas"]["TopChoice"];
+            /** Top Choice Per Evaluator */
+            top_choice_per_evaluator: components["schemas"]["TopChoice"][];
+        };
+        /**
+         * PreferenceReport
+         * @description A project's preference report: the body of
+         *     ``GET /api/projects/{project}/preferences/report``.
+         */
+        PreferenceReport: {
+            /** Project */
+            project: string;
+            /** Name */
+            name: string;
+            /** Generated At */
+            generated_at: string;
+            stats: components["schemas"]["PreferenceStats"];
+        };
+        /**
+         * PreferenceStats
+         * @description Everything aggregated over a project's preference judgements.
+         */
+        PreferenceStats: {
+            /** Samples */
+            samples: number;
+            /** Judgements */
+            judgements: number;
+            /** Evaluators */
+            evaluators: string[];
+            /** Judged Pairs */
+            judged_pairs: number;
+            /**
+             * Pairs Left Out
+             * @description same-model pairs and pairs of unknown models
+             */
+            pairs_left_out: number;
+            bradley_terry: components["schemas"]["BradleyTerry"];
+            /** Models */
+            models: components["schemas"]["WinRecord"][];
+            /** Matrix */
+            matrix: components["schemas"]["WinRecord"][];
+            position_bias: components["schemas"]["PositionBias"];
+            length_bias: components["schemas"]["LengthBias"];
+            ranking_agreement: components["schemas"]["EvaluatorAgreement"];
+            pairwise_agreement: components["schemas"]["EvaluatorAgreement"];
+            /** Rubric */
+            rubric: components["schemas"]["CriterionSummary"][];
         };
         /**
          * PrelabelStage
@@ -4083,6 +4460,23 @@ export interface components {
              * @default true
              */
             positive: boolean;
+        };
+        /**
+         * Proportion
+         * @description ``successes`` of ``trials`` with its share and Wilson 95% interval (``None``
+         *     without trials).
+         */
+        Proportion: {
+            /** Successes */
+            successes: number;
+            /** Trials */
+            trials: number;
+            /** Share */
+            share: number | null;
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
         };
         /**
          * Proposal
@@ -4438,8 +4832,48 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         /**
+         * RubricCriterion
+         * @description One criterion of the project's rubric (accuracy to the image, tone, safety, ...),
+         *     scored on the integers ``low``..``high``; ``labels`` name some points of the scale.
+         */
+        RubricCriterion: {
+            /** Name */
+            name: string;
+            /** Description */
+            description?: string | null;
+            /**
+             * Low
+             * @default 1
+             */
+            low: number;
+            /**
+             * High
+             * @default 5
+             */
+            high: number;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * RubricScore
+         * @description One criterion's score for one candidate.
+         */
+        RubricScore: {
+            /** Candidate */
+            candidate: string;
+            /** Criterion */
+            criterion: string;
+            /** Value */
+            value: number;
+        };
+        /**
          * Sample
          * @description One example: its streams and everything drawn on and between them.
+         *
+         *     ``candidates`` and ``judgements`` make it a preference sample
+         *     (`rosetta.core.preference`): model outputs among its streams, and evaluators' verdicts.
          *
          *     ``ego_poses`` are the rig's poses in the world at reference times, in increasing time
          *     order (for sensor data recorded from a moving vehicle or robot).
@@ -4469,6 +4903,10 @@ export interface components {
             entities?: components["schemas"]["Entity"][];
             /** Links */
             links?: components["schemas"]["Link"][];
+            /** Candidates */
+            candidates?: components["schemas"]["Candidate"][];
+            /** Judgements */
+            judgements?: components["schemas"]["Judgement"][];
         };
         /**
          * SampleAssignment
@@ -5067,6 +5505,26 @@ export interface components {
             expires_in_days?: number | null;
         };
         /**
+         * TopChoice
+         * @description Where the lone top choice of rankings was shown: ``observed[i]`` rankings put the
+         *     candidate shown at position ``i`` (0: first) on top, ``expected[i]`` under no position
+         *     effect, and the χ² test against that.
+         */
+        TopChoice: {
+            /** Evaluator */
+            evaluator: string | null;
+            /** Rankings */
+            rankings: number;
+            /** Observed */
+            observed: number[];
+            /** Expected */
+            expected: number[];
+            /** Chi2 */
+            chi2: number | null;
+            /** P Value */
+            p_value: number | null;
+        };
+        /**
          * Totals
          * @description What the project holds.
          */
@@ -5263,6 +5721,24 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * WinRecord
+         * @description How one model fared (against ``opponent``, or everyone when ``None``): wins,
+         *     losses, ties and its win rate among decisive outcomes.
+         */
+        WinRecord: {
+            /** Model */
+            model: string;
+            /** Opponent */
+            opponent?: string | null;
+            /** Wins */
+            wins: number;
+            /** Losses */
+            losses: number;
+            /** Ties */
+            ties: number;
+            win_rate: components["schemas"]["Proportion"];
         };
         /**
          * Word
@@ -6060,6 +6536,101 @@ export interface operations {
             };
         };
     };
+    put_judgement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JudgementPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Judgement"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_judgement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_judgements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Judgement"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -6090,6 +6661,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Too many failed logins; see ``Retry-After``. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -7594,6 +8172,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description The project has ROSETTA_MAX_PENDING_JOBS jobs pending. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     list_formats: {
@@ -7675,6 +8260,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description The project has ROSETTA_MAX_PENDING_JOBS jobs pending. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -8719,6 +9311,43 @@ export interface operations {
             };
         };
     };
+    get_preference_report: {
+        parameters: {
+            query?: {
+                /** @description The model whose Bradley–Terry strength is fixed at 0 (default: the most compared). */
+                reference?: string | null;
+                /** @description json: the numbers; html: a page with plots. */
+                format?: "json" | "html";
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceReport"];
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     annotator_metrics: {
         parameters: {
             query?: {
@@ -8942,7 +9571,10 @@ export interface operations {
     };
     media: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A media grant for this stream, instead of a session or token. */
+                grant?: string | null;
+            };
             header?: never;
             path: {
                 stream_id: string;
@@ -8972,7 +9604,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The file lies outside the media roots or remote prefixes. */
+            /** @description No credentials, or a media grant that is unknown or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The file lies outside the media roots or remote prefixes, or the media grant is for another stream or its granter can no longer read the sample. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8999,7 +9638,10 @@ export interface operations {
     };
     media_head: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A media grant for this stream, instead of a session or token. */
+                grant?: string | null;
+            };
             header?: never;
             path: {
                 stream_id: string;
@@ -9029,7 +9671,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The file lies outside the media roots or remote prefixes. */
+            /** @description No credentials, or a media grant that is unknown or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The file lies outside the media roots or remote prefixes, or the media grant is for another stream or its granter can no longer read the sample. */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -53,8 +53,9 @@ export function EditingProvider({
   children: ReactNode;
 }) {
   const { sample, work, focus } = useWorkspace();
-  const editor = useMemo(() => createEditorStore(), [sample]);
-  const keys = useMemo(() => createActionKeys(), [sample]);
+  // once per workspace (its work store): a sample read again into it keeps them
+  const editor = useMemo(() => createEditorStore(), [work]);
+  const keys = useMemo(() => createActionKeys(), [work]);
   const { saver, candidates, proposals } = useMemo(() => {
     const notify = (notice: Notice): void => editor.getState().notify(notice);
     const load = sampleReader(sample.id);

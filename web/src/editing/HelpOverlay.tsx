@@ -58,6 +58,14 @@ export function HelpOverlay() {
         clarification of the class&apos;s guideline.
       </p>
       <p className="muted">
+        Preference samples: <kbd>C</kbd> goes to the ranking; type the candidates&apos; letters best first (
+        <kbd>=</kbd> ties the last with the one before, <kbd>Backspace</kbd> undoes; two candidates: the better one&apos;s
+        letter or <kbd>=</kbd>, then <kbd>1</kbd>–<kbd>3</kbd> for how much better). <kbd>Tab</kbd> goes to the rubric
+        (arrows move, digits score) and the rationale; <kbd>Esc</kbd> gives the keys back to the workspace,{" "}
+        <kbd>Ctrl</kbd>+<kbd>S</kbd> saves. Once saved, select a phrase of your rationale, label it, Shift+click what it
+        is about and press <kbd>L</kbd> to link them.
+      </p>
+      <p className="muted">
         Tasks: a sample opened with &ldquo;Next task&rdquo; (<kbd>N</kbd> on the sample list) shows the task bar: its
         stage, the time left on your lease and, when a reviewer sent it back, their comment. <kbd>Ctrl</kbd>+
         <kbd>Enter</kbd> saves, hands it in and opens your next task.

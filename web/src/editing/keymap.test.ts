@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { actionOf, digitOf, KEYMAP, keyName, type KeyPress } from "./keymap";
-
-const press = (key: string, mods: Partial<Omit<KeyPress, "key">> = {}): KeyPress => ({
-  key,
-  ctrlKey: false,
-  metaKey: false,
-  shiftKey: false,
-  altKey: false,
-  ...mods,
-});
+import { press } from "./keyPress.testing";
+import { actionOf, digitOf, KEYMAP, keyName } from "./keymap";
 
 describe("actionOf", () => {
   it("maps the tool and editing keys, in either case", () => {
@@ -55,6 +47,12 @@ describe("actionOf", () => {
     expect(actionOf(press("b", { ctrlKey: true }))).toBeNull();
     expect(actionOf(press("l", { altKey: true }))).toBeNull();
     expect(actionOf(press("F5"))).toBeNull();
+  });
+
+  it("maps C to the judgement panel, not with Shift or Ctrl", () => {
+    expect(actionOf(press("c"))).toBe("judge");
+    expect(actionOf(press("C", { shiftKey: true }))).toBeNull();
+    expect(actionOf(press("c", { ctrlKey: true }))).toBeNull();
   });
 
   it("maps Q to asking a senior, not with Ctrl", () => {

@@ -44,6 +44,7 @@ export type Action =
   | "task-submit"
   | "task-reject"
   | "task-release"
+  | "judge"
   | "help"
   | "back";
 
@@ -185,6 +186,11 @@ export const KEYMAP: readonly KeyHelp[] = [
     help: "Review task: reject the sample back to its annotators, with a comment saying what to fix",
   },
   { action: "task-release", keys: [{ key: "t", shift: true }], help: "Task: give it back to the queue" },
+  {
+    action: "judge",
+    keys: [{ key: "c", shift: false }],
+    help: "Preference sample: go to the ranking (A, B, C… rank best first, = ties, Backspace undoes; Tab: the rubric)",
+  },
   {
     action: "cancel",
     keys: [{ key: "Escape" }],

@@ -31,7 +31,7 @@ describe("linkChoices", () => {
       ["refers-to", false],
       ["same-as", false],
     ]);
-    expect(choices.refused.map((r) => r.relation)).toEqual(["synchronized-with", "speaker-of"]);
+    expect(choices.refused.map((r) => r.relation)).toEqual(["synchronized-with", "speaker-of", "cites"]);
     expect(choices.refused[0]?.why).toContain("geometry must be one of ['interval', 'transcript']");
   });
 

@@ -66,7 +66,8 @@ function run(action: Action, shift: boolean, context: CommandContext, editing: E
       stepHistory(context, false);
       return true;
     case "save":
-      void saver.saveNow();
+      // a part that takes the save key (the judgement panel) saves the work too
+      if (!editing.keys.run("save", shift)) void saver.saveNow();
       return true;
     case "review":
       if (canReview) editor.setReview(!editor.review);

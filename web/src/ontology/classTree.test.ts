@@ -28,6 +28,7 @@ describe("classTree", () => {
       "    flag",
       "speech",
       "scene",
+      "rationale-phrase",
     ]);
     const cat = flatten(classTree(demo)).find((n) => n.name === "cat");
     expect(cat?.path).toEqual(["thing", "animal", "cat"]);
@@ -86,6 +87,7 @@ describe("searchClasses", () => {
       "speech",
       "scene",
       "thing",
+      "rationale-phrase",
     ]);
     expect(names("craft")).toEqual(["spacecraft"]);
     expect(names("spoken")).toEqual(["speech"]); // in its description
@@ -111,7 +113,7 @@ describe("searchClasses", () => {
   });
 
   it("gives every selectable class for an empty query", () => {
-    expect(names("")).toHaveLength(12);
+    expect(names("")).toHaveLength(13);
     expect(
       searchClasses(classTree(demo, { geometry: "classification" }), "").map((n) => n.name),
     ).toContain("scene");

@@ -16,6 +16,7 @@ export type AttributeDef = Schemas["AttributeDef"];
 export type RelationType = Schemas["RelationType"];
 export type Guideline = Schemas["Guideline"];
 export type GuidelineExample = Schemas["GuidelineExample"];
+export type RubricCriterion = Schemas["RubricCriterion"];
 export type GeometryKind = NonNullable<ClassDef["geometries"]>[number];
 
 /** The guideline a class is annotated by, and the class (it or an ancestor) that gives it. */
@@ -30,6 +31,8 @@ export class OntologyIndex {
   readonly version: number;
   readonly classes: readonly ClassDef[];
   readonly relations: readonly RelationType[];
+  /** The criteria preference judgements score candidates on. */
+  readonly rubric: readonly RubricCriterion[];
   private readonly classMap: ReadonlyMap<string, ClassDef>;
   private readonly relationMap: ReadonlyMap<string, RelationType>;
   private readonly lineage: ReadonlyMap<string, readonly string[]>;
@@ -40,6 +43,7 @@ export class OntologyIndex {
     this.version = json.version ?? 1;
     this.classes = json.classes;
     this.relations = json.relations ?? [];
+    this.rubric = json.rubric ?? [];
     const classMap = new Map<string, ClassDef>();
     const repeated = new Set<string>();
     for (const cls of this.classes) {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 import { Link } from "../app/Link";
 import { BASE, navigate, projectPath } from "../app/router";
@@ -15,7 +15,9 @@ import { Toolbar } from "../editing/Toolbar";
 import { useEditingKeys } from "../editing/useEditingKeys";
 import { StreamPane } from "../panes/StreamPane";
 import { Transport } from "../player/Transport";
-import { loadSample } from "../panes/sample";
+import { loadSample, type Sample } from "../panes/sample";
+import { isPreferenceSample } from "../preference/sample";
+import { PreferenceView } from "../preference/PreferenceView";
 import { LoadState, StatusBadge } from "../ui/feedback";
 import { plural } from "../ui/plural";
 import { isDirty } from "../work/store";
@@ -40,6 +42,10 @@ export default function SamplePage({
   task: string | undefined;
 }) {
   const loaded = useLoad((signal) => loadSample(sample, signal), [sample]);
+  // the sample read again by the workspace (`reopen`), shown instead of the first answer
+  const [reread, setReread] = useState<{ sample: Sample; etag: string } | null>(null);
+  useEffect(() => setReread(null), [loaded]);
+  const reopen = useCallback((next: Sample, etag: string) => setReread({ sample: next, etag }), []);
   // the project the sample's answer names, whatever the address says
   const projectId = loaded.state === "done" ? loaded.data.project : null;
   const editing = useLoad(
@@ -68,7 +74,11 @@ export default function SamplePage({
         </p>
       )}
       {loaded.state === "done" && editing.state !== "loading" && (
-        <WorkspaceProvider sample={loaded.data.sample} etag={loaded.data.etag}>
+        <WorkspaceProvider
+          sample={reread?.sample ?? loaded.data.sample}
+          etag={reread?.etag ?? loaded.data.etag}
+          reopen={reopen}
+        >
           <Editor
             editing={editing}
             back={back}
@@ -157,11 +167,15 @@ function Body({ back }: { back: string }) {
   useEditingKeys(leave);
   return (
     <div className="workspace-body">
-      <div className="panes">
-        {(sample.streams ?? []).map((stream) => (
-          <StreamPane key={stream.id} stream={stream} />
-        ))}
-      </div>
+      {isPreferenceSample(sample) ? (
+        <PreferenceView />
+      ) : (
+        <div className="panes">
+          {(sample.streams ?? []).map((stream) => (
+            <StreamPane key={stream.id} stream={stream} />
+          ))}
+        </div>
+      )}
       <SidePanel />
     </div>
   );

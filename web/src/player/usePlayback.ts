@@ -31,12 +31,13 @@ export function useMediaSync(
   ref: RefObject<HTMLMediaElement | null>,
   { streamId, kind, frames = null, duration = null }: Omit<MediaMember, "element">,
 ): void {
-  const workspace = useWorkspace();
+  // one per clock: a workspace showing its sample read again keeps it, and the element on it
+  const sync = playbackSync(useWorkspace());
   useEffect(() => {
     const element = ref.current;
     if (element === null) return undefined;
-    return playbackSync(workspace).attach({ streamId, kind, element, frames, duration });
-  }, [workspace, ref, streamId, kind, frames, duration]);
+    return sync.attach({ streamId, kind, element, frames, duration });
+  }, [sync, ref, streamId, kind, frames, duration]);
 }
 
 /**

@@ -4,10 +4,21 @@
  * with the sample's timeline (`clock/timeline`), and the focus store (`focus`).
  *
  * `WorkspaceProvider` makes them once per sample and, while the clock plays, ticks it once
- * per animation frame. Panes read them with the hooks below; a pane re-renders only for
- * what its selector picks.
+ * per animation frame; `reread` shows the sample as read again after a change made outside
+ * the work (such as a judgement's rationale, a new text stream) in the same workspace, so
+ * the undo history, the clock, playback and the selection stay. Panes read them with the
+ * hooks below; a pane re-renders only for what its selector picks.
  */
-import { createContext, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from "react";
 import { useStore, type StoreApi } from "zustand";
 
 import { MasterClock, type ClockSnapshot } from "../clock/master";
@@ -22,6 +33,14 @@ export interface Workspace {
   readonly clock: MasterClock;
   readonly timeline: SampleTimeline;
   readonly focus: StoreApi<FocusState>;
+  /**
+   * Show `sample` as read again (with its `etag`) after a change made outside the work: in
+   * this workspace when its time-based streams are the ones shown (`sameTimedStreams`):
+   * the work store takes it (`refresh`: unsaved edits on top, the undo history kept), the
+   * clock, playback and focus stay; else in a fresh workspace (the page's `reopen`). A
+   * `WorkError` while a conflict of the work is open.
+   */
+  readonly reread: (sample: Sample, etag: string) => void;
 }
 
 const WorkspaceContext = createContext<Workspace | null>(null);
@@ -35,22 +54,80 @@ export function sampleDuration(sample: Sample): number | null {
   return durations.length === 0 ? null : Math.max(...durations);
 }
 
-/** The workspace of `sample` as read with `etag`, for the panes inside. */
-export function WorkspaceProvider({ sample, etag, children }: { sample: Sample; etag: string; children: ReactNode }) {
-  const workspace = useMemo<Workspace>(() => {
+/** The modalities whose streams play on the clock. */
+const TIMED_MODALITIES: ReadonlySet<string> = new Set(["audio", "video", "timeseries", "pointcloud"]);
+
+/** Whether samples `a` and `b` have the same streams on the clock (time-based ones, or any
+ * with a clock of its own), so one can be shown in place of the other on the same clock. */
+export function sameTimedStreams(a: Sample, b: Sample): boolean {
+  const timed = (sample: Sample): string =>
+    JSON.stringify(
+      (sample.streams ?? [])
+        .filter((stream) => TIMED_MODALITIES.has(stream.modality) || stream.clock != null)
+        .map((stream) => [stream.id, stream.modality, stream.uri ?? null, stream.media ?? null, stream.clock ?? null]),
+    );
+  return a.id === b.id && timed(a) === timed(b);
+}
+
+/** Shows nothing new: a workspace whose page cannot reopen it. */
+function cannotReopen(): void {
+  throw new Error("this workspace cannot be reopened");
+}
+
+/** The workspace of `sample` as read with `etag`, for the panes inside (`reopen`: how the
+ * page shows the sample read again in a fresh workspace, when `reread` cannot keep this one). */
+export function WorkspaceProvider({
+  sample,
+  etag,
+  reopen = cannotReopen,
+  children,
+}: {
+  sample: Sample;
+  etag: string;
+  reopen?: (sample: Sample, etag: string) => void;
+  children: ReactNode;
+}) {
+  // what lives as long as the workspace: made again only for a sample the page reads anew
+  const lasting = useMemo(() => {
     const work = createWorkStore();
     work.getState().load(sample, etag);
     return {
-      sample,
       work,
       clock: new MasterClock({ now: () => performance.now(), duration: sampleDuration(sample) }),
-      timeline: new SampleTimeline(sample.streams ?? []),
       focus: createFocusStore(),
+      first: { sample, timeline: new SampleTimeline(sample.streams ?? []) },
     };
   }, [sample, etag]);
+  // the sample as `reread` last showed it in this workspace
+  const [reread, setReread] = useState<{ of: typeof lasting; sample: Sample; timeline: SampleTimeline } | null>(null);
+  const shown = reread !== null && reread.of === lasting ? reread : lasting.first;
 
+  const rereadHere = useCallback(
+    (next: Sample, nextEtag: string) => {
+      const before = lasting.work.getState().sample;
+      if (before === null || !sameTimedStreams(before, next)) {
+        reopen(next, nextEtag);
+        return;
+      }
+      lasting.work.getState().refresh(next, nextEtag);
+      setReread({ of: lasting, sample: next, timeline: new SampleTimeline(next.streams ?? []) });
+    },
+    [lasting, reopen],
+  );
+  const workspace = useMemo<Workspace>(
+    () => ({
+      sample: shown.sample,
+      timeline: shown.timeline,
+      work: lasting.work,
+      clock: lasting.clock,
+      focus: lasting.focus,
+      reread: rereadHere,
+    }),
+    [lasting, shown, rereadHere],
+  );
+
+  const { clock } = lasting;
   useEffect(() => {
-    const { clock } = workspace;
     let frame = 0;
     const step = (): void => {
       clock.tick();
@@ -64,7 +141,7 @@ export function WorkspaceProvider({ sample, etag, children }: { sample: Sample; 
       cancelAnimationFrame(frame);
       clock.pause();
     };
-  }, [workspace]);
+  }, [clock]);
 
   return <WorkspaceContext.Provider value={workspace}>{children}</WorkspaceContext.Provider>;
 }

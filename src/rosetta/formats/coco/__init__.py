@@ -12,7 +12,7 @@ from typing import Final
 
 from rosetta.formats.coco.reader import read_coco
 from rosetta.formats.coco.writer import INSTANCES, RESULTS, write_coco
-from rosetta.formats.interchange import FormatSpec
+from rosetta.formats.interchange import PREFERENCES, FormatSpec
 
 __all__ = ["INSTANCES", "RESULTS", "SPECS", "read_coco", "write_coco"]
 
@@ -28,6 +28,7 @@ SPECS: Final = (
             "intervals, spans, tracks, cuboids, transcripts, classifications",
             "non-image streams",
             "human sources and authors",
+            PREFERENCES,
         ),
     ),
 )

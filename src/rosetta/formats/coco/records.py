@@ -22,7 +22,7 @@ IMAGE_KEYS: Final = frozenset({"id", "file_name", "width", "height"})
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
 
 class CocoImage(BaseModel):

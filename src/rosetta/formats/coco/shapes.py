@@ -12,6 +12,7 @@
   read as 2.
 """
 
+import math
 from typing import Any
 
 from pycocotools import mask as mask_utils
@@ -50,10 +51,8 @@ def object_shapes(
 
 
 def _polygon(values: Any, where: str, origin: Origin) -> Polygon:
-    if not isinstance(values, list) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in values
-    ):
-        raise origin.error(where, "expected a list of numbers x1, y1, x2, y2, ...")
+    if not isinstance(values, list) or not all(_finite(v) for v in values):
+        raise origin.error(where, "expected a list of finite numbers x1, y1, x2, y2, ...")
     if len(values) % 2:
         raise origin.error(where, f"expected pairs of x, y; got {len(values)} numbers")
     points = [(float(x), float(y)) for x, y in zip(values[::2], values[1::2], strict=True)]
@@ -62,6 +61,16 @@ def _polygon(values: Any, where: str, origin: Origin) -> Polygon:
     if len(points) < 3:
         raise origin.error(where, f"a polygon needs 3 points or more, got {len(points)}")
     return Polygon(points=points)
+
+
+def _finite(value: Any) -> bool:
+    """Whether `value` is a JSON number that is a finite double (not NaN, not 1e309 or 10**400)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer past the largest double
+        return False
 
 
 def _mask(segmentation: dict[str, Any], origin: Origin) -> Mask:

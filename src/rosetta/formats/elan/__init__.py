@@ -14,7 +14,7 @@ from typing import Final
 from rosetta.formats.elan.document import ASSOCIATED_WITH, CONSTRAINT_RELATIONS, PART_OF
 from rosetta.formats.elan.reader import read_elan
 from rosetta.formats.elan.writer import write_elan
-from rosetta.formats.interchange import FormatSpec
+from rosetta.formats.interchange import PREFERENCES, FormatSpec
 
 __all__ = [
     "ASSOCIATED_WITH",
@@ -37,6 +37,7 @@ SPECS: Final = (
             "word timings",
             "entities other than speakers",
             "links other than speaker-of, part-of and associated-with",
+            PREFERENCES,
         ),
     ),
 )

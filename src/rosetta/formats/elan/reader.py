@@ -298,7 +298,9 @@ def _streams(
             found, modality, duration, where, "MEDIA_URL", options=options, mime=mime
         )
         stream_id = timed.record_id(where, stem, f"media{index}")
-        streams.append(timed.media_stream(stream_id, uri, modality, media))
+        streams.append(
+            timed.media_stream(stream_id, uri, modality, media, where=where, field="MEDIA_URL")
+        )
         probed.append(from_media)
     return streams, probed[0]
 

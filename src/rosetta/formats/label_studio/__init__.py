@@ -53,7 +53,7 @@ on video. Lost: occlusion flags, keypoint visibility,
 ``label_config.xml``, a labeling configuration for the project to import them into.
 """
 
-from rosetta.formats.interchange import FormatSpec
+from rosetta.formats.interchange import PREFERENCES, FormatSpec
 from rosetta.formats.label_studio.read import read_label_studio
 from rosetta.formats.label_studio.write import write_label_studio
 
@@ -72,6 +72,7 @@ SPECS = (
             "single-frame shapes on video",
             "cuboids",
             "occlusion",
+            PREFERENCES,
         ),
     ),
 )

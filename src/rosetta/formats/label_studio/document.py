@@ -88,6 +88,10 @@ def _decode(file: str, text: str, at: int) -> tuple[Any, int]:
         return _DECODER.raw_decode(text, at)
     except json.JSONDecodeError as exc:
         raise ImportFailed(file, exc.lineno, f"column {exc.colno}", exc.msg) from None
+    except RecursionError:  # Python's decoder recurses once per level of nesting
+        raise _json_error(
+            file, text, at, "the task nests lists and objects too deeply to be read"
+        ) from None
 
 
 def _json_error(file: str, text: str, at: int, detail: str) -> ImportFailed:

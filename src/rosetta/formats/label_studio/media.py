@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from rosetta.core.modality import Modality
 from rosetta.formats.interchange import ReadOptions
+from rosetta.media.paths import is_file
 
 _REFERENCE = re.compile(r"^(\w[\w+.-]*:|/|\.{1,2}/)")
 _MAJOR = {"image": Modality.IMAGE, "audio": Modality.AUDIO, "video": Modality.VIDEO}
@@ -57,6 +58,6 @@ def find_local(reference: str, export: Path, options: ReadOptions) -> Path | Non
     root = options.media_root if options.media_root is not None else export.parent
     for start in range(len(parts)):
         path = root.joinpath(*parts[start:])
-        if path.is_file():
+        if is_file(path):
             return path
     return None

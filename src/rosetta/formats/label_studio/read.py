@@ -220,7 +220,7 @@ class _Task:
         """Note the object tag `result` is drawn on and the data field it shows."""
         kind = result.get("type")
         origin = self.at(where)
-        if kind not in SUPPORTED:
+        if not isinstance(kind, str) or kind not in SUPPORTED:
             raise origin.error(
                 "type",
                 f"Label Studio result type {kind!r} has no Rosetta record "

@@ -154,6 +154,10 @@ class _Task:
         stored = sample.metadata.get("label_studio")
         self.ls: JsonObject = stored if isinstance(stored, dict) else {}
         self.streams = {stream.id: stream for stream in sample.streams}
+        # a task's data keys its streams by name: a later stream of a name taken (the
+        # rationales of two judgements) goes to the sidecar with what is drawn on it
+        names = {stream.name: stream.id for stream in reversed(sample.streams)}
+        self.shadowed = {stream.id for stream in sample.streams} - set(names.values())
         self.written = 0
         self.read_as = ""  # the sample's id when read back (``<file stem>.<task id>``)
 
@@ -164,7 +168,7 @@ class _Task:
         urls = self.ls.get("urls", {})
         shown = []
         for stream in self.sample.streams:
-            if stream.modality in OBJECT_TAGS:
+            if stream.modality in OBJECT_TAGS and stream.id not in self.shadowed:
                 inline = stream.modality is Modality.TEXT and stream.text is not None
                 data[stream.name] = urls.get(stream.name) or (stream.text if inline else stream.uri)
                 self.config.objects[self.to_name(stream)] = (
@@ -273,7 +277,7 @@ class _Task:
         )
         made = (
             None
-            if stream is None or stream.modality not in OBJECT_TAGS
+            if stream is None or stream.modality not in OBJECT_TAGS or stream.id in self.shadowed
             else self.shape(annotation, stream)
         )
         if made is None:  # Label Studio has no place for this geometry on this stream

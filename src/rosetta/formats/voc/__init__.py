@@ -8,7 +8,7 @@ one file per image stream; what VOC cannot hold goes to ``not_carried.jsonl``
 
 from typing import Final
 
-from rosetta.formats.interchange import FormatSpec
+from rosetta.formats.interchange import PREFERENCES, FormatSpec
 from rosetta.formats.voc.reader import FLAGS, PART_OF, read, read_file
 from rosetta.formats.voc.writer import write
 
@@ -28,6 +28,7 @@ SPECS: Final = (
             "links other than part-of",
             "entities",
             "annotation sources",
+            PREFERENCES,
         ),
     ),
 )

@@ -59,6 +59,7 @@ from rosetta.formats.found_media import probe_found
 from rosetta.formats.interchange import ForeignSample, Origin, ReadOptions
 from rosetta.formats.not_carried import read_back
 from rosetta.formats.safe_xml import Element, parse_tree
+from rosetta.media.paths import is_file
 
 #: The relation type that joins a part to its whole.
 PART_OF: Final = "part-of"
@@ -86,7 +87,7 @@ def _find_image(xml: Path, filename: str, folder: str | None, options: ReadOptio
         if folder:
             candidates.append(options.media_root / folder / filename)
     candidates += [xml.parent / filename, xml.parent.parent / "JPEGImages" / filename]
-    return next((path for path in candidates if path.is_file()), None)
+    return next((path for path in candidates if is_file(path)), None)
 
 
 def _number(node: Element, origin: Origin, element: str) -> float:
@@ -213,14 +214,15 @@ def _box(node: Element, origin: Origin, element: str, zero_based: bool) -> Box:
                 f"expected xmax > xmin and ymax > ymin (edges counted from 0), got {values}",
             )
         return Box(x=xmin, y=ymin, w=xmax - xmin, h=ymax - ymin)
-    if xmax <= xmin - 1 or ymax <= ymin - 1:
+    w, h = xmax - xmin + 1, ymax - ymin + 1
+    if w <= 0 or h <= 0:  # (not xmax < xmin - 1: rounding may leave a width of 0)
         raise ImportFailed(
             origin.file,
             bndbox.line,
             f"{element}.bndbox",
             f"expected xmax >= xmin and ymax >= ymin (pixels xmin..xmax are covered), got {values}",
         )
-    return Box(x=xmin - 1, y=ymin - 1, w=xmax - xmin + 1, h=ymax - ymin + 1)
+    return Box(x=xmin - 1, y=ymin - 1, w=w, h=h)
 
 
 @dataclass

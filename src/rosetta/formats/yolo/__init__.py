@@ -10,7 +10,7 @@ which the reader puts back.
 
 from typing import Final
 
-from rosetta.formats.interchange import FormatSpec
+from rosetta.formats.interchange import PREFERENCES, FormatSpec
 from rosetta.formats.yolo.dataset import Dataset, read_dataset
 from rosetta.formats.yolo.layout import label_path
 from rosetta.formats.yolo.reader import read
@@ -32,6 +32,7 @@ SPECS: Final = (
             "entities other than a pose's box and keypoints",
             "annotation sources and confidences",
             "images (not copied)",
+            PREFERENCES,
         ),
     ),
 )

@@ -20,6 +20,8 @@ from typing import Any, Final
 import yaml
 
 from rosetta.core.errors import ImportFailed
+from rosetta.formats.text_lines import read_utf8, utf8_lines
+from rosetta.media.paths import exists, is_dir
 
 #: ``Sample.metadata[METADATA]["split"]`` is the split an image was read from.
 METADATA: Final = "yolo"
@@ -50,12 +52,12 @@ def locate(bases: Iterable[Path], relative: str) -> Path | None:
     """The first existing ``base / relative``, dropping leading folders of `relative`."""
     path = Path(relative)
     if path.is_absolute():
-        return path if path.exists() else None
+        return path if exists(path) else None
     parts = path.parts
     for start in range(len(parts)):
         for base in bases:
             candidate = base.joinpath(*parts[start:])
-            if candidate.exists():
+            if exists(candidate):
                 return candidate
     return None
 
@@ -109,7 +111,7 @@ def _kpt_names(value: Any, file: Path, names: dict[int, str]) -> dict[int, list[
 
 def _ultralytics(file: Path) -> Dataset:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_utf8(file))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise fail(file, mark.line + 1 if mark else 0, "", f"not valid YAML: {exc}") from None
@@ -119,7 +121,7 @@ def _ultralytics(file: Path) -> Dataset:
         raise fail(file, 0, "names", "expected the class names (a list or {index: name})")
     names = _names(data["names"], file)
     root = file.parent
-    if isinstance(data.get("path"), str) and (root / data["path"]).is_dir():
+    if isinstance(data.get("path"), str) and is_dir(root / data["path"]):
         root = root / data["path"]
     splits: list[tuple[str, Path]] = []
     for split in SPLITS:
@@ -143,7 +145,7 @@ def _ultralytics(file: Path) -> Dataset:
 
 def _darknet(file: Path) -> Dataset:
     entries: dict[str, tuple[int, str]] = {}
-    with file.open(encoding="utf-8") as lines:
+    with utf8_lines(file) as lines:
         for number, raw in enumerate(lines, start=1):
             text = raw.split("#", 1)[0].strip()
             if not text:
@@ -159,7 +161,7 @@ def _darknet(file: Path) -> Dataset:
     names_file = locate(bases, value)
     if names_file is None or not names_file.is_file():
         raise fail(file, number, "names", f"no such file: {value}")
-    with names_file.open(encoding="utf-8") as lines:
+    with utf8_lines(names_file) as lines:
         names = dict(enumerate(name for line in lines if (name := line.strip())))
     splits = []
     for key, split in _DARKNET_SPLITS.items():

@@ -30,6 +30,7 @@ from typing import Final
 from rosetta.core.geometry import Box, Keypoints, Polygon
 from rosetta.core.schema import Annotation, Entity, Source
 from rosetta.formats.interchange import Origin
+from rosetta.formats.text_lines import utf8_lines
 from rosetta.formats.yolo.dataset import Dataset, fail
 
 _SOURCE: Final = Source(kind="import", name="yolo")
@@ -173,7 +174,7 @@ def read_labels(
     `size` pixels): line ``n`` is ``<stem>.<n>`` (see the module)."""
     found = Objects()
     shape = dataset.kpt_shape
-    with label.open(encoding="utf-8") as lines:
+    with utf8_lines(label) as lines:
         for line, text in enumerate(lines, start=1):
             tokens = text.split()
             if not tokens:

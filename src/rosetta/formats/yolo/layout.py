@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Final
 
 from rosetta.formats.interchange import Origin, ReadOptions
+from rosetta.formats.text_lines import utf8_lines
 from rosetta.formats.yolo.dataset import Dataset, fail, locate
+from rosetta.media.paths import is_dir, is_file
 
 #: The image suffixes Ultralytics reads (``ultralytics.data.utils.IMG_FORMATS``).
 IMAGE_SUFFIXES: Final = (
@@ -60,7 +62,7 @@ def _with_suffix(base: Path) -> Path | None:
             base.with_name(base.name + suffix),
             base.with_name(base.name + suffix.upper()),
         ):
-            if candidate.is_file():
+            if is_file(candidate):
                 return candidate
     return None
 
@@ -68,7 +70,7 @@ def _with_suffix(base: Path) -> Path | None:
 def _tree(folder: Path, keep: Callable[[Path], bool]) -> dict[Path, Path]:
     """The files under `folder` that `keep` accepts, by their path without suffix relative
     to `folder`."""
-    if not folder.is_dir():
+    if not is_dir(folder):
         return {}
     return {
         path.relative_to(folder).with_suffix(""): path
@@ -119,7 +121,7 @@ def _list_items(
     bases = [dataset.root, listing.parent]
     if options.media_root is not None:
         bases.append(options.media_root)
-    with listing.open(encoding="utf-8") as lines:
+    with utf8_lines(listing) as lines:
         for number, text in enumerate(lines, start=1):
             entry = text.strip()
             if not entry:
@@ -138,7 +140,7 @@ def _list_items(
 def items(dataset: Dataset, options: ReadOptions) -> Iterator[Item]:
     """The images of every split of `dataset`, in order, with their label files."""
     for split, path in dataset.splits:
-        if path.is_file():
+        if is_file(path):
             yield from _list_items(dataset, split, path, options)
         else:
             yield from _folder_items(dataset, split, path, options)

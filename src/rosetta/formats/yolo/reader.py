@@ -20,11 +20,12 @@ from rosetta.formats.not_carried import read_back
 from rosetta.formats.yolo.dataset import METADATA, Dataset, fail, read_dataset
 from rosetta.formats.yolo.labels import Objects, read_labels
 from rosetta.formats.yolo.layout import Item, items
+from rosetta.media.paths import is_file
 
 
 def _sample(item: Item, dataset: Dataset, options: ReadOptions) -> ForeignSample:
     if item.image is None:
-        if item.label.is_file():
+        if is_file(item.label):
             raise fail(
                 item.label,
                 0,
@@ -34,7 +35,7 @@ def _sample(item: Item, dataset: Dataset, options: ReadOptions) -> ForeignSample
                 + "); YOLO coordinates are normalised, so the image's size is needed",
             )
         raise item.where.error("image", f"no such image (nor its label file {item.label})")
-    document = Origin(str(item.label if item.label.is_file() else item.image), 0)
+    document = Origin(str(item.label if is_file(item.label) else item.image), 0)
     media = probe_found(item.image, Modality.IMAGE, document, "image", options)
     assert media.width is not None and media.height is not None
     stem = item.image.stem
@@ -47,7 +48,7 @@ def _sample(item: Item, dataset: Dataset, options: ReadOptions) -> ForeignSample
     )
     objects = (
         read_labels(item.label, stem, stream.id, (media.width, media.height), dataset)
-        if item.label.is_file()
+        if is_file(item.label)
         else Objects()
     )
     sample = Sample(
