@@ -81,14 +81,18 @@ def words_near(t: float) -> set[str]:
     return near if spoken == near else near | {""}
 
 
-def assert_in_step(p: Positions) -> None:
-    """Video, audio cursor and transcript word within one frame of each other: the video
-    shows the frame the audio is in or a neighbour (the element's time moves by frames, so
-    a time difference just over 40 ms can still be the neighbouring frame); the word
-    highlighted on screen is checked where the clock stands still, as React draws it on its
-    own schedule."""
+def assert_video_with_audio(p: Positions) -> None:
+    """The video shows the frame the audio is in or a neighbour: the element's time moves by
+    frames, so a time difference just over 40 ms can still be the neighbouring frame."""
     assert abs(p.frame - math.floor(p.audio / FRAME)) <= 1, p
     assert abs(p.video - p.audio) < 2 * FRAME, p
+
+
+def assert_in_step(p: Positions) -> None:
+    """Video, audio cursor and transcript word within one frame of each other (the video by
+    its frame, `assert_video_with_audio`); the word highlighted on screen is checked where
+    the clock stands still, as React draws it on its own schedule."""
+    assert_video_with_audio(p)
     assert abs(p.audio - p.clock) <= FRAME, p
     assert p.word in words_near(p.audio), p
 

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser.conftest import log_in, require_built_workspace, served
-from browser.test_playback import FRAME, Positions, positions
+from browser.test_playback import FRAME, Positions, assert_video_with_audio, positions
 from conftest import SHARED
 from rosetta.core.clock import Clock
 from rosetta.core.geometry import Cuboid, Interval, Track, TrackFrame, TranscriptSegment, Word
@@ -141,8 +141,9 @@ def imu_times() -> Seconds:
 
 
 def assert_sensors_in_step(p: Positions, times: Seconds) -> None:
-    """The IMU cursor and the sweep where the audio and video are, within one frame."""
-    assert abs(p.video - p.audio) <= FRAME, p
+    """The IMU cursor and the sweep where the audio is, within one frame, and the video on
+    the audio's frame or a neighbour."""
+    assert_video_with_audio(p)
     assert abs(p.series - p.audio) <= FRAME, p
     nearest = {int(np.abs(times - t).argmin()) for t in (p.audio - FRAME, p.audio, p.audio + FRAME)}
     assert min(nearest) <= p.row <= max(nearest), p
