@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from rosetta.core.errors import ConflictError, PermissionDenied, RuleViolation
+from rosetta.core.errors import ConflictError, NotFoundError, PermissionDenied, RuleViolation
 from rosetta.core.ontology import Ontology
 from rosetta.core.policies import Access, Assignment, can_review
 from rosetta.core.schema import Annotation, Entity, Link
@@ -64,6 +64,7 @@ from rosetta.services.sample_snapshot import (
     native_sample,
     seen_by,
 )
+from rosetta.store.direct import Prepared
 from rosetta.store.engine import write_transaction
 from rosetta.store.events import Actor
 from rosetta.store.records import annotation_row, entity_row, link_row, member_rows
@@ -683,23 +684,26 @@ def _at(prefix: str) -> Iterator[None]:
 
 
 #: The project's ontology version, locked against a migration until the transaction ends.
-_LOCK_ONTOLOGY_VERSION = (
+_LOCK_ONTOLOGY_VERSION = Prepared(
     select(projects.c.ontology_version)
     .where(projects.c.id == bindparam("project_id"))
     .with_for_update(read=True)
 )
 #: The sample's row, locked against other whole-sample writes.
-_LOCK_SAMPLE = select(samples.c.id).where(samples.c.id == bindparam("sample_id")).with_for_update()
+_LOCK_SAMPLE = Prepared(
+    select(samples.c.id).where(samples.c.id == bindparam("sample_id")).with_for_update()
+)
 
 
 def _check_unchanged(
     connection: Connection, sample_id: str, plan: WritePlan, submitter: Submitter
 ) -> None:
     """Lock the sample and check that what the plan was decided on still holds."""
-    version = connection.execute(
-        _LOCK_ONTOLOGY_VERSION, {"project_id": plan.project_id}
-    ).scalar_one()
-    connection.execute(_LOCK_SAMPLE, {"sample_id": sample_id})
+    project = _LOCK_ONTOLOGY_VERSION.first(connection, {"project_id": plan.project_id})
+    if project is None:  # deleted since the snapshot, with its samples
+        raise NotFoundError("sample", sample_id)
+    version = project.ontology_version
+    _LOCK_SAMPLE.rows(connection, {"sample_id": sample_id})
     revision = sample_revision(connection, sample_id)
     if revision != plan.revision:
         raise _stale_sample(load_snapshot(connection, sample_id), plan.revision, submitter)

@@ -18,11 +18,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.sql.dml import Update
 
 from rosetta.core.errors import ConflictError, RuleViolation
 from rosetta.services.catalog import sample_revision
 from rosetta.store import events
+from rosetta.store.direct import Prepared, PreparedWrite
 from rosetta.store.id_lists import among
 from rosetta.store.tables import (
     annotations,
@@ -57,20 +57,30 @@ class WritePlan:
 
 
 #: The ids among ``:ids`` that a sample, stream or piece of work has.
-_TAKEN_IDS = union_all(
-    *(
-        select(table.c.id).where(among(table.c.id, "ids"))
-        for table in (samples, streams, annotations, entities, links)
+_TAKEN_IDS = Prepared(
+    union_all(
+        *(
+            select(table.c.id).where(among(table.c.id, "ids"))
+            for table in (samples, streams, annotations, entities, links)
+        )
     )
 )
 #: The deletions of a submission, each of the rows whose ids are bound to ``:ids``
 #: (members: of the entities ``:entities`` or annotations ``:ids``).
-_DELETE_LINKS = delete(links).where(among(links.c.id, "ids"))
-_DELETE_MEMBERS = delete(entity_members).where(
-    or_(among(entity_members.c.entity_id, "entities"), among(entity_members.c.annotation_id, "ids"))
+_DELETE_LINKS = PreparedWrite(delete(links).where(among(links.c.id, "ids")))
+_DELETE_MEMBERS = PreparedWrite(
+    delete(entity_members).where(
+        or_(
+            among(entity_members.c.entity_id, "entities"),
+            among(entity_members.c.annotation_id, "ids"),
+        )
+    )
 )
-_DELETE_ENTITIES = delete(entities).where(among(entities.c.id, "ids"))
-_DELETE_ANNOTATIONS = delete(annotations).where(among(annotations.c.id, "ids"))
+_DELETE_ENTITIES = PreparedWrite(delete(entities).where(among(entities.c.id, "ids")))
+_DELETE_ANNOTATIONS = PreparedWrite(delete(annotations).where(among(annotations.c.id, "ids")))
+#: The insertions, of the columns each row gives.
+_INSERT = {table.name: PreparedWrite(insert(table)) for table in (annotations, entities, links)}
+_INSERT_MEMBERS = PreparedWrite(insert(entity_members))
 
 
 def check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, str]) -> None:
@@ -78,7 +88,7 @@ def check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, 
     submission gives it)."""
     if not new_ids:
         return
-    taken = connection.execute(_TAKEN_IDS, {"ids": list(new_ids)}).first()
+    taken = _TAKEN_IDS.first(connection, {"ids": list(new_ids)})
     if taken is not None:
         ident = str(taken[0])
         detail = f"id {ident!r} is in use already"
@@ -88,37 +98,36 @@ def check_new_ids(connection: Connection, sample_id: str, new_ids: Mapping[str, 
 def write_plan(connection: Connection, sample_id: str, plan: WritePlan) -> None:
     """Carry out `plan`: deletions, then insertions and updates, then the events."""
     if plan.deleted_links:
-        connection.execute(_DELETE_LINKS, {"ids": plan.deleted_links})
+        _DELETE_LINKS.run(connection, [{"ids": plan.deleted_links}])
     if plan.rewritten_members or plan.deleted_entities or plan.deleted_annotations:
-        connection.execute(
-            _DELETE_MEMBERS,
-            {
-                "entities": plan.rewritten_members + plan.deleted_entities,
-                "ids": plan.deleted_annotations,
-            },
+        _DELETE_MEMBERS.run(
+            connection,
+            [
+                {
+                    "entities": plan.rewritten_members + plan.deleted_entities,
+                    "ids": plan.deleted_annotations,
+                }
+            ],
         )
     if plan.deleted_entities:
-        connection.execute(_DELETE_ENTITIES, {"ids": plan.deleted_entities})
+        _DELETE_ENTITIES.run(connection, [{"ids": plan.deleted_entities}])
     if plan.deleted_annotations:
-        connection.execute(_DELETE_ANNOTATIONS, {"ids": plan.deleted_annotations})
-    for name, table in (("annotations", annotations), ("entities", entities)):
-        if plan.inserts[name]:
-            connection.execute(insert(table), plan.inserts[name])
-        _update(connection, sample_id, plan, table, plan.updates[name])
-    if plan.inserts["members"]:
-        connection.execute(insert(entity_members), plan.inserts["members"])
-    if plan.inserts["links"]:
-        connection.execute(insert(links), plan.inserts["links"])
+        _DELETE_ANNOTATIONS.run(connection, [{"ids": plan.deleted_annotations}])
+    for table in (annotations, entities):
+        _INSERT[table.name].run(connection, plan.inserts[table.name])
+        _update(connection, sample_id, plan, table, plan.updates[table.name])
+    _INSERT_MEMBERS.run(connection, plan.inserts["members"])
+    _INSERT[links.name].run(connection, plan.inserts["links"])
     _update(connection, sample_id, plan, links, plan.updates["links"])
     events.record(connection, plan.events)
 
 
 @cache
-def _update_statement(table: Table, columns: tuple[str, ...]) -> Update:
+def _update_statement(table: Table, columns: tuple[str, ...]) -> PreparedWrite:
     """``UPDATE`` of `columns` (bound as ``v_<name>``) of the row ``b_id`` at revision
     ``b_revision``: built once per table and columns, so that a submission does not build
-    and look up its cache key again."""
-    return (
+    and compile it again."""
+    return PreparedWrite(
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.revision == bindparam("b_revision"))
         .values({name: bindparam(f"v_{name}") for name in columns})
@@ -147,8 +156,8 @@ def _update(
         | {f"v_{name}": row[name] for name in columns}
         for row in rows
     ]
-    result = connection.execute(statement, params)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+    changed = statement.run(connection, params)
+    if connection.dialect.supports_sane_multi_rowcount and changed != len(rows):
         raise ConflictError(
             f"sample {sample_id!r}", plan.revision, sample_revision(connection, sample_id)
         )

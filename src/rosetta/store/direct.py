@@ -1,11 +1,13 @@
-"""Prebuilt selects run on the driver's cursor, for the statements of the hottest paths
-(reading a whole sample, which every fetch and every submission does).
+"""Prebuilt statements run on the driver's cursor, for the statements of the hottest paths
+(reading a whole sample, which every fetch and every submission does, and writing a
+submission).
 
 SQLAlchemy spends about 50 µs of interpreter time on each execution of even a prebuilt,
 cached statement (its cache lookup, execution context, parameter construction, events and
 result wrapping), where the driver takes about 15 µs; a submission runs about 25
 statements, and under load that interpreter time is what clients queue for. A `Prepared`
-select is compiled once for each dialect and run on the connection's own driver
+select, or a `PreparedWrite` insert, update or delete, is compiled once for each dialect
+(an insert: for each set of columns given) and run on the connection's own driver
 connection, in the connection's transaction (begun as SQLAlchemy would begin it), with
 SQLAlchemy's bind and result processing applied where a type has any, and its errors
 wrapped in SQLAlchemy's exception classes. Where anything listens to statement execution
@@ -14,23 +16,25 @@ so that listener sees it.
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Delete, Insert, Select, Update
 from sqlalchemy.sql.type_api import TypeEngine
 
 Processor = Callable[[Any], Any]
+T = TypeVar("T")
 
 
 @dataclass
 class _Compiled:
     sql: str
-    #: each parameter's name and its default (a value bound in the statement itself)
-    names: tuple[tuple[str, Any], ...]
+    #: each parameter's name, its default (a value bound in the statement itself) and
+    #: whether it must be given
+    names: tuple[tuple[str, Any, bool], ...]
     positional: bool
     bind_processors: dict[str, Processor]
     #: each column's type, and its processor once the driver has named the column's type
@@ -43,7 +47,7 @@ class Prepared:
     """A select built once and run on the driver; rows come back as named tuples of its
     columns (by the same names SQLAlchemy's rows have)."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any] | CompoundSelect[Any]) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
@@ -52,30 +56,16 @@ class Prepared:
         if _watched(connection):
             return list(connection.execute(self.statement, params).all())
         compiled = self._for(connection.dialect)
-        if not connection.in_transaction():
-            connection.begin()  # as SQLAlchemy's autobegin would
-        bound = _bind(compiled, params)
-        driver = connection.connection
-        cursor = driver.cursor()
-        try:
-            cursor.execute(compiled.sql, bound)
+
+        def fetch(cursor: Any) -> list[Any]:
             fetched = cursor.fetchall()
             if compiled.result_processors is None:
                 compiled.result_processors = _result_processors(
                     compiled.types, connection.dialect, cursor.description
                 )
-        except connection.dialect.loaded_dbapi.Error as error:
-            if connection.dialect.is_disconnect(error, driver.dbapi_connection, cursor):
-                connection.invalidate(error)
-            raise exc.DBAPIError.instance(
-                compiled.sql,
-                bound,
-                error,
-                connection.dialect.loaded_dbapi.Error,
-                dialect=connection.dialect,
-            ) from error
-        finally:
-            cursor.close()
+            return cast(list[Any], fetched)
+
+        fetched = _on_driver(connection, compiled.sql, _bind(compiled, params), fetch)
         make, processors = compiled.row, compiled.result_processors
         if processors and any(processors):
             return [
@@ -99,6 +89,69 @@ class Prepared:
         return compiled
 
 
+class PreparedWrite:
+    """An insert, update or delete built once and run on the driver, once for each set of
+    parameters given (the driver's ``executemany``). An insert without values of its own
+    inserts the columns the parameter sets name (each names the same ones)."""
+
+    def __init__(self, statement: Insert | Update | Delete) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def run(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run the statement for each of `rows`; for an update or a delete, the number of
+        rows it changed in all (where ``Dialect.supports_sane_multi_rowcount`` says the
+        driver counts them; an insert's count is the driver's, -1 perhaps)."""
+        if not rows:
+            return 0
+        if _watched(connection):
+            return int(connection.execute(self.statement, list(rows)).rowcount)
+        keys = tuple(rows[0]) if isinstance(self.statement, Insert) else ()
+        compiled = self._for(connection.dialect, keys)
+        bound = [_bind(compiled, row) for row in rows]
+        if len(bound) == 1:
+            return _on_driver(connection, compiled.sql, bound[0], _rowcount)
+        return _on_driver(connection, compiled.sql, bound, _rowcount, many=True)
+
+    def _for(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+        compiled = self._compiled.get((dialect.name, keys))
+        if compiled is None:
+            compiled = self._compiled[(dialect.name, keys)] = _compile(
+                self.statement, dialect, keys
+            )
+        return compiled
+
+
+def _rowcount(cursor: Any) -> int:
+    return int(cursor.rowcount)
+
+
+def _on_driver(
+    connection: Connection, sql: str, bound: Any, use: Callable[[Any], T], *, many: bool = False
+) -> T:
+    """`use` the driver's cursor after running `sql` with `bound` on it (each of `bound`
+    with `many`), in the connection's transaction (begun as SQLAlchemy's autobegin would
+    begin it), with the driver's errors raised as SQLAlchemy raises them."""
+    if not connection.in_transaction():
+        connection.begin()
+    driver = connection.connection
+    cursor = driver.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, bound)
+        else:
+            cursor.execute(sql, bound)
+        return use(cursor)
+    except connection.dialect.loaded_dbapi.Error as error:
+        if connection.dialect.is_disconnect(error, driver.dbapi_connection, cursor):
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(
+            sql, bound, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from error
+    finally:
+        cursor.close()
+
+
 def _watched(connection: Connection) -> bool:
     """Whether anything listens to statement execution on `connection`."""
     dispatch = connection.dispatch
@@ -110,8 +163,12 @@ def _watched(connection: Connection) -> bool:
     )
 
 
-def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
-    compiled = statement.compile(dialect=dialect)
+def _compile(
+    statement: Select[Any] | CompoundSelect[Any] | Insert | Update | Delete,
+    dialect: Dialect,
+    keys: tuple[str, ...] = (),
+) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys) or None)
     if compiled.literal_execute_params or compiled.post_compile_params:
         raise TypeError(f"{statement} has parameters rendered at execution: not preparable")
     if compiled.escaped_bind_names:
@@ -121,16 +178,18 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
         order: list[str] = list(compiled.positiontup)
     else:
         order = list(binds)
-    names = tuple((name, binds[name].value) for name in order)
+    names = tuple((name, binds[name].value, binds[name].required) for name in order)
     bind_processors: dict[str, Processor] = {}
     for name in order:
         bind_type = binds[name].type.dialect_impl(dialect)
         process = bind_type.bind_processor(dialect)
         if process is not None:
             bind_processors[name] = process
-    columns = statement.selected_columns
+    columns = statement.selected_columns if isinstance(statement, Select | CompoundSelect) else ()
     types = tuple(column.type.dialect_impl(dialect) for column in columns)
-    row = cast(Any, namedtuple)("row", [column.key for column in columns], rename=True)._make
+    row = cast(Any, namedtuple)(
+        "row", [column.key for column in columns] or ["_"], rename=True
+    )._make
     positional = compiled.positiontup is not None
     return _Compiled(compiled.string, names, positional, bind_processors, types, row)
 
@@ -148,10 +207,15 @@ def _result_processors(
 
 def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
     values = []
-    for name, default in compiled.names:
-        value = params.get(name, default)
+    for name, default, required in compiled.names:
+        if name in params:
+            value = params[name]
+        elif required:
+            raise exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
+        else:
+            value = default
         process = compiled.bind_processors.get(name)
         values.append(value if process is None else process(value))
     if compiled.positional:
         return tuple(values)
-    return {name: value for (name, _), value in zip(compiled.names, values, strict=True)}
+    return {name: value for (name, _, _), value in zip(compiled.names, values, strict=True)}

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, insert, select, union_all
 
+from rosetta.store.direct import PreparedWrite
 from rosetta.store.tables import (
     annotations,
     candidates,
@@ -108,10 +109,13 @@ NEWEST_OF_SAMPLE: Select[int | None] = select(func.max(events.c.pk)).where(
 )
 
 
+_INSERT = PreparedWrite(insert(events))
+
+
 def record(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Append events (in the caller's transaction)."""
-    if rows:
-        connection.execute(insert(events), list(rows))
+    """Append events (in the caller's transaction; each row with the columns of
+    `event_row`)."""
+    _INSERT.run(connection, rows)
 
 
 def history(connection: Connection, object_id: str) -> list[Event]:

@@ -1,16 +1,17 @@
-"""Prepared selects (`rosetta.store.direct`) find what SQLAlchemy finds, typed as SQLAlchemy
-types them, inside the connection's transaction, with SQLAlchemy's errors, on both
-backends."""
+"""Prepared statements (`rosetta.store.direct`) on both backends: selects find what
+SQLAlchemy finds, typed as SQLAlchemy types them; inserts, updates and deletes write what
+SQLAlchemy would write and count the rows they changed; both run inside the connection's
+transaction and raise SQLAlchemy's errors."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, bindparam, event, exc, func, insert, select, text
+from sqlalchemy import Engine, bindparam, delete, event, exc, func, insert, select, text, update
 
 from conftest import DEMO_ONTOLOGY, TESTER
 from rosetta.services.projects import create_project, load_ontology_file
-from rosetta.store.direct import Prepared
+from rosetta.store.direct import Prepared, PreparedWrite
 from rosetta.store.engine import open_store, write_transaction
 from rosetta.store.id_lists import among
 from rosetta.store.schemas import scratch_schema
@@ -103,3 +104,69 @@ def test_a_statement_listener_sees_prepared_selects(engine: Engine) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", heard)
     assert any("FROM samples" in statement for statement in seen)
+
+
+_INSERT_PROJECT = PreparedWrite(insert(projects))
+_RENAME = PreparedWrite(
+    update(projects)
+    .where(projects.c.name == bindparam("b_name"))
+    .values(name=bindparam("v_name"), ontology_version=projects.c.ontology_version + 1)
+)
+_DELETE = PreparedWrite(delete(projects).where(among(projects.c.id, "ids")))
+WHEN = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
+
+
+def _project(ident: str, name: str) -> dict[str, object]:
+    return {"id": ident, "name": name, "ontology_version": 1, "created_at": WHEN}
+
+
+def test_writes_are_what_sqlalchemy_writes_and_count_their_rows(engine: Engine) -> None:
+    with write_transaction(engine) as connection:
+        _INSERT_PROJECT.run(connection, [_project("p-1", "one"), _project("p-2", "two")])
+        _INSERT_PROJECT.run(connection, [_project("p-3", "three")])
+        assert _INSERT_PROJECT.run(connection, []) == 0
+        # a row that no longer matches is not counted: the caller's revision check
+        renamed = _RENAME.run(
+            connection,
+            [{"b_name": "one", "v_name": "uno"}, {"b_name": "gone", "v_name": "x"}],
+        )
+        assert renamed == 1
+        assert _DELETE.run(connection, [{"ids": ["p-2", "p-3", "p-none"]}]) == 2
+    with engine.connect() as connection:
+        written = connection.execute(select(projects).where(projects.c.id == "p-1")).one()
+        # the datetime went through SQLAlchemy's bind processing (ISO text on SQLite)
+        assert written.created_at.replace(tzinfo=UTC) == WHEN
+        assert (written.name, written.ontology_version) == ("uno", 2)
+        left = set(connection.execute(select(projects.c.name)).scalars())
+        assert left == {"alpha", "beta", "uno"}
+
+
+def test_a_failed_write_is_sqlalchemys_error_and_rolls_back(engine: Engine) -> None:
+    with pytest.raises(exc.IntegrityError), write_transaction(engine) as connection:
+        _INSERT_PROJECT.run(connection, [_project("p-1", "one")])
+        _INSERT_PROJECT.run(connection, [_project("p-2", "two"), _project("p-1", "again")])
+    with pytest.raises(exc.InvalidRequestError, match="v_name"), engine.connect() as connection:
+        _RENAME.run(connection, [{"b_name": "alpha"}])
+    with engine.connect() as connection:
+        names = set(connection.execute(select(projects.c.name)).scalars())
+        assert names == {"alpha", "beta"}
+
+
+def test_a_statement_listener_sees_prepared_writes(engine: Engine) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def heard(*args: object) -> None:
+        seen.append((str(args[2]), bool(args[5])))
+
+    event.listen(engine, "before_cursor_execute", heard)
+    try:
+        with write_transaction(engine) as connection:
+            rows = [_project("p-1", "one"), _project("p-2", "two")]
+            _INSERT_PROJECT.run(connection, rows)
+            assert _DELETE.run(connection, [{"ids": ["p-1"]}]) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", heard)
+    assert any("INSERT INTO projects" in statement and many for statement, many in seen), seen
+    assert any(statement.startswith("DELETE FROM projects") for statement, _ in seen), seen
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(projects)).scalar() == 3
