@@ -37,10 +37,16 @@ class _Compiled:
     names: tuple[tuple[str, Any, bool], ...]
     positional: bool
     bind_processors: dict[str, Processor]
-    #: each column's type, and its processor once the driver has named the column's type
+
+
+@dataclass
+class _Columns:
+    """A select's columns: their types, the row they make, and their result processors
+    once the driver has named the columns' types."""
+
     types: tuple[TypeEngine[Any], ...]
     row: Callable[[Any], Any]
-    result_processors: tuple[Processor | None, ...] | None = None
+    processors: tuple[Processor | None, ...] | None = None
 
 
 class Prepared:
@@ -49,25 +55,22 @@ class Prepared:
 
     def __init__(self, statement: Select[Any] | CompoundSelect[Any]) -> None:
         self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, tuple[_Compiled, _Columns]] = {}
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row the select finds."""
         if _watched(connection):
             return list(connection.execute(self.statement, params).all())
-        compiled = self._for(connection.dialect)
-
-        def fetch(cursor: Any) -> list[Any]:
-            fetched = cursor.fetchall()
-            if compiled.result_processors is None:
-                compiled.result_processors = _result_processors(
-                    compiled.types, connection.dialect, cursor.description
-                )
-            return cast(list[Any], fetched)
-
-        fetched = _on_driver(connection, compiled.sql, _bind(compiled, params), fetch)
-        make, processors = compiled.row, compiled.result_processors
-        if processors and any(processors):
+        compiled, columns = self._for(connection.dialect)
+        bound = _bind(compiled, params)
+        fetched, description = _on_driver(connection, compiled.sql, bound, _fetched)
+        if columns.processors is None:
+            columns.processors = tuple(
+                kind.result_processor(connection.dialect, column[1])
+                for kind, column in zip(columns.types, description, strict=True)
+            )
+        make, processors = columns.row, columns.processors
+        if any(processors):
             return [
                 make(
                     value if process is None else process(value)
@@ -82,11 +85,15 @@ class Prepared:
         found = self.rows(connection, params)
         return found[0] if found else None
 
-    def _for(self, dialect: Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
-        return compiled
+    def _for(self, dialect: Dialect) -> tuple[_Compiled, _Columns]:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            selected = self.statement.selected_columns
+            row = cast(Any, namedtuple)("row", [c.key for c in selected], rename=True)._make
+            types = tuple(column.type.dialect_impl(dialect) for column in selected)
+            found = (_compile(self.statement, dialect), _Columns(types, row))
+            self._compiled[dialect.name] = found
+        return found
 
 
 class PreparedWrite:
@@ -109,8 +116,6 @@ class PreparedWrite:
         keys = tuple(rows[0]) if isinstance(self.statement, Insert) else ()
         compiled = self._for(connection.dialect, keys)
         bound = [_bind(compiled, row) for row in rows]
-        if len(bound) == 1:
-            return _on_driver(connection, compiled.sql, bound[0], _rowcount)
         return _on_driver(connection, compiled.sql, bound, _rowcount, many=True)
 
     def _for(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
@@ -124,6 +129,11 @@ class PreparedWrite:
 
 def _rowcount(cursor: Any) -> int:
     return int(cursor.rowcount)
+
+
+def _fetched(cursor: Any) -> tuple[list[Any], Any]:
+    """The rows found and the driver's description of their columns."""
+    return cursor.fetchall(), cursor.description
 
 
 def _on_driver(
@@ -185,24 +195,8 @@ def _compile(
         process = bind_type.bind_processor(dialect)
         if process is not None:
             bind_processors[name] = process
-    columns = statement.selected_columns if isinstance(statement, Select | CompoundSelect) else ()
-    types = tuple(column.type.dialect_impl(dialect) for column in columns)
-    row = cast(Any, namedtuple)(
-        "row", [column.key for column in columns] or ["_"], rename=True
-    )._make
     positional = compiled.positiontup is not None
-    return _Compiled(compiled.string, names, positional, bind_processors, types, row)
-
-
-def _result_processors(
-    types: tuple[TypeEngine[Any], ...], dialect: Dialect, description: Any
-) -> tuple[Processor | None, ...]:
-    """Each column's result processor, given the column types the driver reported (some
-    depend on them: a PostgreSQL numeric, say)."""
-    return tuple(
-        kind.result_processor(dialect, column[1])
-        for kind, column in zip(types, description, strict=True)
-    )
+    return _Compiled(compiled.string, names, positional, bind_processors)
 
 
 def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
