@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, event, func, select, update
 
 from builders import CAPTION, box, empty_sample, insert_sample, span, speech, streams_of
 from conftest import TESTER
@@ -26,6 +26,7 @@ from rosetta.services.editing import (
 )
 from rosetta.services.projects import create_project
 from rosetta.services.review import review_queue
+from rosetta.services.stale_links import _TURN_STALE
 from rosetta.store.events import Actor, history
 from rosetta.store.records import load_sample
 from rosetta.store.tables import events, links
@@ -253,6 +254,64 @@ def test_a_changed_image_box_stales_the_text_link_until_confirmed_again(
     with engine.connect() as connection:
         assert review_queue(connection, scene.id).stale_links == []
         assert [e.action for e in history(connection, "ref")] == ["create", "stale", "confirm"]
+
+
+def test_a_link_changed_after_it_was_read_for_staling_is_a_conflict_and_writes_nothing(
+    engine: Engine, scene: Project
+) -> None:
+    """Links turn stale in one batched update that checks each one's revision: a writer
+    that bumped one between the read and the update (here, on the same connection, just
+    before the update runs) makes the edit a conflict naming it."""
+    before = _events(engine)
+    bumped: list[str] = []
+
+    def concurrent_writer(connection: Connection, clause: Any, *_: Any) -> None:
+        if clause is _TURN_STALE.statement and not bumped:
+            bumped.append("ref")
+            connection.execute(
+                update(links).where(links.c.id == "ref").values(revision=links.c.revision + 4)
+            )
+
+    event.listen(engine, "before_execute", concurrent_writer)
+    try:
+        with pytest.raises(ConflictError) as raised:
+            update_annotation(
+                engine, scene.id, "astronaut", 1, UI, geometry=Box(x=5, y=5, w=9, h=9)
+            )
+    finally:
+        event.remove(engine, "before_execute", concurrent_writer)
+
+    assert bumped == ["ref"]
+    assert (raised.value.obj, raised.value.expected, raised.value.actual) == ("link 'ref'", 1, 5)
+    stored = _sample(engine)
+    assert [(link.status, link.revision) for link in stored.links] == [("confirmed", 1)]
+    assert {a.id: a.revision for a in stored.annotations} == {"mention": 1, "astronaut": 1}
+    assert _events(engine) == before
+
+
+def test_many_links_turn_stale_at_once_each_with_its_event(engine: Engine, scene: Project) -> None:
+    for index in range(30):
+        create_link(
+            engine,
+            scene.id,
+            "s1",
+            Link(
+                id=f"ref{index}",
+                type="refers-to",
+                source="mention",
+                target="astronaut",
+                status="confirmed",
+            ),
+            UI,
+        )
+    update_annotation(engine, scene.id, "astronaut", 1, UI, geometry=Box(x=5, y=5, w=9, h=9))
+
+    stored = _sample(engine).links
+    assert {(link.status, link.revision) for link in stored} == {("stale", 2)}
+    assert len(stored) == 31
+    with engine.connect() as connection:
+        notes = {history(connection, link.id)[-1].note for link in stored}
+    assert notes == {"target annotation 'astronaut' changed from revision 1 to 2"}
 
 
 def test_only_confirmed_links_turn_stale(engine: Engine, scene: Project) -> None:

@@ -293,7 +293,8 @@ def _mark_stream_links_stale(
 
     One query finds those links through subqueries (no list of the stream's annotations
     is loaded); only their endpoints are then looked up and handed to
-    `services.editing.mark_links_stale`, which writes and logs each link.
+    `services.editing.mark_links_stale`, which turns them stale in one batched update
+    and logs each.
     """
     on_stream = select(annotations.c.id).where(annotations.c.stream_id == stream_id)
     holders = select(entity_members.c.entity_id).where(

@@ -1,18 +1,29 @@
 """Stale links: when an annotation or entity changes, every *confirmed* link with it at an
 end (or, for an annotation, with an entity holding it at an end) turns ``stale``, at a new
-revision and with an event whose note says which end changed and how.
+revision and with an event whose note says which end changed and how. The links turn
+stale in one batched statement however many there are (a clock shift or an ontology
+migration can stale thousands at once).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
 from rosetta.services.work_records import work_event
-from rosetta.services.work_store import write_revision
+from rosetta.services.work_store import revision_error
 from rosetta.store import events
+from rosetta.store.direct import PreparedWrite
 from rosetta.store.events import Actor
 from rosetta.store.records import link_from_row
 from rosetta.store.tables import entity_members, links
+
+#: Link ``b_id`` turned stale at revision ``b_revision`` + 1, if still at ``b_revision``.
+_TURN_STALE = PreparedWrite(
+    update(links)
+    .where(links.c.id == bindparam("b_id"), links.c.revision == bindparam("b_revision"))
+    .values(status="stale", revision=bindparam("b_revision") + 1)
+)
 
 
 def mark_links_stale(
@@ -37,11 +48,16 @@ def mark_links_stale(
         )
         .order_by(links.c.pk)
     ).all()
+    turned = _TURN_STALE.run(
+        connection, [{"b_id": row.id, "b_revision": row.revision} for row in rows]
+    )
+    if turned != len(rows) and connection.dialect.supports_sane_multi_rowcount:
+        # one changed since it was read (a writer without this one's locks): name it
+        raise _first_changed(connection, rows)
     rows_out = []
     for row in rows:
         before = link_from_row(row)
-        revision = write_revision(connection, links, "link", row.id, row.revision, status="stale")
-        after = before.model_copy(update={"status": "stale", "revision": revision})
+        after = before.model_copy(update={"status": "stale", "revision": row.revision + 1})
         ends = (("source", before.source), ("target", before.target))
         note = "; ".join(f"{end} {changed[ident]}" for end, ident in ends if ident in changed)
         rows_out.append(
@@ -59,6 +75,24 @@ def mark_links_stale(
         )
     events.record(connection, rows_out)
     return len(rows)
+
+
+def _first_changed(connection: Connection, rows: Sequence[Row[Any]]) -> Exception:
+    """The error for the first of the links `rows` (as read) that the batch did not turn
+    stale: found at another revision than the one read plus one, or not stale."""
+    now = {
+        found.id: found
+        for found in connection.execute(
+            select(links.c.id, links.c.revision, links.c.status).where(
+                links.c.id.in_([row.id for row in rows])
+            )
+        )
+    }
+    for row in rows:
+        found = now.get(row.id)
+        if found is None or found.revision != row.revision + 1 or found.status != "stale":
+            return revision_error(connection, links, "link", row.id, row.revision)
+    return revision_error(connection, links, "link", rows[0].id, rows[0].revision)
 
 
 def mark_annotation_links_stale(
