@@ -26,7 +26,7 @@ from rosetta.services.editing import (
 )
 from rosetta.services.projects import create_project
 from rosetta.services.review import review_queue
-from rosetta.services.stale_links import _TURN_STALE
+from rosetta.services.work_store import revision_update
 from rosetta.store.events import Actor, history
 from rosetta.store.records import load_sample
 from rosetta.store.tables import events, links
@@ -266,7 +266,7 @@ def test_a_link_changed_after_it_was_read_for_staling_is_a_conflict_and_writes_n
     bumped: list[str] = []
 
     def concurrent_writer(connection: Connection, clause: Any, *_: Any) -> None:
-        if clause is _TURN_STALE.statement and not bumped:
+        if clause is revision_update(links, ("status", "revision")).statement and not bumped:
             bumped.append("ref")
             connection.execute(
                 update(links).where(links.c.id == "ref").values(revision=links.c.revision + 4)

@@ -4,23 +4,21 @@ checking that its new ids are free."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Table,
-    bindparam,
     delete,
     insert,
     or_,
     select,
     union_all,
-    update,
 )
 
 from rosetta.core.errors import ConflictError, RuleViolation
 from rosetta.services.catalog import sample_revision
+from rosetta.services.work_store import revision_update
 from rosetta.store import events
 from rosetta.store.direct import Prepared, PreparedWrite
 from rosetta.store.id_lists import among
@@ -122,18 +120,6 @@ def write_plan(connection: Connection, sample_id: str, plan: WritePlan) -> None:
     events.record(connection, plan.events)
 
 
-@cache
-def _update_statement(table: Table, columns: tuple[str, ...]) -> PreparedWrite:
-    """``UPDATE`` of `columns` (bound as ``v_<name>``) of the row ``b_id`` at revision
-    ``b_revision``: built once per table and columns, so that a submission does not build
-    and compile it again."""
-    return PreparedWrite(
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.revision == bindparam("b_revision"))
-        .values({name: bindparam(f"v_{name}") for name in columns})
-    )
-
-
 def _update(
     connection: Connection,
     sample_id: str,
@@ -150,7 +136,7 @@ def _update(
     if not rows:
         return
     columns = tuple(name for name in rows[0] if not name.startswith("b_"))
-    statement = _update_statement(table, columns)
+    statement = revision_update(table, columns)
     params = [
         {"b_id": row["b_id"], "b_revision": row["b_revision"]}
         | {f"v_{name}": row[name] for name in columns}

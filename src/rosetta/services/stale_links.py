@@ -8,22 +8,14 @@ migration can stale thousands at once).
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, or_, select, update
+from sqlalchemy import Connection, Row, or_, select
 
 from rosetta.services.work_records import work_event
-from rosetta.services.work_store import revision_error
+from rosetta.services.work_store import revision_error, revision_update
 from rosetta.store import events
-from rosetta.store.direct import PreparedWrite
 from rosetta.store.events import Actor
 from rosetta.store.records import link_from_row
 from rosetta.store.tables import entity_members, links
-
-#: Link ``b_id`` turned stale at revision ``b_revision`` + 1, if still at ``b_revision``.
-_TURN_STALE = PreparedWrite(
-    update(links)
-    .where(links.c.id == bindparam("b_id"), links.c.revision == bindparam("b_revision"))
-    .values(status="stale", revision=bindparam("b_revision") + 1)
-)
 
 
 def mark_links_stale(
@@ -48,8 +40,17 @@ def mark_links_stale(
         )
         .order_by(links.c.pk)
     ).all()
-    turned = _TURN_STALE.run(
-        connection, [{"b_id": row.id, "b_revision": row.revision} for row in rows]
+    turned = revision_update(links, ("status", "revision")).run(
+        connection,
+        [
+            {
+                "b_id": row.id,
+                "b_revision": row.revision,
+                "v_status": "stale",
+                "v_revision": row.revision + 1,
+            }
+            for row in rows
+        ],
     )
     if turned != len(rows) and connection.dialect.supports_sane_multi_rowcount:
         # one changed since it was read (a writer without this one's locks): name it
